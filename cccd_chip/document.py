@@ -1,0 +1,252 @@
+"""The Document: raw bytes of every file read, plus the evidence of the read.
+
+A Document is what a read produces and what offline verification consumes.
+Raw bytes are sacred: hashes and signatures are always checked over
+``files[name]`` exactly as read.
+
+Dump format ``cccd-dump`` version 1 (see docs/dump-format.md):
+- a folder holding ``dump.json`` and one ``<NAME>.bin`` per file read, or
+- a single ``*.json`` file, the same manifest with each file inline as hex.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping, Optional
+
+from . import TOOL_NAME
+from .errors import DumpFormatError
+
+DUMP_FORMAT = "cccd-dump"
+DUMP_VERSION = 1
+MAX_DUMP_FILE = 4 * 1024 * 1024
+FILE_NAMES = (
+    ["CardAccess", "CardSecurity", "ATRINFO", "COM", "SOD"] + [f"DG{i}" for i in range(1, 17)]
+)
+_NAME_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
+
+
+@dataclass(frozen=True)
+class AccessInfo:
+    """How the chip was opened (ICAO 9303-11 §4)."""
+
+    protocol: str  # "BAC" | "PACE" | "NONE"
+    password: Optional[str] = None  # "MRZ" | "CAN"
+    oid: Optional[str] = None  # PACE protocol OID
+    mapping: Optional[str] = None  # "GM" | "IM" | "CAM"
+    cipher: Optional[str] = None  # "3DES" | "AES-128" | ...
+    parameter_id: Optional[int] = None
+    fallback: bool = False
+    fallback_reason: Optional[str] = None
+
+    def to_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_json(cls, d: Mapping) -> "AccessInfo":
+        known = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Proofs gathered on the card that can be re-checked offline.
+
+    ``aa_*``: Active Authentication challenge and signature (ICAO 9303-11 §6.1).
+    ``ca``: Chip Authentication outcome and transcript (keyId, OID, the
+    host's ephemeral public key, whether a response verified under the new keys).
+    ``pace_cam``: PACE-CAM chip authentication data (decrypted) and the chip's
+    ephemeral mapping key, to be checked against EF.CardSecurity.
+    """
+
+    aa_challenge: Optional[bytes] = None
+    aa_signature: Optional[bytes] = None
+    ca: Optional[Mapping] = None
+    pace_cam: Optional[Mapping] = None
+
+    def to_json(self) -> dict:
+        out: dict = {}
+        if self.aa_challenge is not None:
+            out["aa_challenge"] = self.aa_challenge.hex().upper()
+        if self.aa_signature is not None:
+            out["aa_signature"] = self.aa_signature.hex().upper()
+        if self.ca is not None:
+            out["ca"] = dict(self.ca)
+        if self.pace_cam is not None:
+            out["pace_cam"] = dict(self.pace_cam)
+        return out
+
+    @classmethod
+    def from_json(cls, d: Mapping) -> "Evidence":
+        return cls(
+            aa_challenge=_unhex(d.get("aa_challenge"), "aa_challenge"),
+            aa_signature=_unhex(d.get("aa_signature"), "aa_signature"),
+            ca=d.get("ca"),
+            pace_cam=d.get("pace_cam"),
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    """Raw files (name -> bytes) + why others are absent + access + evidence."""
+
+    files: Mapping[str, bytes]
+    absent: Mapping[str, str] = field(default_factory=dict)
+    access: Optional[AccessInfo] = None
+    evidence: Evidence = field(default_factory=Evidence)
+    read_at: Optional[str] = None
+    tool: str = TOOL_NAME
+    source: Optional[str] = None
+
+    def get(self, name: str) -> Optional[bytes]:
+        return self.files.get(name)
+
+    def with_file(self, name: str, data: bytes) -> "Document":
+        files = dict(self.files)
+        files[name] = data
+        return replace(self, files=files)
+
+    # --- serialisation -------------------------------------------------
+    def manifest(self, inline: bool) -> dict:
+        m: dict = {
+            "format": DUMP_FORMAT,
+            "version": DUMP_VERSION,
+            "tool": self.tool,
+            "read_at": self.read_at,
+            "source": self.source,
+            "access": self.access.to_json() if self.access else None,
+            "evidence": self.evidence.to_json(),
+            "absent": dict(self.absent),
+        }
+        if inline:
+            m["files"] = {k: v.hex().upper() for k, v in self.files.items()}
+        else:
+            m["files"] = {k: f"{k}.bin" for k in self.files}
+        return m
+
+    def save(self, path: "str | os.PathLike[str]") -> Path:
+        """Write atomically: a ``.json`` file inline, else a folder."""
+        p = Path(path)
+        if p.suffix.lower() == ".json":
+            _atomic_write(p, json.dumps(self.manifest(inline=True), indent=1).encode())
+            return p
+        parent = p.parent if str(p.parent) else Path(".")
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{p.name}.", dir=parent))
+        for name, data in self.files.items():
+            (tmp / f"{name}.bin").write_bytes(data)
+        (tmp / "dump.json").write_text(json.dumps(self.manifest(inline=False), indent=1))
+        if p.exists():
+            old = parent / f".{p.name}.old"
+            if old.exists():
+                _rmtree(old)
+            os.replace(p, old)
+            os.replace(tmp, p)
+            _rmtree(old)
+        else:
+            os.replace(tmp, p)
+        return p
+
+    @classmethod
+    def load(cls, path: "str | os.PathLike[str]") -> "Document":
+        p = Path(path)
+        try:
+            if p.is_dir():
+                manifest_path = p / "dump.json"
+                m = _load_json(manifest_path)
+                files = {}
+                for name, fname in _files_map(m).items():
+                    if not isinstance(fname, str) or fname != f"{name}.bin":
+                        raise DumpFormatError(f"dump entry for {name} must be {name}.bin")
+                    fp = p / fname
+                    if fp.stat().st_size > MAX_DUMP_FILE:
+                        raise DumpFormatError(f"dump file {fname} is too large")
+                    files[name] = fp.read_bytes()
+            else:
+                if p.stat().st_size > MAX_DUMP_FILE * 8:
+                    raise DumpFormatError("dump file is too large")
+                m = _load_json(p)
+                files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
+        except OSError as e:
+            raise DumpFormatError(f"cannot read dump: {e.strerror or e}") from None
+        return cls.from_manifest(m, files)
+
+    @classmethod
+    def from_manifest(cls, m: dict, files: Mapping[str, bytes]) -> "Document":
+        try:
+            access = AccessInfo.from_json(m["access"]) if m.get("access") else None
+            evidence = Evidence.from_json(m.get("evidence") or {})
+            absent = m.get("absent") or {}
+            if not isinstance(absent, dict):
+                raise DumpFormatError("dump 'absent' must be an object")
+            return cls(
+                files=dict(files),
+                absent={str(k): str(v) for k, v in absent.items()},
+                access=access,
+                evidence=evidence,
+                read_at=m.get("read_at"),
+                tool=str(m.get("tool") or ""),
+                source=m.get("source"),
+            )
+        except (TypeError, ValueError, AttributeError) as e:
+            raise DumpFormatError(f"invalid dump manifest: {type(e).__name__}") from None
+
+
+def _files_map(m: dict) -> dict:
+    if not isinstance(m, dict) or m.get("format") != DUMP_FORMAT:
+        raise DumpFormatError("not a cccd-dump (missing or wrong 'format')")
+    if m.get("version") != DUMP_VERSION:
+        raise DumpFormatError(f"unsupported dump version {m.get('version')!r}")
+    files = m.get("files")
+    if not isinstance(files, dict):
+        raise DumpFormatError("dump 'files' must be an object")
+    for name in files:
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise DumpFormatError("invalid file name in dump")
+    return files
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_DUMP_FILE * 8 + 1)
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise DumpFormatError(f"{path.name} is not valid JSON") from None
+
+
+def _unhex(value, what: str) -> Optional[bytes]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise DumpFormatError(f"{what} must be a hex string")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise DumpFormatError(f"{what} is not valid hex") from None
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _rmtree(p: Path) -> None:
+    import shutil
+
+    shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""Verdicts and reports (BSI TR-03135-1 §3.5 wording).
+
+A check ends in exactly one :class:`Verdict` with a :class:`Reason` from a
+closed enum. The overall verdict is the worst of the checks that ran:
+``aborted`` > ``failed`` > ``undetermined`` > ``successful``; checks that are
+``not_supported`` do not lower it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Optional
+
+
+class Verdict(str, Enum):
+    SUCCESSFUL = "successful"
+    FAILED = "failed"
+    UNDETERMINED = "undetermined"
+    NOT_SUPPORTED = "not_supported"
+    ABORTED = "aborted"
+
+
+class Reason(str, Enum):
+    """Closed set of reason codes (extend here, nowhere else)."""
+
+    OK = "OK"
+    # passive authentication
+    DG_HASH_MISMATCH = "DG_HASH_MISMATCH"
+    DG_NOT_IN_SOD = "DG_NOT_IN_SOD"
+    DG_NOT_READ = "DG_NOT_READ"
+    DG_MANDATORY_MISSING = "DG_MANDATORY_MISSING"
+    SOD_MALFORMED = "SOD_MALFORMED"
+    SOD_MISSING = "SOD_MISSING"
+    SOD_SIGNATURE_INVALID = "SOD_SIGNATURE_INVALID"
+    SOD_CONTENT_TYPE_MISMATCH = "SOD_CONTENT_TYPE_MISMATCH"
+    SOD_MESSAGE_DIGEST_MISMATCH = "SOD_MESSAGE_DIGEST_MISMATCH"
+    SIGNER_NOT_FOUND = "SIGNER_NOT_FOUND"
+    CSCA_NOT_FOUND = "CSCA_NOT_FOUND"
+    DSC_SIGNATURE_INVALID = "DSC_SIGNATURE_INVALID"
+    DSC_EXPIRED = "DSC_EXPIRED"
+    DSC_NOT_YET_VALID = "DSC_NOT_YET_VALID"
+    DSC_REVOKED = "DSC_REVOKED"
+    DSC_KEY_USAGE = "DSC_KEY_USAGE"
+    CSCA_EXPIRED = "CSCA_EXPIRED"
+    CRL_MISSING = "CRL_MISSING"
+    CRL_INVALID = "CRL_INVALID"
+    ALGORITHM_UNSUPPORTED = "ALGORITHM_UNSUPPORTED"
+    # chip authentication / active authentication / PACE-CAM
+    CA_KEY_MISMATCH = "CA_KEY_MISMATCH"
+    CA_PROTOCOL_ERROR = "CA_PROTOCOL_ERROR"
+    CA_NOT_AVAILABLE = "CA_NOT_AVAILABLE"
+    AA_SIGNATURE_INVALID = "AA_SIGNATURE_INVALID"
+    AA_PROTOCOL_ERROR = "AA_PROTOCOL_ERROR"
+    AA_NOT_AVAILABLE = "AA_NOT_AVAILABLE"
+    KEY_NOT_AUTHENTICATED = "KEY_NOT_AUTHENTICATED"
+    CAM_DATA_INVALID = "CAM_DATA_INVALID"
+    CARD_SECURITY_NOT_VERIFIED = "CARD_SECURITY_NOT_VERIFIED"
+    # access / transport
+    TRANSPORT_ABORTED = "TRANSPORT_ABORTED"
+    SM_INTEGRITY = "SM_INTEGRITY"
+    NOT_PERFORMED = "NOT_PERFORMED"
+
+
+_RANK = {
+    Verdict.SUCCESSFUL: 0,
+    Verdict.NOT_SUPPORTED: 0,
+    Verdict.UNDETERMINED: 1,
+    Verdict.FAILED: 2,
+    Verdict.ABORTED: 3,
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of one check (e.g. ``passive.dg_hash`` for ``DG2``)."""
+
+    check: str
+    verdict: Verdict
+    reason: Reason
+    subject: Optional[str] = None
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        d = {"check": self.check, "verdict": self.verdict.value, "reason": self.reason.value}
+        if self.subject is not None:
+            d["subject"] = self.subject
+        if self.detail:
+            d["detail"] = self.detail
+        return d
+
+
+def overall(checks: "tuple[CheckResult, ...] | list[CheckResult]") -> Verdict:
+    """Worst verdict of the checks that ran; no checks at all is undetermined."""
+    ran = [c for c in checks if c.verdict is not Verdict.NOT_SUPPORTED]
+    if not ran:
+        return Verdict.UNDETERMINED
+    worst = max(ran, key=lambda c: _RANK[c.verdict])
+    return worst.verdict
+
+
+@dataclass(frozen=True)
+class Report:
+    checks: tuple[CheckResult, ...]
+    trust_store_version: Optional[str] = None
+    verified_at: Optional[str] = None
+    overall: Verdict = field(default=Verdict.UNDETERMINED)
+
+    @classmethod
+    def of(cls, checks, trust_store_version=None, verified_at=None) -> "Report":
+        checks = tuple(checks)
+        return cls(checks, trust_store_version, verified_at, overall(checks))
+
+    def to_json(self) -> dict:
+        return {
+            "overall": self.overall.value,
+            "trust_store_version": self.trust_store_version,
+            "verified_at": self.verified_at,
+            "checks": [c.to_json() for c in self.checks],
+        }
