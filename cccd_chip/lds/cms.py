@@ -1,0 +1,433 @@
+"""CMS SignedData (RFC 5652 §5) as used by EF.SOD, EF.CardSecurity and CSCA master lists.
+
+ICAO 9303-10 §4.6.2 and 9303-12 §9 profile it; BSI TR-03110-3 §A.1.2.5 for
+EF.CardSecurity. Parsing keeps every byte that verification needs exactly as
+received: the eContent octets, each certificate, and the signed attributes
+re-tagged as ``SET OF`` (0x31) per RFC 5652 §5.4. Building signs with an
+injected ``signer`` so the virtual chip can produce SODs with RSA PKCS#1 v1.5,
+RSASSA-PSS or ECDSA.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Optional, Sequence
+
+from asn1crypto import algos as a_algos
+from asn1crypto import cms as a_cms
+from asn1crypto import core as a_core
+from asn1crypto import x509 as a_x509
+
+from ..errors import ParseError
+from ..iso7816.tlv import read_header
+from . import oids
+from ._der import (
+    check_structure,
+    decode_oid,
+    der,
+    der_int,
+    der_oid,
+    der_seq,
+    der_set,
+    elements,
+    guard,
+    sort_der,
+)
+
+MAX_CMS_SIZE = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AlgorithmIdentifier:
+    """RFC 5280 §4.1.1.2: OID and the DER of its parameters (None when absent)."""
+
+    oid: str
+    parameters: Optional[bytes] = None
+
+    @property
+    def name(self) -> str:
+        return oids.name(self.oid)
+
+    def encode(self) -> bytes:
+        return der_seq(der_oid(self.oid), self.parameters or b"")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """RFC 5652 §5.3 Attribute: type OID and the DER of each value."""
+
+    oid: str
+    values: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    """RFC 5652 §5.3. ``signed_attrs`` is the SET OF (tag 0x31) as received."""
+
+    version: int
+    sid_issuer: Optional[bytes]  # DER Name when sid is IssuerAndSerialNumber
+    sid_serial: Optional[int]
+    sid_ski: Optional[bytes]  # when sid is subjectKeyIdentifier
+    digest_algorithm: AlgorithmIdentifier
+    signed_attrs: Optional[bytes]
+    signed_attributes: tuple[Attribute, ...]
+    signature_algorithm: AlgorithmIdentifier
+    signature: bytes
+    unsigned_attrs: Optional[bytes]  # [1] element as received
+    raw: bytes
+
+    @property
+    def content_type(self) -> Optional[str]:
+        """The single contentType attribute value, None if absent or ambiguous."""
+        v = self._single(oids.ID_CONTENT_TYPE, 0x06)
+        try:
+            return decode_oid(v) if v is not None else None
+        except ParseError:
+            return None
+
+    @property
+    def message_digest(self) -> Optional[bytes]:
+        """The single messageDigest attribute value, None if absent or ambiguous."""
+        return self._single(oids.ID_MESSAGE_DIGEST, 0x04)
+
+    @property
+    def signing_time(self) -> Optional[datetime]:
+        attrs = [a for a in self.signed_attributes if a.oid == oids.ID_SIGNING_TIME]
+        if len(attrs) != 1 or len(attrs[0].values) != 1:
+            return None
+        try:
+            return a_cms.Time.load(attrs[0].values[0]).native
+        except Exception:  # noqa: BLE001 - informative field only
+            return None
+
+    @property
+    def signed_attrs_der(self) -> Optional[bytes]:
+        """The signed attributes re-encoded as a DER SET OF (sorted, minimal length).
+
+        Some signers signed this canonical form while storing another order;
+        a verifier may try it after :attr:`signed_attrs`.
+        """
+        if self.signed_attrs is None:
+            return None
+        return der_set([bytes(e[1]) for e in elements(self.signed_attrs[_hdr_len(self.signed_attrs):])])
+
+    def _single(self, oid: str, tag: int) -> Optional[bytes]:
+        attrs = [a for a in self.signed_attributes if a.oid == oid]
+        if len(attrs) != 1 or len(attrs[0].values) != 1:
+            return None
+        try:
+            (t, _, value, _), = elements(attrs[0].values[0])
+        except (ParseError, ValueError):
+            return None
+        return value if t == tag else None
+
+
+@dataclass(frozen=True)
+class SignedData:
+    """RFC 5652 §5.1 SignedData inside its ContentInfo (``raw`` is the ContentInfo)."""
+
+    version: int
+    digest_algorithms: tuple[AlgorithmIdentifier, ...]
+    econtent_type: str
+    econtent: Optional[bytes]  # exact octets hashed into messageDigest; None if detached
+    certificates: tuple[bytes, ...]
+    crls: tuple[bytes, ...]
+    signer_infos: tuple[SignerInfo, ...]
+    raw: bytes
+
+
+# --- parse ------------------------------------------------------------------
+
+
+def _hdr_len(tlv: bytes) -> int:
+    return read_header(tlv, 0).header_len
+
+
+def _alg(obj: a_core.Asn1Value, file: Optional[str]) -> AlgorithmIdentifier:
+    """AlgorithmIdentifier from the element's own contents, byte-exact."""
+    parts = elements(obj.contents or b"", file=file)
+    if not parts or parts[0][0] != 0x06:
+        raise ParseError("AlgorithmIdentifier without OID", file=file)
+    if len(parts) > 2:
+        raise ParseError("AlgorithmIdentifier with extra fields", file=file)
+    params = bytes(parts[1][1]) if len(parts) == 2 else None
+    return AlgorithmIdentifier(decode_oid(parts[0][2], file=file), params)
+
+
+def _attributes(set_of: bytes, file: Optional[str]) -> tuple[Attribute, ...]:
+    out = []
+    for tag, _, value, off in elements(set_of[_hdr_len(set_of):], file=file):
+        if tag != 0x30:
+            raise ParseError("attribute is not a SEQUENCE", file=file, offset=off)
+        inner = elements(value, file=file, base=off)
+        if len(inner) != 2 or inner[0][0] != 0x06 or inner[1][0] != 0x31:
+            raise ParseError("malformed attribute", file=file, offset=off)
+        vals = tuple(bytes(e[1]) for e in elements(inner[1][2], file=file, base=inner[1][3]))
+        out.append(Attribute(decode_oid(inner[0][2], file=file, offset=inner[0][3]), vals))
+    return tuple(out)
+
+
+def _econtent(eci: a_cms.EncapsulatedContentInfo, file: Optional[str]) -> Optional[bytes]:
+    content = eci["content"]
+    if isinstance(content, a_core.Void):
+        return None
+    if content.method == 0:
+        return bytes(content.contents or b"")
+    # BER constructed OCTET STRING: the octets are the concatenated segments
+    segs = elements(content.contents or b"", file=file)
+    if any(t != 0x04 for t, *_ in segs):
+        raise ParseError("constructed eContent with non-OCTET STRING segment", file=file)
+    return b"".join(v for _, _, v, _ in segs)
+
+
+def _signer_info(si: a_cms.SignerInfo, file: Optional[str]) -> SignerInfo:
+    version = int.from_bytes(si["version"].contents or b"\x00", "big", signed=True)
+    sid = si["sid"]
+    issuer = serial = ski = None
+    if sid.name == "issuer_and_serial_number":
+        ias = sid.chosen
+        issuer = ias["issuer"].dump()
+        serial = int.from_bytes(ias["serial_number"].contents or b"\x00", "big", signed=True)
+    else:
+        ski = bytes(sid.chosen.contents or b"")
+    sa = si["signed_attrs"]
+    signed_attrs = None
+    attrs: tuple[Attribute, ...] = ()
+    if not isinstance(sa, a_core.Void):
+        dumped = sa.dump()
+        signed_attrs = b"\x31" + dumped[1:]
+        attrs = _attributes(signed_attrs, file)
+    ua = si["unsigned_attrs"]
+    unsigned = None if isinstance(ua, a_core.Void) else ua.dump()
+    return SignerInfo(
+        version=version,
+        sid_issuer=issuer,
+        sid_serial=serial,
+        sid_ski=ski,
+        digest_algorithm=_alg(si["digest_algorithm"], file),
+        signed_attrs=signed_attrs,
+        signed_attributes=attrs,
+        signature_algorithm=_alg(si["signature_algorithm"], file),
+        signature=bytes(si["signature"].contents or b""),
+        unsigned_attrs=unsigned,
+        raw=si.dump(),
+    )
+
+
+def parse(raw: bytes, *, file: Optional[str] = "CMS") -> SignedData:
+    """Parse a DER ContentInfo holding SignedData (RFC 5652 §3, §5.1)."""
+    raw = bytes(raw)
+    if len(raw) > MAX_CMS_SIZE:
+        raise ParseError("CMS larger than the allowed maximum", file=file, offset=0)
+    check_structure(raw, file=file)
+    with guard(file, "CMS SignedData"):
+        ci = a_cms.ContentInfo.load(raw, strict=True)
+        if ci["content_type"].dotted != oids.ID_SIGNED_DATA:
+            raise ParseError("ContentInfo is not SignedData", file=file, offset=0)
+        sd = ci["content"]
+        if isinstance(sd, a_core.Void):
+            raise ParseError("SignedData content missing", file=file, offset=0)
+        eci = sd["encap_content_info"]
+        certs = sd["certificates"]
+        crls = sd["crls"]
+        return SignedData(
+            version=int.from_bytes(sd["version"].contents or b"\x00", "big", signed=True),
+            digest_algorithms=tuple(_alg(a, file) for a in sd["digest_algorithms"]),
+            econtent_type=eci["content_type"].dotted,
+            econtent=_econtent(eci, file),
+            certificates=() if isinstance(certs, a_core.Void) else tuple(c.dump() for c in certs),
+            crls=() if isinstance(crls, a_core.Void) else tuple(c.dump() for c in crls),
+            signer_infos=tuple(_signer_info(si, file) for si in sd["signer_infos"]),
+            raw=raw,
+        )
+
+
+# --- encode -----------------------------------------------------------------
+
+
+def _retag(element: bytes, tag: int) -> bytes:
+    return bytes([tag]) + element[1:]
+
+
+def encode_signer_info(si: SignerInfo) -> bytes:
+    """DER of a SignerInfo from its fields (signed attributes kept verbatim)."""
+    if si.sid_ski is not None:
+        sid = der(0x80, si.sid_ski)
+    else:
+        if si.sid_issuer is None or si.sid_serial is None:
+            raise ValueError("SignerInfo needs a subjectKeyIdentifier or issuer and serial")
+        sid = der_seq(si.sid_issuer, der_int(si.sid_serial))
+    return der_seq(
+        der_int(si.version),
+        sid,
+        si.digest_algorithm.encode(),
+        _retag(si.signed_attrs, 0xA0) if si.signed_attrs is not None else b"",
+        si.signature_algorithm.encode(),
+        der(0x04, si.signature),
+        si.unsigned_attrs or b"",
+    )
+
+
+def build(value: SignedData) -> bytes:
+    """DER ContentInfo from a SignedData value; sets keep the value's order."""
+    econtent = b"" if value.econtent is None else der(0xA0, der(0x04, value.econtent))
+    body = der_seq(
+        der_int(value.version),
+        der(0x31, b"".join(a.encode() for a in value.digest_algorithms)),
+        der_seq(der_oid(value.econtent_type), econtent),
+        der(0xA0, b"".join(value.certificates)) if value.certificates else b"",
+        der(0xA1, b"".join(value.crls)) if value.crls else b"",
+        der(0x31, b"".join(encode_signer_info(s) for s in value.signer_infos)),
+    )
+    return der_seq(der_oid(oids.ID_SIGNED_DATA), der(0xA0, body))
+
+
+def digest(alg: str, data: bytes) -> bytes:
+    """Hash ``data`` with a digest given by name or OID (sha1 .. sha512)."""
+    oid = oids.digest_oid(alg)
+    return hashlib.new(oids.DIGEST_NAMES[oid], data).digest()
+
+
+def rsassa_pss_params(hash_alg: str = "sha256", salt_length: int = 32) -> bytes:
+    """DER RSASSA-PSS-params (RFC 8017 §A.2.3) with MGF1 over the same hash."""
+    name = oids.DIGEST_NAMES[oids.digest_oid(hash_alg)]
+    return a_algos.RSASSAPSSParams(
+        {
+            "hash_algorithm": {"algorithm": name},
+            "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": name}},
+            "salt_length": salt_length,
+        }
+    ).dump()
+
+
+@dataclass(frozen=True)
+class PSSParams:
+    hash_oid: str
+    mgf_oid: str
+    mgf_hash_oid: str
+    salt_length: int
+    trailer_field: int
+
+
+def parse_pss_params(params: Optional[bytes], *, file: Optional[str] = None) -> PSSParams:
+    """RSASSA-PSS-params with the RFC 8017 defaults (SHA-1, MGF1-SHA-1, 20, 1)."""
+    if params is None or params == b"\x05\x00":
+        return PSSParams(oids.DIGESTS["sha1"], oids.MGF1, oids.DIGESTS["sha1"], 20, 1)
+    check_structure(params, file=file)
+    with guard(file, "RSASSA-PSS parameters"):
+        p = a_algos.RSASSAPSSParams.load(params, strict=True)
+        mgf = p["mask_gen_algorithm"]
+        return PSSParams(
+            p["hash_algorithm"]["algorithm"].dotted,
+            mgf["algorithm"].dotted,
+            mgf["parameters"]["algorithm"].dotted,
+            int(p["salt_length"].native),
+            int(p["trailer_field"].native if isinstance(p["trailer_field"].native, int) else 1),
+        )
+
+
+def _signing_time_attr(t: datetime) -> bytes:
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    value = a_cms.Time({"utc_time" if 1950 <= t.year < 2050 else "general_time": t}).dump()
+    return der_seq(der_oid(oids.ID_SIGNING_TIME), der(0x31, value))
+
+
+def certificate_sid(certificate_der: bytes, sid: str) -> tuple[Optional[bytes], Optional[int], Optional[bytes]]:
+    """(issuer DER, serial, SKI) identifying ``certificate_der`` as a signer."""
+    cert = a_x509.Certificate.load(certificate_der)
+    if sid == "ski":
+        ski = cert.key_identifier or cert.public_key.sha1
+        return None, None, ski
+    if sid == "issuer_serial":
+        tbs = cert["tbs_certificate"]
+        return tbs["issuer"].dump(), int(tbs["serial_number"].native), None
+    raise ValueError("sid must be 'ski' or 'issuer_serial'")
+
+
+def build_signed_data(
+    econtent_type_oid: str,
+    econtent: bytes,
+    certificate_der: bytes,
+    signer: Callable[[bytes], bytes],
+    digest_alg: str = "sha256",
+    signature_alg_oid: str = oids.ECDSA_WITH_SHA256,
+    signature_params_der: Optional[bytes] = None,
+    sid: str = "ski",
+    include_cert: bool = True,
+    *,
+    extra_certificates: Sequence[bytes] = (),
+    crls: Sequence[bytes] = (),
+    signing_time: Optional[datetime] = None,
+    digest_params_null: bool = False,
+    extra_signed_attributes: Sequence[bytes] = (),
+    message_digest: Optional[bytes] = None,
+    content_type_attribute: Optional[str] = None,
+) -> bytes:
+    """Sign ``econtent`` and return the DER ContentInfo (RFC 5652 §5.4-5.5).
+
+    ``signer(data)`` returns the signature over the DER signed attributes
+    (it hashes itself: PKCS#1 v1.5, PSS or DER ECDSA as the algorithm says).
+    ``message_digest`` / ``content_type_attribute`` override the computed
+    attribute values (fault injection for the virtual chip).
+    """
+    dig_oid = oids.digest_oid(digest_alg)
+    dig_alg = AlgorithmIdentifier(dig_oid, b"\x05\x00" if digest_params_null else None)
+    md = message_digest if message_digest is not None else digest(dig_oid, econtent)
+    attrs = [
+        der_seq(der_oid(oids.ID_CONTENT_TYPE), der(0x31, der_oid(content_type_attribute or econtent_type_oid))),
+        der_seq(der_oid(oids.ID_MESSAGE_DIGEST), der(0x31, der(0x04, md))),
+    ]
+    if signing_time is not None:
+        attrs.append(_signing_time_attr(signing_time))
+    attrs.extend(extra_signed_attributes)
+    signed_attrs = der(0x31, b"".join(sort_der(attrs)))
+    signature = signer(signed_attrs)
+    issuer, serial, ski = certificate_sid(certificate_der, sid)
+    si = SignerInfo(
+        version=3 if ski is not None else 1,
+        sid_issuer=issuer,
+        sid_serial=serial,
+        sid_ski=ski,
+        digest_algorithm=dig_alg,
+        signed_attrs=signed_attrs,
+        signed_attributes=(),
+        signature_algorithm=AlgorithmIdentifier(signature_alg_oid, signature_params_der),
+        signature=signature,
+        unsigned_attrs=None,
+        raw=b"",
+    )
+    certs = ((certificate_der,) if include_cert else ()) + tuple(extra_certificates)
+    value = SignedData(
+        version=3,
+        digest_algorithms=(dig_alg,),
+        econtent_type=econtent_type_oid,
+        econtent=econtent,
+        certificates=certs,
+        crls=tuple(crls),
+        signer_infos=(si,),
+        raw=b"",
+    )
+    return build(value)
+
+
+def find_signer_certificate(value: SignedData, signer_info: SignerInfo) -> Optional[bytes]:
+    """The certificate of ``value`` that ``signer_info``'s sid designates, if any."""
+    for cert_der in value.certificates:
+        try:
+            cert = a_x509.Certificate.load(cert_der)
+            if signer_info.sid_ski is not None:
+                if cert.key_identifier == signer_info.sid_ski or cert.public_key.sha1 == signer_info.sid_ski:
+                    return cert_der
+            elif signer_info.sid_issuer is not None:
+                tbs = cert["tbs_certificate"]
+                if (
+                    tbs["serial_number"].native == signer_info.sid_serial
+                    and tbs["issuer"] == a_x509.Name.load(signer_info.sid_issuer)
+                ):
+                    return cert_der
+        except Exception:  # noqa: BLE001 - a malformed certificate simply does not match
+            continue
+    return None
