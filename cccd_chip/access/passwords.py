@@ -1,0 +1,134 @@
+"""Access passwords: MRZ information and CAN (ICAO 9303-11 §4.3.2, §4.4.1), CCCD helpers.
+
+For a Vietnamese CCCD the 12-digit ID number gives both passwords:
+- CAN = its last 6 digits (PACE);
+- document number for BAC = its last 9 digits (the MRZ document number).
+
+A :class:`Password` never shows its value in ``repr`` or ``str``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from ..errors import UsageError
+
+_WEIGHTS = (7, 3, 1)
+_DATE_RE = re.compile(r"^\d{6}$")
+_DOCNO_RE = re.compile(r"^[0-9A-Z<]{1,39}$")
+CCCD_ID_RE = re.compile(r"^\d{12}$")
+CAN_RE = re.compile(r"^\d{6}$")
+
+
+def _char_value(c: str) -> int:
+    if c.isdigit():
+        return ord(c) - 48
+    if "A" <= c <= "Z":
+        return ord(c) - 55
+    if c == "<":
+        return 0
+    raise UsageError("invalid MRZ character")
+
+
+def mrz_check_digit(text: str) -> str:
+    """ICAO 9303-3 §4.9 check digit (weights 7, 3, 1; '<' = 0, A = 10 ... Z = 35)."""
+    return str(sum(_char_value(c) * _WEIGHTS[i % 3] for i, c in enumerate(text)) % 10)
+
+
+@dataclass(frozen=True)
+class Password:
+    """A PACE/BAC password. ``kind`` is "MRZ" or "CAN"."""
+
+    kind: str
+    value: bytes = field(repr=False)
+
+    def __repr__(self) -> str:
+        return f"Password({self.kind}, <secret>)"
+
+    __str__ = __repr__
+
+    @property
+    def pace_id(self) -> int:
+        """Password reference in MSE:Set AT (1 = MRZ, 2 = CAN; TR-03110-3 §D.2.1.1)."""
+        return 1 if self.kind == "MRZ" else 2
+
+    def pace_secret(self) -> bytes:
+        """The shared secret pi before KDF: SHA-1(MRZ information) or the CAN bytes."""
+        if self.kind == "MRZ":
+            return hashlib.sha1(self.value).digest()
+        return self.value
+
+    def bac_seed(self) -> bytes:
+        """K_seed for BAC: SHA-1(MRZ information)[0:16] (ICAO 9303-11 §9.7.2)."""
+        if self.kind != "MRZ":
+            raise UsageError("BAC needs the MRZ (document number, birth and expiry dates), not a CAN")
+        return hashlib.sha1(self.value).digest()[:16]
+
+
+def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: str) -> bytes:
+    """docNo (padded to 9 with '<') + cd + DOB + cd + DOE + cd (ICAO 9303-11 §4.3.2).
+
+    Document numbers longer than 9 characters keep all their characters (the
+    overflow rule only affects the printed MRZ, not the key seed input).
+    """
+    doc = document_number.strip().upper().replace(" ", "")
+    if not _DOCNO_RE.match(doc):
+        raise UsageError("document number must be 1-39 characters of 0-9, A-Z or '<'")
+    for what, d in (("date of birth", date_of_birth), ("date of expiry", date_of_expiry)):
+        if not _DATE_RE.match(d):
+            raise UsageError(f"{what} must be YYMMDD")
+    if len(doc) < 9:
+        doc = doc + "<" * (9 - len(doc))
+    s = doc + mrz_check_digit(doc) + date_of_birth + mrz_check_digit(date_of_birth)
+    s += date_of_expiry + mrz_check_digit(date_of_expiry)
+    return s.encode("ascii")
+
+
+def mrz_password(document_number: str, date_of_birth: str, date_of_expiry: str) -> Password:
+    return Password("MRZ", mrz_information(document_number, date_of_birth, date_of_expiry))
+
+
+def can_password(can: str) -> Password:
+    can = can.strip()
+    if not CAN_RE.match(can):
+        raise UsageError("CAN must be 6 digits")
+    return Password("CAN", can.encode("ascii"))
+
+
+def check_cccd_id(id12: str) -> str:
+    id12 = id12.strip()
+    if not CCCD_ID_RE.match(id12):
+        raise UsageError("CCCD ID number must be 12 digits")
+    return id12
+
+
+def cccd_can(id12: str) -> str:
+    """CAN of a CCCD: the last 6 digits of the 12-digit ID (cccd-chip-facts §2.1)."""
+    return check_cccd_id(id12)[6:]
+
+
+def cccd_document_number(id12: str) -> str:
+    """BAC document number of a CCCD: the last 9 digits of the 12-digit ID."""
+    return check_cccd_id(id12)[3:]
+
+
+def parse_mrz_lines(text: str) -> tuple[str, str, str]:
+    """(document number, DOB, DOE) from a TD1/TD2/TD3 MRZ given as text lines."""
+    lines = [ln.strip().upper() for ln in re.split(r"[\r\n]+|\s{2,}|\\n", text.strip()) if ln.strip()]
+    joined = "".join(lines)
+    if len(lines) == 1 and len(joined) in (90, 72, 88):
+        n = {90: 30, 72: 36, 88: 44}[len(joined)]
+        lines = [joined[i : i + n] for i in range(0, len(joined), n)]
+    if len(lines) == 3 and all(len(ln) == 30 for ln in lines):  # TD1
+        l1, l2 = lines[0], lines[1]
+        doc = l1[5:14]
+        if l1[14] == "<" and l1[15:30].rstrip("<"):  # long document number overflow
+            rest = l1[15:30].rstrip("<")
+            doc = doc + rest[:-1]
+        return doc.rstrip("<") or doc, l2[0:6], l2[8:14]
+    if len(lines) == 2 and all(len(ln) in (36, 44) for ln in lines):  # TD2 / TD3
+        l2 = lines[1]
+        return l2[0:9].rstrip("<") or l2[0:9], l2[13:19], l2[21:27]
+    raise UsageError("MRZ must be 3 lines of 30 (TD1) or 2 lines of 36 / 44 characters")

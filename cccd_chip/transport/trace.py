@@ -1,0 +1,277 @@
+"""Recorded APDU traces: format ``cccd-apdu-trace`` version 1 (architecture.md §3.3).
+
+JSON Lines; line 1 is the header, then one event per line, in order::
+
+    {"format":"cccd-apdu-trace","version":1,"created":"..Z","tool":"cccd 0.1.0",
+     "reader":"...","atr":"3B..","source":"emulator:cccd-2021 seed=7","note":"..."}
+    {"rng":"A1B2..."}                                  bytes drawn from the host's rng
+    {"c":"00A4040C07A0000002471001","r":"9000","ms":0.8}
+    {"event":"reset"} | {"event":"removed"}
+
+:class:`TraceRecorder` wraps a transport and an rng and writes every event;
+:class:`TraceReplayer` is a transport and an rng that replays strictly: the
+next command must equal the recorded one byte for byte, the next rng draw
+must have the recorded size, and leftover events are an error at ``finish()``.
+The MRZ/CAN is never written to a trace.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from .. import TOOL_NAME
+from ..errors import (
+    CardRemovedError,
+    CardResetError,
+    TraceExhausted,
+    TraceFormatError,
+    TraceMismatch,
+    TransportError,
+)
+
+FORMAT = "cccd-apdu-trace"
+VERSION = 1
+MAX_TRACE_BYTES = 64 * 1024 * 1024
+MAX_LINE = 300_000
+MAX_EVENTS = 200_000
+
+Rng = Callable[[int], bytes]
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class TraceEvent:
+    kind: str  # "apdu" | "rng" | "reset" | "removed"
+    command: bytes = b""
+    response: bytes = b""
+    data: bytes = b""
+    ms: Optional[float] = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TraceHeader:
+    created: str
+    tool: str
+    reader: Optional[str] = None
+    atr: Optional[bytes] = None
+    source: Optional[str] = None
+    note: Optional[str] = None
+
+    def to_json(self) -> dict:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "created": self.created,
+            "tool": self.tool,
+            "reader": self.reader,
+            "atr": self.atr.hex().upper() if self.atr else None,
+            "source": self.source,
+            "note": self.note,
+        }
+
+
+class TraceRecorder:
+    """Record a transport (and the host's rng) into a trace file."""
+
+    def __init__(
+        self,
+        inner,
+        path: "str | Path",
+        *,
+        rng: Optional[Rng] = None,
+        source: Optional[str] = None,
+        note: Optional[str] = None,
+    ) -> None:
+        self.inner = inner
+        self.reader = getattr(inner, "reader", None)
+        self.atr = getattr(inner, "atr", None)
+        self._inner_rng = rng
+        self.path = Path(path)
+        self._events: list[str] = []
+        self.header = TraceHeader(_now(), TOOL_NAME, self.reader, self.atr, source, note)
+        self._closed = False
+
+    def rng(self, n: int) -> bytes:
+        if self._inner_rng is None:
+            raise TransportError("trace recorder has no rng to record")
+        data = self._inner_rng(n)
+        self._events.append(json.dumps({"rng": data.hex().upper()}))
+        return data
+
+    def transmit(self, apdu: bytes) -> bytes:
+        t0 = time.perf_counter()
+        try:
+            resp = self.inner.transmit(apdu)
+        except CardRemovedError:
+            self._events.append(json.dumps({"event": "removed"}))
+            raise
+        except CardResetError:
+            self._events.append(json.dumps({"event": "reset"}))
+            raise
+        ms = round((time.perf_counter() - t0) * 1000, 2)
+        self._events.append(json.dumps({"c": apdu.hex().upper(), "r": resp.hex().upper(), "ms": ms}))
+        return resp
+
+    def event(self, name: str) -> None:
+        if name not in ("reset", "removed"):
+            raise ValueError("unknown trace event")
+        self._events.append(json.dumps({"event": name}))
+
+    def save(self) -> Path:
+        """Write the trace atomically (header + events)."""
+        from ..document import _atomic_write
+
+        lines = [json.dumps(self.header.to_json())] + self._events
+        _atomic_write(self.path, ("\n".join(lines) + "\n").encode())
+        self._closed = True
+        return self.path
+
+    def close(self) -> None:
+        if not self._closed:
+            self.save()
+        close = getattr(self.inner, "close", None)
+        if close:
+            close()
+
+
+def _hex(obj: dict, key: str, line: int) -> bytes:
+    v = obj.get(key)
+    if not isinstance(v, str) or len(v) > 2 * 70000:
+        raise TraceFormatError(f"trace line {line}: '{key}' must be a hex string", offset=line)
+    try:
+        return bytes.fromhex(v)
+    except ValueError:
+        raise TraceFormatError(f"trace line {line}: '{key}' is not valid hex", offset=line) from None
+
+
+def load(path: "str | Path") -> tuple[TraceHeader, list[TraceEvent]]:
+    """Read and validate a trace file."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_TRACE_BYTES:
+            raise TraceFormatError("trace file too large")
+        raw = p.read_bytes()
+    except OSError as e:
+        raise TraceFormatError(f"cannot read trace: {e.strerror or e}") from None
+    return parse(raw)
+
+
+def parse(raw: bytes) -> tuple[TraceHeader, list[TraceEvent]]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise TraceFormatError("trace is not UTF-8 text") from None
+    lines = text.splitlines()
+    if not lines:
+        raise TraceFormatError("trace is empty")
+    if len(lines) > MAX_EVENTS:
+        raise TraceFormatError("trace has too many events")
+    objs = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE:
+            raise TraceFormatError(f"trace line {i} too long", offset=i)
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            raise TraceFormatError(f"trace line {i} is not JSON", offset=i) from None
+        if not isinstance(obj, dict):
+            raise TraceFormatError(f"trace line {i} is not a JSON object", offset=i)
+        objs.append((i, obj))
+    if not objs:
+        raise TraceFormatError("trace is empty")
+    n0, h = objs[0]
+    if h.get("format") != FORMAT:
+        raise TraceFormatError("not a cccd-apdu-trace (bad 'format' in header)")
+    if h.get("version") != VERSION:
+        raise TraceFormatError(f"unsupported trace version {h.get('version')!r}")
+    atr = _hex(h, "atr", n0) if h.get("atr") else None
+    header = TraceHeader(
+        str(h.get("created") or ""), str(h.get("tool") or ""),
+        h.get("reader") if isinstance(h.get("reader"), str) else None, atr,
+        h.get("source") if isinstance(h.get("source"), str) else None,
+        h.get("note") if isinstance(h.get("note"), str) else None,
+    )
+    events: list[TraceEvent] = []
+    for i, obj in objs[1:]:
+        if "c" in obj:
+            ms = obj.get("ms")
+            events.append(TraceEvent("apdu", _hex(obj, "c", i), _hex(obj, "r", i),
+                                     ms=float(ms) if isinstance(ms, (int, float)) else None, line=i))
+        elif "rng" in obj:
+            events.append(TraceEvent("rng", data=_hex(obj, "rng", i), line=i))
+        elif obj.get("event") in ("reset", "removed"):
+            events.append(TraceEvent(obj["event"], line=i))
+        else:
+            raise TraceFormatError(f"trace line {i}: unknown event", offset=i)
+    return header, events
+
+
+class TraceReplayer:
+    """A transport + rng that replays a trace strictly."""
+
+    def __init__(self, path_or_events, header: Optional[TraceHeader] = None) -> None:
+        if isinstance(path_or_events, (str, Path)):
+            header, events = load(path_or_events)
+        else:
+            events = list(path_or_events)
+        self.header = header
+        self.events = events
+        self.pos = 0
+        self.reader = header.reader if header else None
+        self.atr = header.atr if header else None
+
+    def _next(self, what: str) -> TraceEvent:
+        if self.pos >= len(self.events):
+            raise TraceExhausted(f"trace ended but the host wants {what}", index=self.pos)
+        ev = self.events[self.pos]
+        self.pos += 1
+        return ev
+
+    def rng(self, n: int) -> bytes:
+        ev = self._next(f"{n} random bytes")
+        if ev.kind != "rng":
+            raise TraceMismatch(f"host draws {n} random bytes but the trace has a {ev.kind} event", index=self.pos - 1)
+        if len(ev.data) != n:
+            raise TraceMismatch(f"host draws {n} random bytes, trace recorded {len(ev.data)}", index=self.pos - 1)
+        return ev.data
+
+    def transmit(self, apdu: bytes) -> bytes:
+        ev = self._next("to send an APDU")
+        if ev.kind == "removed":
+            raise CardRemovedError("card removed (recorded)", index=self.pos - 1)
+        if ev.kind == "reset":
+            raise CardResetError("card reset (recorded)", index=self.pos - 1)
+        if ev.kind != "apdu":
+            raise TraceMismatch(f"host sends an APDU but the trace has a {ev.kind} event", index=self.pos - 1)
+        if ev.command != apdu:
+            # Command headers are not secret; show up to 16 bytes of each side.
+            raise TraceMismatch(
+                f"command differs from the trace: sent {apdu[:16].hex().upper()}..., "
+                f"recorded {ev.command[:16].hex().upper()}...",
+                index=self.pos - 1,
+            )
+        return ev.response
+
+    @property
+    def remaining(self) -> int:
+        return len(self.events) - self.pos
+
+    def finish(self) -> None:
+        """Raise when recorded events were not consumed."""
+        if self.pos != len(self.events):
+            raise TraceMismatch(f"{self.remaining} recorded events were not replayed", index=self.pos)
+
+    def close(self) -> None:
+        pass
