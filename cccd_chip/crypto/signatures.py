@@ -1,0 +1,343 @@
+"""Signature verification for eMRTD PKI objects (ICAO 9303-12 §4.4, BSI TR-03111).
+
+One entry point, :func:`verify_signature`, for every signature the toolkit
+checks: SOD / CardSecurity / master-list SignerInfos, certificates, CRLs and
+Active Authentication (ECDSA, plain ``r||s``). Supported:
+
+- RSA PKCS#1 v1.5 with SHA-1/224/256/384/512, also under the plain
+  ``rsaEncryption`` OID (the hash then comes from the SignerInfo's
+  digestAlgorithm);
+- RSASSA-PSS with the parameters given in the AlgorithmIdentifier
+  (hash, MGF1 hash, salt length; trailer field must be 1);
+- ECDSA with SHA-1 .. SHA-512, ANSI X9.62 OIDs (DER signature) and BSI
+  ``ecdsa-plain-*`` OIDs (plain ``r||s``), on NIST and brainpool curves.
+
+EC keys may carry explicit domain parameters (ICAO 9303-12 requires it for
+CSCA and DS keys). They are mapped to a named curve only when **every**
+parameter matches (p, a, b, G, n, h, see :mod:`cccd_chip.crypto.ecdsa`);
+otherwise the key is verified by the project's own ECDSA over the curve as
+given, after the domain has been validated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from asn1crypto import algos as _algos
+from asn1crypto import core as _core
+from asn1crypto import keys as _keys
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+
+from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
+from . import ec as _ec
+from . import ecdsa as _ecdsa
+
+# --- algorithm identifiers ----------------------------------------------------
+
+HASH_OIDS: dict[str, str] = {
+    "1.3.14.3.2.26": "sha1",
+    "2.16.840.1.101.3.4.2.4": "sha224",
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+HASH_SIZES = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
+
+OID_RSA = "1.2.840.113549.1.1.1"
+OID_RSASSA_PSS = "1.2.840.113549.1.1.10"
+OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+OID_MGF1 = "1.2.840.113549.1.1.8"
+
+_SIG_OIDS: dict[str, tuple[str, Optional[str]]] = {
+    "1.2.840.113549.1.1.5": ("rsa-pkcs1v15", "sha1"),
+    "1.3.14.3.2.29": ("rsa-pkcs1v15", "sha1"),
+    "1.2.840.113549.1.1.14": ("rsa-pkcs1v15", "sha224"),
+    "1.2.840.113549.1.1.11": ("rsa-pkcs1v15", "sha256"),
+    "1.2.840.113549.1.1.12": ("rsa-pkcs1v15", "sha384"),
+    "1.2.840.113549.1.1.13": ("rsa-pkcs1v15", "sha512"),
+    OID_RSA: ("rsa-pkcs1v15", None),
+    OID_RSASSA_PSS: ("rsa-pss", None),
+    "1.2.840.10045.4.1": ("ecdsa", "sha1"),
+    "1.2.840.10045.4.3.1": ("ecdsa", "sha224"),
+    "1.2.840.10045.4.3.2": ("ecdsa", "sha256"),
+    "1.2.840.10045.4.3.3": ("ecdsa", "sha384"),
+    "1.2.840.10045.4.3.4": ("ecdsa", "sha512"),
+    OID_EC_PUBLIC_KEY: ("ecdsa", None),
+    # BSI TR-03111 §5.2.1 ecdsa-plain-signatures (r||s)
+    "0.4.0.127.0.7.1.1.4.1.1": ("ecdsa-plain", "sha1"),
+    "0.4.0.127.0.7.1.1.4.1.2": ("ecdsa-plain", "sha224"),
+    "0.4.0.127.0.7.1.1.4.1.3": ("ecdsa-plain", "sha256"),
+    "0.4.0.127.0.7.1.1.4.1.4": ("ecdsa-plain", "sha384"),
+    "0.4.0.127.0.7.1.1.4.1.5": ("ecdsa-plain", "sha512"),
+}
+
+_HASH_CLASSES = {
+    "sha1": hashes.SHA1,
+    "sha224": hashes.SHA224,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+def hash_algorithm(name: str) -> hashes.HashAlgorithm:
+    """cryptography hash object for ``sha1`` .. ``sha512``."""
+    try:
+        return _HASH_CLASSES[name]()
+    except KeyError:
+        raise UnsupportedError(f"hash algorithm {name} not supported", reason="ALGORITHM_UNSUPPORTED") from None
+
+
+def hash_name_from_oid(oid: str) -> str:
+    """``sha256`` for ``2.16.840.1.101.3.4.2.1`` etc.; UnsupportedError otherwise."""
+    try:
+        return HASH_OIDS[oid]
+    except KeyError:
+        raise UnsupportedError(f"digest algorithm {oid} not supported", reason="ALGORITHM_UNSUPPORTED") from None
+
+
+@dataclass(frozen=True)
+class SignatureAlgorithm:
+    """A resolved signature algorithm (scheme + hash + PSS parameters)."""
+
+    scheme: str  # "rsa-pkcs1v15" | "rsa-pss" | "ecdsa" | "ecdsa-plain"
+    hash: str  # "sha1" .. "sha512"
+    oid: str = ""
+    salt_length: Optional[int] = None
+    mgf_hash: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        if self.scheme == "rsa-pss":
+            return f"rsassa-pss({self.hash},mgf1-{self.mgf_hash},salt={self.salt_length})"
+        return f"{self.scheme}-{self.hash}"
+
+
+def parse_signature_algorithm(alg_id_der: bytes, *, digest_oid: Optional[str] = None) -> SignatureAlgorithm:
+    """Resolve an AlgorithmIdentifier (DER) to a :class:`SignatureAlgorithm`.
+
+    ``digest_oid`` (the SignerInfo's digestAlgorithm) supplies the hash for
+    the bare ``rsaEncryption`` / ``id-ecPublicKey`` OIDs (ICAO 9303-12 §4.4.2).
+    """
+    try:
+        alg = _algos.SignedDigestAlgorithm.load(alg_id_der, strict=True)
+        oid = alg["algorithm"].dotted
+        params = alg["parameters"]
+    except (ValueError, TypeError, KeyError) as e:
+        raise ParseError(f"malformed signature AlgorithmIdentifier ({type(e).__name__})") from None
+    return _resolve(oid, params, digest_oid)
+
+
+@lru_cache(maxsize=256)
+def _cached_alg(alg_id_der: bytes, digest_oid: Optional[str]) -> SignatureAlgorithm:
+    return parse_signature_algorithm(alg_id_der, digest_oid=digest_oid)
+
+
+def signature_algorithm(alg_id_der: bytes, *, digest_oid: Optional[str] = None) -> SignatureAlgorithm:
+    """Cached :func:`parse_signature_algorithm` (algorithm ids repeat across documents)."""
+    return _cached_alg(bytes(alg_id_der), digest_oid)
+
+
+def _resolve(oid: str, params, digest_oid: Optional[str]) -> SignatureAlgorithm:
+    entry = _SIG_OIDS.get(oid)
+    if entry is None:
+        raise UnsupportedError(f"signature algorithm {oid} not supported", reason="ALGORITHM_UNSUPPORTED")
+    scheme, hash_name = entry
+    if scheme == "rsa-pss":
+        return _resolve_pss(oid, params)
+    if hash_name is None:
+        if digest_oid is None:
+            raise UnsupportedError(f"signature algorithm {oid} needs a digest algorithm", reason="ALGORITHM_UNSUPPORTED")
+        hash_name = hash_name_from_oid(digest_oid)
+    return SignatureAlgorithm(scheme, hash_name, oid)
+
+
+def _resolve_pss(oid: str, params) -> SignatureAlgorithm:
+    """RSASSA-PSS-params (RFC 4055 §3.1): defaults SHA-1, MGF1-SHA-1, salt 20."""
+    try:
+        if isinstance(params, _core.Void) or params is None or params.native is None:
+            p = _algos.RSASSAPSSParams({})
+        elif isinstance(params, _algos.RSASSAPSSParams):
+            p = params
+        else:
+            p = _algos.RSASSAPSSParams.load(params.dump(), strict=True)
+        hash_name = hash_name_from_oid(p["hash_algorithm"]["algorithm"].dotted)
+        mgf = p["mask_gen_algorithm"]
+        if mgf["algorithm"].dotted != OID_MGF1:
+            raise UnsupportedError("RSASSA-PSS mask generation function not supported", reason="ALGORITHM_UNSUPPORTED")
+        mgf_hash = hash_name_from_oid(mgf["parameters"]["algorithm"].dotted)
+        salt = int(p["salt_length"].native)
+        trailer = p["trailer_field"].native
+    except (ValueError, TypeError, KeyError) as e:
+        raise ParseError(f"malformed RSASSA-PSS parameters ({type(e).__name__})") from None
+    if trailer not in ("trailer_field_bc", 1):
+        raise UnsupportedError("RSASSA-PSS trailer field not supported", reason="ALGORITHM_UNSUPPORTED")
+    if salt < 0 or salt > 1024:
+        raise ParseError("RSASSA-PSS salt length out of range")
+    return SignatureAlgorithm("rsa-pss", hash_name, oid, salt, mgf_hash)
+
+
+# --- public keys ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicKey:
+    """A verification key parsed from a SubjectPublicKeyInfo.
+
+    ``curve`` is the named curve (``brainpoolP512r1``) when the key names one
+    or its explicit parameters match one exactly (else ``explicit``);
+    ``explicit`` says whether the SPKI carried explicit parameters. Either
+    ``_key`` (a cryptography key, OpenSSL does the work) or
+    ``_curve``/``_point`` (own ECDSA, :mod:`cccd_chip.crypto.ecdsa`) is set.
+    """
+
+    kind: str  # "rsa" | "ec"
+    spki: bytes
+    bits: int
+    curve: Optional[str] = None
+    explicit: bool = False
+    _key: object = field(default=None, repr=False, compare=False)
+    _curve: Optional[_ec.Curve] = field(default=None, repr=False, compare=False)
+    _point: Optional[_ec.Point] = field(default=None, repr=False, compare=False)
+
+    @property
+    def description(self) -> str:
+        if self.kind == "rsa":
+            return f"RSA-{self.bits}"
+        return f"EC {self.curve}{' (explicit parameters)' if self.explicit else ''}"
+
+    def __reduce__(self):  # cryptography keys do not pickle: rebuild from the SPKI
+        return (load_public_key, (self.spki,))
+
+
+@lru_cache(maxsize=4096)
+def load_public_key(spki_der: bytes) -> PublicKey:
+    """Parse a SubjectPublicKeyInfo (RSA, RSASSA-PSS, EC named/explicit)."""
+    spki_der = bytes(spki_der)
+    try:
+        info = _keys.PublicKeyInfo.load(spki_der, strict=True)
+        alg_oid = info["algorithm"]["algorithm"].dotted
+        if alg_oid in (OID_RSA, OID_RSASSA_PSS):
+            return _load_rsa(spki_der, info)
+        if alg_oid == OID_EC_PUBLIC_KEY:
+            return _load_ec(spki_der, info)
+    except CccdError:
+        raise
+    except Exception as e:  # asn1crypto raises many types on malformed input
+        raise ParseError(f"malformed SubjectPublicKeyInfo ({type(e).__name__})") from None
+    raise UnsupportedError(f"public key algorithm {alg_oid} not supported", reason="ALGORITHM_UNSUPPORTED")
+
+
+def _load_rsa(spki_der: bytes, info) -> PublicKey:
+    rsa_key = _keys.RSAPublicKey.load(bytes(info["public_key"]), strict=True)
+    n = int(rsa_key["modulus"].native)
+    e = int(rsa_key["public_exponent"].native)
+    if n <= 0 or e < 3 or e % 2 == 0 or n.bit_length() < 512 or n.bit_length() > 16384:
+        raise InvalidPublicKeyError("RSA public key out of range")
+    key = rsa.RSAPublicNumbers(e, n).public_key()
+    return PublicKey("rsa", spki_der, n.bit_length(), _key=key)
+
+
+def _load_ec(spki_der: bytes, info) -> PublicKey:
+    params = info["algorithm"]["parameters"]
+    point_bytes = bytes(info["public_key"])
+    if params.name == "named":
+        curve = _ecdsa.named_curve(params.chosen.dotted)
+        if curve is None:
+            raise UnsupportedError(f"EC curve {params.chosen.dotted} not supported", reason="ALGORITHM_UNSUPPORTED")
+        explicit = False
+    elif params.name == "specified":
+        curve = _ecdsa.domain_from_specified(params.chosen)
+        explicit = True
+        if curve.oid is None:
+            _ecdsa.validate_domain(curve)
+    else:
+        raise UnsupportedError("implicitlyCA EC parameters not supported", reason="ALGORITHM_UNSUPPORTED")
+    ossl = _ec.ossl_curve(curve)
+    if ossl is not None:
+        q = _ecdsa.public_point(curve, point_bytes)
+        key = ec.EllipticCurvePublicKey.from_encoded_point(ossl, _ec.encode_point(curve, q))
+        return PublicKey("ec", spki_der, curve.n.bit_length(), curve.name, explicit, _key=key)
+    q = _ecdsa.public_point(curve, point_bytes)
+    return PublicKey("ec", spki_der, curve.n.bit_length(), curve.name, explicit, _curve=curve, _point=q)
+
+
+# --- verification ---------------------------------------------------------------
+
+
+def verify_signature(key: PublicKey, alg: SignatureAlgorithm, message: bytes, signature: bytes) -> None:
+    """Verify ``signature`` over ``message``; raise VerificationError if it is wrong.
+
+    The key type must fit the scheme (an RSA key cannot verify ECDSA);
+    a mismatch raises UnsupportedError(ALGORITHM_UNSUPPORTED).
+    """
+    if alg.scheme.startswith("rsa"):
+        if key.kind != "rsa":
+            raise UnsupportedError(f"{alg.name} with an EC key", reason="ALGORITHM_UNSUPPORTED")
+        _verify_rsa(key, alg, message, signature)
+        return
+    if key.kind != "ec":
+        raise UnsupportedError(f"{alg.name} with an RSA key", reason="ALGORITHM_UNSUPPORTED")
+    if alg.scheme == "ecdsa-plain":
+        r, s = split_plain_signature(signature, key)
+    else:
+        r, s = _decode_der_signature(signature)
+    verify_ecdsa_rs(key, alg.hash, message, r, s)
+
+
+def _verify_rsa(key: PublicKey, alg: SignatureAlgorithm, message: bytes, signature: bytes) -> None:
+    h = hash_algorithm(alg.hash)
+    if alg.scheme == "rsa-pss":
+        pad: padding.AsymmetricPadding = padding.PSS(
+            mgf=padding.MGF1(hash_algorithm(alg.mgf_hash or alg.hash)), salt_length=alg.salt_length or 0
+        )
+    else:
+        pad = padding.PKCS1v15()
+    try:
+        key._key.verify(signature, message, pad, h)  # type: ignore[attr-defined]
+    except InvalidSignature:
+        raise VerificationError(f"{alg.name} signature invalid") from None
+    except ValueError:
+        raise VerificationError(f"{alg.name} signature malformed") from None
+
+
+def split_plain_signature(signature: bytes, key: PublicKey) -> tuple[int, int]:
+    """Plain ``r||s`` (BSI TR-03111 §5.2.1): two halves of the order's length."""
+    size = (key.bits + 7) // 8
+    if len(signature) != 2 * size:
+        raise VerificationError("plain ECDSA signature has the wrong length")
+    return int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+
+
+def _decode_der_signature(signature: bytes) -> tuple[int, int]:
+    try:
+        return utils.decode_dss_signature(signature)
+    except ValueError:
+        raise VerificationError("ECDSA signature is not a valid DER Ecdsa-Sig-Value") from None
+
+
+def verify_ecdsa_rs(key: PublicKey, hash_name: str, message: bytes, r: int, s: int) -> None:
+    """ECDSA verification of (r, s) over ``message`` hashed with ``hash_name``."""
+    if key._key is not None:
+        if r <= 0 or s <= 0:
+            raise VerificationError("ECDSA signature out of range")
+        try:
+            sig = utils.encode_dss_signature(r, s)
+            key._key.verify(sig, message, ec.ECDSA(hash_algorithm(hash_name)))  # type: ignore[attr-defined]
+        except InvalidSignature:
+            raise VerificationError(f"ecdsa-{hash_name} signature invalid") from None
+        return
+    assert key._curve is not None and key._point is not None
+    digest = _digest(hash_name, message)
+    if not _ecdsa.verify_digest(key._curve, key._point, digest, r, s):
+        raise VerificationError(f"ecdsa-{hash_name} signature invalid")
+
+
+def _digest(hash_name: str, message: bytes) -> bytes:
+    h = hashes.Hash(hash_algorithm(hash_name))
+    h.update(message)
+    return h.finalize()

@@ -1,0 +1,226 @@
+"""X.509 certificates of the eMRTD PKI (ICAO 9303-12 §7.1, RFC 5280).
+
+A :class:`Certificate` is a frozen view of one DER certificate, parsed with
+asn1crypto (pyca/cryptography refuses some real CSCAs: explicit EC
+parameters, ``NULL`` parameters after ecdsa-with-SHAxxx, negative serials).
+Signatures are checked over the tbsCertificate bytes exactly as received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Optional
+
+from asn1crypto import x509 as _x509
+
+from ..crypto.signatures import PublicKey, load_public_key, signature_algorithm, verify_signature
+from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
+
+MAX_CERT_SIZE = 64 * 1024
+_KNOWN_CRITICAL = frozenset(
+    {
+        "2.5.29.15",  # keyUsage
+        "2.5.29.19",  # basicConstraints
+        "2.5.29.37",  # extKeyUsage
+        "2.5.29.32",  # certificatePolicies
+        "2.5.29.17",  # subjectAltName
+        "2.5.29.18",  # issuerAltName
+        "2.5.29.16",  # privateKeyUsagePeriod
+        "2.5.29.31",  # CRL distribution points
+        "2.23.136.1.1.6.2",  # ICAO document type list
+    }
+)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """One certificate; ``raw`` is the exact DER, ``tbs`` the signed bytes."""
+
+    raw: bytes
+    tbs: bytes
+    signature_algorithm: bytes  # outer AlgorithmIdentifier, DER
+    tbs_signature_algorithm: bytes  # the copy inside tbsCertificate, DER
+    signature: bytes
+    serial: int
+    issuer: bytes  # Name, DER
+    subject: bytes
+    issuer_key: str  # RFC 5280 §7.1 normalised name, for comparisons
+    subject_key: str
+    issuer_text: str
+    subject_text: str
+    country: Optional[str]
+    issuer_country: Optional[str]
+    not_before: datetime
+    not_after: datetime
+    ski: Optional[bytes]
+    aki: Optional[bytes]
+    key_usage: Optional[frozenset[str]]
+    ext_key_usage: tuple[str, ...]
+    is_ca: bool
+    spki: bytes
+    unknown_critical: tuple[str, ...] = ()
+    private_key_usage_period: Optional[tuple[Optional[datetime], Optional[datetime]]] = None
+    fingerprint: bytes = field(default=b"", repr=False)  # SHA-256 of raw
+
+    @property
+    def self_issued(self) -> bool:
+        return self.issuer_key == self.subject_key
+
+    @property
+    def public_key(self) -> PublicKey:
+        return load_public_key(self.spki)
+
+    @property
+    def label(self) -> str:
+        """Short, non-secret identification for reports."""
+        return f"{self.subject_text} #{self.serial:X}" if self.serial >= 0 else f"{self.subject_text} #-{-self.serial:X}"
+
+    def valid_at(self, when: datetime) -> bool:
+        return self.not_before <= when <= self.not_after
+
+
+def load_certificate(data: bytes, *, file: Optional[str] = None) -> Certificate:
+    """Parse one DER certificate (cached by content)."""
+    if len(data) > MAX_CERT_SIZE:
+        raise ParseError("certificate too large", file=file)
+    try:
+        return _load_cached(bytes(data))
+    except ParseError as e:
+        raise ParseError(e.message, file=file, offset=e.offset) from None
+
+
+@lru_cache(maxsize=8192)
+def _load_cached(data: bytes) -> Certificate:
+    try:
+        cert = _x509.Certificate.load(data, strict=True)
+        tbs = cert["tbs_certificate"]
+        exts = _extensions(tbs)
+        return Certificate(
+            raw=data,
+            tbs=tbs.dump(),
+            signature_algorithm=cert["signature_algorithm"].dump(),
+            tbs_signature_algorithm=tbs["signature"].dump(),
+            signature=bytes(cert["signature_value"]),
+            serial=int(tbs["serial_number"].native),
+            issuer=tbs["issuer"].dump(),
+            subject=tbs["subject"].dump(),
+            issuer_key=_name_key(tbs["issuer"]),
+            subject_key=_name_key(tbs["subject"]),
+            issuer_text=_name_text(tbs["issuer"]),
+            subject_text=_name_text(tbs["subject"]),
+            country=_country(tbs["subject"]),
+            issuer_country=_country(tbs["issuer"]),
+            not_before=tbs["validity"]["not_before"].native,
+            not_after=tbs["validity"]["not_after"].native,
+            ski=exts.get("ski"),
+            aki=exts.get("aki"),
+            key_usage=exts.get("key_usage"),
+            ext_key_usage=exts.get("eku", ()),
+            is_ca=bool(exts.get("ca", False)),
+            spki=tbs["subject_public_key_info"].dump(),
+            unknown_critical=tuple(exts.get("unknown_critical", ())),
+            private_key_usage_period=exts.get("pkup"),
+            fingerprint=hashlib.sha256(data).digest(),
+        )
+    except CccdError:
+        raise
+    except Exception as e:  # asn1crypto raises many types on malformed input
+        raise ParseError(f"malformed certificate ({type(e).__name__})") from None
+
+
+def _extensions(tbs) -> dict:
+    out: dict = {}
+    unknown: list[str] = []
+    for ext in tbs["extensions"]:
+        oid = ext["extn_id"].dotted
+        value = ext["extn_value"].parsed
+        if oid == "2.5.29.14":
+            out["ski"] = bytes(value.native)
+        elif oid == "2.5.29.35":
+            kid = value["key_identifier"].native
+            out["aki"] = bytes(kid) if kid is not None else None
+        elif oid == "2.5.29.15":
+            out["key_usage"] = frozenset(value.native)
+        elif oid == "2.5.29.19":
+            out["ca"] = bool(value["ca"].native)
+        elif oid == "2.5.29.37":
+            out["eku"] = tuple(p.dotted for p in value)
+        elif oid == "2.5.29.16":
+            out["pkup"] = (value["not_before"].native, value["not_after"].native)
+        elif ext["critical"].native and oid not in _KNOWN_CRITICAL:
+            unknown.append(oid)
+    out["unknown_critical"] = unknown
+    return out
+
+
+def _name_key(name) -> str:
+    return name.hashable
+
+
+def _name_text(name) -> str:
+    try:
+        parts = []
+        for rdn in name.chosen:
+            for atv in rdn:
+                t = atv["type"].native
+                short = {"country_name": "C", "organization_name": "O", "organizational_unit_name": "OU",
+                         "common_name": "CN", "serial_number": "serialNumber"}.get(t, t)
+                parts.append(f"{short}={atv['value'].native}")
+        return ", ".join(parts)[:200]
+    except Exception:
+        return "<unprintable name>"
+
+
+def _country(name) -> Optional[str]:
+    for rdn in name.chosen:
+        for atv in rdn:
+            if atv["type"].dotted == "2.5.4.6":
+                v = atv["value"].native
+                return str(v).upper() if v else None
+    return None
+
+
+# --- issuance ---------------------------------------------------------------------
+
+
+def check_issued_by(child: Certificate, issuer: Certificate) -> None:
+    """Verify that ``issuer`` signed ``child`` (RFC 5280 §6.1.3 a.1, a.4).
+
+    Raises VerificationError if the names or key identifiers disagree or the
+    signature is wrong, UnsupportedError for an algorithm we do not know.
+    """
+    if child.issuer_key != issuer.subject_key:
+        raise VerificationError("issuer name does not match the issuer's subject", reason="NAME_MISMATCH")
+    if child.aki is not None and issuer.ski is not None and child.aki != issuer.ski:
+        raise VerificationError("authority key identifier does not match", reason="AKI_MISMATCH")
+    verify_certificate_signature(child, issuer.public_key)
+
+
+def verify_certificate_signature(cert: Certificate, key: PublicKey) -> None:
+    """Check ``cert``'s signature with ``key`` over the received tbs bytes."""
+    if _alg_oid(cert.signature_algorithm) != _alg_oid(cert.tbs_signature_algorithm):
+        raise VerificationError("signatureAlgorithm differs from tbsCertificate.signature")
+    alg = signature_algorithm(cert.signature_algorithm)
+    verify_signature(key, alg, cert.tbs, cert.signature)
+
+
+@lru_cache(maxsize=256)
+def _alg_oid(alg_der: bytes) -> str:
+    from asn1crypto import algos
+
+    try:
+        return algos.SignedDigestAlgorithm.load(alg_der)["algorithm"].dotted
+    except Exception:
+        raise ParseError("malformed AlgorithmIdentifier") from None
+
+
+__all__ = [
+    "Certificate",
+    "load_certificate",
+    "check_issued_by",
+    "verify_certificate_signature",
+    "UnsupportedError",
+]

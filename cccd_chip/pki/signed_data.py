@@ -1,0 +1,126 @@
+"""Verification of a CMS SignerInfo (RFC 5652 §5.4, §5.6; ICAO 9303-10 §4.6.2, 9303-12 §9).
+
+Shared by EF.SOD, EF.CardSecurity and CSCA master lists. The signature
+algorithm is the SignerInfo's (never the signer certificate's), the hash for
+bare ``rsaEncryption`` / ``id-ecPublicKey`` comes from the SignerInfo's
+digestAlgorithm, signed attributes must carry contentType = eContentType and
+messageDigest = hash(eContent octets as received).
+
+Failures raise :class:`VerificationError` whose ``reason`` is one of the
+``SIGNED_*`` codes below; callers map them to their own verdict reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable, Optional
+
+from ..crypto.signatures import (
+    PublicKey,
+    SignatureAlgorithm,
+    hash_name_from_oid,
+    signature_algorithm,
+    verify_signature,
+)
+from ..errors import ParseError, VerificationError
+from ..lds.cms import SignedData, SignerInfo
+from .certificate import Certificate, load_certificate
+
+R_NO_SIGNED_ATTRS = "SIGNED_ATTRS_MISSING"
+R_CONTENT_TYPE = "SIGNED_CONTENT_TYPE_MISMATCH"
+R_MESSAGE_DIGEST = "SIGNED_MESSAGE_DIGEST_MISMATCH"
+R_SIGNATURE = "SIGNED_SIGNATURE_INVALID"
+R_DIGEST_ALG = "SIGNED_DIGEST_ALGORITHM"
+
+_FORBIDDEN_DIGESTS = {"1.2.840.113549.2.5", "1.2.840.113549.2.2"}  # MD5, MD2
+
+
+def single_signer(sd: SignedData) -> SignerInfo:
+    """The one SignerInfo that ICAO profiles allow (9303-10 §4.6.2.1)."""
+    if len(sd.signer_infos) != 1:
+        raise ParseError(f"{len(sd.signer_infos)} SignerInfos, exactly one expected")
+    return sd.signer_infos[0]
+
+
+def signer_matches(si: SignerInfo, cert: Certificate) -> bool:
+    """Does ``cert`` carry the SignerInfo's sid (SKI or issuer + serial)?"""
+    if si.sid_ski is not None:
+        if cert.ski is not None:
+            return cert.ski == si.sid_ski
+        return _spki_sha1(cert) == si.sid_ski
+    if si.sid_issuer is None or si.sid_serial is None:
+        return False
+    if cert.serial != si.sid_serial:
+        return False
+    return cert.issuer == si.sid_issuer or cert.issuer_key == _name_key(si.sid_issuer)
+
+
+def find_signer(si: SignerInfo, candidates: Iterable[bytes | Certificate]) -> Optional[Certificate]:
+    """First candidate certificate designated by the SignerInfo's sid; malformed ones are skipped."""
+    for c in candidates:
+        try:
+            cert = c if isinstance(c, Certificate) else load_certificate(c)
+        except ParseError:
+            continue
+        if signer_matches(si, cert):
+            return cert
+    return None
+
+
+def check_signed_attributes(sd: SignedData, si: SignerInfo) -> str:
+    """Check contentType and messageDigest (RFC 5652 §5.3, §11.1-11.2); return the digest name."""
+    dig_oid = si.digest_algorithm.oid
+    if dig_oid in _FORBIDDEN_DIGESTS:
+        raise VerificationError("forbidden digest algorithm in SignerInfo", reason=R_DIGEST_ALG)
+    name = hash_name_from_oid(dig_oid)
+    if si.signed_attrs is None:
+        raise VerificationError("SignerInfo has no signed attributes", reason=R_NO_SIGNED_ATTRS)
+    if si.content_type is None or si.content_type != sd.econtent_type:
+        raise VerificationError("contentType attribute differs from eContentType", reason=R_CONTENT_TYPE)
+    md = si.message_digest
+    if sd.econtent is None or md is None or hashlib.new(name, sd.econtent).digest() != md:
+        raise VerificationError("messageDigest differs from the eContent hash", reason=R_MESSAGE_DIGEST)
+    return name
+
+
+def verify_signer_signature(si: SignerInfo, key: PublicKey) -> SignatureAlgorithm:
+    """Verify the SignerInfo signature over its signed attributes (as a SET OF).
+
+    The attributes are checked as received first, then in canonical DER
+    order (some signers signed the canonical form while storing another).
+    """
+    alg = signature_algorithm(si.signature_algorithm.encode(), digest_oid=si.digest_algorithm.oid)
+    assert si.signed_attrs is not None
+    try:
+        verify_signature(key, alg, si.signed_attrs, si.signature)
+        return alg
+    except VerificationError:
+        pass
+    canonical = si.signed_attrs_der
+    if canonical is not None and canonical != si.signed_attrs:
+        try:
+            verify_signature(key, alg, canonical, si.signature)
+            return alg
+        except VerificationError:
+            pass
+    raise VerificationError(f"{alg.name} signature over the signed attributes is invalid", reason=R_SIGNATURE)
+
+
+def _spki_sha1(cert: Certificate) -> bytes:
+    """RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING value."""
+    from asn1crypto import keys
+
+    try:
+        info = keys.PublicKeyInfo.load(cert.spki)
+        return hashlib.sha1(bytes(info["public_key"].contents[1:])).digest()
+    except Exception:
+        return b""
+
+
+def _name_key(name_der: bytes) -> str:
+    from asn1crypto import x509
+
+    try:
+        return x509.Name.load(name_der).hashable
+    except Exception:
+        return ""

@@ -1,0 +1,237 @@
+"""Generated test PKI: CSCA, DSC, CRL, link certificates (ICAO 9303-12 §7.1 profiles).
+
+For tests, the benchmark and the emulator's personaliser. NEVER for real
+documents. EC keys are derived deterministically from ``(seed, label)``;
+RSA keys cannot be seeded with pyca/cryptography, so they are random but
+cached per process (same ``(seed, label, bits)`` -> same key within a run).
+
+Key specs: ``rsa2048``, ``rsa3072``, ``rsa4096``, ``p256``, ``p384``,
+``p521``, ``bp256``, ``bp384``, ``bp512``. Signature specs for the issuer:
+``pkcs1`` or ``pss`` for RSA issuers (hash from the key size), ``ecdsa`` for EC.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass
+from typing import Iterable, Optional, Union
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
+
+PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
+
+_CURVES = {
+    "p256": ec.SECP256R1,
+    "p384": ec.SECP384R1,
+    "p521": ec.SECP521R1,
+    "bp256": ec.BrainpoolP256R1,
+    "bp384": ec.BrainpoolP384R1,
+    "bp512": ec.BrainpoolP512R1,
+}
+_RSA_CACHE: dict[tuple[int, str, int], rsa.RSAPrivateKey] = {}
+DEFAULT_CSCA_VALIDITY = (_dt.datetime(2024, 1, 1, tzinfo=_dt.timezone.utc), _dt.datetime(2045, 1, 1, tzinfo=_dt.timezone.utc))
+DEFAULT_DSC_VALIDITY = (_dt.datetime(2024, 1, 1, tzinfo=_dt.timezone.utc), _dt.datetime(2036, 1, 1, tzinfo=_dt.timezone.utc))
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A generated certificate (DER) with its private key."""
+
+    cert_der: bytes
+    key: PrivateKey
+    key_spec: str
+
+    @property
+    def cert(self) -> x509.Certificate:
+        return x509.load_der_x509_certificate(self.cert_der)
+
+    @property
+    def pem(self) -> bytes:
+        return self.cert.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def spki(self) -> bytes:
+        return self.key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+
+def make_key(spec: str, *, seed: int = 0, label: str = "") -> PrivateKey:
+    """A private key for ``spec``; EC deterministic from (seed, label)."""
+    if spec in _CURVES:
+        curve = _CURVES[spec]()
+        order = _ORDERS[spec]
+        d = int.from_bytes(hashlib.sha512(f"cccd-testpki|{seed}|{label}|{spec}".encode()).digest(), "big")
+        return ec.derive_private_key(d % (order - 1) + 1, curve)
+    if spec.startswith("rsa"):
+        bits = int(spec[3:])
+        k = (seed, label, bits)
+        if k not in _RSA_CACHE:
+            _RSA_CACHE[k] = rsa.generate_private_key(65537, bits)
+        return _RSA_CACHE[k]
+    raise ValueError(f"unknown key spec {spec}")
+
+
+# group orders, only used to reduce the seeded scalar into range
+_ORDERS = {
+    "p256": 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
+    "p384": 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973,
+    "p521": 0x01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409,
+    "bp256": 0xA9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7,
+    "bp384": 0x8CB91E82A3386D280F5D6F7E50E641DF152F7109ED5456B31F166E6CAC0425A7CF3AB6AF6B7FC3103B883202E9046565,
+    "bp512": 0xAADD9DB8DBE9C48B3FD4E6AE33C9FC07CB308DB3B3C9D20ED6639CCA703308717D4D9B009BC66842AECDA12AE6A380E62881FF2F2D82C68528AA6056583A48F3,
+}
+
+
+def _hash_for(key: PrivateKey) -> hashes.HashAlgorithm:
+    size = key.key_size
+    if isinstance(key, rsa.RSAPrivateKey):
+        return hashes.SHA256() if size <= 3072 else hashes.SHA512()
+    return {256: hashes.SHA256(), 384: hashes.SHA384()}.get(size, hashes.SHA512())
+
+
+def sign_args(key: PrivateKey, scheme: str = "pkcs1") -> dict:
+    """kwargs for cryptography builders' ``sign`` (RSA PKCS#1 v1.5 / PSS, ECDSA)."""
+    h = _hash_for(key)
+    if isinstance(key, rsa.RSAPrivateKey) and scheme == "pss":
+        return {"private_key": key, "algorithm": h, "rsa_padding": padding.PSS(padding.MGF1(h), h.digest_size)}
+    return {"private_key": key, "algorithm": h}
+
+
+def _name(country: str, cn: str, org: str = "Test Government") -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, country),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+
+
+def make_csca(
+    country: str = "VN",
+    *,
+    key_spec: str = "bp384",
+    seed: int = 0,
+    cn: Optional[str] = None,
+    serial: int = 1,
+    validity: tuple[_dt.datetime, _dt.datetime] = DEFAULT_CSCA_VALIDITY,
+    scheme: str = "pss",
+) -> Issued:
+    """A self-signed CSCA (keyCertSign + cRLSign, CA, pathLen 0)."""
+    key = make_key(key_spec, seed=seed, label=f"csca-{country}-{serial}")
+    name = _name(country, cn or f"CSCA Test {country} {serial}")
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+    )
+    return Issued(b.sign(**sign_args(key, scheme)).public_bytes(serialization.Encoding.DER), key, key_spec)
+
+
+def make_link(old: Issued, new: Issued, *, serial: int = 1000, scheme: str = "pss") -> Issued:
+    """A link certificate: ``new``'s subject and key, signed by ``old`` (ICAO 9303-12 §5.2)."""
+    new_cert, old_cert = new.cert, old.cert
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(new_cert.subject)
+        .issuer_name(old_cert.subject)
+        .public_key(new.key.public_key())
+        .serial_number(serial)
+        .not_valid_before(new_cert.not_valid_before_utc)
+        .not_valid_after(old_cert.not_valid_after_utc)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(new.key.public_key()), critical=False)
+        .add_extension(_aki(old), critical=False)
+    )
+    return Issued(b.sign(**sign_args(old.key, scheme)).public_bytes(serialization.Encoding.DER), new.key, new.key_spec)
+
+
+def make_dsc(
+    csca: Issued,
+    *,
+    key_spec: str = "bp256",
+    seed: int = 0,
+    serial: int = 100,
+    cn: Optional[str] = None,
+    validity: tuple[_dt.datetime, _dt.datetime] = DEFAULT_DSC_VALIDITY,
+    scheme: str = "pss",
+    digital_signature: bool = True,
+) -> Issued:
+    """A Document Signer certificate issued by ``csca`` (ICAO 9303-12 §7.1.1, Table 6)."""
+    csca_cert = csca.cert
+    country = csca_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
+    key = make_key(key_spec, seed=seed, label=f"dsc-{country}-{serial}")
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(_name(str(country), cn or f"DS Test {country} {serial}"))
+        .issuer_name(csca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(_key_usage(digital_signature=digital_signature), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(_aki(csca), critical=False)
+    )
+    return Issued(b.sign(**sign_args(csca.key, scheme)).public_bytes(serialization.Encoding.DER), key, key_spec)
+
+
+def make_crl(
+    csca: Issued,
+    revoked: Iterable[int] = (),
+    *,
+    this_update: _dt.datetime = DEFAULT_DSC_VALIDITY[0],
+    next_update: Optional[_dt.datetime] = None,
+    number: int = 1,
+    scheme: str = "pss",
+    signer: Optional[Issued] = None,
+) -> bytes:
+    """A CRL (DER) issued by ``csca``; ``signer`` lets a test sign with the wrong key."""
+    nu = next_update or (this_update + _dt.timedelta(days=3650 * 3))
+    b = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(csca.cert.subject)
+        .last_update(this_update)
+        .next_update(nu)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(_aki(csca), critical=False)
+    )
+    for s in revoked:
+        b = b.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(s).revocation_date(this_update).build()
+        )
+    return b.sign(**sign_args((signer or csca).key, scheme)).public_bytes(serialization.Encoding.DER)
+
+
+def _aki(issuer: Issued) -> x509.AuthorityKeyIdentifier:
+    ski = issuer.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
+def _key_usage(*, cert_sign: bool = False, digital_signature: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=digital_signature,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
+    )
