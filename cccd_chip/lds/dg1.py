@@ -1,0 +1,327 @@
+"""DG1: the MRZ data (ICAO 9303-10 §4.7.1), TD1/TD2/TD3, plus the CCCD layout.
+
+``61 L 5F1F L <MRZ text>``. Parsing never refuses a document for a bad check
+digit: every check is reported in ``checks`` and the data is still shown.
+
+CCCD (Vietnam, TD1): document number = last 9 digits of the 12-digit ID, the
+full ID at the start of optional data 1 followed by ``<<`` and its own check
+digit, expiry ``991231`` for cards without expiry (cccd-chip-facts §2.4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import construct as c
+
+from ..errors import ParseError
+from ..iso7816 import tlv
+from . import mrz
+from .mrz import FILLER, CheckResult, check_digit_or_none
+
+TAG = 0x61
+MRZ_TAG = 0x5F1F
+FILE = "DG1"
+NO_EXPIRY = "991231"
+_CCCD_OPT = re.compile(r"^(\d{12})(?:<<(.))?$")
+
+
+@dataclass(frozen=True)
+class DG1:
+    """DG1 value; text fields are as on the document minus trailing fillers.
+
+    ``issuing_state``, ``nationality``, dates, sex and check digits are kept
+    exactly (fixed width, fillers included).
+    """
+
+    format: str  # "TD1" | "TD2" | "TD3"
+    document_code: str
+    issuing_state: str
+    document_number_field: str  # the 9-character field, trailing fillers dropped
+    document_number_cd: str
+    date_of_birth: str  # YYMMDD
+    date_of_birth_cd: str
+    sex: str
+    date_of_expiry: str  # YYMMDD
+    date_of_expiry_cd: str
+    nationality: str
+    optional_data_1: str
+    optional_data_2: str  # TD1 only, else ""
+    optional_data_cd: str  # TD3 only, else ""
+    composite_cd: str
+    name: str  # the name field, e.g. "TRAN<<VAN<BINH"
+    raw: bytes = field(default=b"", compare=True)
+
+    # --- derived ----------------------------------------------------------
+    @property
+    def mrz(self) -> str:
+        """The MRZ text, lines concatenated."""
+        layout, _, _ = mrz.LAYOUTS[self.format]
+        return layout.build(_container(self)).decode("latin-1")
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        _, width, count = mrz.LAYOUTS[self.format]
+        text = self.mrz
+        return tuple(text[i * width : (i + 1) * width] for i in range(count))
+
+    @property
+    def primary_identifier(self) -> str:
+        return mrz.split_name(self.name)[0]
+
+    @property
+    def secondary_identifier(self) -> str:
+        return mrz.split_name(self.name)[1]
+
+    @property
+    def _long_number(self) -> Optional[tuple[str, str]]:
+        """ICAO 9303-5 §4.2.4 note j: (number, cd) when the number continues in optional data."""
+        if self.format in ("TD1", "TD2") and self.document_number_cd == FILLER:
+            head = self.optional_data_1.split(FILLER, 1)[0]
+            if len(head) >= 2:
+                return self.document_number_field.ljust(9, FILLER) + head[:-1], head[-1]
+        return None
+
+    @property
+    def document_number(self) -> str:
+        """The logical document number (long numbers joined, fillers dropped)."""
+        long = self._long_number
+        return long[0] if long else self.document_number_field
+
+    @property
+    def document_number_check_digit(self) -> str:
+        long = self._long_number
+        return long[1] if long else self.document_number_cd
+
+    @property
+    def optional_data(self) -> str:
+        """All optional data (TD1: both fields joined), trailing fillers dropped."""
+        if self.format == "TD1":
+            return (self.optional_data_1.ljust(15, FILLER) + self.optional_data_2).rstrip(FILLER)
+        return self.optional_data_1
+
+    @property
+    def mrz_information(self) -> str:
+        """ICAO 9303-11 §9.7.2 MRZ_information (BAC/PACE-MRZ password input)."""
+        long = self._long_number
+        number = long[0] if long else self.document_number_field.ljust(9, FILLER)
+        return (
+            number + self.document_number_check_digit + self.date_of_birth + self.date_of_birth_cd
+            + self.date_of_expiry + self.date_of_expiry_cd
+        )
+
+    @property
+    def cccd_id(self) -> Optional[str]:
+        """The 12-digit Vietnamese ID when the CCCD layout is detected, else None."""
+        if self.format != "TD1" or self.issuing_state != "VNM":
+            return None
+        m = _CCCD_OPT.match(self.optional_data_1)
+        if not m or m.group(1)[3:] != self.document_number_field:
+            return None
+        return m.group(1)
+
+    @property
+    def no_expiry(self) -> bool:
+        """CCCD cards "Không thời hạn" carry 991231 as MRZ expiry."""
+        return self.date_of_expiry == NO_EXPIRY and self.issuing_state == "VNM"
+
+    @property
+    def checks(self) -> tuple[CheckResult, ...]:
+        """Every check digit of the MRZ, with the found and expected value."""
+        text = self.mrz
+        out = [
+            CheckResult(
+                "document_number",
+                self.document_number_check_digit,
+                check_digit_or_none(
+                    self._long_number[0] if self._long_number else self.document_number_field.ljust(9, FILLER)
+                ),
+            ),
+            CheckResult("date_of_birth", self.date_of_birth_cd, check_digit_or_none(self.date_of_birth)),
+            CheckResult("date_of_expiry", self.date_of_expiry_cd, check_digit_or_none(self.date_of_expiry)),
+        ]
+        if self.format == "TD3":
+            opt = self.optional_data_1.ljust(14, FILLER)
+            expected = check_digit_or_none(opt)
+            found = self.optional_data_cd
+            if found == FILLER and opt == FILLER * 14:
+                expected = FILLER  # 9303-4 §4.2.2.3: '<' allowed when the field is unused
+            out.append(CheckResult("optional_data", found, expected))
+        m = _CCCD_OPT.match(self.optional_data_1) if self.cccd_id is not None else None
+        if m is not None:
+            out.append(CheckResult("cccd_id", m.group(2) or FILLER, check_digit_or_none(m.group(1))))
+        composite_input = _composite_input(self.format, text)
+        out.append(CheckResult("composite", self.composite_cd, check_digit_or_none(composite_input)))
+        return tuple(out)
+
+    @property
+    def checks_ok(self) -> bool:
+        return all(ch.ok for ch in self.checks)
+
+    @property
+    def failed_checks(self) -> tuple[str, ...]:
+        return tuple(ch.field for ch in self.checks if not ch.ok)
+
+
+def _composite_input(fmt: str, text: str) -> str:
+    """ICAO 9303-5/6/4: the characters covered by the composite check digit."""
+    if fmt == "TD1":
+        l1, l2 = text[0:30], text[30:60]
+        return l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29]
+    if fmt == "TD2":
+        l2 = text[36:72]
+        return l2[0:10] + l2[13:20] + l2[21:35]
+    l2 = text[44:88]
+    return l2[0:10] + l2[13:20] + l2[21:43]
+
+
+_FIELDS = (
+    "document_code issuing_state document_number_cd date_of_birth date_of_birth_cd sex date_of_expiry "
+    "date_of_expiry_cd nationality optional_data_1 composite_cd name"
+).split()
+
+
+def _container(v: DG1) -> dict:
+    d = {k: getattr(v, k) for k in _FIELDS}
+    d["document_number"] = v.document_number_field
+    if v.format == "TD1":
+        d["optional_data_2"] = v.optional_data_2
+    if v.format == "TD3":
+        d["optional_data_cd"] = v.optional_data_cd
+    return d
+
+
+def parse_mrz(text: str, *, raw: bytes = b"", file: Optional[str] = FILE, offset: int = 0) -> DG1:
+    """Parse MRZ text (lines concatenated, or separated by newlines)."""
+    text = "".join(text.split()) if "\n" in text or "\r" in text else text
+    fmt = mrz.FORMAT_BY_LENGTH.get(len(text))
+    if fmt is None:
+        raise ParseError(f"MRZ of {len(text)} characters is not TD1, TD2 or TD3", file=file, offset=offset)
+    layout = mrz.LAYOUTS[fmt][0]
+    try:
+        ct = layout.parse(text.encode("latin-1"))
+    except (c.ConstructError, UnicodeError) as exc:
+        raise ParseError("MRZ layout", file=file, offset=offset) from exc
+    return DG1(
+        format=fmt,
+        document_code=ct.document_code,
+        issuing_state=ct.issuing_state,
+        document_number_field=ct.document_number,
+        document_number_cd=ct.document_number_cd,
+        date_of_birth=ct.date_of_birth,
+        date_of_birth_cd=ct.date_of_birth_cd,
+        sex=ct.sex,
+        date_of_expiry=ct.date_of_expiry,
+        date_of_expiry_cd=ct.date_of_expiry_cd,
+        nationality=ct.nationality,
+        optional_data_1=ct.optional_data_1,
+        optional_data_2=ct.get("optional_data_2", ""),
+        optional_data_cd=ct.get("optional_data_cd", ""),
+        composite_cd=ct.composite_cd,
+        name=ct.name,
+        raw=raw,
+    )
+
+
+def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG1:
+    """Parse DG1 (tag 61 holding 5F1F)."""
+    raw = bytes(raw)
+    outer = tlv.decode_one(raw, expected_tag=TAG, file=file)
+    base = len(raw) - len(outer.value)
+    items = list(tlv.iter_tlv(outer.value, file=file))
+    found = [t for t in items if t.tag == MRZ_TAG]
+    if len(found) != 1:
+        raise ParseError("DG1 must hold exactly one MRZ (5F1F)", file=file, offset=base)
+    item = found[0]
+    return parse_mrz(item.value.decode("latin-1"), raw=raw, file=file, offset=base + item.offset)
+
+
+def build(value: DG1) -> bytes:
+    """DG1 bytes from the value (canonical DER lengths)."""
+    return tlv.encode(TAG, tlv.encode(MRZ_TAG, value.mrz.encode("latin-1")))
+
+
+def make(
+    fmt: str,
+    *,
+    document_code: str,
+    issuing_state: str,
+    document_number: str,
+    date_of_birth: str,
+    sex: str,
+    date_of_expiry: str,
+    nationality: str,
+    primary_identifier: str,
+    secondary_identifier: str = "",
+    optional_data_1: str = "",
+    optional_data_2: str = "",
+) -> DG1:
+    """A DG1 value with every check digit computed (for the virtual chip).
+
+    Document numbers longer than 9 characters use the TD1/TD2 extension rule.
+    """
+    cd = mrz.check_digit
+    number_field, number_cd, opt1 = document_number, cd(document_number.ljust(9, FILLER)), optional_data_1
+    if len(document_number) > 9:
+        if fmt == "TD3":
+            raise ValueError("TD3 document numbers have at most 9 characters")
+        number_field, number_cd = document_number[:9], FILLER
+        opt1 = document_number[9:] + cd(document_number) + FILLER + optional_data_1 if optional_data_1 else (
+            document_number[9:] + cd(document_number)
+        )
+    v = DG1(
+        format=fmt,
+        document_code=document_code,
+        issuing_state=issuing_state.ljust(3, FILLER),
+        document_number_field=number_field,
+        document_number_cd=number_cd,
+        date_of_birth=date_of_birth,
+        date_of_birth_cd=cd(date_of_birth),
+        sex=sex or FILLER,
+        date_of_expiry=date_of_expiry,
+        date_of_expiry_cd=cd(date_of_expiry),
+        nationality=nationality.ljust(3, FILLER),
+        optional_data_1=opt1,
+        optional_data_2=optional_data_2 if fmt == "TD1" else "",
+        optional_data_cd=cd(optional_data_1.ljust(14, FILLER)) if fmt == "TD3" else "",
+        composite_cd="0",
+        name=mrz.join_name(primary_identifier, secondary_identifier),
+    )
+    composite = cd(_composite_input(fmt, v.mrz))
+    v = _replace(v, composite_cd=composite)
+    return _replace(v, raw=build(v))
+
+
+def make_cccd(
+    id12: str,
+    *,
+    date_of_birth: str,
+    sex: str,
+    date_of_expiry: str,
+    primary_identifier: str,
+    secondary_identifier: str = "",
+) -> DG1:
+    """The CCCD TD1 layout (cccd-chip-facts §2.4): doc no = id[3:], ID + '<<' + cd in optional data."""
+    if not (len(id12) == 12 and id12.isdigit()):
+        raise ValueError("a CCCD ID has 12 digits")
+    return make(
+        "TD1",
+        document_code="ID",
+        issuing_state="VNM",
+        document_number=id12[3:],
+        date_of_birth=date_of_birth,
+        sex=sex,
+        date_of_expiry=date_of_expiry,
+        nationality="VNM",
+        primary_identifier=primary_identifier,
+        secondary_identifier=secondary_identifier,
+        optional_data_1=id12 + "<<" + mrz.check_digit(id12),
+    )
+
+
+def _replace(v: DG1, **changes) -> DG1:
+    from dataclasses import replace
+
+    return replace(v, **changes)

@@ -1,0 +1,152 @@
+"""MRZ check digits (ICAO 9303-3 §4.9), DG1 TD1/TD2/TD3 (9303-10 §4.7.1) and the CCCD layout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cccd_chip.errors import ParseError
+from cccd_chip.lds import dg1, mrz
+
+VECTORS = json.loads((Path(__file__).resolve().parents[2] / "test_vectors" / "mrz.json").read_text())
+
+
+@pytest.mark.parametrize("case", VECTORS["check_digit_examples"]["cases"], ids=lambda c: c["name"])
+def test_check_digit_examples(case):
+    text = case.get("input") or case["composite_input"]
+    assert mrz.check_digit(text) == case["expected_check_digit"]
+
+
+def test_check_digit_rejects_foreign_characters():
+    with pytest.raises(ValueError):
+        mrz.check_digit("abc")
+    assert mrz.check_digit_or_none("Ä") is None
+
+
+SPECIMENS = [v for v in VECTORS["mrz_vectors"] if "lines" in v]
+BAC_INPUTS = [v for v in VECTORS["mrz_vectors"] if "inputs" in v]
+
+
+def _dg1_bytes(lines):
+    text = "".join(lines).encode()
+    inner = b"\x5f\x1f" + bytes([len(text)]) if len(text) < 128 else b"\x5f\x1f\x81" + bytes([len(text)])
+    inner += text
+    return b"\x61" + (bytes([len(inner)]) if len(inner) < 128 else b"\x81" + bytes([len(inner)])) + inner
+
+
+@pytest.mark.parametrize("vec", SPECIMENS, ids=lambda v: v["id"])
+def test_specimen_fields_and_check_digits(vec):
+    raw = _dg1_bytes(vec["lines"])
+    v = dg1.parse(raw)
+    e = vec["expected"]
+    assert v.format == vec["type"]
+    assert v.document_number == e["document_number"]
+    assert v.document_number_check_digit == e["document_number_cd"]
+    assert (v.date_of_birth, v.date_of_birth_cd) == (e["dob"], e["dob_cd"])
+    assert (v.date_of_expiry, v.date_of_expiry_cd) == (e["doe"], e["doe_cd"])
+    assert v.composite_cd == e["composite_cd"]
+    assert v.mrz_information == e["mrz_information"]
+    assert v.document_code == e["document_code"]
+    assert v.issuing_state == e["issuing_state"] and v.nationality == e["nationality"]
+    assert v.sex == e["sex"]
+    if "optional_cd" in e:
+        assert v.optional_data_cd == e["optional_cd"]
+    # a vector marked unverified has a wrong composite on purpose (see its note)
+    assert v.failed_checks == (() if vec.get("verified", True) else ("composite",))
+    composite = dg1._composite_input(v.format, v.mrz)
+    assert composite == e["composite_input"]
+    assert v.lines == tuple(vec["lines"])
+    assert dg1.build(v) == raw
+    assert dg1.parse(dg1.build(v)) == v
+
+
+@pytest.mark.parametrize("vec", BAC_INPUTS, ids=lambda v: v["id"])
+def test_bac_mrz_information_from_fields(vec):
+    i, e = vec["inputs"], vec["expected"]
+    v = dg1.make("TD1", document_code="I", issuing_state="UTO", document_number=i["document_number"].rstrip("<"),
+                 date_of_birth=i["dob"], sex="F", date_of_expiry=i["doe"], nationality="UTO",
+                 primary_identifier="X")
+    assert v.mrz_information == e["mrz_information"]
+
+
+def test_td3_specimen_names():
+    v = dg1.parse(_dg1_bytes(SPECIMENS[0]["lines"]))
+    assert (v.primary_identifier, v.secondary_identifier) == ("ERIKSSON", "ANNA MARIA")
+
+
+def test_cccd_layout_facts_example():
+    # cccd-chip-facts §2.5 (invented holder)
+    lines = ["IDVNM0901234562079090123456<<2", "9005156M3005154VNM<<<<<<<<<<<4", "TRAN<<VAN<BINH<<<<<<<<<<<<<<<<"]
+    v = dg1.parse(_dg1_bytes(lines))
+    assert v.cccd_id == "079090123456"
+    assert v.document_number == "090123456"
+    assert [(c.field, c.found, c.ok) for c in v.checks] == [
+        ("document_number", "2", True), ("date_of_birth", "6", True), ("date_of_expiry", "4", True),
+        ("cccd_id", "2", True), ("composite", "4", True),
+    ]
+    assert v.mrz_information == "090123456290051563005154"
+    made = dg1.make_cccd("079090123456", date_of_birth="900515", sex="M", date_of_expiry="300515",
+                         primary_identifier="TRAN", secondary_identifier="VAN BINH")
+    assert made == v
+
+
+def test_cccd_no_expiry_and_bad_check_digits_are_reported_not_refused():
+    v = dg1.make_cccd("001234567890", date_of_birth="400101", sex="F", date_of_expiry="991231",
+                      primary_identifier="NGUYEN", secondary_identifier="THI A")
+    assert v.no_expiry and v.checks_ok
+    text = v.mrz
+    broken = text[:29] + ("0" if text[29] != "0" else "1") + text[30:44] + ("0" if text[44] != "0" else "1") + text[45:]
+    b = dg1.parse(_dg1_bytes([broken]))
+    assert b.cccd_id == "001234567890"
+    assert set(b.failed_checks) == {"cccd_id", "date_of_expiry", "composite"}
+
+
+def test_not_cccd_when_id_does_not_end_with_document_number():
+    v = dg1.make("TD1", document_code="ID", issuing_state="VNM", document_number="999999999",
+                 date_of_birth="900101", sex="M", date_of_expiry="300101", nationality="VNM",
+                 primary_identifier="A", optional_data_1="079090123456<<2")
+    assert v.cccd_id is None
+
+
+@pytest.mark.parametrize("blob", [
+    b"", b"\x61\x00", b"\x61\x05\x5f\x1f\x02AB", b"\x62\x00", b"\x61\x84\xff\xff\xff\xff",
+    b"\x61\x04\x5f\x1f\x01", b"\x61\x06\x5f\x1f\x00\x5f\x1f\x00",
+])
+def test_malformed_dg1(blob):
+    with pytest.raises(ParseError) as ei:
+        dg1.parse(blob)
+    assert ei.value.file == "DG1"
+
+
+mrz_text = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", max_size=12)
+digits6 = st.text(alphabet="0123456789<", min_size=6, max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    fmt=st.sampled_from(["TD1", "TD2", "TD3"]),
+    number=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=14),
+    dob=digits6, doe=digits6, sex=st.sampled_from(["M", "F", "<", "X"]),
+    primary=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ ", max_size=12),
+    secondary=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ ", max_size=12),
+    opt=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", max_size=2),
+    opt2=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", max_size=11),
+)
+def test_dg1_round_trip(fmt, number, dob, doe, sex, primary, secondary, opt, opt2):
+    if fmt == "TD3":
+        number = number[:9]
+    if fmt == "TD2" and len(number) > 9:
+        opt = ""
+    v = dg1.make(fmt, document_code="P" if fmt == "TD3" else "ID", issuing_state="D", document_number=number,
+                 date_of_birth=dob, sex=sex, date_of_expiry=doe, nationality="VNM",
+                 primary_identifier=primary or "X", secondary_identifier=secondary,
+                 optional_data_1=opt, optional_data_2=opt2 if fmt == "TD1" else "")
+    raw = dg1.build(v)
+    assert dg1.parse(raw) == v
+    assert dg1.build(dg1.parse(raw)) == raw
+    assert v.checks_ok, v.failed_checks
+    assert v.document_number == number
