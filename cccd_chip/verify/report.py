@@ -60,6 +60,13 @@ class Reason(str, Enum):
     TRANSPORT_ABORTED = "TRANSPORT_ABORTED"
     SM_INTEGRITY = "SM_INTEGRITY"
     NOT_PERFORMED = "NOT_PERFORMED"
+    # added by the verification work (issue 6)
+    DG_EAC_PROTECTED = "DG_EAC_PROTECTED"  # DG3/DG4 present in the SOD, not readable without TA
+    DSC_PROFILE_INVALID = "DSC_PROFILE_INVALID"  # unknown critical extension, bad signature field, ...
+    CSCA_NOT_YET_VALID = "CSCA_NOT_YET_VALID"
+    CRL_STALE = "CRL_STALE"  # nextUpdate passed: revocation status unknown
+    KEY_PARAMS_INVALID = "KEY_PARAMS_INVALID"  # unusable key / explicit EC parameters
+    AA_CHALLENGE_MISMATCH = "AA_CHALLENGE_MISMATCH"  # signature does not bind this challenge
 
 
 _RANK = {
