@@ -1,0 +1,123 @@
+"""The virtual card as data: files, secrets, keys, options, faults.
+
+A card directory (written by :mod:`cccd_chip.emulator.personalize`) holds
+``card.json`` and the raw files under ``files/``. ``card.json``::
+
+    {"format": "cccd-virtual-card", "version": 1, "profile": "cccd-2021", "seed": 1,
+     "atr": "3B..", "secrets": {"id": "...", "can": "...", "mrz": "...",
+                                "document_number": "...", "date_of_birth": "YYMMDD",
+                                "date_of_expiry": "YYMMDD"},
+     "options": {...CardOptions...},
+     "files": [{"name": "DG1", "fid": "0101", "sfi": 1, "path": "files/DG1.bin", "access": "sm"}, ...],
+     "keys": {"aa": "keys/aa.pem", "ca": [...]},
+     "faults": [{"name": "...", ...}]}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+from ..errors import UsageError
+
+CARD_FORMAT = "cccd-virtual-card"
+CARD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CardFile:
+    name: str
+    fid: int
+    sfi: Optional[int]
+    data: bytes
+    access: str = "sm"  # "open" | "sm" | "eac"
+
+
+@dataclass(frozen=True)
+class CardOptions:
+    """Behaviour knobs of a chip profile."""
+
+    bac: bool = True
+    max_le: int = 256  # largest short Le the chip answers in full
+    extended: bool = False  # accepts extended-length APDUs
+    max_ext_le: int = 0xFFFF
+    mf_select_sw: int = 0x6D00  # SELECT MF answer (CCCD: 6D00)
+    eof_warning: bool = False  # answer 6282 when fewer than Le bytes remain
+    sfi: bool = True
+
+    def to_json(self) -> dict:
+        d = dict(self.__dict__)
+        d["mf_select_sw"] = f"{self.mf_select_sw:04X}"
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping) -> "CardOptions":
+        kw = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        if isinstance(kw.get("mf_select_sw"), str):
+            kw["mf_select_sw"] = int(kw["mf_select_sw"], 16)
+        return cls(**kw)
+
+
+@dataclass(frozen=True)
+class VirtualCard:
+    profile: str
+    seed: int
+    atr: bytes
+    files: Mapping[str, CardFile]
+    secrets: Mapping[str, str]
+    options: CardOptions = field(default_factory=CardOptions)
+    keys: Mapping[str, object] = field(default_factory=dict)
+    faults: tuple = ()
+    directory: Optional[Path] = None
+
+    def file_by_fid(self, fid: int) -> Optional[CardFile]:
+        for f in self.files.values():
+            if f.fid == fid:
+                return f
+        return None
+
+    def file_by_sfi(self, sfi: int) -> Optional[CardFile]:
+        for f in self.files.values():
+            if f.sfi == sfi:
+                return f
+        return None
+
+    @property
+    def mrz_information(self) -> Optional[bytes]:
+        from ..access.passwords import mrz_information
+
+        s = self.secrets
+        if not all(k in s for k in ("document_number", "date_of_birth", "date_of_expiry")):
+            return None
+        return mrz_information(s["document_number"], s["date_of_birth"], s["date_of_expiry"])
+
+    @classmethod
+    def load(cls, directory: "str | Path") -> "VirtualCard":
+        d = Path(directory)
+        try:
+            meta = json.loads((d / "card.json").read_text())
+        except FileNotFoundError:
+            raise UsageError(f"{d} is not a virtual card directory (no card.json)") from None
+        except (OSError, ValueError) as e:
+            raise UsageError(f"cannot read {d / 'card.json'}: {type(e).__name__}") from None
+        if meta.get("format") != CARD_FORMAT or meta.get("version") != CARD_VERSION:
+            raise UsageError(f"{d / 'card.json'} is not a {CARD_FORMAT} v{CARD_VERSION}")
+        files = {}
+        for f in meta.get("files", []):
+            data = (d / f["path"]).read_bytes()
+            files[f["name"]] = CardFile(
+                f["name"], int(f["fid"], 16), f.get("sfi"), data, f.get("access", "sm")
+            )
+        return cls(
+            profile=meta.get("profile", "?"),
+            seed=int(meta.get("seed", 0)),
+            atr=bytes.fromhex(meta["atr"]),
+            files=files,
+            secrets=dict(meta.get("secrets", {})),
+            options=CardOptions.from_json(meta.get("options", {})),
+            keys=dict(meta.get("keys", {})),
+            faults=tuple(meta.get("faults", [])),
+            directory=d,
+        )

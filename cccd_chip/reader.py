@@ -1,0 +1,337 @@
+"""Orchestration: select -> access control -> read files -> CA / AA -> Document.
+
+The access policy (ICAO 9303-11 §4.2, TR-03135-1 §3.5.2): PACE when
+EF.CardAccess offers it, BAC otherwise. When PACE fails, BAC is tried only
+if the caller allowed the fallback, and the result says so. Never silently.
+
+Any transport failure (card removed, reset, reader gone) ends the read: no
+partial Document is returned; the caller reports ``aborted``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from . import TOOL_NAME
+from .access import passwords
+from .access.bac import perform_bac
+from .channel import CardChannel, Progress
+from .document import AccessInfo, Document, Evidence
+from .errors import (
+    AccessDeniedError,
+    CardError,
+    CccdError,
+    FileNotFoundOnCard,
+    ParseError,
+    ProtocolError,
+    SecurityStatusNotSatisfied,
+    UnsupportedError,
+    UsageError,
+)
+from .iso7816 import tlv
+
+log = logging.getLogger("cccd_chip.reader")
+
+Rng = Callable[[int], bytes]
+
+# name -> (FID, SFI, tag); ICAO 9303-10 §4.6 / Table 34
+FILES: dict[str, tuple[int, int, int]] = {
+    "CardAccess": (0x011C, 0x1C, 0x31),
+    "CardSecurity": (0x011D, 0x1D, 0x30),
+    "COM": (0x011E, 0x1E, 0x60),
+    "SOD": (0x011D, 0x1D, 0x77),
+}
+_DG_TAGS = [0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70]
+for _i, _t in enumerate(_DG_TAGS, 1):
+    FILES[f"DG{_i}"] = (0x0100 + _i, _i, _t)
+TAG_TO_NAME = {t: n for n, (_f, _s, t) in FILES.items() if n.startswith("DG")}
+EAC_FILES = ("DG3", "DG4")
+
+
+def system_rng(n: int) -> bytes:
+    return os.urandom(n)
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What the operator typed: CAN and/or MRZ data. Never printed."""
+
+    can: Optional[str] = None
+    document_number: Optional[str] = None
+    date_of_birth: Optional[str] = None
+    date_of_expiry: Optional[str] = None
+
+    def __repr__(self) -> str:
+        kinds = [k for k, v in (("CAN", self.can), ("MRZ", self.document_number)) if v]
+        return f"Credential({'+'.join(kinds) or 'none'})"
+
+    __str__ = __repr__
+
+    @classmethod
+    def from_cccd_id(cls, id12: str, dob: Optional[str] = None, doe: Optional[str] = None) -> "Credential":
+        """CCCD: CAN = last 6 digits; with DOB and DOE also the BAC key (last 9 digits)."""
+        can = passwords.cccd_can(id12)
+        if (dob is None) != (doe is None):
+            raise UsageError("give both --dob and --doe (or neither)")
+        if dob is None:
+            return cls(can=can)
+        passwords.mrz_information(passwords.cccd_document_number(id12), dob, doe)  # validates
+        return cls(can, passwords.cccd_document_number(id12), dob, doe)
+
+    @classmethod
+    def from_can(cls, can: str) -> "Credential":
+        passwords.can_password(can)
+        return cls(can=can.strip())
+
+    @classmethod
+    def from_mrz(cls, doc: str, dob: str, doe: str) -> "Credential":
+        passwords.mrz_information(doc, dob, doe)
+        return cls(None, doc, dob, doe)
+
+    @classmethod
+    def from_mrz_text(cls, text: str) -> "Credential":
+        return cls.from_mrz(*passwords.parse_mrz_lines(text))
+
+    @property
+    def mrz(self) -> Optional[passwords.Password]:
+        if not self.document_number:
+            return None
+        return passwords.mrz_password(self.document_number, self.date_of_birth or "", self.date_of_expiry or "")
+
+    @property
+    def can_password(self) -> Optional[passwords.Password]:
+        return passwords.can_password(self.can) if self.can else None
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    files: Optional[tuple[str, ...]] = None  # None: everything EF.COM lists (+ SOD)
+    allow_bac_fallback: bool = False
+    force: Optional[str] = None  # "BAC" | "PACE" | None (policy)
+    chip_auth: bool = True
+    active_auth: bool = True
+    max_le: int = 0xDF
+    extended: bool = False
+    sfi: bool = True
+
+
+@dataclass
+class ReadStats:
+    apdus: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Ctx:
+    channel: CardChannel
+    rng: Rng
+    access: Optional[AccessInfo] = None
+    files: dict = field(default_factory=dict)
+    absent: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+
+
+def read_document(
+    transport,
+    credential: Credential,
+    *,
+    rng: Rng = system_rng,
+    options: ReadOptions = ReadOptions(),
+    progress: Optional[Progress] = None,
+    source: Optional[str] = None,
+    stats: Optional[ReadStats] = None,
+) -> Document:
+    """Read one document. Raises the project's errors; never returns a partial read."""
+    import time
+
+    t0 = time.perf_counter()
+    ch = CardChannel(transport, max_le=options.max_le, extended=options.extended, sfi_reads=options.sfi,
+                     progress=progress)
+    ctx = _Ctx(ch, rng)
+    try:
+        card_access = _read_card_access(ctx)
+        _access_control(ctx, credential, card_access, options)
+        _read_files(ctx, options)
+        doc_evidence = _chip_checks(ctx, options)
+    finally:
+        if stats is not None:
+            stats.apdus = ch.apdu_count
+            stats.bytes_sent = ch.bytes_sent
+            stats.bytes_received = ch.bytes_received
+            stats.seconds = time.perf_counter() - t0
+    return Document(
+        files=dict(ctx.files),
+        absent=dict(ctx.absent),
+        access=ctx.access,
+        evidence=doc_evidence,
+        read_at=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        tool=TOOL_NAME,
+        source=source,
+    )
+
+
+# --- steps --------------------------------------------------------------------
+
+
+def _read_card_access(ctx: _Ctx) -> Optional[bytes]:
+    """EF.CardAccess by SFI (or FID) without selecting the MF."""
+    fid, sfi, _ = FILES["CardAccess"]
+    try:
+        data = ctx.channel.read_ef("CardAccess", fid=fid, sfi=sfi, max_size=4096)
+    except (FileNotFoundOnCard, SecurityStatusNotSatisfied) as e:
+        ctx.absent["CardAccess"] = f"{e.sw:04X}"
+        return None
+    except CardError as e:
+        ctx.absent["CardAccess"] = f"{e.sw:04X}" if e.sw else "error"
+        return None
+    ctx.files["CardAccess"] = data
+    return data
+
+
+def _pace_infos(card_access: bytes):
+    try:
+        from .lds import security_infos
+    except ImportError:  # pragma: no cover - PACE module missing
+        return None, []
+    infos = security_infos.parse(card_access)
+    return security_infos, list(infos.pace_infos)
+
+
+def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], opt: ReadOptions) -> None:
+    ch = ctx.channel
+    pace_error: Optional[CccdError] = None
+    pace_offered = False
+    if card_access is not None and opt.force != "BAC":
+        try:
+            _mod, pace_infos = _pace_infos(card_access)
+        except ParseError as e:
+            pace_infos = []
+            pace_error = e
+        pace_offered = bool(pace_infos)
+        if pace_infos:
+            pw = cred.can_password or cred.mrz
+            if pw is None:
+                raise UsageError("no credential given (CAN, CCCD ID or MRZ data)")
+            try:
+                _do_pace(ctx, pace_infos, pw)
+                ch.select_aid()
+                return
+            except (ProtocolError, CardError, UnsupportedError) as e:
+                pace_error = e
+                log.info("PACE failed: %s", e.reason)
+                if not opt.allow_bac_fallback or cred.mrz is None:
+                    raise
+                ch.stop_sm()
+    if opt.force == "PACE" and not pace_offered:
+        raise UnsupportedError("PACE was requested but EF.CardAccess offers no PACE")
+    mrz = cred.mrz
+    if mrz is None:
+        if cred.can:
+            raise UsageError("the chip offers no PACE; BAC needs the MRZ data (document number, --dob, --doe)")
+        raise UsageError("no credential given")
+    ch.select_aid()
+    sm = perform_bac(ch, mrz.bac_seed(), ctx.rng)
+    ch.start_sm(sm)
+    fallback = pace_error is not None and pace_offered
+    ctx.access = AccessInfo(
+        protocol="BAC", password="MRZ", cipher="3DES", fallback=fallback,
+        fallback_reason=(f"PACE failed: {pace_error}" if fallback else None),
+    )
+
+
+def _do_pace(ctx: _Ctx, pace_infos, pw: passwords.Password) -> None:
+    from .access.pace import perform_pace
+
+    result = perform_pace(ctx.channel, pace_infos, pw, ctx.rng)
+    ctx.channel.start_sm(result.sm)
+    ctx.access = result.access
+    if getattr(result, "cam", None):
+        ctx.evidence["pace_cam"] = result.cam
+
+
+def _read_one(ctx: _Ctx, name: str, mandatory: bool) -> Optional[bytes]:
+    fid, sfi, tag = FILES[name]
+    try:
+        data = ctx.channel.read_ef(name, fid=fid, sfi=sfi)
+    except SecurityStatusNotSatisfied as e:
+        ctx.absent[name] = "EAC-protected (6982): not readable without Terminal Authentication" \
+            if name in EAC_FILES else f"access denied ({e.sw:04X})"
+        return None
+    except FileNotFoundOnCard:
+        if mandatory:
+            raise
+        ctx.absent[name] = "not found (6A82)"
+        return None
+    if data[0] != tag:
+        raise ParseError(f"{name} starts with tag {data[0]:02X}, expected {tag:02X}", file=name, offset=0)
+    ctx.files[name] = data
+    return data
+
+
+def _com_names(com: bytes) -> list[str]:
+    outer = tlv.decode_one(com, expected_tag=0x60, file="COM")
+    taglist = None
+    for item in tlv.iter_tlv(outer.value, file="COM"):
+        if item.tag == 0x5C:
+            taglist = item.value
+    if taglist is None:
+        raise ParseError("EF.COM has no tag list (5C)", file="COM")
+    names = []
+    for t in taglist:
+        n = TAG_TO_NAME.get(t)
+        if n and n not in names:
+            names.append(n)
+    return names
+
+
+def _read_files(ctx: _Ctx, opt: ReadOptions) -> None:
+    com = _read_one(ctx, "COM", mandatory=True)
+    assert com is not None
+    names = _com_names(com)
+    if opt.files is not None:
+        names = [n for n in opt.files if n in FILES and n not in ("CardAccess", "COM", "SOD")]
+    order = sorted(names, key=lambda n: int(n[2:]))
+    # DG14 first: Chip Authentication upgrades the session before the rest is read.
+    if "DG14" in order:
+        order.remove("DG14")
+        order.insert(0, "DG14")
+    ctx.evidence.setdefault("_order", order)
+    for name in order:
+        _read_one(ctx, name, mandatory=False)
+        if name == "DG14" and opt.chip_auth:
+            _chip_authentication(ctx)
+    # A missing DG1 or SOD is recorded; verification then fails the document.
+    _read_one(ctx, "SOD", mandatory=False)
+
+
+def _chip_authentication(ctx: _Ctx) -> None:
+    dg14 = ctx.files.get("DG14")
+    if dg14 is None:
+        return
+    try:
+        from .verify import chip_auth
+    except ImportError:  # pragma: no cover
+        return
+    ctx.evidence["ca"] = chip_auth.perform(ctx.channel, dg14, ctx.rng)
+
+
+def _chip_checks(ctx: _Ctx, opt: ReadOptions) -> Evidence:
+    aa_challenge = aa_signature = None
+    if opt.active_auth and "DG15" in ctx.files:
+        from .iso7816 import commands
+
+        aa_challenge = ctx.rng(8)
+        r = ctx.channel.transmit(commands.internal_authenticate(aa_challenge))
+        if r.ok and r.data:
+            aa_signature = r.data
+        else:
+            ctx.absent["AA"] = f"INTERNAL AUTHENTICATE answered {r.sw:04X}"
+    ca = ctx.evidence.get("ca")
+    return Evidence(aa_challenge=aa_challenge, aa_signature=aa_signature,
+                    ca=ca, pace_cam=ctx.evidence.get("pace_cam"))

@@ -1,0 +1,416 @@
+"""The ``cccd`` command (architecture.md §3.2).
+
+Exit codes: 0 done and every check successful; 1 document failed
+verification; 2 usage; 3 verification undetermined; 4 reader/card/link
+problem (incl. aborted reads); 5 access denied or chip protocol error;
+6 malformed data; 70 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from cccd_chip import TOOL_NAME
+from cccd_chip.errors import CccdError, UsageError
+
+from . import render
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDETERMINED = 0, 1, 2, 3
+EXIT_TRANSPORT, EXIT_ACCESS, EXIT_MALFORMED, EXIT_INTERNAL = 4, 5, 6, 70
+
+
+class _State:
+    json_errors = False
+
+
+def _fail(err: CccdError, as_json: bool) -> int:
+    code = err.exit_code
+    if as_json:
+        render.print_json({"schema": render.SCHEMA_ERROR, "exit_code": code, "message": str(err),
+                           "aborted": code == EXIT_TRANSPORT, **err.context()})
+    label = "aborted" if code == EXIT_TRANSPORT else "error"
+    click.echo(f"cccd: {label}: {err}", err=True)
+    return code
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Entry point: run the click group and map every error to its exit code."""
+    try:
+        rv = cli.main(args=argv, prog_name="cccd", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as e:
+        code = e.exit_code
+    except click.ClickException as e:
+        e.show()
+        code = EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("cccd: aborted", err=True)
+        code = EXIT_TRANSPORT
+    except CccdError as e:
+        code = _fail(e, _State.json_errors)
+    except KeyboardInterrupt:
+        click.echo("cccd: aborted (interrupted)", err=True)
+        code = EXIT_TRANSPORT
+    except Exception as e:  # a bug: one line, no traceback unless asked
+        if os.environ.get("CCCD_DEBUG"):
+            raise
+        click.echo(f"cccd: internal error ({type(e).__name__}); set CCCD_DEBUG=1 for details", err=True)
+        code = EXIT_INTERNAL
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(TOOL_NAME.split()[-1], prog_name="cccd")
+@click.option("-v", "--verbose", count=True, help="Log protocol steps to stderr (never secrets).")
+def cli(verbose: int) -> None:
+    """Read and verify chip identity documents (Vietnamese CCCD, ICAO 9303 eMRTD)."""
+    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
+    logging.basicConfig(level=level, stream=sys.stderr, format="cccd: %(name)s: %(message)s")
+
+
+# --- credential and source options -------------------------------------------
+
+def credential_options(f):
+    f = click.option("--can", help="Card access number (6 digits).")(f)
+    f = click.option("--id", "id12", help="CCCD 12-digit ID number (CAN = last 6 digits).")(f)
+    f = click.option("--mrz", help="The MRZ lines (TD1, TD2 or TD3).")(f)
+    f = click.option("--doc", help="Document number (BAC).")(f)
+    f = click.option("--dob", help="Date of birth YYMMDD.")(f)
+    f = click.option("--doe", help="Date of expiry YYMMDD (991231: no expiry).")(f)
+    return f
+
+
+def make_credential(can, id12, mrz, doc, dob, doe):
+    from cccd_chip.reader import Credential
+
+    given = [x for x in (can, id12, mrz, doc) if x]
+    if len(given) != 1:
+        raise UsageError("give exactly one of --can, --id, --mrz, --doc")
+    if can:
+        return Credential.from_can(can)
+    if id12:
+        return Credential.from_cccd_id(id12, dob, doe)
+    if mrz:
+        return Credential.from_mrz_text(mrz)
+    if not (dob and doe):
+        raise UsageError("--doc needs --dob and --doe")
+    return Credential.from_mrz(doc, dob, doe)
+
+
+def source_options(f):
+    f = click.option("--reader", "reader", help="PC/SC reader name or index.")(f)
+    f = click.option("--virtual", "virtual", type=click.Path(), help="Virtual card directory (in-process).")(f)
+    f = click.option("--replay", "replay", type=click.Path(), help="Replay a recorded APDU trace.")(f)
+    f = click.option("--wait", type=float, default=0.0, help="Seconds to wait for a card.")(f)
+    return f
+
+
+def open_source(reader, virtual, replay, wait=0.0):
+    """(transport, rng, source label, replayer or None)."""
+    from cccd_chip.reader import system_rng
+
+    given = [x for x in (reader, virtual, replay) if x is not None]
+    if len(given) != 1:
+        raise UsageError("give exactly one of --reader, --virtual, --replay")
+    if virtual is not None:
+        from cccd_chip.emulator.applet import Applet
+        from cccd_chip.emulator.card import VirtualCard
+        from cccd_chip.transport.local import LocalTransport
+
+        card = VirtualCard.load(virtual)
+        return LocalTransport(Applet(card)), system_rng, f"emulator:{card.profile} seed={card.seed}", None
+    if replay is not None:
+        from cccd_chip.transport.trace import TraceReplayer
+
+        rep = TraceReplayer(replay)
+        return rep, rep.rng, (rep.header.source if rep.header else None) or "replay", rep
+    from cccd_chip.transport.pcsc import PcscTransport
+
+    t = PcscTransport(reader, wait=wait)
+    return t, system_rng, f"pcsc:{t.reader}", None
+
+
+def trust_options(f):
+    f = click.option("--csca", multiple=True, type=click.Path(), help="CSCA certificate file or folder.")(f)
+    f = click.option("--masterlist", multiple=True, type=click.Path(), help="CSCA master list (CMS).")(f)
+    f = click.option("--masterlist-root", multiple=True, type=click.Path(),
+                     help="Certificate that signs the master list.")(f)
+    f = click.option("--crl", multiple=True, type=click.Path(), help="CRL file.")(f)
+    f = click.option("--ldif", multiple=True, type=click.Path(), help="ICAO PKD LDIF file.")(f)
+    return f
+
+
+def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=()):
+    if not (csca or masterlist or crl or ldif):
+        return None
+    from cccd_chip.pki import trust_store as ts
+
+    return ts.TrustStore.from_sources(csca=csca, masterlists=masterlist, masterlist_roots=masterlist_root,
+                                      crls=crl, ldif=ldif)
+
+
+def verify(doc, store):
+    try:
+        from cccd_chip.verify.document_check import verify_document
+    except ImportError:
+        return None
+    return verify_document(doc, store)
+
+
+def exit_for(report) -> int:
+    if report is None:
+        return EXIT_OK
+    v = report.overall.value
+    return {"successful": EXIT_OK, "failed": EXIT_FAILED, "undetermined": EXIT_UNDETERMINED,
+            "aborted": EXIT_TRANSPORT}.get(v, EXIT_OK)
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+    last = {}
+
+    def cb(name: str, done: int, total: int) -> None:
+        pct = 100 * done // max(total, 1)
+        if last.get(name) == pct:
+            return
+        last[name] = pct
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r  reading {name:<12} {pct:3d}% ({done}/{total} bytes)" + end)
+        sys.stderr.flush()
+
+    return cb
+
+
+# --- commands -------------------------------------------------------------------
+
+@cli.command()
+@credential_options
+@source_options
+@trust_options
+@click.option("--out", type=click.Path(), help="Write a dump (folder, or a .json file).")
+@click.option("--trace", "trace_path", type=click.Path(), help="Record the APDU trace to this file.")
+@click.option("--face", type=click.Path(), help="Save the face image (JPEG, or PNG for JPEG2000).")
+@click.option("--allow-bac-fallback", is_flag=True, help="Try BAC when PACE fails (reported).")
+@click.option("--bac", "force_bac", is_flag=True, help="Use BAC even when PACE is offered.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, masterlist, masterlist_root,
+         crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json):
+    """Read a document from a reader, a virtual card or a recorded trace."""
+    from cccd_chip.reader import ReadOptions, ReadStats, read_document
+
+    _State.json_errors = as_json
+    cred = make_credential(can, id12, mrz, doc, dob, doe)
+    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+    transport, rng, source, replayer = open_source(reader, virtual, replay, wait)
+    recorder = None
+    if trace_path:
+        from cccd_chip.transport.trace import TraceRecorder
+
+        recorder = TraceRecorder(transport, trace_path, rng=rng, source=source)
+        transport, rng = recorder, recorder.rng
+    stats = ReadStats()
+    opts = ReadOptions(allow_bac_fallback=allow_bac_fallback, force="BAC" if force_bac else None)
+    try:
+        document = read_document(transport, cred, rng=rng, options=opts, progress=_progress_printer(),
+                                 source=source, stats=stats)
+        if replayer is not None:
+            replayer.finish()
+    finally:
+        if recorder is not None:
+            recorder.save()
+        close = getattr(transport, "close", None)
+        if close and recorder is None:
+            close()
+    report = verify(document, store)
+    if out:
+        document.save(out)
+    if face:
+        _save_face(document, face)
+    if as_json:
+        render.print_json(render.read_json(document, report, stats))
+    else:
+        render.human_read(document, report, stats)
+    return exit_for(report)
+
+
+def _save_face(document, path):
+    raw = document.get("DG2")
+    if raw is None:
+        raise UsageError("no DG2 (face) was read")
+    from cccd_chip.lds import dg2
+
+    dg2.export_face(dg2.parse(raw), path)
+
+
+@cli.command()
+@click.argument("dump", type=click.Path())
+@trust_options
+@click.option("--json", "as_json", is_flag=True)
+def verify_cmd(dump, csca, masterlist, masterlist_root, crl, ldif, as_json):
+    """Re-verify a dump offline."""
+    from cccd_chip.document import Document
+
+    _State.json_errors = as_json
+    document = Document.load(dump)
+    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+    report = verify(document, store)
+    if report is None:
+        raise UsageError("verification is not available in this build")
+    if as_json:
+        render.print_json({"schema": render.SCHEMA_VERIFY, "dump": str(dump), **report.to_json()})
+    else:
+        render.human_report(report)
+    return exit_for(report)
+
+
+verify_cmd.name = "verify"
+cli.add_command(verify_cmd, "verify")
+
+
+@cli.command()
+@click.option("--profile", default="cccd-2021", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--out", required=True, type=click.Path())
+def personalize(profile, seed, out):
+    """Personalise a virtual card into a directory."""
+    from cccd_chip.emulator.personalize import personalize as do
+
+    d = do(profile, seed, out)
+    click.echo(f"virtual card ({profile}, seed {seed}) written to {d}", err=True)
+    return EXIT_OK
+
+
+@cli.group()
+def trace():
+    """Recorded APDU traces."""
+
+
+@trace.command("replay")
+@click.argument("file", type=click.Path())
+@credential_options
+@trust_options
+@click.option("--json", "as_json", is_flag=True)
+def trace_replay(file, can, id12, mrz, doc, dob, doe, csca, masterlist, masterlist_root, crl, ldif, as_json):
+    """Replay a trace strictly (same as `cccd read --replay FILE`)."""
+    ctx = click.get_current_context()
+    return ctx.invoke(read, can=can, id12=id12, mrz=mrz, doc=doc, dob=dob, doe=doe, reader=None, virtual=None,
+                      replay=file, wait=0.0, csca=csca, masterlist=masterlist, masterlist_root=masterlist_root,
+                      crl=crl, ldif=ldif, out=None, trace_path=None, face=None, allow_bac_fallback=False,
+                      force_bac=False, as_json=as_json)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+def readers(as_json):
+    """List PC/SC readers, card presence and ATR."""
+    from cccd_chip.transport.pcsc import list_readers
+
+    _State.json_errors = as_json
+    rs = list_readers()
+    if as_json:
+        render.print_json({"schema": render.SCHEMA_READERS, "readers": [
+            {"index": r.index, "name": r.name, "card_present": r.card_present,
+             "atr": r.atr.hex().upper() if r.atr else None} for r in rs]})
+    else:
+        if not rs:
+            click.echo("no readers")
+        for r in rs:
+            state = f"card present, ATR {r.atr.hex().upper()}" if r.card_present and r.atr else (
+                "card present" if r.card_present else "no card")
+            click.echo(f"{r.index}: {r.name}  [{state}]")
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--profile", default="cccd-2021", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+def demo(profile, seed):
+    """Personalise a virtual CCCD, read it, verify it, show the result."""
+    from cccd_chip.emulator.card import VirtualCard
+    from cccd_chip.emulator.personalize import personalize as do
+    from cccd_chip.reader import Credential, ReadStats, read_document
+
+    tmp = Path(tempfile.mkdtemp(prefix="cccd-demo-"))
+    card_dir = do(profile, seed, tmp / "card")
+    card = VirtualCard.load(card_dir)
+    s = card.secrets
+    cred = Credential.from_cccd_id(s["id"], s["date_of_birth"], s["date_of_expiry"]) if "id" in s else \
+        Credential.from_mrz(s["document_number"], s["date_of_birth"], s["date_of_expiry"])
+    transport, note = _demo_transport(card_dir, card)
+    stats = ReadStats()
+    try:
+        document = read_document(transport, cred, stats=stats, source=f"emulator:{profile} seed={seed}")
+    finally:
+        closer = getattr(transport, "close", None)
+        if closer:
+            closer()
+    store = None
+    if (card_dir / "csca.pem").exists():
+        store = build_trust_store(csca=(str(card_dir / "csca.pem"),))
+    report = verify(document, store)
+    click.echo(f"Virtual card: profile {profile}, seed {seed} ({card_dir})")
+    render.human_read(document, report, stats, note=note)
+    return exit_for(report)
+
+
+def _demo_transport(card_dir, card):
+    """Over pcscd + vpcd when they can run, else in-process (and say so)."""
+    try:
+        from cccd_chip.emulator import vpcd  # noqa: F401
+        t = vpcd.demo_transport(card_dir)
+        if t is not None:
+            return t, "Link: real PC/SC stack (pcscd + vpcd virtual reader)"
+    except ImportError:
+        pass
+    except CccdError as e:
+        note = f"Link: in-process (PC/SC path unavailable: {e})"
+        from cccd_chip.emulator.applet import Applet
+        from cccd_chip.transport.local import LocalTransport
+
+        return LocalTransport(Applet(card)), note
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.transport.local import LocalTransport
+
+    return LocalTransport(Applet(card)), "Link: in-process (pcscd + vpcd not available here)"
+
+
+@cli.command()
+@click.argument("path", type=click.Path())
+@click.option("--json", "as_json", is_flag=True)
+def inspect(path, as_json):
+    """Show any LDS file (or every file of a dump) in human form."""
+    from cccd_chip.lds import inspect as insp
+
+    _State.json_errors = as_json
+    p = Path(path)
+    if p.is_dir() or p.suffix == ".json":
+        from cccd_chip.document import Document
+
+        d = Document.load(p)
+        items = {name: insp.describe(name, data) for name, data in sorted(d.files.items())}
+    else:
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise UsageError(f"cannot read {p}: {e.strerror}") from None
+        items = {p.name: insp.describe(None, data)}
+    if as_json:
+        render.print_json({"schema": render.SCHEMA_INSPECT, "files": render._jsonable(items)})
+    else:
+        for name, desc in items.items():
+            click.echo(f"== {name}")
+            click.echo(json.dumps(render._jsonable(desc), ensure_ascii=False, indent=1))
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,164 @@
+"""Rendering of read results: JSON documents and human summaries.
+
+``--json`` prints exactly one JSON document with a ``schema`` field; bytes
+as upper-case hex; no markup. Human output uses rich on a terminal and plain
+text otherwise. Neither contains keys; personal data is shown only in the
+explicit read output the operator asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from typing import Any, Optional
+
+from cccd_chip.document import Document
+
+SCHEMA_READ = "cccd-read/1"
+SCHEMA_VERIFY = "cccd-verify/1"
+SCHEMA_READERS = "cccd-readers/1"
+SCHEMA_ERROR = "cccd-error/1"
+SCHEMA_INSPECT = "cccd-inspect/1"
+
+
+def holder_view(doc: Document) -> dict:
+    """Holder and document data from DG1 (and DG13 when present)."""
+    out: dict[str, Any] = {}
+    dg1 = doc.get("DG1")
+    if dg1:
+        try:
+            from cccd_chip.lds import dg1 as dg1mod
+
+            v = dg1mod.parse(dg1)
+            out["document"] = {
+                "document_code": v.document_code,
+                "issuing_state": v.issuing_state,
+                "document_number": v.document_number,
+                "date_of_expiry": v.date_of_expiry,
+            }
+            out["holder"] = {
+                "name": " ".join(p for p in (v.primary_identifier, v.secondary_identifier) if p),
+                "nationality": v.nationality,
+                "date_of_birth": v.date_of_birth,
+                "sex": v.sex,
+            }
+            if v.cccd_id:
+                out["holder"]["id_number"] = v.cccd_id
+            failed = list(v.failed_checks)
+            out["mrz_check_digits"] = "ok" if not failed else {"failed": failed}
+        except Exception as e:  # noqa: BLE001 - shown, never fatal for display
+            out["dg1_error"] = str(e)
+    dg13 = doc.get("DG13")
+    if dg13:
+        try:
+            from cccd_chip.lds import dg13 as dg13mod
+
+            pd = dg13mod.parse(dg13).personal_data()
+            out["dg13"] = _jsonable(pd)
+        except Exception as e:  # noqa: BLE001
+            out["dg13_error"] = str(e)
+    return out
+
+
+def _jsonable(obj: Any) -> Any:
+    import dataclasses
+    import datetime
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "raw"}
+    if isinstance(obj, (bytes, bytearray)):
+        return bytes(obj).hex().upper()
+    if isinstance(obj, (datetime.date, datetime.datetime)):
+        return obj.isoformat()
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "value") and hasattr(obj, "name") and obj.__class__.__module__ != "builtins":
+        return getattr(obj, "value")
+    return obj
+
+
+def read_json(doc: Document, report=None, stats=None) -> dict:
+    files = {
+        name: {"length": len(data), "sha256": hashlib.sha256(data).hexdigest().upper()}
+        for name, data in sorted(doc.files.items())
+    }
+    out: dict[str, Any] = {
+        "schema": SCHEMA_READ,
+        "tool": doc.tool,
+        "access": doc.access.to_json() if doc.access else None,
+        "files": files,
+        "absent": dict(sorted(doc.absent.items())),
+    }
+    out.update(holder_view(doc))
+    out["evidence"] = doc.evidence.to_json()
+    out["verification"] = report.to_json() if report is not None else None
+    if stats is not None:
+        out["apdus"] = stats.apdus
+    return out
+
+
+def print_json(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def human_read(doc: Document, report=None, stats=None, *, note: Optional[str] = None) -> None:
+    view = holder_view(doc)
+    lines: list[tuple[str, str]] = []
+    h = view.get("holder", {})
+    d = view.get("document", {})
+    for k, label in (("name", "Name"), ("id_number", "ID number"), ("date_of_birth", "Date of birth"),
+                     ("sex", "Sex"), ("nationality", "Nationality")):
+        if k in h:
+            lines.append((label, str(h[k])))
+    for k, label in (("document_code", "Document"), ("issuing_state", "Issuing state"),
+                     ("document_number", "Document number"), ("date_of_expiry", "Date of expiry")):
+        if k in d:
+            lines.append((label, str(d[k])))
+    dg13 = view.get("dg13")
+    if isinstance(dg13, dict):
+        for k, v in dg13.items():
+            if v not in (None, "", [], {}):
+                lines.append((f"DG13 {k}", str(v)))
+    if doc.access:
+        a = doc.access
+        acc = a.protocol
+        if a.protocol == "PACE":
+            acc += f"-{a.mapping or '?'} {a.cipher or ''} ({a.password}, parameter {a.parameter_id})"
+        else:
+            acc += f" ({a.cipher})"
+        if a.fallback:
+            acc += f" — FALLBACK: {a.fallback_reason}"
+        lines.append(("Access", acc))
+    lines.append(("Files read", ", ".join(sorted(doc.files))))
+    for name, why in sorted(doc.absent.items()):
+        lines.append((f"Not read: {name}", why))
+    if view.get("mrz_check_digits") not in (None, "ok"):
+        lines.append(("MRZ check digits", f"FAILED {view['mrz_check_digits']}"))
+    if stats is not None:
+        lines.append(("APDUs", f"{stats.apdus} ({stats.seconds:.2f} s)"))
+    out = _console()
+    if note:
+        out.print(note)
+    width = max(len(k) for k, _ in lines) if lines else 10
+    for k, v in lines:
+        out.print(f"{k:<{width}}  {v}", markup=False)
+    if report is not None:
+        human_report(report)
+
+
+def human_report(report) -> None:
+    out = _console()
+    out.print(f"Verification: {report.overall.value.upper()}", markup=False)
+    for c in report.checks:
+        subj = f" {c.subject}" if c.subject else ""
+        detail = f" — {c.detail}" if c.detail else ""
+        out.print(f"  {c.verdict.value:<13} {c.check}{subj} [{c.reason.value}]{detail}", markup=False)
