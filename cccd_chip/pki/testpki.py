@@ -235,3 +235,119 @@ def _key_usage(*, cert_sign: bool = False, digital_signature: bool = False) -> x
         encipher_only=False,
         decipher_only=False,
     )
+
+
+# --- signing CMS objects (SOD, CardSecurity, master lists) -------------------------
+
+_RSA_OIDS = {"sha1": "1.2.840.113549.1.1.5", "sha224": "1.2.840.113549.1.1.14", "sha256": "1.2.840.113549.1.1.11",
+             "sha384": "1.2.840.113549.1.1.12", "sha512": "1.2.840.113549.1.1.13"}
+_ECDSA_OIDS = {"sha1": "1.2.840.10045.4.1", "sha224": "1.2.840.10045.4.3.1", "sha256": "1.2.840.10045.4.3.2",
+               "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}
+_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+
+
+def default_hash(key_spec: str) -> str:
+    """The hash a signer of this key size normally uses (ICAO 9303-12 §4.4)."""
+    return {"p384": "sha384", "bp384": "sha384", "p521": "sha512", "bp512": "sha512"}.get(key_spec, "sha256")
+
+
+def cms_signing(signer: Issued, *, scheme: str = "pss", hash_alg: Optional[str] = None) -> dict:
+    """Keyword arguments for ``lds.cms.build_signed_data`` / ``lds.sod.build_sod``.
+
+    ``scheme``: ``pss`` or ``pkcs1`` for RSA keys (ignored for EC keys, which use
+    ECDSA with DER signatures). Returns signer, signature_alg_oid,
+    signature_params_der and the digest algorithm name.
+    """
+    from ..lds.cms import rsassa_pss_params
+
+    h = hash_alg or default_hash(signer.key_spec)
+    key = signer.key
+    hcls = _HASHES[h]
+    if isinstance(key, rsa.RSAPrivateKey):
+        if scheme == "pss":
+            pad = padding.PSS(padding.MGF1(hcls()), hcls.digest_size)
+            return {
+                "signer": lambda data: key.sign(data, pad, hcls()),
+                "signature_alg_oid": "1.2.840.113549.1.1.10",
+                "signature_params_der": rsassa_pss_params(h, hcls.digest_size),
+                "digest_alg": h,
+            }
+        return {
+            "signer": lambda data: key.sign(data, padding.PKCS1v15(), hcls()),
+            "signature_alg_oid": _RSA_OIDS[h],
+            "signature_params_der": None,
+            "digest_alg": h,
+        }
+    return {
+        "signer": lambda data: key.sign(data, ec.ECDSA(hcls())),
+        "signature_alg_oid": _ECDSA_OIDS[h],
+        "signature_params_der": None,
+        "digest_alg": h,
+    }
+
+
+def make_sod(
+    files: dict[str, bytes],
+    dsc: Issued,
+    *,
+    scheme: str = "pss",
+    hash_alg: Optional[str] = None,
+    dg_hash_alg: Optional[str] = None,
+    **options,
+) -> bytes:
+    """EF.SOD over the raw DGs in ``files`` ("DG1".."DG16"), signed by ``dsc``."""
+    from ..lds import sod
+
+    args = cms_signing(dsc, scheme=scheme, hash_alg=hash_alg)
+    dg_alg = dg_hash_alg or args["digest_alg"]
+    dgs = {int(k[2:]): v for k, v in files.items() if k.startswith("DG")}
+    return sod.build_sod(
+        sod.hash_data_groups(dgs, dg_alg),
+        dsc.cert_der,
+        args["signer"],
+        hash_alg=dg_alg,
+        digest_alg=args["digest_alg"],
+        signature_alg_oid=args["signature_alg_oid"],
+        signature_params_der=args["signature_params_der"],
+        **options,
+    )
+
+
+def make_ml_signer(csca: Issued, *, key_spec: str = "p256", serial: int = 50) -> Issued:
+    """A master-list signer (EKU 2.23.136.1.1.3) issued by ``csca``."""
+    csca_cert = csca.cert
+    country = csca_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
+    key = make_key(key_spec, label=f"mls-{country}-{serial}")
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(_name(str(country), f"Master List Signer {country}"))
+        .issuer_name(csca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(DEFAULT_DSC_VALIDITY[0])
+        .not_valid_after(DEFAULT_DSC_VALIDITY[1])
+        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier("2.23.136.1.1.3")]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(_aki(csca), critical=False)
+    )
+    return Issued(b.sign(**sign_args(csca.key)).public_bytes(serialization.Encoding.DER), key, key_spec)
+
+
+def make_master_list(signer: Issued, cscas: Iterable[bytes], *, signing_time: Optional[_dt.datetime] = None) -> bytes:
+    """A CscaMasterList (ICAO 9303-12 §9) holding ``cscas`` (DER), signed by ``signer``."""
+    from ..lds import cms
+    from ..lds._der import der, der_int, der_seq, der_set
+
+    content = der_seq(der_int(0), der_set(list(cscas)))
+    args = cms_signing(signer)
+    return cms.build_signed_data(
+        "2.23.136.1.1.2",
+        content,
+        signer.cert_der,
+        args["signer"],
+        args["digest_alg"],
+        args["signature_alg_oid"],
+        args["signature_params_der"],
+        signing_time=signing_time or DEFAULT_DSC_VALIDITY[0] + _dt.timedelta(days=30),
+    )

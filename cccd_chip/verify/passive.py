@@ -1,0 +1,349 @@
+"""Passive Authentication (ICAO 9303-11 §5.1, 9303-12; BSI TR-03135-1 §5.6.4).
+
+Pure: raw files + trust store + policy -> checks. Order (fail closed,
+robustness catalogue family 25):
+
+1. EF.SOD parses; its SignedData carries the LDS security object content type.
+2. The SignerInfo: contentType and messageDigest signed attributes, signer
+   found by SKI or issuer + serial (in the SOD, else among the trust store's
+   DSCs), signature with the **SignerInfo's** algorithm.
+3. The DSC: issued by a CSCA of the trust store (AKI -> SKI, else issuer
+   name), valid at the reference time (as is the CSCA), key usage
+   digitalSignature, no unknown critical extension, not revoked on a CRL
+   verified by its CSCA.
+4. Each data group: the hash of the raw bytes equals the SOD's. A DG read but
+   not in the SOD fails; a DG in the SOD but not read is undetermined
+   (DG3/DG4, which need Terminal Authentication, are ``not_supported``).
+
+Time reference (documented policy, see docs/verification.md): validity is
+checked at the time of checking (TR-03135 Table 5.34), injectable as
+``Policy.at``; ``time_reference="signing_time"`` uses the SOD's signingTime,
+``"read_time"`` the dump's ``read_at``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Mapping, Optional
+
+from ..crypto.signatures import hash_name_from_oid
+from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
+from ..lds import oids
+from ..lds import sod as sod_mod
+from ..lds.cms import SignedData
+from ..pki import signed_data as sdv
+from ..pki.certificate import Certificate, check_issued_by
+from ..pki.trust_store import TrustStore
+from .report import CheckResult, Reason, Verdict
+
+EAC_DATA_GROUPS = frozenset({3, 4})
+MANDATORY_DATA_GROUPS = frozenset({1, 2})
+_CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
+_CHAIN_CACHE_MAX = 50_000
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Verification policy (documented in docs/verification.md)."""
+
+    at: Optional[datetime] = None  # "now" for checks; None = the system clock at verification
+    time_reference: str = "now"  # "now" | "signing_time" | "read_time"
+    revocation: str = "if_available"  # "if_available" | "require" | "off"
+    require_key_usage: bool = False  # strict profile: DSC without keyUsage fails
+    legacy_content_types: frozenset[str] = field(default_factory=frozenset)  # e.g. 1.3.27.1.1.1
+
+    def now(self) -> datetime:
+        return self.at or datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class SignerOutcome:
+    """What step 2-3 established about a signed object (SOD, CardSecurity)."""
+
+    signature_ok: bool
+    chain_ok: Optional[bool]  # True verified, False failed, None undetermined
+    dsc: Optional[Certificate] = None
+    csca: Optional[Certificate] = None
+
+    @property
+    def trusted(self) -> bool:
+        return self.signature_ok and self.chain_ok is True
+
+
+@dataclass(frozen=True)
+class PassiveResult:
+    checks: tuple[CheckResult, ...]
+    sod: Optional[sod_mod.SOD]
+    signer: SignerOutcome
+    dg_verdicts: Mapping[int, Verdict]  # DG number -> verdict of its hash check
+
+    def dg_authenticated(self, number: int) -> bool:
+        """True iff DG ``number`` matched a SOD whose signature and chain verified."""
+        return self.signer.trusted and self.dg_verdicts.get(number) is Verdict.SUCCESSFUL
+
+
+# --- entry point -------------------------------------------------------------------
+
+
+def verify_passive(
+    files: Mapping[str, bytes],
+    trust_store: TrustStore,
+    policy: Policy = Policy(),
+    *,
+    absent: Mapping[str, str] = {},
+    read_at: Optional[str] = None,
+) -> PassiveResult:
+    """Run Passive Authentication over raw files ("SOD", "DG1".."DG16")."""
+    raw_sod = files.get("SOD")
+    no_signer = SignerOutcome(False, None)
+    if raw_sod is None:
+        return PassiveResult((_r("passive.sod", Verdict.FAILED, Reason.SOD_MISSING, "SOD"),), None, no_signer, {})
+    try:
+        sod = sod_mod.parse(raw_sod)
+    except CccdError as e:
+        c = _r("passive.sod", Verdict.FAILED, Reason.SOD_MALFORMED, "SOD", _short(e))
+        return PassiveResult((c,), None, no_signer, {})
+    checks: list[CheckResult] = []
+    when = _reference_time(policy, sod, read_at)
+    signer_checks, outcome = verify_signed_object(
+        sod.signed_data, oids.ID_ICAO_LDS_SECURITY_OBJECT, trust_store, policy, when, subject="SOD"
+    )
+    checks.extend(signer_checks)
+    dg_checks = check_data_groups(sod, files, absent, outcome)
+    checks.extend(dg_checks)
+    verdicts = {int(c.subject[2:]): c.verdict for c in dg_checks if c.subject and c.subject.startswith("DG")}
+    return PassiveResult(tuple(checks), sod, outcome, verdicts)
+
+
+def _reference_time(policy: Policy, sod: sod_mod.SOD, read_at: Optional[str]) -> datetime:
+    if policy.time_reference == "signing_time":
+        st = sod.signed_data.signer_infos[0].signing_time if sod.signed_data.signer_infos else None
+        if st is not None:
+            return st
+    elif policy.time_reference == "read_time" and read_at:
+        try:
+            t = datetime.fromisoformat(read_at.replace("Z", "+00:00"))
+            return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+        except ValueError:
+            pass
+    return policy.now()
+
+
+# --- steps 1-3: the signed object and its signer ---------------------------------------
+
+
+def verify_signed_object(
+    sd: SignedData,
+    content_type: str,
+    trust_store: TrustStore,
+    policy: Policy,
+    when: datetime,
+    *,
+    subject: str,
+    prefix: str = "passive",
+) -> tuple[list[CheckResult], SignerOutcome]:
+    """Check a SignedData (EF.SOD, EF.CardSecurity) and its DSC chain."""
+    name = f"{prefix}.signature"
+    if sd.econtent_type != content_type and sd.econtent_type not in policy.legacy_content_types:
+        return [_r(name, Verdict.FAILED, Reason.SOD_CONTENT_TYPE_MISMATCH, subject, f"eContentType {sd.econtent_type}")], SignerOutcome(False, None)
+    try:
+        si = sdv.single_signer(sd)
+        sdv.check_signed_attributes(sd, si)
+    except VerificationError as e:
+        reason = {
+            sdv.R_CONTENT_TYPE: Reason.SOD_CONTENT_TYPE_MISMATCH,
+            sdv.R_MESSAGE_DIGEST: Reason.SOD_MESSAGE_DIGEST_MISMATCH,
+        }.get(e.reason, Reason.SOD_MALFORMED)
+        return [_r(name, Verdict.FAILED, reason, subject, e.message)], SignerOutcome(False, None)
+    except UnsupportedError as e:
+        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None)
+    except CccdError as e:
+        return [_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, subject, _short(e))], SignerOutcome(False, None)
+    dsc = sdv.find_signer(si, sd.certificates)
+    if dsc is None:
+        dsc = trust_store.find_dsc(ski=si.sid_ski, issuer_der=si.sid_issuer, serial=si.sid_serial)
+    if dsc is None:
+        return [_r(name, Verdict.UNDETERMINED, Reason.SIGNER_NOT_FOUND, subject, "no certificate matches the SignerInfo")], SignerOutcome(False, None)
+    try:
+        alg = sdv.verify_signer_signature(si, dsc.public_key)
+    except VerificationError as e:
+        return [_r(name, Verdict.FAILED, Reason.SOD_SIGNATURE_INVALID, subject, e.message)], SignerOutcome(False, None, dsc)
+    except UnsupportedError as e:
+        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None, dsc)
+    except CccdError as e:
+        return [_r(name, Verdict.FAILED, Reason.KEY_PARAMS_INVALID, subject, _short(e))], SignerOutcome(False, None, dsc)
+    checks = [_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{alg.name} by {dsc.public_key.description}")]
+    chain_checks, csca = check_dsc(dsc, trust_store, policy, when, prefix=prefix)
+    checks.extend(chain_checks)
+    worst = _worst(chain_checks)
+    chain_ok = True if worst is Verdict.SUCCESSFUL else (False if worst in (Verdict.FAILED, Verdict.ABORTED) else None)
+    return checks, SignerOutcome(True, chain_ok, dsc, csca)
+
+
+def check_dsc(
+    dsc: Certificate, trust_store: TrustStore, policy: Policy, when: datetime, *, prefix: str = "passive"
+) -> tuple[list[CheckResult], Optional[Certificate]]:
+    """DSC -> CSCA signature, validity, key usage, profile, revocation."""
+    label = f"DSC {dsc.label}"
+    csca_fp, reason, detail = _chain(dsc, trust_store)
+    csca = trust_store.csca_by_fingerprint(csca_fp) if csca_fp else None
+    if csca is None:
+        verdict = Verdict.UNDETERMINED if reason is Reason.CSCA_NOT_FOUND else Verdict.FAILED
+        return [_r(f"{prefix}.dsc_chain", verdict, reason, label, detail)], None
+    checks = [_r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}")]
+    checks.append(_validity(dsc, csca, when, prefix, label))
+    checks.append(_profile(dsc, policy, prefix, label))
+    if policy.revocation != "off":
+        checks.append(_revocation(dsc, csca, trust_store, policy, when, prefix, label))
+    return checks, csca
+
+
+def _chain(dsc: Certificate, ts: TrustStore) -> tuple[Optional[bytes], Reason, str]:
+    """(CSCA fingerprint | None, reason, detail), cached per trust-store version and DSC."""
+    key = (ts.version, dsc.fingerprint)
+    hit = _CHAIN_CACHE.get(key)
+    if hit is not None:
+        return hit
+    candidates = ts.issuers_of(dsc)
+    if not candidates:
+        out: tuple[Optional[bytes], Reason, str] = (None, Reason.CSCA_NOT_FOUND, f"no CSCA for issuer {dsc.issuer_text}")
+    else:
+        out = (None, Reason.DSC_SIGNATURE_INVALID, "DSC signature does not verify with any candidate CSCA")
+        for csca in candidates:
+            try:
+                check_issued_by(dsc, csca)
+            except UnsupportedError as e:
+                out = (None, Reason.ALGORITHM_UNSUPPORTED, e.message)
+                continue
+            except InvalidPublicKeyError as e:
+                out = (None, Reason.KEY_PARAMS_INVALID, e.message)
+                continue
+            except CccdError:
+                continue
+            out = (csca.fingerprint, Reason.OK, "")
+            break
+    if len(_CHAIN_CACHE) >= _CHAIN_CACHE_MAX:
+        _CHAIN_CACHE.clear()
+    _CHAIN_CACHE[key] = out
+    return out
+
+
+def _validity(dsc: Certificate, csca: Certificate, when: datetime, prefix: str, label: str) -> CheckResult:
+    name = f"{prefix}.validity"
+    at = when.isoformat(timespec="seconds")
+    if when < dsc.not_before:
+        return _r(name, Verdict.FAILED, Reason.DSC_NOT_YET_VALID, label, f"valid from {dsc.not_before.date()}, checked at {at}")
+    if when > dsc.not_after:
+        return _r(name, Verdict.FAILED, Reason.DSC_EXPIRED, label, f"expired {dsc.not_after.date()}, checked at {at}")
+    if when < csca.not_before:
+        return _r(name, Verdict.FAILED, Reason.CSCA_NOT_YET_VALID, f"CSCA {csca.label}", f"checked at {at}")
+    if when > csca.not_after:
+        return _r(name, Verdict.FAILED, Reason.CSCA_EXPIRED, f"CSCA {csca.label}", f"expired {csca.not_after.date()}, checked at {at}")
+    return _r(name, Verdict.SUCCESSFUL, Reason.OK, label, f"DSC and CSCA valid at {at}")
+
+
+def _profile(dsc: Certificate, policy: Policy, prefix: str, label: str) -> CheckResult:
+    name = f"{prefix}.dsc_profile"
+    if dsc.unknown_critical:
+        return _r(name, Verdict.FAILED, Reason.DSC_PROFILE_INVALID, label, "unknown critical extension " + ",".join(dsc.unknown_critical))
+    if dsc.key_usage is None:
+        if policy.require_key_usage:
+            return _r(name, Verdict.FAILED, Reason.DSC_KEY_USAGE, label, "keyUsage extension missing")
+        return _r(name, Verdict.SUCCESSFUL, Reason.OK, label, "keyUsage missing (tolerated by policy)")
+    if "digital_signature" not in dsc.key_usage:
+        return _r(name, Verdict.FAILED, Reason.DSC_KEY_USAGE, label, "keyUsage lacks digitalSignature")
+    return _r(name, Verdict.SUCCESSFUL, Reason.OK, label, "keyUsage digitalSignature")
+
+
+def _revocation(dsc: Certificate, csca: Certificate, ts: TrustStore, policy: Policy, when: datetime, prefix: str, label: str) -> CheckResult:
+    name = f"{prefix}.revocation"
+    crls = ts.crls_for(csca)
+    if not crls:
+        verdict = Verdict.UNDETERMINED if policy.revocation == "require" else Verdict.NOT_SUPPORTED
+        return _r(name, verdict, Reason.CRL_MISSING, label, f"no CRL of CSCA {csca.label} in the trust store")
+    for crl in crls:
+        if crl.is_revoked(dsc.serial):
+            return _r(name, Verdict.FAILED, Reason.DSC_REVOKED, label, f"on the CRL of {crl.this_update.date()}")
+    newest = crls[0]
+    if newest.stale_at(when):
+        return _r(name, Verdict.UNDETERMINED, Reason.CRL_STALE, label, f"newest CRL expired {newest.next_update.date() if newest.next_update else '?'}")
+    return _r(name, Verdict.SUCCESSFUL, Reason.OK, label, f"not on the CRL of {newest.this_update.date()}")
+
+
+# --- step 4: data groups ------------------------------------------------------------------
+
+
+def check_data_groups(
+    sod: sod_mod.SOD, files: Mapping[str, bytes], absent: Mapping[str, str], signer: SignerOutcome
+) -> list[CheckResult]:
+    """One check per DG in the SOD or read (ICAO 9303-10 §4.6.2.2; TR-03135 Table 5.42)."""
+    lso = sod.security_object
+    name = "passive.dg_hash"
+    try:
+        hash_name = hash_name_from_oid(lso.hash_algorithm.oid)
+    except UnsupportedError as e:
+        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED, "SOD", e.message)]
+    listed: dict[int, bytes] = {}
+    out: list[CheckResult] = []
+    for h in lso.data_group_hashes:
+        if h.number in listed:
+            out.append(_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, f"DG{h.number}", "DG listed twice in the SOD"))
+            continue
+        listed[h.number] = h.value
+    read = {int(k[2:]): v for k, v in files.items() if k.startswith("DG") and k[2:].isdigit()}
+    for n in sorted(set(listed) | set(read)):
+        subject = f"DG{n}"
+        if n not in listed:
+            out.append(_r(name, Verdict.FAILED, Reason.DG_NOT_IN_SOD, subject, "read from the chip but not in the SOD"))
+        elif n not in read:
+            if n in EAC_DATA_GROUPS:
+                out.append(_r(name, Verdict.NOT_SUPPORTED, Reason.DG_EAC_PROTECTED, subject, "present, not read (EAC-protected; integrity undetermined)"))
+            else:
+                why = absent.get(subject)
+                out.append(_r(name, Verdict.UNDETERMINED, Reason.DG_NOT_READ, subject, f"present, not read{f' ({why})' if why else ''}"))
+        elif not hmac.compare_digest(hashlib.new(hash_name, read[n]).digest(), listed[n]):
+            out.append(_r(name, Verdict.FAILED, Reason.DG_HASH_MISMATCH, subject, f"{hash_name} of the raw bytes differs from the SOD"))
+        elif not signer.signature_ok:
+            out.append(_r(name, Verdict.UNDETERMINED, Reason.SOD_SIGNATURE_INVALID, subject, "hash matches an unverified SOD"))
+        else:
+            out.append(_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{hash_name} identical"))
+    for n in sorted(MANDATORY_DATA_GROUPS - set(listed)):
+        out.append(_r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, f"DG{n}", "mandatory DG not in the SOD"))
+    return out
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _r(check: str, verdict: Verdict, reason: Reason, subject: Optional[str] = None, detail: str = "") -> CheckResult:
+    return CheckResult(check, verdict, reason, subject, detail)
+
+
+def _short(e: CccdError) -> str:
+    return str(e)[:200]
+
+
+_RANK = {Verdict.SUCCESSFUL: 0, Verdict.NOT_SUPPORTED: 0, Verdict.UNDETERMINED: 1, Verdict.FAILED: 2, Verdict.ABORTED: 3}
+
+
+def _worst(checks: list[CheckResult]) -> Verdict:
+    v = Verdict.SUCCESSFUL
+    for c in checks:
+        if c.verdict is not Verdict.NOT_SUPPORTED and _RANK[c.verdict] > _RANK[v]:
+            v = c.verdict
+    return v
+
+
+__all__ = [
+    "Policy",
+    "PassiveResult",
+    "SignerOutcome",
+    "verify_passive",
+    "verify_signed_object",
+    "check_dsc",
+    "check_data_groups",
+    "ParseError",
+]
