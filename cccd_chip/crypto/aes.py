@@ -1,0 +1,46 @@
+"""AES helpers for PACE, CA and secure messaging (ICAO 9303-11 §9.8.7, §4.4.3.5.4).
+
+AES-CBC without padding (callers pad with ISO/IEC 9797-1 method 2), single
+block ECB for IVs, and CMAC (NIST SP 800-38B) truncated to 8 bytes.
+"""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives import cmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+BLOCK = 16
+ZERO_IV = bytes(BLOCK)
+AES_KEY_LENGTHS = (16, 24, 32)
+
+
+def _check_key(key: bytes) -> None:
+    if len(key) not in AES_KEY_LENGTHS:
+        raise ValueError("AES key must be 16, 24 or 32 bytes")
+
+
+def encrypt_block(key: bytes, block: bytes) -> bytes:
+    """E(K, block) for one 16-byte block."""
+    _check_key(key)
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return enc.update(block) + enc.finalize()
+
+
+def encrypt_cbc(key: bytes, data: bytes, iv: bytes = ZERO_IV) -> bytes:
+    _check_key(key)
+    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return enc.update(data) + enc.finalize()
+
+
+def decrypt_cbc(key: bytes, data: bytes, iv: bytes = ZERO_IV) -> bytes:
+    _check_key(key)
+    dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    return dec.update(data) + dec.finalize()
+
+
+def cmac8(key: bytes, data: bytes) -> bytes:
+    """AES-CMAC truncated to 8 bytes (the MAC length of ICAO 9303-11 §9.8.7.2)."""
+    _check_key(key)
+    c = cmac.CMAC(algorithms.AES(key))
+    c.update(data)
+    return c.finalize()[:8]

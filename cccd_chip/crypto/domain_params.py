@@ -1,0 +1,303 @@
+"""PACE / CA domain parameters: standardized IDs and explicit parameters (ICAO 9303-11 §9.5).
+
+A :class:`Domain` is what the protocols need of a group, the same for ECDH
+and DH: draw a key pair, decode and validate a received public value,
+encode one, the group operation, scalar multiplication, the shared secret
+(x-coordinate or g^xy, padded to the field size) and a copy of itself with
+another generator (the PACE mapped generator).
+
+Standardized IDs (Table 12): 0-2 RFC 5114 DH groups, 8-18 NIST and
+brainpool curves; 3-7 and 19-31 are reserved. Explicit parameters come as an
+AlgorithmIdentifier (ecPublicKey + specifiedCurve, or dhpublicnumber +
+DomainParameters): they are matched to a named curve by every parameter,
+else validated (:func:`ec.validate_domain`, :func:`dh.validate_group`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Callable, Optional, Union
+
+from asn1crypto import core as _core
+from asn1crypto import keys as _keys
+
+from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError
+from . import dh, ec
+
+Element = Union[ec.Point, int]
+
+STANDARD_DH = {0: "rfc5114-1024-160", 1: "rfc5114-2048-224", 2: "rfc5114-2048-256"}
+STANDARD_EC = {
+    8: "secp192r1",
+    9: "brainpoolP192r1",
+    10: "secp224r1",
+    11: "brainpoolP224r1",
+    12: "secp256r1",
+    13: "brainpoolP256r1",
+    14: "brainpoolP320r1",
+    15: "secp384r1",
+    16: "brainpoolP384r1",
+    17: "brainpoolP512r1",
+    18: "secp521r1",
+}
+STANDARD_IDS = tuple(sorted(list(STANDARD_DH) + list(STANDARD_EC)))
+
+OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
+OID_DH_PUBLIC_NUMBER = "1.2.840.10046.2.1"
+OID_STANDARDIZED_DOMAIN_PARAMETERS = "0.4.0.127.0.7.1.2"
+OID_PRIME_FIELD = "1.2.840.10045.1.1"
+
+
+class Domain(ABC):
+    """Group operations PACE and CA need, independent of ECDH / DH."""
+
+    kind: str  # "ECDH" | "DH"
+    parameter_id: Optional[int]
+
+    @property
+    @abstractmethod
+    def order(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def field_size(self) -> int:
+        """Bytes of a field element / of p (the size of the shared secret)."""
+
+    @property
+    @abstractmethod
+    def generator(self) -> Element: ...
+
+    @property
+    def public_tag(self) -> int:
+        """Tag of the public value in a public key data object (§9.4.3 / §9.4.4)."""
+        return 0x86 if self.kind == "ECDH" else 0x84
+
+    @abstractmethod
+    def decode(self, data: bytes) -> Element:
+        """Decode and fully validate a received public value."""
+
+    @abstractmethod
+    def encode(self, e: Element) -> bytes: ...
+
+    @abstractmethod
+    def mul_gen(self, k: int) -> Element:
+        """k * G (or g^k) for this domain's generator."""
+
+    @abstractmethod
+    def mul(self, k: int, e: Element) -> Element:
+        """k * P (or y^k)."""
+
+    @abstractmethod
+    def op(self, a: Element, b: Element) -> Element:
+        """The group operation (P + Q or a*b mod p)."""
+
+    @abstractmethod
+    def shared_secret(self, sk: int, peer: Element) -> bytes:
+        """KA(sk, peer): x-coordinate (ECKA) or peer^sk mod p, padded to the field size."""
+
+    @abstractmethod
+    def with_generator(self, g: Element) -> "Domain": ...
+
+    @abstractmethod
+    def is_identity(self, e: Optional[Element]) -> bool: ...
+
+    def generate(self, rng: Callable[[int], bytes]) -> tuple[int, Element]:
+        """Key pair with the private key drawn by the house rule (rng, redraw)."""
+        k = ec.random_scalar(self.order, rng)
+        return k, self.mul_gen(k)
+
+
+class EcDomain(Domain):
+    kind = "ECDH"
+
+    def __init__(self, curve: ec.Curve, parameter_id: Optional[int] = None, *, base: Optional[ec.Curve] = None):
+        self.curve = curve
+        self.base = base or curve  # the curve with its standard generator (for OpenSSL)
+        self.parameter_id = parameter_id
+
+    @property
+    def order(self) -> int:
+        return self.curve.n
+
+    @property
+    def field_size(self) -> int:
+        return self.curve.size
+
+    @property
+    def generator(self) -> ec.Point:
+        return self.curve.G
+
+    def decode(self, data: bytes) -> ec.Point:
+        return ec.decode_point(self.curve, data)
+
+    def encode(self, e: Element) -> bytes:
+        return ec.encode_point(self.curve, e)  # type: ignore[arg-type]
+
+    def mul_gen(self, k: int) -> ec.Point:
+        if self.curve is self.base:
+            P = ec.mul_base(self.curve, k)
+        else:
+            P = ec.mul(self.curve, k, self.curve.G)
+        return ec.check_not_identity(P, "public key")
+
+    def mul(self, k: int, e: Element) -> ec.Point:
+        return ec.check_not_identity(ec.mul(self.curve, k, e), "EC scalar product")  # type: ignore[arg-type]
+
+    def op(self, a: Element, b: Element) -> ec.Point:
+        return ec.check_not_identity(ec.add(self.curve, a, b), "EC point sum")  # type: ignore[arg-type]
+
+    def shared_secret(self, sk: int, peer: Element) -> bytes:
+        return ec.ecdh_x(self.base, sk, peer)  # type: ignore[arg-type]
+
+    def with_generator(self, g: Element) -> "EcDomain":
+        return EcDomain(self.curve.with_generator(g), self.parameter_id, base=self.base)  # type: ignore[arg-type]
+
+    def is_identity(self, e: Optional[Element]) -> bool:
+        return e is None
+
+    def __repr__(self) -> str:
+        return f"EcDomain({self.curve.name}, id={self.parameter_id})"
+
+
+class DhDomain(Domain):
+    kind = "DH"
+
+    def __init__(self, group: dh.DhGroup, parameter_id: Optional[int] = None):
+        self.group = group
+        self.parameter_id = parameter_id
+
+    @property
+    def order(self) -> int:
+        return self.group.q
+
+    @property
+    def field_size(self) -> int:
+        return self.group.size
+
+    @property
+    def generator(self) -> int:
+        return self.group.g
+
+    def decode(self, data: bytes) -> int:
+        return dh.decode_value(self.group, data)
+
+    def encode(self, e: Element) -> bytes:
+        """Unsigned integer with the least number of bytes (ICAO 9303-11 §9.4.1, §9.4.3)."""
+        v = int(e)  # type: ignore[arg-type]
+        return v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
+
+    def mul_gen(self, k: int) -> int:
+        return pow(self.group.g, k, self.group.p)
+
+    def mul(self, k: int, e: Element) -> int:
+        return pow(e, k, self.group.p)  # type: ignore[arg-type]
+
+    def op(self, a: Element, b: Element) -> int:
+        return a * b % self.group.p  # type: ignore[operator]
+
+    def shared_secret(self, sk: int, peer: Element) -> bytes:
+        return dh.shared_secret(self.group, sk, peer)  # type: ignore[arg-type]
+
+    def with_generator(self, g: Element) -> "DhDomain":
+        return DhDomain(self.group.with_generator(g), self.parameter_id)  # type: ignore[arg-type]
+
+    def is_identity(self, e: Optional[Element]) -> bool:
+        return e is None or e == 1
+
+    def __repr__(self) -> str:
+        return f"DhDomain({self.group.name}, id={self.parameter_id})"
+
+
+def standard(parameter_id: int) -> Domain:
+    """The standardized domain parameters of ICAO 9303-11 Table 12."""
+    if parameter_id in STANDARD_EC:
+        return EcDomain(ec.curve_by_name(STANDARD_EC[parameter_id]), parameter_id)
+    if parameter_id in STANDARD_DH:
+        return DhDomain(dh.GROUPS[STANDARD_DH[parameter_id]], parameter_id)
+    raise UnsupportedError(f"standardized domain parameter ID {parameter_id} is reserved or unknown")
+
+
+# --- explicit parameters (AlgorithmIdentifier) --------------------------------
+
+
+class _DhDomainParameters(_core.Sequence):
+    """X9.42 DomainParameters (RFC 3279 §2.3.3); only p, g, q are used."""
+
+    _fields = [
+        ("p", _core.Integer),
+        ("g", _core.Integer),
+        ("q", _core.Integer),
+        ("j", _core.Integer, {"optional": True}),
+        ("validation_parms", _core.Any, {"optional": True}),
+    ]
+
+
+class _AlgId(_core.Sequence):
+    _fields = [("algorithm", _core.ObjectIdentifier), ("parameters", _core.Any, {"optional": True})]
+
+
+def from_algorithm_identifier(der: bytes, parameter_id: Optional[int] = None, *, file: Optional[str] = None) -> Domain:
+    """Domain from an AlgorithmIdentifier (explicit EC/DH, or standardizedDomainParameters).
+
+    Explicit EC parameters equal to a named curve (all of p, a, b, G, n, h) give
+    that curve; others are validated and used as given. Raises ParseError for
+    malformed input, InvalidPublicKeyError for unsound parameters.
+    """
+    try:
+        alg = _AlgId.load(der, strict=True)
+        oid = alg["algorithm"].dotted
+        params = alg["parameters"]
+        if oid == OID_STANDARDIZED_DOMAIN_PARAMETERS:
+            pid = _core.Integer.load(params.dump(), strict=True).native
+            d = standard(pid)
+            return d
+        if oid == OID_EC_PUBLIC_KEY:
+            ecp = _keys.ECDomainParameters.load(params.dump(), strict=True)
+            if ecp.name == "named":
+                named = ec.curve_by_oid(ecp.chosen.dotted)
+                if named is None:
+                    raise UnsupportedError(f"named curve {ecp.chosen.dotted} is not supported")
+                return EcDomain(named, parameter_id)
+            if ecp.name != "specified":
+                raise UnsupportedError("implicitly-CA EC parameters are not supported")
+            curve = curve_from_specified(ecp.chosen)
+            return EcDomain(curve, parameter_id)
+        if oid == OID_DH_PUBLIC_NUMBER:
+            dp = _DhDomainParameters.load(params.dump(), strict=True)
+            group = dh.DhGroup("explicit", dp["p"].native, dp["g"].native, dp["q"].native)
+            for known in dh.RFC5114_GROUPS:
+                if (known.p, known.g, known.q) == (group.p, group.g, group.q):
+                    return DhDomain(known, parameter_id)
+            dh.validate_group(group)
+            return DhDomain(group, parameter_id)
+    except CccdError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - untrusted input boundary
+        raise ParseError(f"malformed domain parameters ({type(exc).__name__})", file=file) from None
+    raise UnsupportedError(f"domain parameter algorithm {oid} is not supported")
+
+
+def curve_from_specified(spec) -> ec.Curve:
+    """A Curve from asn1crypto SpecifiedECDomain; named when every parameter matches."""
+    field_type = spec["field_id"]["field_type"].dotted
+    if field_type != OID_PRIME_FIELD:
+        raise UnsupportedError("only prime-field curves are supported")
+    p = spec["field_id"]["parameters"].native
+    if not isinstance(p, int) or p.bit_length() > ec.MAX_FIELD_BITS:
+        raise InvalidPublicKeyError("explicit curve prime out of range", reason="EC_DOMAIN_INVALID")
+    a = int.from_bytes(spec["curve"]["a"].native, "big")
+    b = int.from_bytes(spec["curve"]["b"].native, "big")
+    base = spec["base"].native
+    L = (p.bit_length() + 7) // 8
+    if len(base) != 1 + 2 * L or base[0] != 0x04:
+        raise InvalidPublicKeyError("explicit curve base point must be uncompressed", reason="EC_DOMAIN_INVALID")
+    gx = int.from_bytes(base[1 : 1 + L], "big")
+    gy = int.from_bytes(base[1 + L :], "big")
+    n = spec["order"].native
+    h = spec["cofactor"].native if spec["cofactor"].native is not None else None
+    named = ec.find_named_curve(p, a, b, gx, gy, n, h)
+    if named is not None:
+        return named
+    curve = ec.Curve("explicit", None, p, a % p, b % p, gx, gy, n, 1 if h is None else h)
+    ec.validate_domain(curve)
+    return curve
