@@ -1,0 +1,109 @@
+"""Trace record + strict replay (architecture.md §3.3) on the in-process virtual chip."""
+
+import json
+
+import pytest
+
+from cccd_chip.emulator.applet import Applet
+from cccd_chip.emulator.card import VirtualCard
+from cccd_chip.emulator.personalize import personalize
+from cccd_chip.errors import SecureMessagingError, TraceFormatError, TraceMismatch, CardRemovedError
+from cccd_chip.reader import Credential, ReadOptions, read_document
+from cccd_chip.transport.local import LocalTransport
+from cccd_chip.transport.trace import TraceRecorder, TraceReplayer
+
+
+@pytest.fixture(scope="module")
+def card_dir(tmp_path_factory):
+    return personalize("cccd-2021", 3, tmp_path_factory.mktemp("card") / "c")
+
+
+def _bac_cred(card):
+    s = card.secrets
+    return Credential.from_mrz(s["document_number"], s["date_of_birth"], s["date_of_expiry"])
+
+
+def _record(card_dir, path):
+    card = VirtualCard.load(card_dir)
+    import os
+    rec = TraceRecorder(LocalTransport(Applet(card)), path, rng=os.urandom, source="test")
+    doc = read_document(rec, _bac_cred(card), rng=rec.rng, options=ReadOptions(force="BAC"))
+    rec.save()
+    return card, doc
+
+
+def test_replay_gives_identical_document(card_dir, tmp_path):
+    card, doc = _record(card_dir, tmp_path / "t.jsonl")
+    lines = (tmp_path / "t.jsonl").read_text().splitlines()
+    header = json.loads(lines[0])
+    assert header["format"] == "cccd-apdu-trace" and header["version"] == 1 and header["atr"]
+    assert any('"rng"' in ln for ln in lines)
+    # the password itself never appears in the trace
+    assert card.secrets["date_of_birth"] not in (tmp_path / "t.jsonl").read_text()
+    rep = TraceReplayer(tmp_path / "t.jsonl")
+    doc2 = read_document(rep, _bac_cred(card), rng=rep.rng, options=ReadOptions(force="BAC"))
+    rep.finish()
+    assert doc2.files == doc.files and doc2.access == doc.access
+
+
+def test_flipped_response_byte_is_a_secure_messaging_error(card_dir, tmp_path):
+    card, _ = _record(card_dir, tmp_path / "t.jsonl")
+    lines = (tmp_path / "t.jsonl").read_text().splitlines()
+    # flip a byte in the last protected response (it carries DO'87'/DO'8E')
+    for i in range(len(lines) - 1, 0, -1):
+        ev = json.loads(lines[i])
+        if "r" in ev and ev["r"].startswith("87"):
+            r = bytearray.fromhex(ev["r"])
+            r[4] ^= 0x01
+            ev["r"] = r.hex().upper()
+            lines[i] = json.dumps(ev)
+            break
+    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n")
+    rep = TraceReplayer(tmp_path / "bad.jsonl")
+    with pytest.raises(SecureMessagingError) as e:
+        read_document(rep, _bac_cred(card), rng=rep.rng, options=ReadOptions(force="BAC"))
+    assert e.value.exit_code == 5
+
+
+def test_command_mismatch_names_the_index(card_dir, tmp_path):
+    card, _ = _record(card_dir, tmp_path / "t.jsonl")
+    rep = TraceReplayer(tmp_path / "t.jsonl")
+    s = card.secrets
+    wrong_dob = "010101" if s["date_of_birth"] != "010101" else "020202"
+    other = Credential.from_mrz(s["document_number"], wrong_dob, s["date_of_expiry"])
+    with pytest.raises(TraceMismatch) as e:
+        read_document(rep, other, rng=rep.rng, options=ReadOptions(force="BAC"))
+    assert e.value.index is not None and "APDU #" in str(e.value)
+
+
+def test_leftover_events_and_exhaustion(card_dir, tmp_path):
+    card, _ = _record(card_dir, tmp_path / "t.jsonl")
+    lines = (tmp_path / "t.jsonl").read_text().splitlines()
+    (tmp_path / "long.jsonl").write_text("\n".join(lines + [lines[-1]]) + "\n")
+    rep = TraceReplayer(tmp_path / "long.jsonl")
+    read_document(rep, _bac_cred(card), rng=rep.rng, options=ReadOptions(force="BAC"))
+    with pytest.raises(TraceMismatch):
+        rep.finish()
+    (tmp_path / "short.jsonl").write_text("\n".join(lines[:-3]) + "\n")
+    rep = TraceReplayer(tmp_path / "short.jsonl")
+    with pytest.raises(TraceMismatch):
+        read_document(rep, _bac_cred(card), rng=rep.rng, options=ReadOptions(force="BAC"))
+
+
+@pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"not json\n", b'{"format":"x"}\n',
+                                     b'{"format":"cccd-apdu-trace","version":1}\n{"c":"zz","r":"9000"}\n',
+                                     b'{"format":"cccd-apdu-trace","version":1}\n[1,2]\n'])
+def test_garbage_trace(tmp_path, content):
+    p = tmp_path / "g.jsonl"
+    p.write_bytes(content)
+    with pytest.raises(TraceFormatError) as e:
+        TraceReplayer(p)
+    assert e.value.exit_code == 6
+
+
+def test_removed_event_replays_as_removal(tmp_path):
+    p = tmp_path / "r.jsonl"
+    p.write_text('{"format":"cccd-apdu-trace","version":1}\n{"event":"removed"}\n')
+    rep = TraceReplayer(p)
+    with pytest.raises(CardRemovedError):
+        rep.transmit(b"\x00\xa4\x04\x0c")
