@@ -1,0 +1,61 @@
+"""Dump format cccd-dump v1: lossless save/load, folder and inline JSON, bad input."""
+
+import json
+
+import pytest
+
+from cccd_chip.document import AccessInfo, Document, Evidence
+from cccd_chip.errors import DumpFormatError
+
+
+def _doc():
+    return Document(
+        files={"COM": b"\x60\x00", "DG1": bytes(range(256)) * 3, "SOD": b"\x77\x01\x00"},
+        absent={"DG3": "EAC-protected (6982)"},
+        access=AccessInfo("PACE", "CAN", "0.4.0.127.0.7.2.2.4.2.2", "GM", "AES-128", 13),
+        evidence=Evidence(aa_challenge=b"\x01" * 8, aa_signature=b"\x02" * 64, ca={"verdict": "successful"}),
+        read_at="2026-11-29T00:00:00Z", source="test",
+    )
+
+
+@pytest.mark.parametrize("name", ["dump", "dump.json"])
+def test_roundtrip(tmp_path, name):
+    d = _doc()
+    d.save(tmp_path / name)
+    e = Document.load(tmp_path / name)
+    assert e == d
+
+
+def test_overwrite_is_atomic_and_leaves_no_temp(tmp_path):
+    _doc().save(tmp_path / "dump")
+    _doc().with_file("DG2", b"\x75\x00").save(tmp_path / "dump")
+    assert Document.load(tmp_path / "dump").files["DG2"] == b"\x75\x00"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dump"]
+
+
+def test_flipped_byte_is_kept_not_rejected(tmp_path):
+    _doc().save(tmp_path / "dump")
+    p = tmp_path / "dump" / "DG1.bin"
+    b = bytearray(p.read_bytes())
+    b[10] ^= 1
+    p.write_bytes(bytes(b))
+    assert Document.load(tmp_path / "dump").files["DG1"][10] == 11  # verification judges it
+
+
+@pytest.mark.parametrize("manifest", [
+    "not json", "[]", '{"format":"cccd-dump","version":2,"files":{}}',
+    '{"format":"cccd-dump","version":1,"files":{"../etc":"x.bin"}}',
+    '{"format":"cccd-dump","version":1,"files":{"DG1":"zz"}}',
+    '{"format":"cccd-dump","version":1,"files":{"DG1":"00"},"evidence":{"aa_challenge":5}}',
+])
+def test_bad_dumps(tmp_path, manifest):
+    p = tmp_path / "d.json"
+    p.write_text(manifest)
+    with pytest.raises(DumpFormatError) as e:
+        Document.load(p)
+    assert e.value.exit_code == 6
+
+
+def test_missing_dump(tmp_path):
+    with pytest.raises(DumpFormatError):
+        Document.load(tmp_path / "nope.json")
