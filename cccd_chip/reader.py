@@ -33,22 +33,17 @@ from .errors import (
     UsageError,
 )
 from .iso7816 import tlv
+from .lds import registry
 
 log = logging.getLogger("cccd_chip.reader")
 
 Rng = Callable[[int], bytes]
 
-# name -> (FID, SFI, tag); ICAO 9303-10 §4.6 / Table 34
-FILES: dict[str, tuple[int, int, int]] = {
-    "CardAccess": (0x011C, 0x1C, 0x31),
-    "CardSecurity": (0x011D, 0x1D, 0x30),
-    "COM": (0x011E, 0x1E, 0x60),
-    "SOD": (0x011D, 0x1D, 0x77),
+# name -> (FID, SFI, tag) from the LDS registry (ICAO 9303-10 §4.6)
+FILES: dict[str, tuple[int, Optional[int], Optional[int]]] = {
+    f.name: (f.fid, f.sfi, f.tag) for f in registry.FILES
 }
-_DG_TAGS = [0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70]
-for _i, _t in enumerate(_DG_TAGS, 1):
-    FILES[f"DG{_i}"] = (0x0100 + _i, _i, _t)
-TAG_TO_NAME = {t: n for n, (_f, _s, t) in FILES.items() if n.startswith("DG")}
+TAG_TO_NAME = {f.tag: f.name for f in registry.FILES if f.dg is not None}
 EAC_FILES = ("DG3", "DG4")
 
 
@@ -268,7 +263,7 @@ def _read_one(ctx: _Ctx, name: str, mandatory: bool) -> Optional[bytes]:
             raise
         ctx.absent[name] = "not found (6A82)"
         return None
-    if data[0] != tag:
+    if tag is not None and data[0] != tag:
         raise ParseError(f"{name} starts with tag {data[0]:02X}, expected {tag:02X}", file=name, offset=0)
     ctx.files[name] = data
     return data

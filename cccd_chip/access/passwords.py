@@ -14,27 +14,20 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
+from ..lds.mrz import check_digit
 
-_WEIGHTS = (7, 3, 1)
 _DATE_RE = re.compile(r"^\d{6}$")
 _DOCNO_RE = re.compile(r"^[0-9A-Z<]{1,39}$")
 CCCD_ID_RE = re.compile(r"^\d{12}$")
 CAN_RE = re.compile(r"^\d{6}$")
 
 
-def _char_value(c: str) -> int:
-    if c.isdigit():
-        return ord(c) - 48
-    if "A" <= c <= "Z":
-        return ord(c) - 55
-    if c == "<":
-        return 0
-    raise UsageError("invalid MRZ character")
-
-
 def mrz_check_digit(text: str) -> str:
-    """ICAO 9303-3 §4.9 check digit (weights 7, 3, 1; '<' = 0, A = 10 ... Z = 35)."""
-    return str(sum(_char_value(c) * _WEIGHTS[i % 3] for i, c in enumerate(text)) % 10)
+    """ICAO 9303-3 §4.9 check digit; a character outside the MRZ set is a usage error."""
+    try:
+        return check_digit(text)
+    except ValueError:
+        raise UsageError("invalid MRZ character") from None
 
 
 @dataclass(frozen=True)
