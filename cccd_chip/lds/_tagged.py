@@ -1,0 +1,75 @@
+"""Shared model of the tagged-text data groups DG11, DG12, DG16 (ICAO 9303-10 §4.7.11-4.7.16).
+
+The content is kept as a list of TLV nodes in file order (so build is exact);
+typed accessors read the known tags. Text is UTF-8 (LDS 1.8) or, failing
+that, ISO/IEC 8859-1 (LDS 1.7).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..iso7816 import tlv
+from .dg_generic import Node, _encode, _nodes
+
+TAG_LIST = 0x5C
+COUNT = 0x02
+
+
+def text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def parse_nodes(raw: bytes, tag: int, file: Optional[str]) -> tuple[Node, ...]:
+    outer = tlv.decode_one(raw, expected_tag=tag, file=file)
+    return _nodes(outer.value, file, 0, len(raw) - len(outer.value))
+
+
+def encode_nodes(tag: int, nodes: tuple[Node, ...]) -> bytes:
+    return tlv.encode(tag, _encode(nodes))
+
+
+def first(nodes: tuple[Node, ...], tag: int) -> Optional[Node]:
+    for n in nodes:
+        if n.tag == tag:
+            return n
+    return None
+
+
+def tag_list(nodes: tuple[Node, ...]) -> tuple[int, ...]:
+    n = first(nodes, TAG_LIST)
+    if n is None:
+        return ()
+    out, pos = [], 0
+    while pos < len(n.value):
+        try:
+            t, size, _ = tlv.read_tag(n.value, pos)
+        except Exception:  # noqa: BLE001 - informative list only
+            break
+        out.append(t)
+        pos += size
+    return tuple(out)
+
+
+def texts(nodes: tuple[Node, ...], tag: int, template: Optional[int] = 0xA0) -> tuple[str, ...]:
+    """All values of ``tag``: flat, or inside the counted template (A0 {02 n, tag...})."""
+    out = [text(n.value) for n in nodes if n.tag == tag and not n.constructed]
+    for t in nodes:
+        if template is not None and t.tag == template and t.constructed:
+            out.extend(text(c.value) for c in t.children if c.tag == tag and not c.constructed)
+    return tuple(out)
+
+
+def leaf(tag: int, value: bytes) -> Node:
+    return Node(tag, value)
+
+
+def template(tag: int, children: list[Node]) -> Node:
+    return Node(tag, b"", tuple(children), True)
+
+
+def encode_tag_list(tags: list[int]) -> Node:
+    return Node(TAG_LIST, b"".join(tlv.encode_tag(t) for t in tags))

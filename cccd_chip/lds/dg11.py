@@ -1,0 +1,103 @@
+"""DG11, additional personal details (ICAO 9303-10 §4.7.11).
+
+``6B L { 5C tag list, 5F0E full name, A0 {02 n, 5F0F other name...}, 5F10
+personal number, 5F2B full date of birth (yyyymmdd), 5F11 place of birth,
+5F42 address, 5F12 telephone, 5F13 profession, 5F14 title, 5F15 personal
+summary, 5F16 proof of citizenship (image), 5F17 other valid TD numbers,
+5F18 custody information }``. Absent on the CCCD (6A82): data is in DG13.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from . import _tagged as t
+from .dg_generic import Node
+
+TAG = 0x6B
+FILE = "DG11"
+OTHER_NAMES_TEMPLATE = 0xA0
+
+FIELDS = {
+    0x5F0E: "full_name",
+    0x5F0F: "other_names",
+    0x5F10: "personal_number",
+    0x5F2B: "full_date_of_birth",
+    0x5F11: "place_of_birth",
+    0x5F42: "address",
+    0x5F12: "telephone",
+    0x5F13: "profession",
+    0x5F14: "title",
+    0x5F15: "personal_summary",
+    0x5F16: "proof_of_citizenship",
+    0x5F17: "other_valid_td_numbers",
+    0x5F18: "custody_information",
+}
+BINARY = {0x5F16}
+REPEATED = {0x5F0F}
+
+
+@dataclass(frozen=True)
+class DG11:
+    nodes: tuple[Node, ...]
+    raw: bytes
+
+    @property
+    def tag_list(self) -> tuple[int, ...]:
+        return t.tag_list(self.nodes)
+
+    def get(self, tag: int) -> Optional[str]:
+        n = t.first(self.nodes, tag)
+        return t.text(n.value) if n is not None and not n.constructed else None
+
+    @property
+    def other_names(self) -> tuple[str, ...]:
+        return t.texts(self.nodes, 0x5F0F, OTHER_NAMES_TEMPLATE)
+
+    @property
+    def proof_of_citizenship(self) -> Optional[bytes]:
+        n = t.first(self.nodes, 0x5F16)
+        return n.value if n is not None else None
+
+    def fields(self) -> dict:
+        """Known fields by name (text; images as byte counts), for display."""
+        out: dict = {}
+        for tag, name in FIELDS.items():
+            if tag in REPEATED:
+                if self.other_names:
+                    out[name] = list(self.other_names)
+            elif tag in BINARY:
+                if self.proof_of_citizenship is not None:
+                    out[name] = f"<{len(self.proof_of_citizenship)} bytes>"
+            elif self.get(tag) is not None:
+                out[name] = self.get(tag)
+        return out
+
+
+def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG11:
+    raw = bytes(raw)
+    return DG11(t.parse_nodes(raw, TAG, file), raw)
+
+
+def build(value: DG11) -> bytes:
+    return t.encode_nodes(TAG, value.nodes)
+
+
+def make(**fields) -> DG11:
+    """DG11 from keyword fields (names of :data:`FIELDS`); other_names is a list."""
+    by_name = {v: k for k, v in FIELDS.items()}
+    nodes: list[Node] = []
+    tags: list[int] = []
+    for name, value in fields.items():
+        if value is None:
+            continue
+        tag = by_name[name]
+        tags.append(tag)
+        if tag in REPEATED:
+            nodes.append(t.template(OTHER_NAMES_TEMPLATE, [t.leaf(0x02, bytes([len(value)]))]
+                                    + [t.leaf(tag, v.encode("utf-8")) for v in value]))
+        else:
+            nodes.append(t.leaf(tag, value if isinstance(value, bytes) else value.encode("utf-8")))
+    v = DG11((t.encode_tag_list(tags), *nodes), b"")
+    return parse(build(v))

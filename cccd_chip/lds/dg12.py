@@ -1,0 +1,96 @@
+"""DG12, additional document details (ICAO 9303-10 §4.7.12).
+
+``6C L { 5C tag list, 5F19 issuing authority, 5F26 date of issue (yyyymmdd),
+A0 {02 n, 5F1A name of other person...}, 5F1B endorsements/observations,
+5F1C tax/exit requirements, 5F1D image of front, 5F1E image of rear,
+5F55 personalization date-time (yyyymmddhhmmss), 5F56 personalization system serial }``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from . import _tagged as t
+from .dg_generic import Node
+
+TAG = 0x6C
+FILE = "DG12"
+OTHER_PERSONS_TEMPLATE = 0xA0
+
+FIELDS = {
+    0x5F19: "issuing_authority",
+    0x5F26: "date_of_issue",
+    0x5F1A: "other_persons",
+    0x5F1B: "endorsements_observations",
+    0x5F1C: "tax_exit_requirements",
+    0x5F1D: "image_of_front",
+    0x5F1E: "image_of_rear",
+    0x5F55: "personalization_date_time",
+    0x5F56: "personalization_system_serial",
+}
+BINARY = {0x5F1D, 0x5F1E}
+REPEATED = {0x5F1A}
+
+
+@dataclass(frozen=True)
+class DG12:
+    nodes: tuple[Node, ...]
+    raw: bytes
+
+    @property
+    def tag_list(self) -> tuple[int, ...]:
+        return t.tag_list(self.nodes)
+
+    def get(self, tag: int) -> Optional[str]:
+        n = t.first(self.nodes, tag)
+        return t.text(n.value) if n is not None and not n.constructed else None
+
+    def get_bytes(self, tag: int) -> Optional[bytes]:
+        n = t.first(self.nodes, tag)
+        return n.value if n is not None and not n.constructed else None
+
+    @property
+    def other_persons(self) -> tuple[str, ...]:
+        return t.texts(self.nodes, 0x5F1A, OTHER_PERSONS_TEMPLATE)
+
+    def fields(self) -> dict:
+        out: dict = {}
+        for tag, name in FIELDS.items():
+            if tag in REPEATED:
+                if self.other_persons:
+                    out[name] = list(self.other_persons)
+            elif tag in BINARY:
+                b = self.get_bytes(tag)
+                if b is not None:
+                    out[name] = f"<{len(b)} bytes>"
+            elif self.get(tag) is not None:
+                out[name] = self.get(tag)
+        return out
+
+
+def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG12:
+    raw = bytes(raw)
+    return DG12(t.parse_nodes(raw, TAG, file), raw)
+
+
+def build(value: DG12) -> bytes:
+    return t.encode_nodes(TAG, value.nodes)
+
+
+def make(**fields) -> DG12:
+    by_name = {v: k for k, v in FIELDS.items()}
+    nodes: list[Node] = []
+    tags: list[int] = []
+    for name, value in fields.items():
+        if value is None:
+            continue
+        tag = by_name[name]
+        tags.append(tag)
+        if tag in REPEATED:
+            nodes.append(t.template(OTHER_PERSONS_TEMPLATE, [t.leaf(0x02, bytes([len(value)]))]
+                                    + [t.leaf(tag, v.encode("utf-8")) for v in value]))
+        else:
+            nodes.append(t.leaf(tag, value if isinstance(value, bytes) else value.encode("utf-8")))
+    v = DG12((t.encode_tag_list(tags), *nodes), b"")
+    return parse(build(v))

@@ -1,0 +1,301 @@
+"""Human view of any LDS file for ``cccd inspect`` (JSON-friendly dicts).
+
+``describe(name, raw)`` or ``describe(raw)`` (the file is then identified by
+its first byte). Malformed input never raises: the result carries an
+``error`` entry (message, reason, offset) next to the size and SHA-256, so a
+dump with one broken file still shows the others. Binary values are hex.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from typing import Any, Optional, Union
+
+from ..errors import CccdError
+from . import oids, registry
+from . import security_infos as si
+
+Json = Any
+
+
+def describe(name_or_raw: Union[str, bytes], raw: Optional[bytes] = None) -> dict:
+    """Decode ``raw`` as LDS file ``name`` (or guess it) into display fields."""
+    if isinstance(name_or_raw, (bytes, bytearray)):
+        raw = bytes(name_or_raw)
+        info = registry.identify(raw)
+        name = info.name if info else "unknown"
+    else:
+        name = name_or_raw
+        if raw is None:
+            raw = b""
+        raw = bytes(raw)
+    out: dict = {"file": name, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest().upper()}
+    info = registry.BY_NAME.get(name)
+    if info is None:
+        out["error"] = {"message": "unknown LDS file", "reason": "MALFORMED"}
+        return out
+    out["title"] = info.title
+    try:
+        value = info.parse(raw)
+        out["fields"] = _json_safe(_FORMATTERS.get(info.module, _generic)(value))
+    except CccdError as exc:
+        out["error"] = {"message": exc.message, "reason": exc.reason, **({"offset": exc.offset} if exc.offset is not None else {})}
+    return out
+
+
+def protected(name: str) -> dict:
+    """Entry for an EAC-protected file that could not be read (DG3, DG4)."""
+    from ._biometric_dg import NOT_READABLE
+
+    return {"file": name, "status": NOT_READABLE}
+
+
+# --- formatters ----------------------------------------------------------------
+
+
+def _hex(b: Optional[bytes]) -> Optional[str]:
+    return None if b is None else b.hex().upper()
+
+
+def _com(v) -> dict:
+    return {
+        "lds_version": v.lds_version_text,
+        "unicode_version": v.unicode_version_text,
+        "data_groups": [f"DG{n}" for n in v.data_groups],
+        **({"unknown_tags": [f"{t:02X}" for t in v.unknown_tags]} if v.unknown_tags else {}),
+    }
+
+
+def _dg1(v) -> dict:
+    out = {
+        "format": v.format,
+        "document_code": v.document_code,
+        "issuing_state": v.issuing_state,
+        "document_number": v.document_number,
+        "primary_identifier": v.primary_identifier,
+        "secondary_identifier": v.secondary_identifier,
+        "nationality": v.nationality,
+        "date_of_birth": v.date_of_birth,
+        "sex": v.sex,
+        "date_of_expiry": v.date_of_expiry,
+        "optional_data": v.optional_data,
+        "check_digits": {c.field: {"found": c.found, "expected": c.expected, "ok": c.ok} for c in v.checks},
+        "mrz": list(v.lines),
+    }
+    if v.cccd_id is not None:
+        out["cccd_id"] = v.cccd_id
+        out["no_expiry"] = v.no_expiry
+    return out
+
+
+def _signer(sd) -> list:
+    out = []
+    for si in sd.signer_infos:
+        out.append({
+            "version": si.version,
+            "sid": {"subject_key_identifier": _hex(si.sid_ski)} if si.sid_ski is not None
+            else {"issuer": _name(si.sid_issuer), "serial": si.sid_serial},
+            "digest_algorithm": si.digest_algorithm.name,
+            "signature_algorithm": si.signature_algorithm.name,
+            "content_type": si.content_type and oids.name(si.content_type),
+            "message_digest": _hex(si.message_digest),
+            "signing_time": si.signing_time.isoformat() if si.signing_time else None,
+        })
+    return out
+
+
+def _name(der: Optional[bytes]) -> Optional[str]:
+    if der is None:
+        return None
+    try:
+        from asn1crypto import x509
+
+        return x509.Name.load(der).human_friendly
+    except Exception:  # noqa: BLE001 - display only
+        return _hex(der)
+
+
+def _cert(der: bytes) -> dict:
+    try:
+        from asn1crypto import x509
+
+        c = x509.Certificate.load(der)
+        tbs = c["tbs_certificate"]
+        return {
+            "subject": c.subject.human_friendly,
+            "issuer": c.issuer.human_friendly,
+            "serial": str(tbs["serial_number"].native),
+            "not_before": tbs["validity"]["not_before"].native.isoformat(),
+            "not_after": tbs["validity"]["not_after"].native.isoformat(),
+            "public_key": c.public_key.algorithm,
+        }
+    except Exception:  # noqa: BLE001 - display only
+        return {"der_size": len(der), "error": "certificate not decodable"}
+
+
+def _signed_data(sd) -> dict:
+    return {
+        "content_type": oids.name(sd.econtent_type),
+        "version": sd.version,
+        "digest_algorithms": [a.name for a in sd.digest_algorithms],
+        "certificates": [_cert(c) for c in sd.certificates],
+        "signer_infos": _signer(sd),
+    }
+
+
+def _sod(v) -> dict:
+    lso = v.security_object
+    out = {
+        "lds_security_object_version": lso.version,
+        "hash_algorithm": lso.hash_name,
+        "data_group_hashes": {f"DG{h.number}": _hex(h.value) for h in lso.data_group_hashes},
+        **_signed_data(v.signed_data),
+    }
+    if lso.lds_version:
+        out["lds_version"] = lso.lds_version
+        out["unicode_version"] = lso.unicode_version
+    return out
+
+
+def _infos(infos) -> list:
+    out = []
+    for i in infos.infos:
+        d: dict = {"type": type(i).__name__, "protocol": getattr(i, "protocol", None)}
+        for k, val in i.__dict__.items():
+            if k in ("raw", "protocol"):
+                continue
+            d[k] = _hex(val) if isinstance(val, bytes) else val
+        proto = d["protocol"] or ""
+        algo = si.pace_algorithm(proto) or si.ca_algorithm(proto)
+        if algo is not None:
+            d["algorithm"] = algo.name
+        out.append(d)
+    return out
+
+
+def _security_infos_file(v) -> dict:
+    return {"security_infos": _infos(v.security_infos)}
+
+
+def _card_security(v) -> dict:
+    return {"security_infos": _infos(v.security_infos), **_signed_data(v.signed_data)}
+
+
+def _face(im) -> dict:
+    from .face import FACE_IMAGE_TYPES, GENDERS, IMAGE_DATA_TYPES
+
+    return {
+        "gender": GENDERS.get(im.gender, im.gender),
+        "eye_colour": im.eye_colour,
+        "hair_colour": im.hair_colour,
+        "feature_mask": im.feature_mask,
+        "expression": im.expression,
+        "pose_angle": list(im.pose_angle),
+        "feature_points": len(im.feature_points),
+        "face_image_type": FACE_IMAGE_TYPES.get(im.face_image_type, im.face_image_type),
+        "image_data_type": IMAGE_DATA_TYPES.get(im.image_data_type, im.image_data_type),
+        "width": im.width,
+        "height": im.height,
+        "image_format": im.image_format,
+        "image_size": len(im.image),
+    }
+
+
+def _dg2(v) -> dict:
+    blocks = []
+    for b in v.blocks:
+        d: dict = {"encoding": b.encoding, "header": b.info.header.to_dict(), "data_size": len(b.info.data)}
+        if b.record is not None:
+            d["faces"] = [_face(im) for im in b.record.images]
+        if b.error:
+            d["error" if b.supported else "unsupported"] = b.error
+        blocks.append(d)
+    return {"instances": v.group.count, "blocks": blocks}
+
+
+def _biometric(v) -> dict:
+    return {"instances": v.group.count, "templates": [
+        {"header": i.header.to_dict(), "data_size": len(i.data)} for i in v.group.infos()]}
+
+
+def _displayed(v) -> dict:
+    return {"count": v.count, "images": [{"format": i.image_format, "size": len(i.image)} for i in v.images]}
+
+
+def _dg13(v) -> dict:
+    pd = v.personal_data.to_json()
+    out: dict = {"version": v.version, "encoding": v.encoding_oid, "personal_data": pd,
+                 "field_numbers": [f.number for f in v.fields]}
+    f13 = v.field(13)
+    if f13 is not None:
+        out["parents_layout"] = f13.layout
+    if v.duplicate_numbers:
+        out["duplicate_fields"] = list(v.duplicate_numbers)
+    return out
+
+
+def _dg15(v) -> dict:
+    return {
+        "key_type": v.key_type,
+        "algorithm": oids.name(v.algorithm),
+        "key_size": v.key_size,
+        "named_curve": v.named_curve,
+        "explicit_parameters": v.explicit_parameters,
+    }
+
+
+def _dg16(v) -> dict:
+    return {"count": v.count, "persons": list(v.persons)}
+
+
+def _tagged(v) -> dict:
+    return {"tag_list": [f"{t:X}" for t in v.tag_list], **v.fields()}
+
+
+def _generic(v) -> dict:
+    def node(n) -> dict:
+        d: dict = {"tag": f"{n.tag:X}"}
+        if n.constructed:
+            d["children"] = [node(c) for c in n.children]
+        else:
+            d["value"] = _hex(n.value)
+        return d
+
+    content = getattr(v, "content", None)
+    if content is not None:
+        return {"content": [node(n) for n in content]}
+    return {}
+
+
+_FORMATTERS = {
+    "com": _com,
+    "dg1": _dg1,
+    "sod": _sod,
+    "card_access": _security_infos_file,
+    "dg14": _security_infos_file,
+    "card_security": _card_security,
+    "dg2": _dg2,
+    "dg3": _biometric,
+    "dg4": _biometric,
+    "dg5": _displayed,
+    "dg6": _displayed,
+    "dg7": _displayed,
+    "dg11": _tagged,
+    "dg12": _tagged,
+    "dg13": _dg13,
+    "dg15": _dg15,
+    "dg16": _dg16,
+}
+
+
+def _json_safe(x: Json) -> Json:
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, bytes):
+        return x.hex().upper()
+    if isinstance(x, (_dt.date, _dt.datetime)):
+        return x.isoformat()
+    return x
