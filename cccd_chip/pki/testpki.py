@@ -351,3 +351,98 @@ def make_master_list(signer: Issued, cscas: Iterable[bytes], *, signing_time: Op
         args["signature_params_der"],
         signing_time=signing_time or DEFAULT_DSC_VALIDITY[0] + _dt.timedelta(days=30),
     )
+
+
+# --- explicit EC domain parameters (ICAO 9303-12 §4.4.6 asks CSCA/DS keys to carry them) ---
+
+
+def explicit_spki(spki_der: bytes, *, generator: Optional[tuple[int, int]] = None, cofactor: Optional[int] = None) -> bytes:
+    """Re-encode a named-curve EC SubjectPublicKeyInfo with explicit parameters.
+
+    ``generator`` / ``cofactor`` override those parameters (to build the
+    CurveBall-style keys that must NOT be matched to the named curve).
+    """
+    from asn1crypto import keys as akeys
+
+    from ..crypto import ec as _ec
+
+    info = akeys.PublicKeyInfo.load(spki_der)
+    curve = _ec.curve_by_oid(info["algorithm"]["parameters"].chosen.dotted)
+    if curve is None:
+        raise ValueError("not a named-curve key")
+    gx, gy = generator or (curve.gx, curve.gy)
+    size = curve.size
+    spec = akeys.SpecifiedECDomain(
+        {
+            "version": "ecdpVer1",
+            "field_id": {"field_type": "prime_field", "parameters": curve.p},
+            "curve": {"a": curve.a.to_bytes(size, "big"), "b": curve.b.to_bytes(size, "big")},
+            "base": b"\x04" + gx.to_bytes(size, "big") + gy.to_bytes(size, "big"),
+            "order": curve.n,
+            "cofactor": curve.h if cofactor is None else cofactor,
+        }
+    )
+    new = akeys.PublicKeyInfo(
+        {
+            "algorithm": {"algorithm": "ec", "parameters": akeys.ECDomainParameters(name="specified", value=spec)},
+            "public_key": bytes(info["public_key"]),
+        }
+    )
+    return new.dump()
+
+
+def resign_with_spki(cert_der: bytes, spki_der: bytes, issuer_key: PrivateKey, *, scheme: str = "pss") -> bytes:
+    """The same certificate with another SubjectPublicKeyInfo, re-signed by ``issuer_key``.
+
+    pyca/cryptography cannot build certificates with explicit-parameter keys;
+    this swaps the SPKI in the tbsCertificate and signs it again.
+    """
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+
+    cert = ax509.Certificate.load(cert_der)
+    tbs = cert["tbs_certificate"]
+    tbs["subject_public_key_info"] = akeys.PublicKeyInfo.load(spki_der)
+    tbs_der = tbs.dump(force=True)
+    args = sign_args(issuer_key, scheme)
+    h = args["algorithm"]
+    if isinstance(issuer_key, rsa.RSAPrivateKey):
+        sig = issuer_key.sign(tbs_der, args.get("rsa_padding") or padding.PKCS1v15(), h)
+    else:
+        sig = issuer_key.sign(tbs_der, ec.ECDSA(h))
+    new = ax509.Certificate(
+        {
+            "tbs_certificate": ax509.TbsCertificate.load(tbs_der),
+            "signature_algorithm": cert["signature_algorithm"],
+            "signature_value": sig,
+        }
+    )
+    return new.dump()
+
+
+def with_explicit_parameters(subject: Issued, issuer: Optional[Issued] = None, *, scheme: str = "pss") -> Issued:
+    """``subject``'s certificate with its EC key given by explicit parameters (issuer None: self-signed)."""
+    spki = explicit_spki(subject.spki)
+    signer = (issuer or subject).key
+    return Issued(resign_with_spki(subject.cert_der, spki, signer, scheme=scheme), subject.key, subject.key_spec)
+
+
+def sample_data_groups(seed: int = 0, *, dg2_size: int = 20_000) -> dict[str, bytes]:
+    """Deterministic placeholder DG1 (TD1 MRZ) and DG2 (``dg2_size`` bytes) for PA tests.
+
+    The contents are structurally plain TLVs, not real biometric records:
+    Passive Authentication hashes raw bytes and never parses them.
+    """
+    mrz = (f"IDVNM{seed:09d}0{seed % 10:012d}<<<" + "9001011M3001017VNM<<<<<<<<<<<6" + "TEST<<SPECIMEN<<<<<<<<<<<<<<<<")[:90]
+    mrz = mrz.ljust(90, "<")
+    filler = b""
+    counter = 0
+    while len(filler) < dg2_size:
+        filler += hashlib.sha512(f"dg2|{seed}|{counter}".encode()).digest()
+        counter += 1
+    from ..iso7816 import tlv
+
+    return {
+        "DG1": tlv.encode(0x61, tlv.encode(0x5F1F, mrz.encode())),
+        "DG2": tlv.encode(0x75, tlv.encode(0x7F61, filler[:dg2_size])),
+    }

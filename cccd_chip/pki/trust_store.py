@@ -179,8 +179,10 @@ class TrustStore:
             self.add_master_list(data, roots, source=p.name)
             return 1
         if ext == ".crl":
-            self.add_crl(_pem_or_der(data, "X509 CRL")[0], source=p.name)
-            return 1
+            blocks = _pem_or_der(data, "X509 CRL")
+            for _, der in blocks:
+                self.add_crl(der, source=p.name)
+            return len(blocks)
         if data.lstrip().startswith(b"-----BEGIN"):
             blocks = _pem_blocks(data)
             for label, der in blocks:
@@ -328,7 +330,7 @@ def _pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
 
 def _pem_or_der(data: bytes, label: str) -> list[tuple[str, bytes]]:
     if data.lstrip().startswith(b"-----BEGIN"):
-        return [b for b in _pem_blocks(data) if b[0] == label or label == "CERTIFICATE"]
+        return [b for b in _pem_blocks(data) if b[0] == label]
     return [(label, data)]
 
 

@@ -1,0 +1,132 @@
+"""Every offline check of a Document, in one Report (BSI TR-03135-1 §5.6, ICAO 9303-11).
+
+``verify_document(doc, trust_store, policy=...)`` runs, over the raw bytes of
+a read (live, or loaded from a ``cccd-dump``):
+
+- Passive Authentication of EF.SOD and every data group (:mod:`.passive`);
+- EF.CardSecurity verified like a SOD (content type id-SecurityObject);
+- PACE-CAM: the chip's authentication data checked against the CA key of a
+  verified EF.CardSecurity (ICAO 9303-11 §4.4.3.5.2: PK_Map,IC = CA_IC * PK_IC);
+- Chip Authentication: the recorded outcome, counted only with a PA-verified DG14;
+- Active Authentication: the recorded challenge and signature against DG15.
+
+Evidence keys read here (written by the reader, see docs/verification.md):
+``evidence.pace_cam = {"ca_ic": hex, "pk_map_ic": hex, "key_id": int?}``,
+``evidence.ca = {"verified": bool, "key_id": int?, "oid": str?, "reason": str?}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Mapping, Optional
+
+from ..document import Document
+from ..errors import CccdError
+from ..lds import cms, oids
+from ..pki.trust_store import TrustStore
+from .active_auth import check_active_authentication
+from .passive import Policy, SignerOutcome, verify_passive, verify_signed_object
+from .report import CheckResult, Reason, Report, Verdict
+
+__all__ = ["Policy", "verify_document", "check_card_security", "check_pace_cam", "check_chip_authentication"]
+
+
+def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = Policy()) -> Report:
+    """Run every check that is possible offline and return the Report."""
+    now = policy.now()
+    if policy.at is None:
+        policy = Policy(now, policy.time_reference, policy.revocation, policy.require_key_usage, policy.legacy_content_types)
+    checks: list[CheckResult] = []
+    pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at)
+    checks.extend(pa.checks)
+
+    cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy)
+    checks.extend(cs_checks)
+
+    mapping = doc.access.mapping if doc.access else None
+    if mapping == "CAM" or doc.evidence.pace_cam:
+        checks.append(check_pace_cam(doc.evidence.pace_cam, cs_infos, cs_outcome))
+
+    checks.append(check_chip_authentication(doc.evidence.ca, doc.files.get("DG14"), pa.dg_authenticated(14)))
+    checks.append(
+        check_active_authentication(
+            doc.evidence.aa_challenge,
+            doc.evidence.aa_signature,
+            doc.files.get("DG15"),
+            doc.files.get("DG14"),
+            dg15_authenticated=pa.dg_authenticated(15),
+            dg14_authenticated=pa.dg_authenticated(14),
+        )
+    )
+    return Report.of(checks, trust_store.version, now.astimezone(timezone.utc).isoformat(timespec="seconds"))
+
+
+def check_card_security(
+    raw: Optional[bytes], trust_store: TrustStore, policy: Policy
+) -> tuple[list[CheckResult], SignerOutcome, Optional[object]]:
+    """EF.CardSecurity (BSI TR-03110-3 §A.1.2.5): a SignedData over SecurityInfos, verified like a SOD."""
+    none = SignerOutcome(False, None)
+    if raw is None:
+        return [], none, None
+    try:
+        sd = cms.parse(raw, file="CardSecurity")
+        from ..lds import security_infos
+
+        infos = security_infos.parse(sd.econtent or b"", file="CardSecurity")
+    except CccdError as e:
+        return [CheckResult("card_security.signature", Verdict.FAILED, Reason.SOD_MALFORMED, "CardSecurity", str(e)[:200])], none, None
+    checks, outcome = verify_signed_object(
+        sd, oids.ID_SECURITY_OBJECT, trust_store, policy, policy.now(), subject="CardSecurity", prefix="card_security"
+    )
+    return checks, outcome, infos
+
+
+def check_pace_cam(evidence: Optional[Mapping], infos, outcome: SignerOutcome) -> CheckResult:
+    """PACE-CAM chip authentication (ICAO 9303-11 §4.4.3.5.2, catalogue family 12)."""
+    name = "pace_cam"
+    if not evidence:
+        return CheckResult(name, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "CardSecurity", "PACE-CAM used but no chip authentication data recorded")
+    if infos is None:
+        return CheckResult(name, Verdict.FAILED, Reason.CARD_SECURITY_NOT_VERIFIED, "CardSecurity", "EF.CardSecurity missing or malformed")
+    try:
+        ca_ic = bytes.fromhex(str(evidence["ca_ic"]))
+        pk_map = bytes.fromhex(str(evidence["pk_map_ic"]))
+        key_id = evidence.get("key_id")
+        info = infos.ca_public_key(int(key_id) if key_id is not None else None)
+        if info is None:
+            return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "no matching CA public key in EF.CardSecurity")
+        domain, pk_ic = info.domain_and_key()
+        k = int.from_bytes(ca_ic, "big")
+        if not 0 < k < domain.order:
+            return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "CA_IC out of range")
+        ok = domain.encode(domain.mul(k, pk_ic)) == domain.encode(domain.decode(pk_map))
+    except (KeyError, ValueError, TypeError):
+        return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "PACE-CAM evidence malformed")
+    except CccdError as e:
+        return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", str(e)[:200])
+    if not ok:
+        return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "PK_Map,IC != CA_IC * PK_IC")
+    if not outcome.trusted:
+        return CheckResult(name, Verdict.UNDETERMINED, Reason.CARD_SECURITY_NOT_VERIFIED, "CardSecurity", "CAM data consistent, but EF.CardSecurity did not pass PA")
+    return CheckResult(name, Verdict.SUCCESSFUL, Reason.OK, "CardSecurity", "PK_Map,IC = CA_IC * PK_IC with the PA-verified CA key")
+
+
+def check_chip_authentication(evidence: Optional[Mapping], dg14: Optional[bytes], dg14_authenticated: bool) -> CheckResult:
+    """Chip Authentication as recorded by the reader, gated on PA of DG14 (catalogue families 14, 34)."""
+    name = "chip_auth"
+    if not evidence:
+        if dg14 is None:
+            return CheckResult(name, Verdict.NOT_SUPPORTED, Reason.CA_NOT_AVAILABLE, "DG14", "no DG14: the chip offers no CA")
+        return CheckResult(name, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG14", "CA not recorded in this read")
+    verified = evidence.get("verified")
+    if verified is None and "result" in evidence:
+        verified = evidence.get("result") == "successful"
+    if verified is not True:
+        why = str(evidence.get("reason") or "no response verified under the new keys")[:120]
+        known = Reason._value2member_map_.get(why)
+        reason = known if isinstance(known, Reason) else (Reason.CA_KEY_MISMATCH if verified is False else Reason.CA_PROTOCOL_ERROR)
+        return CheckResult(name, Verdict.FAILED, reason, "DG14", why)
+    if not dg14_authenticated:
+        return CheckResult(name, Verdict.UNDETERMINED, Reason.KEY_NOT_AUTHENTICATED, "DG14", "CA succeeded, but DG14 did not pass PA")
+    key_id = evidence.get("key_id")
+    return CheckResult(name, Verdict.SUCCESSFUL, Reason.OK, "DG14", f"response verified under the new keys{'' if key_id is None else f' (keyId {key_id})'}")
