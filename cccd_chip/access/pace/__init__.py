@@ -1,0 +1,13 @@
+"""PACE: Password Authenticated Connection Establishment (ICAO 9303-11 §4.4).
+
+Host side. The pure steps live in :mod:`.protocol` (messages, tokens),
+:mod:`.mapping` (GM, IM, CAM), :mod:`.symmetric` (cipher suite);
+:func:`perform_pace` is the one driver over a card channel. See
+docs/protocols.md for the choices made (parameter ID, errors, CAM).
+"""
+
+from .cam import CamEvidence, check_cam, check_cam_against_card_security
+from .driver import PaceResult, perform_pace, select_info
+
+__all__ = ["perform_pace", "PaceResult", "select_info", "CamEvidence", "check_cam",
+           "check_cam_against_card_security"]

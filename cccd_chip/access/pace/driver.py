@@ -1,0 +1,259 @@
+"""The one thin PACE driver: MSE:Set AT + four GENERAL AUTHENTICATE steps over a CardChannel.
+
+``perform_pace(channel, info, password, rng)`` runs the pure steps of
+:mod:`.protocol` and :mod:`.mapping`, starts secure messaging on the channel
+and returns a :class:`PaceResult`.
+
+Errors (all carry ``step`` = "PACE step N (name)" and the chip's ``sw``):
+
+- :class:`AccessDeniedError` - the chip refused the password: SW 6300 / 63Cx
+  at steps 2-4 (a wrong CAN or MRZ ends at step 4 with 6300), 6983 (blocked);
+- :class:`InvalidPublicKeyError` - the chip sent an invalid point / DH value
+  (``reason`` names the defect), or its ephemeral key equals ours;
+- :class:`ProtocolError` - any other status word, a malformed response, or
+  the chip's token does not verify (reason ``PACE_TOKEN_INVALID``);
+- :class:`UnsupportedError` - no usable PACEInfo (unknown OID, reserved or
+  missing domain parameters, IM on a curve with p != 3 mod 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional, Sequence, Union
+
+from cryptography.hazmat.primitives import constant_time
+
+from ...crypto import domain_params
+from ...crypto.domain_params import Domain
+from ...document import AccessInfo
+from ...errors import (
+    AccessDeniedError,
+    CccdError,
+    InvalidPublicKeyError,
+    ParseError,
+    ProtocolError,
+    UnsupportedError,
+)
+from ...iso7816.apdu import ResponseApdu
+from ...iso7816.sw import describe
+from ...lds.security_infos import PaceInfo, SecurityInfos
+from ...sm.base import SecureMessaging
+from . import mapping, protocol, symmetric
+from .cam import CamEvidence, check_cam_against_card_security
+
+Rng = Callable[[int], bytes]
+
+MAPPING_PREFERENCE = {"CAM": 0, "GM": 1, "IM": 2}
+
+
+@dataclass(frozen=True)
+class PaceResult:
+    """A finished PACE: the live SM session, what to record, CAM evidence."""
+
+    sm: SecureMessaging = field(repr=False)
+    access: AccessInfo
+    info: PaceInfo
+    chip_ephemeral_key: bytes  # PK_IC as exchanged (ID_PICC for Terminal Authentication)
+    cars: tuple[bytes, ...] = ()  # Certification Authority References (87, 88)
+    cam: Optional[Mapping] = None  # Evidence.pace_cam (JSON friendly)
+    card_security: Optional[bytes] = None  # EF.CardSecurity, read after PACE-CAM
+
+
+def select_info(
+    infos: Sequence[PaceInfo], security_infos: Optional[SecurityInfos] = None
+) -> tuple[PaceInfo, Domain]:
+    """The PACEInfo to use: version 2, known OID, usable domain parameters.
+
+    Among the usable ones the chip's first CAM, else GM, else IM entry wins
+    (card order breaks ties). Explicit parameters are taken from a
+    PACEDomainParameterInfo when ``security_infos`` is given.
+    """
+    usable = []
+    problems = []
+    for pos, info in enumerate(infos):
+        try:
+            alg = info.algorithm
+            if info.version != 2:
+                raise UnsupportedError(f"PACE version {info.version} is not supported")
+            d = domain_for(info, security_infos)
+            if alg.mapping == "IM" and not mapping.im_supported(d):
+                raise UnsupportedError("Integrated Mapping is not defined for this curve (p != 3 mod 4)")
+            if alg.mapping == "CAM" and d.kind != "ECDH":
+                raise UnsupportedError("PACE-CAM needs ECDH")
+            usable.append((MAPPING_PREFERENCE[alg.mapping], pos, info, d))
+        except (UnsupportedError, InvalidPublicKeyError, ParseError, AssertionError) as e:
+            problems.append(str(e))
+    if not usable:
+        why = "; ".join(problems) or "no PACEInfo"
+        raise UnsupportedError(f"no usable PACE protocol offered ({why})", step=protocol.step_label(0))
+    usable.sort(key=lambda u: (u[0], u[1]))
+    return usable[0][2], usable[0][3]
+
+
+def domain_for(info: PaceInfo, security_infos: Optional[SecurityInfos]) -> Domain:
+    pid = info.parameter_id
+    if pid is not None and pid in domain_params.STANDARD_IDS:
+        return domain_params.standard(pid)
+    if security_infos is not None:
+        dpi = security_infos.pace_domain_parameters(pid)
+        if dpi is not None:
+            return dpi.domain()
+    if pid is None:
+        raise UnsupportedError("PACEInfo without parameterId and no PACEDomainParameterInfo")
+    raise UnsupportedError(f"PACE domain parameter ID {pid} is reserved or has no PACEDomainParameterInfo")
+
+
+def _fail(step: int, resp: ResponseApdu) -> CccdError:
+    label = protocol.step_label(step)
+    sw = resp.sw
+    msg = f"PACE failed: {describe(sw)}"
+    if step >= 2 and (sw == 0x6300 or (sw & 0xFFF0) == 0x63C0):
+        return AccessDeniedError("PACE failed: the chip refused the password (wrong CAN or MRZ?)", step=label, sw=sw)
+    if sw == 0x6983:
+        return AccessDeniedError("PACE failed: the password is blocked", step=label, sw=sw)
+    return ProtocolError(msg, step=label, sw=sw, reason="PACE_STATUS")
+
+
+def _transmit(channel, cmd, step: int) -> ResponseApdu:
+    resp = channel.transmit(cmd)
+    if not resp.ok:
+        raise _fail(step, resp)
+    return resp
+
+
+def _decode_peer(domain: Domain, data: bytes, step: int):
+    try:
+        return domain.decode(data)
+    except InvalidPublicKeyError as e:
+        raise InvalidPublicKeyError(f"PACE: chip's public key rejected: {e.message}", reason=e.reason,
+                                    step=protocol.step_label(step)) from None
+
+
+def perform_pace(
+    channel,
+    info: Union[PaceInfo, Sequence[PaceInfo], SecurityInfos],
+    password,
+    rng: Rng,
+    *,
+    parameter_id_needed: Optional[bool] = None,
+    security_infos: Optional[SecurityInfos] = None,
+    read_card_security: bool = True,
+) -> PaceResult:
+    """Run PACE with ``password`` (access.passwords.Password, kind MRZ or CAN).
+
+    ``info`` is one PACEInfo, the list from EF.CardAccess, or the parsed
+    SecurityInfos (needed for explicit domain parameters).
+    ``parameter_id_needed``: send DO'84' in MSE:Set AT. Default: when the card
+    lists more than one PACEInfo or more than one PACEDomainParameterInfo
+    (ICAO 9303-11 §4.4.4.1: required when the parameters are ambiguous).
+    On success secure messaging is started on ``channel``; with PACE-CAM,
+    EF.CardSecurity is read under the new session (MF still current) and the
+    chip's CA data is checked against it (verdict undetermined until its
+    signature is verified by Passive Authentication).
+    """
+    if isinstance(info, SecurityInfos):
+        security_infos = security_infos or info
+        infos: Sequence[PaceInfo] = info.pace_infos
+    elif isinstance(info, PaceInfo):
+        infos = (info,)
+    else:
+        infos = tuple(info)
+    chosen, domain = select_info(infos, security_infos)
+    alg = chosen.algorithm
+    cipher = alg.cipher
+    if parameter_id_needed is None:
+        n_dp = len(security_infos.pace_domain_parameter_infos) if security_infos else 0
+        parameter_id_needed = len(infos) > 1 or n_dp > 1
+    pid_sent = chosen.parameter_id if parameter_id_needed else None
+    if password.kind not in ("MRZ", "CAN"):
+        raise UnsupportedError(f"PACE password kind {password.kind!r} is not supported")
+
+    # step 0: MSE:Set AT
+    _transmit(channel, protocol.mse_set_at(chosen.protocol, password.kind, pid_sent), 0)
+
+    # step 1: encrypted nonce
+    r1 = _transmit(channel, protocol.ga_step1(), 1)
+    z = protocol.parse_ga_response(r1.data, 1, required=(0x80,)).get(0x80)
+    k_pi = protocol.password_key(password.pace_secret(), cipher)
+    s = protocol.decrypt_nonce(cipher, k_pi, z)
+
+    # step 2: map nonce
+    pk_map_ic = None
+    if alg.mapping in ("GM", "CAM"):
+        sk_map, pk_map = domain.generate(rng)
+        r2 = _transmit(channel, protocol.ga_command(0x81, domain.encode(pk_map)), 2)
+        raw_map_ic = protocol.parse_ga_response(r2.data, 2, required=(0x82,)).get(0x82)
+        pk_map_ic = _decode_peer(domain, raw_map_ic, 2)
+        if pk_map_ic == pk_map:
+            raise InvalidPublicKeyError("PACE: chip's mapping key equals the terminal's", step=protocol.step_label(2),
+                                        reason="EPHEMERAL_KEY_REUSED")
+        try:
+            mapped = mapping.gm_map(domain, int.from_bytes(s, "big"), sk_map, pk_map_ic)
+        except InvalidPublicKeyError as e:
+            raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
+    else:
+        t = rng(symmetric.key_length(cipher))
+        r2 = _transmit(channel, protocol.ga_command(0x81, t), 2)
+        resp2 = protocol.parse_ga_response(r2.data, 2, required=(), allowed=(0x82,))
+        if resp2.get(0x82):
+            raise ProtocolError("PACE-IM: DO'82' must be empty", step=protocol.step_label(2), reason="PACE_MALFORMED")
+        try:
+            mapped = mapping.im_map(domain, cipher, s, t)
+        except InvalidPublicKeyError as e:
+            raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
+
+    # step 3: key agreement on the mapped generator
+    sk, pk = mapped.generate(rng)
+    pk_bytes = mapped.encode(pk)
+    r3 = _transmit(channel, protocol.ga_command(0x83, pk_bytes), 3)
+    pk_ic_bytes = protocol.parse_ga_response(r3.data, 3, required=(0x84,)).get(0x84)
+    pk_ic = _decode_peer(mapped, pk_ic_bytes, 3)
+    if pk_ic == pk:
+        raise InvalidPublicKeyError("PACE: chip's ephemeral key equals the terminal's", step=protocol.step_label(3),
+                                    reason="EPHEMERAL_KEY_REUSED")
+    secret = mapped.shared_secret(sk, pk_ic)
+    k_enc, k_mac = symmetric.session_keys(secret, cipher)
+
+    # step 4: mutual authentication; the chip's token is checked before KSenc is used
+    tag = domain.public_tag
+    t_ifd = protocol.auth_token(cipher, k_mac, chosen.protocol, tag, pk_ic_bytes)
+    r4 = _transmit(channel, protocol.ga_command(0x85, t_ifd, last=True), 4)
+    allowed = (0x87, 0x88, 0x8A) if alg.mapping == "CAM" else (0x87, 0x88)
+    resp4 = protocol.parse_ga_response(r4.data, 4, required=(0x86,), allowed=allowed)
+    if not protocol.check_token(cipher, k_mac, chosen.protocol, tag, pk_bytes, resp4.get(0x86) or b""):
+        raise ProtocolError("PACE failed: the chip's authentication token does not verify",
+                            step=protocol.step_label(4), reason="PACE_TOKEN_INVALID")
+    cars = tuple(v for t_, v in resp4.objects if t_ in (0x87, 0x88))
+
+    sm = symmetric.sm_session(cipher, k_enc, k_mac)
+    channel.start_sm(sm)
+    access = AccessInfo(
+        protocol="PACE", password=password.kind, oid=chosen.protocol, mapping=alg.mapping, cipher=cipher,
+        parameter_id=chosen.parameter_id,
+    )
+    cam_evidence = None
+    card_security = None
+    if alg.mapping == "CAM":
+        a_ic = resp4.get(0x8A)
+        if a_ic is None:
+            raise ProtocolError("PACE-CAM: encrypted chip authentication data (8A) missing",
+                                step=protocol.step_label(4), reason="PACE_MALFORMED")
+        try:
+            ca_ic = mapping.cam_decrypt(k_enc, a_ic, domain.order)
+        except CccdError as e:
+            raise ProtocolError(e.message, step=protocol.step_label(4), reason="CAM_DATA_INVALID") from None
+        ev = CamEvidence(
+            oid=chosen.protocol, parameter_id=chosen.parameter_id,
+            ca_ic=ca_ic.to_bytes((domain.order.bit_length() + 7) // 8, "big"),
+            pk_map_ic=domain.encode(pk_map_ic),
+        )
+        if read_card_security:
+            card_security = channel.read_ef("CardSecurity", fid=0x011D, sfi=0x1D, max_size=65536)
+            check = check_cam_against_card_security(ev, card_security, signature_verified=False)
+            ev = ev.with_check(check)
+        cam_evidence = ev.to_json()
+    return PaceResult(sm=sm, access=access, info=chosen, chip_ephemeral_key=pk_ic_bytes, cars=cars,
+                      cam=cam_evidence, card_security=card_security)
+
+
+_ = constant_time

@@ -1,0 +1,164 @@
+"""PACE mappings: Generic (§4.4.3.3.1), Integrated (§4.4.3.3.2, Appendix B), and CAM's data (§4.4.3.5).
+
+Pure functions of the domain, the nonces and the keys; both the host and the
+virtual chip use them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...crypto import ec
+from ...crypto.domain_params import DhDomain, Domain, EcDomain, Element
+from ...crypto.padding import pad, unpad
+from ...errors import InvalidPublicKeyError, SecureMessagingError, UnsupportedError
+from ...crypto import aes, tdes
+from . import symmetric
+
+# PRF constants (ICAO 9303-11 §4.4.3.3.2)
+C0_128 = bytes.fromhex("a668892a7c41e3ca739f40b057d85904")
+C1_128 = bytes.fromhex("a4e136ac725f738b01c1f60217c188ad")
+C0_256 = bytes.fromhex("d463d65234124ef7897054986dca0a174e28df758cbaa03f240616414d5a1676")
+C1_256 = bytes.fromhex("54bd7255f0aaf831bec3423fcf39d69b6cbf066677d0faae5aadd99df8e53517")
+
+
+# --- Generic Mapping ------------------------------------------------------------
+
+
+def gm_shared_point(domain: Domain, sk_map: int, pk_map_peer: Element) -> Element:
+    """H = KA(SK_map, PK_map_peer) as a group element (point, or h mod p)."""
+    H = domain.mul(sk_map, pk_map_peer)
+    if domain.is_identity(H):
+        raise InvalidPublicKeyError("PACE mapping point H is the identity", reason="PACE_MAPPING_IDENTITY")
+    return H
+
+
+def gm_generator(domain: Domain, s: int, H: Element) -> Element:
+    """G' = s*G + H (ECDH) or g' = g^s * h mod p (DH)."""
+    G2 = domain.op(domain.mul_gen(s), H) if s % domain.order else H
+    if domain.is_identity(G2):
+        raise InvalidPublicKeyError("PACE mapped generator is the identity", reason="PACE_MAPPING_IDENTITY")
+    return G2
+
+
+def gm_map(domain: Domain, s: int, sk_map: int, pk_map_peer: Element) -> Domain:
+    """The domain with the generically mapped generator."""
+    return domain.with_generator(gm_generator(domain, s, gm_shared_point(domain, sk_map, pk_map_peer)))
+
+
+# --- Integrated Mapping ------------------------------------------------------------
+
+
+def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
+    """R(s, t) = x_0 || ... || x_{n-1} with n*l >= log2(p) + 64 (§4.4.3.3.2, Figure 2).
+
+    k_0 = E(t, s); x_i = E(k_i, c1); k_{i+1} = E(k_i, c0); every key truncated
+    to the key size (AES-192: 24 bytes), E in CBC mode with IV 0.
+    """
+    klen = symmetric.key_length(cipher)
+    l_bytes = len(s)
+    if len(t) != klen:
+        raise ValueError("nonce t must have the key length")
+    if l_bytes not in (16, 32) or l_bytes < klen:
+        raise ValueError("nonce s must be 16 or 32 bytes and at least the key length")
+    c0, c1 = (C0_128, C1_128) if l_bytes == 16 else (C0_256, C1_256)
+    n = math.ceil((p.bit_length() + 64) / (8 * l_bytes))
+    key = symmetric.encrypt(cipher, t, s)[:klen]
+    out = bytearray()
+    for _ in range(n):
+        out += symmetric.encrypt(cipher, key, c1)
+        key = symmetric.encrypt(cipher, key, c0)[:klen]
+    return bytes(out)
+
+
+def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
+    """f_G(t): Appendix B.2 (affine), for p = 3 mod 4, then times the cofactor."""
+    p, a, b = curve.p, curve.a, curve.b
+    if p % 4 != 3:
+        raise UnsupportedError("Integrated Mapping needs a curve with p = 3 mod 4 (not NIST P-224)")
+    if not 0 < t < p:
+        raise InvalidPublicKeyError("IM: t out of range", reason="PACE_MAPPING_IDENTITY")
+    alpha = (-t * t) % p
+    aa = (alpha + alpha * alpha) % p
+    denom = a * aa % p
+    if denom == 0:
+        raise InvalidPublicKeyError("IM: degenerate point encoding input", reason="PACE_MAPPING_IDENTITY")
+    x2 = (-b * (1 + aa) * pow(denom, p - 2, p)) % p
+    x3 = alpha * x2 % p
+    h2 = (x2 * x2 * x2 + a * x2 + b) % p
+    u = t * t * t * h2 % p
+    A = pow(h2, p - 1 - (p + 1) // 4, p)
+    if A * A * h2 % p == 1:
+        x, y = x2, A * h2 % p
+    else:
+        x, y = x3, A * u % p
+    P = ec.Point(x, y)
+    if not ec.is_on_curve(curve, x, y):
+        raise InvalidPublicKeyError("IM point encoding left the curve", reason="PACE_MAPPING_IDENTITY")
+    if curve.h != 1:
+        P = ec.mul(curve, curve.h, P)
+        if P is None:
+            raise InvalidPublicKeyError("IM point is of small order", reason="PACE_MAPPING_IDENTITY")
+    return P
+
+
+def im_generator(domain: Domain, cipher: str, s: bytes, t: bytes) -> Element:
+    """G' = f_G(R_p(s,t)) (ECDH) or g' = (R_p(s,t))^((p-1)/q) mod p (DH), checked != 1."""
+    if isinstance(domain, EcDomain):
+        r = int.from_bytes(prf(cipher, s, t, domain.curve.p), "big") % domain.curve.p
+        return point_encoding(domain.curve, r)
+    assert isinstance(domain, DhDomain)
+    g = domain.group
+    r = int.from_bytes(prf(cipher, s, t, g.p), "big") % g.p
+    gen = pow(r, (g.p - 1) // g.q, g.p)
+    if gen == 1:
+        raise InvalidPublicKeyError("IM mapped generator is 1", reason="PACE_MAPPING_IDENTITY")
+    return gen
+
+
+def im_map(domain: Domain, cipher: str, s: bytes, t: bytes) -> Domain:
+    return domain.with_generator(im_generator(domain, cipher, s, t))
+
+
+def im_supported(domain: Domain) -> bool:
+    return not isinstance(domain, EcDomain) or domain.curve.p % 4 == 3
+
+
+# --- Chip Authentication Mapping (§4.4.3.5) -------------------------------------------
+
+CAM_IV_INPUT = b"\xff" * 16
+
+
+def cam_encrypt(k_enc: bytes, ca_ic: int, order: int) -> bytes:
+    """A_IC = E(KSenc, pad(FE2OS(CA_IC))) with AES-CBC, IV = E(KSenc, -1)."""
+    size = (order.bit_length() + 7) // 8
+    iv = aes.encrypt_block(k_enc, CAM_IV_INPUT)
+    return aes.encrypt_cbc(k_enc, pad(ca_ic.to_bytes(size, "big"), 16), iv)
+
+
+def cam_decrypt(k_enc: bytes, a_ic: bytes, order: int) -> int:
+    """CA_IC from the encrypted chip authentication data; SecureMessagingError if malformed."""
+    if not a_ic or len(a_ic) % 16 or len(a_ic) > 128:
+        raise SecureMessagingError("PACE-CAM: encrypted chip authentication data has a wrong length")
+    iv = aes.encrypt_block(k_enc, CAM_IV_INPUT)
+    plain = unpad(aes.decrypt_cbc(k_enc, a_ic, iv))
+    size = (order.bit_length() + 7) // 8
+    if len(plain) != size:
+        raise SecureMessagingError("PACE-CAM: chip authentication data has a wrong length")
+    v = int.from_bytes(plain, "big")
+    if not 0 < v < order:
+        raise SecureMessagingError("PACE-CAM: chip authentication data out of range")
+    return v
+
+
+def cam_chip_data(sk_ic_static: int, sk_map_ic: int, order: int) -> int:
+    """CA_IC = SK_IC^-1 * SK_map,IC mod n (chip side)."""
+    return pow(sk_ic_static, -1, order) * sk_map_ic % order
+
+
+def cam_check(domain: Domain, ca_ic: int, pk_ic_static: Element, pk_map_ic: Element) -> bool:
+    """PK_map,IC == KA(CA_IC, PK_IC): the chip knows the static key (§4.4.3.5.2)."""
+    return domain.mul(ca_ic, pk_ic_static) == pk_map_ic
+
+
+_ = tdes
