@@ -273,9 +273,9 @@ def make(
         )
     v = DG1(
         format=fmt,
-        document_code=document_code,
+        document_code=document_code.rstrip(FILLER),
         issuing_state=issuing_state.ljust(3, FILLER),
-        document_number_field=number_field,
+        document_number_field=number_field.rstrip(FILLER),
         document_number_cd=number_cd,
         date_of_birth=date_of_birth,
         date_of_birth_cd=cd(date_of_birth),
@@ -283,8 +283,8 @@ def make(
         date_of_expiry=date_of_expiry,
         date_of_expiry_cd=cd(date_of_expiry),
         nationality=nationality.ljust(3, FILLER),
-        optional_data_1=opt1,
-        optional_data_2=optional_data_2 if fmt == "TD1" else "",
+        optional_data_1=opt1.rstrip(FILLER),
+        optional_data_2=optional_data_2.rstrip(FILLER) if fmt == "TD1" else "",
         optional_data_cd=cd(optional_data_1.ljust(14, FILLER)) if fmt == "TD3" else "",
         composite_cd="0",
         name=mrz.join_name(primary_identifier, secondary_identifier),

@@ -55,3 +55,22 @@ def sign_pss(key):
     return lambda data: key.sign(
         data, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
     )
+
+
+def image_bytes(fmt: str, size=(24, 32), colour=(180, 120, 90)) -> bytes:
+    """A tiny JPEG / JP2 / J2K image made with Pillow."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    im = Image.new("RGB", size, colour)
+    if fmt == "JPEG":
+        im.save(buf, "JPEG")
+    elif fmt == "JP2":
+        im.save(buf, "JPEG2000")
+    elif fmt == "J2K":
+        im.save(buf, "JPEG2000", no_jp2=True)
+    else:
+        raise ValueError(fmt)
+    return buf.getvalue()
