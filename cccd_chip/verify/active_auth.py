@@ -62,10 +62,9 @@ def aa_signature_algorithm(dg14: Optional[bytes]) -> Optional[str]:
     """DG14's ActiveAuthenticationInfo signatureAlgorithm OID, or None."""
     if not dg14:
         return None
-    from ..lds import security_infos
+    from ..lds import dg14 as dg14_mod
 
-    outer = tlv.decode_one(dg14, expected_tag=DG14_TAG, file="DG14")
-    infos = security_infos.parse(outer.value, file="DG14")
+    infos = dg14_mod.parse(dg14).security_infos
     aa = infos.active_authentication_infos
     return aa[0].signature_algorithm if aa else None
 

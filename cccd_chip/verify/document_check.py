@@ -22,7 +22,7 @@ from typing import Mapping, Optional
 
 from ..document import Document
 from ..errors import CccdError
-from ..lds import cms, oids
+from ..lds import card_security, oids
 from ..pki.trust_store import TrustStore
 from .active_auth import check_active_authentication
 from .passive import Policy, SignerOutcome, verify_passive, verify_signed_object
@@ -69,12 +69,10 @@ def check_card_security(
     if raw is None:
         return [], none, None
     try:
-        sd = cms.parse(raw, file="CardSecurity")
-        from ..lds import security_infos
-
-        infos = security_infos.parse(sd.econtent or b"", file="CardSecurity")
+        cs = card_security.parse(raw)
     except CccdError as e:
         return [CheckResult("card_security.signature", Verdict.FAILED, Reason.SOD_MALFORMED, "CardSecurity", str(e)[:200])], none, None
+    sd, infos = cs.signed_data, cs.security_infos
     checks, outcome = verify_signed_object(
         sd, oids.ID_SECURITY_OBJECT, trust_store, policy, policy.now(), subject="CardSecurity", prefix="card_security"
     )
