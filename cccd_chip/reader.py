@@ -109,8 +109,9 @@ class ReadOptions:
     force: Optional[str] = None  # "BAC" | "PACE" | None (policy)
     chip_auth: bool = True
     active_auth: bool = True
-    max_le: int = 0xDF
-    extended: bool = False
+    max_le: int = 256  # cap on short Le; under SM the channel fits the protected answer in 256 bytes
+    extended: Optional[bool] = None  # None: detect (unprotected probe, EF.ATR/INFO); True/False: force
+    max_ext_le: int = 0xFF00
     sfi: bool = True
 
 
@@ -120,6 +121,8 @@ class ReadStats:
     bytes_sent: int = 0
     bytes_received: int = 0
     seconds: float = 0.0
+    extended: Optional[bool] = None  # whether extended length was used (None: never decided)
+    adaptations: list = field(default_factory=list)  # what the channel learnt about the chip (no secrets)
 
 
 @dataclass
@@ -146,7 +149,8 @@ def read_document(
     import time
 
     t0 = time.perf_counter()
-    ch = CardChannel(transport, max_le=options.max_le, extended=options.extended, sfi_reads=options.sfi,
+    ch = CardChannel(transport, max_le=options.max_le, extended=options.extended, max_ext_le=options.max_ext_le,
+                     sfi_reads=options.sfi,
                      progress=progress)
     ctx = _Ctx(ch, rng)
     try:
@@ -159,6 +163,8 @@ def read_document(
             stats.apdus = ch.apdu_count
             stats.bytes_sent = ch.bytes_sent
             stats.bytes_received = ch.bytes_received
+            stats.extended = ch.extended
+            stats.adaptations = list(ch.adaptations)
             stats.seconds = time.perf_counter() - t0
     return Document(
         files=dict(ctx.files),
