@@ -38,6 +38,7 @@ class CamEvidence:
         d = {
             "oid": self.oid,
             "parameter_id": self.parameter_id,
+            "key_id": self.parameter_id,  # the CA key of PACE-CAM has keyId = parameterId (§9.2.1)
             "ca_ic": self.ca_ic.hex().upper(),
             "pk_map_ic": self.pk_map_ic.hex().upper(),
         }
