@@ -284,6 +284,13 @@ def verify_signature(key: PublicKey, alg: SignatureAlgorithm, message: bytes, si
         raise UnsupportedError(f"{alg.name} with an RSA key", reason="ALGORITHM_UNSUPPORTED")
     if alg.scheme == "ecdsa-plain":
         r, s = split_plain_signature(signature, key)
+    elif key._key is not None:
+        # DER Ecdsa-Sig-Value straight to OpenSSL (it rejects malformed DER)
+        try:
+            key._key.verify(signature, message, ec.ECDSA(hash_algorithm(alg.hash)))  # type: ignore[attr-defined]
+        except InvalidSignature:
+            raise VerificationError(f"ecdsa-{alg.hash} signature invalid") from None
+        return
     else:
         r, s = _decode_der_signature(signature)
     verify_ecdsa_rs(key, alg.hash, message, r, s)

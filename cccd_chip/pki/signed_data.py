@@ -13,6 +13,7 @@ Failures raise :class:`VerificationError` whose ``reason`` is one of the
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from ..crypto.signatures import (
@@ -23,7 +24,7 @@ from ..crypto.signatures import (
     verify_signature,
 )
 from ..errors import ParseError, VerificationError
-from ..lds.cms import SignedData, SignerInfo
+from ..lds.cms import AlgorithmIdentifier, SignedData, SignerInfo
 from .certificate import Certificate, load_certificate
 
 R_NO_SIGNED_ATTRS = "SIGNED_ATTRS_MISSING"
@@ -75,7 +76,8 @@ def check_signed_attributes(sd: SignedData, si: SignerInfo) -> str:
     name = hash_name_from_oid(dig_oid)
     if si.signed_attrs is None:
         raise VerificationError("SignerInfo has no signed attributes", reason=R_NO_SIGNED_ATTRS)
-    if si.content_type is None or si.content_type != sd.econtent_type:
+    content_type = si.content_type
+    if content_type is None or content_type != sd.econtent_type:
         raise VerificationError("contentType attribute differs from eContentType", reason=R_CONTENT_TYPE)
     md = si.message_digest
     if sd.econtent is None or md is None or hashlib.new(name, sd.econtent).digest() != md:
@@ -89,7 +91,7 @@ def verify_signer_signature(si: SignerInfo, key: PublicKey) -> SignatureAlgorith
     The attributes are checked as received first, then in canonical DER
     order (some signers signed the canonical form while storing another).
     """
-    alg = signature_algorithm(si.signature_algorithm.encode(), digest_oid=si.digest_algorithm.oid)
+    alg = _signer_algorithm(si.signature_algorithm.oid, si.signature_algorithm.parameters, si.digest_algorithm.oid)
     assert si.signed_attrs is not None
     try:
         verify_signature(key, alg, si.signed_attrs, si.signature)
@@ -104,6 +106,11 @@ def verify_signer_signature(si: SignerInfo, key: PublicKey) -> SignatureAlgorith
         except VerificationError:
             pass
     raise VerificationError(f"{alg.name} signature over the signed attributes is invalid", reason=R_SIGNATURE)
+
+
+@lru_cache(maxsize=256)
+def _signer_algorithm(oid: str, params: Optional[bytes], digest_oid: str) -> SignatureAlgorithm:
+    return signature_algorithm(AlgorithmIdentifier(oid, params).encode(), digest_oid=digest_oid)
 
 
 def _spki_sha1(cert: Certificate) -> bytes:

@@ -43,6 +43,7 @@ EAC_DATA_GROUPS = frozenset({3, 4})
 MANDATORY_DATA_GROUPS = frozenset({1, 2})
 _CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
 _CHAIN_CACHE_MAX = 50_000
+_DSC_CACHE: dict[tuple, tuple[tuple[CheckResult, ...], Optional[Certificate]]] = {}
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,25 @@ def verify_signed_object(
 def check_dsc(
     dsc: Certificate, trust_store: TrustStore, policy: Policy, when: datetime, *, prefix: str = "passive"
 ) -> tuple[list[CheckResult], Optional[Certificate]]:
-    """DSC -> CSCA signature, validity, key usage, profile, revocation."""
+    """DSC -> CSCA signature, validity, key usage, profile, revocation.
+
+    The outcome depends only on (trust store version, DSC, time, policy), so
+    it is cached: a back-end sees the same few DSCs on thousands of SODs.
+    """
+    key = (trust_store.version, dsc.fingerprint, when, policy, prefix)
+    hit = _DSC_CACHE.get(key)
+    if hit is not None:
+        return list(hit[0]), hit[1]
+    checks, csca = _check_dsc(dsc, trust_store, policy, when, prefix)
+    if len(_DSC_CACHE) >= _CHAIN_CACHE_MAX:
+        _DSC_CACHE.clear()
+    _DSC_CACHE[key] = (tuple(checks), csca)
+    return checks, csca
+
+
+def _check_dsc(
+    dsc: Certificate, trust_store: TrustStore, policy: Policy, when: datetime, prefix: str
+) -> tuple[list[CheckResult], Optional[Certificate]]:
     label = f"DSC {dsc.label}"
     csca_fp, reason, detail = _chain(dsc, trust_store)
     csca = trust_store.csca_by_fingerprint(csca_fp) if csca_fp else None

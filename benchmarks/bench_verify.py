@@ -1,0 +1,135 @@
+"""Batch verification throughput vs. the crypto floor (issue 6 item 8).
+
+Generates N documents (mixed signers: RSA-2048 PSS, ECDSA P-256,
+brainpoolP256r1, brainpoolP384r1; DG1 + a ~20 KB DG2; a few DSCs per signer
+type under one brainpoolP384r1 CSCA), then measures:
+
+- floor: the same per-document work done directly with ``cryptography`` /
+  ``hashlib`` in a tight loop (hash of every DG, hash of the eContent, one
+  SOD signature verification with a pre-loaded key);
+- one core: ``verify_document`` on every document (parse SOD, signed
+  attributes, SignerInfo signature, cached DSC->CSCA chain, validity, key
+  usage, revocation, DG hashes, Report);
+- all cores: ``verify_many(..., workers=os.cpu_count())``.
+
+Prints documents/second and the ratio (time / floor time). Target: one-core
+ratio <= 1.5.  Usage: ``python benchmarks/bench_verify.py [--quick] [-n N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, padding  # noqa: E402
+
+from cccd_chip.document import Document  # noqa: E402
+from cccd_chip.lds import sod as sod_mod  # noqa: E402
+from cccd_chip.pki import testpki  # noqa: E402
+from cccd_chip.pki.trust_store import TrustStore  # noqa: E402
+from cccd_chip.verify.batch import verify_many  # noqa: E402
+from cccd_chip.verify.document_check import verify_document  # noqa: E402
+from cccd_chip.verify.passive import Policy  # noqa: E402
+from cccd_chip.verify.report import Verdict  # noqa: E402
+
+PROFILES = [("rsa2048", "pss"), ("p256", "ecdsa"), ("bp256", "ecdsa"), ("bp384", "ecdsa")]
+DSCS_PER_PROFILE = 3
+POLICY = Policy(at=dt.datetime(2027, 3, 1, tzinfo=dt.timezone.utc))
+
+
+def build(n: int, dg2_size: int) -> tuple[TrustStore, list[Document], list[tuple]]:
+    csca = testpki.make_csca("VN", key_spec="bp384", seed=2026)
+    ts = TrustStore()
+    ts.add_csca(csca.cert_der)
+    dscs = [
+        (testpki.make_dsc(csca, key_spec=spec, seed=2026, serial=1000 + 10 * i + j), scheme)
+        for i, (spec, scheme) in enumerate(PROFILES)
+        for j in range(DSCS_PER_PROFILE)
+    ]
+    docs, floor_inputs = [], []
+    for k in range(n):
+        dsc, scheme = dscs[k % len(dscs)]
+        files = testpki.sample_data_groups(k, dg2_size=dg2_size)
+        files["SOD"] = testpki.make_sod(files, dsc, scheme=scheme)
+        docs.append(Document(files=files, source=f"doc{k}"))
+        floor_inputs.append(_floor_input(files, dsc, scheme))
+    return ts, docs, floor_inputs
+
+
+def _floor_input(files: dict, dsc: testpki.Issued, scheme: str) -> tuple:
+    """What the floor loop needs, extracted once (outside the timing)."""
+    sod = sod_mod.parse(files["SOD"])
+    si = sod.signed_data.signer_infos[0]
+    h = testpki.default_hash(dsc.key_spec)
+    hcls = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[h]
+    pub = dsc.key.public_key()
+    if scheme == "pss":
+        args = (padding.PSS(padding.MGF1(hcls()), hcls.digest_size), hcls())
+    else:
+        args = (ec.ECDSA(hcls()),)
+    dgs = [v for k, v in files.items() if k.startswith("DG")]
+    return pub, si.signature, si.signed_attrs, args, h, dgs, sod.signed_data.econtent
+
+
+def floor(inputs: list[tuple]) -> float:
+    t0 = time.perf_counter()
+    for pub, sig, signed, args, h, dgs, econtent in inputs:
+        for d in dgs:
+            hashlib.new(h, d).digest()
+        hashlib.new(h, econtent).digest()
+        pub.verify(sig, signed, *args)
+    return time.perf_counter() - t0
+
+
+def one_core(ts: TrustStore, docs: list[Document]) -> float:
+    t0 = time.perf_counter()
+    for d in docs:
+        rep = verify_document(d, ts, policy=POLICY)
+        if rep.overall is not Verdict.SUCCESSFUL:
+            raise SystemExit(f"{d.source}: {rep.overall.value} {[c.to_json() for c in rep.checks if c.verdict.value != 'successful'][:2]}")
+    return time.perf_counter() - t0
+
+
+def all_cores(ts: TrustStore, docs: list[Document], workers: int) -> float:
+    t0 = time.perf_counter()
+    bad = sum(1 for r in verify_many(docs, ts, policy=POLICY, workers=workers) if r.report is None or r.report.overall is not Verdict.SUCCESSFUL)
+    if bad:
+        raise SystemExit(f"{bad} documents did not verify in the pool")
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="N=1000, one repetition")
+    ap.add_argument("-n", type=int, default=None, help="number of documents (>= 1000)")
+    ap.add_argument("--dg2", type=int, default=20_000, help="DG2 size in bytes")
+    ap.add_argument("--repeat", type=int, default=None)
+    a = ap.parse_args()
+    n = max(1000, a.n or (1000 if a.quick else 2000))
+    repeat = a.repeat or (1 if a.quick else 3)
+    workers = os.cpu_count() or 1
+
+    t = time.perf_counter()
+    ts, docs, inputs = build(n, a.dg2)
+    print(f"generated {n} documents ({', '.join(p[0] for p in PROFILES)}; DG2 {a.dg2} B) in {time.perf_counter() - t:.1f} s")
+
+    one_core(ts, docs[:50])  # warm the caches (parsed DSCs, chain verdicts), as a long-running back-end is
+    f = min(floor(inputs) for _ in range(repeat))
+    s = min(one_core(ts, docs) for _ in range(repeat))
+    p = min(all_cores(ts, docs, workers) for _ in range(repeat))
+    print(f"crypto floor      : {n / f:9.0f} docs/s  ({f / n * 1e6:7.1f} us/doc)")
+    print(f"verify, one core  : {n / s:9.0f} docs/s  ({s / n * 1e6:7.1f} us/doc)  ratio to floor {s / f:.2f}  (target <= 1.50)")
+    print(f"verify, {workers} cores   : {n / p:9.0f} docs/s  ({p / n * 1e6:7.1f} us/doc)  ratio to floor {p / f:.2f}  speed-up {s / p:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Batch verification for back-ends: many dumps, all cores, shared caches.
+
+``verify_many(items, trust_store, policy=..., workers=N)`` verifies Documents
+or dump paths (folder or ``.json``) and yields :class:`BatchResult` in input
+order. With ``workers > 1`` a process pool is used; each worker receives the
+trust store once (pool initializer) and keeps the per-process caches that
+make repeated work cheap across documents:
+
+- parsed certificates by their bytes (``pki.certificate.load_certificate``),
+- parsed public keys by SPKI (``crypto.signatures.load_public_key``),
+- resolved signature algorithms (``crypto.signatures.signature_algorithm``),
+- DSC -> CSCA verdicts per trust-store version (``verify.passive._chain``).
+
+Work is submitted in a bounded window, so a stream of any length runs in
+constant memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Optional, Union
+
+from ..document import Document
+from ..errors import CccdError
+from ..pki.trust_store import TrustStore
+from .document_check import verify_document
+from .passive import Policy
+from .report import Report
+
+Item = Union[Document, str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One verified item: its label and Report, or the error that stopped it."""
+
+    source: str
+    report: Optional[Report]
+    error: Optional[dict] = None
+
+    def to_json(self) -> dict:
+        out: dict = {"source": self.source}
+        if self.report is not None:
+            out["report"] = self.report.to_json()
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(trust_store: TrustStore, policy: Policy) -> None:
+    _WORKER["ts"] = trust_store
+    _WORKER["policy"] = policy
+
+
+def verify_one(item: Item, trust_store: TrustStore, policy: Policy) -> BatchResult:
+    """Load (if a path) and verify one item; errors become a BatchResult, never an exception."""
+    label = _label(item)
+    try:
+        doc = item if isinstance(item, Document) else Document.load(item)
+        return BatchResult(label, verify_document(doc, trust_store, policy=policy))
+    except CccdError as e:
+        return BatchResult(label, None, e.context() | {"message": e.message})
+
+
+def _work(chunk: list[Item]) -> list[BatchResult]:
+    ts, policy = _WORKER["ts"], _WORKER["policy"]
+    return [verify_one(item, ts, policy) for item in chunk]
+
+
+def verify_many(
+    items: Iterable[Item],
+    trust_store: TrustStore,
+    *,
+    policy: Policy = Policy(),
+    workers: Optional[int] = 1,
+    chunk_size: int = 32,
+) -> Iterator[BatchResult]:
+    """Verify every item, in order. ``workers=None`` uses every core."""
+    n = workers or os.cpu_count() or 1
+    if n <= 1:
+        for item in items:
+            yield verify_one(item, trust_store, policy)
+        return
+    window = n * 4
+    pending: deque[Future] = deque()
+    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(trust_store, policy)) as pool:
+        for chunk in _chunks(items, chunk_size):
+            pending.append(pool.submit(_work, chunk))
+            while len(pending) >= window:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def dump_paths(folder: Union[str, "os.PathLike[str]"]) -> Iterator[Path]:
+    """Every dump in ``folder``: sub-folders holding ``dump.json`` and ``*.json`` files, sorted."""
+    for p in sorted(Path(folder).iterdir()):
+        if (p.is_dir() and (p / "dump.json").is_file()) or (p.is_file() and p.suffix.lower() == ".json"):
+            yield p
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(str(item) if isinstance(item, Path) else item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _label(item: Item) -> str:
+    if isinstance(item, Document):
+        return item.source or "document"
+    return str(item)
