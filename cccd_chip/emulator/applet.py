@@ -208,15 +208,13 @@ def _select(app: Applet, cmd: CommandApdu) -> Reply:
             return Reply()
         return Reply(sw=0x6A82)
     if cmd.p1 == 0x00 and (not cmd.data or cmd.data == b"\x3F\x00"):
-        return Reply(sw=app.card.options.mf_select_sw)
+        return _select_mf(app)
     if cmd.p1 in (0x02, 0x00) and len(cmd.data) == 2:
         fid = int.from_bytes(cmd.data, "big")
         if fid == 0x3F00:
-            return Reply(sw=app.card.options.mf_select_sw)
-        f = app.card.file_by_fid(fid)
+            return _select_mf(app)
+        f = app.card.file_by_fid(fid, in_app=app.state.app_selected)
         if f is None:
-            return Reply(sw=0x6A82)
-        if f.name not in OPEN_FILES and not app.state.app_selected:
             return Reply(sw=0x6A82)
         sw = app.may_read(f)
         if sw != 0x9000:
@@ -224,6 +222,15 @@ def _select(app: Applet, cmd: CommandApdu) -> Reply:
         app.state.current = f
         return Reply()
     return Reply(sw=0x6A86)
+
+
+def _select_mf(app: Applet) -> Reply:
+    """SELECT MF: the profile's answer (CCCD: 6D00); on success the MF becomes the current DF."""
+    sw = app.card.options.mf_select_sw
+    if sw == 0x9000:
+        app.state.app_selected = False
+        app.state.current = None
+    return Reply(sw=sw)
 
 
 def _read_binary(app: Applet, cmd: CommandApdu) -> Reply:
@@ -241,10 +248,8 @@ def _read_binary(app: Applet, cmd: CommandApdu) -> Reply:
         if not o.sfi:
             return Reply(sw=0x6A81)
         sfi = cmd.p1 & 0x1F
-        f = app.card.file_by_sfi(sfi)
+        f = app.card.file_by_sfi(sfi, in_app=app.state.app_selected)
         if f is None:
-            return Reply(sw=0x6A82)
-        if f.name not in OPEN_FILES and not app.state.app_selected:
             return Reply(sw=0x6A82)
         sw = app.may_read(f)
         if sw != 0x9000:

@@ -33,6 +33,7 @@ class CardFile:
     sfi: Optional[int]
     data: bytes
     access: str = "sm"  # "open" | "sm" | "eac"
+    df: str = "app"  # "mf" (EF.CardAccess, EF.CardSecurity) | "app" (the eMRTD application)
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,25 @@ class VirtualCard:
     faults: tuple = ()
     directory: Optional[Path] = None
 
-    def file_by_fid(self, fid: int) -> Optional[CardFile]:
-        for f in self.files.values():
-            if f.fid == fid:
-                return f
-        return None
+    def file_by_fid(self, fid: int, *, in_app: Optional[bool] = None) -> Optional[CardFile]:
+        """The file with this FID in the current DF (``in_app``), else a unique MF file."""
+        return self._find(lambda f: f.fid == fid, in_app)
 
-    def file_by_sfi(self, sfi: int) -> Optional[CardFile]:
-        for f in self.files.values():
-            if f.sfi == sfi:
+    def file_by_sfi(self, sfi: int, *, in_app: Optional[bool] = None) -> Optional[CardFile]:
+        return self._find(lambda f: f.sfi == sfi, in_app)
+
+    def _find(self, match, in_app: Optional[bool]) -> Optional[CardFile]:
+        hits = [f for f in self.files.values() if match(f)]
+        if in_app is None or not hits:
+            return hits[0] if hits else None
+        want = "app" if in_app else "mf"
+        for f in hits:
+            if f.df == want:
                 return f
+        if in_app:  # MF files with FIDs unique on the card stay reachable (EF.CardAccess)
+            for f in hits:
+                if f.df == "mf" and f.name in ("CardAccess", "ATRINFO"):
+                    return f
         return None
 
     @property
@@ -108,7 +118,8 @@ class VirtualCard:
         for f in meta.get("files", []):
             data = (d / f["path"]).read_bytes()
             files[f["name"]] = CardFile(
-                f["name"], int(f["fid"], 16), f.get("sfi"), data, f.get("access", "sm")
+                f["name"], int(f["fid"], 16), f.get("sfi"), data, f.get("access", "sm"),
+                f.get("df", "mf" if f["name"] in ("CardAccess", "CardSecurity", "ATRINFO") else "app"),
             )
         return cls(
             profile=meta.get("profile", "?"),

@@ -1,0 +1,250 @@
+"""Named, composable faults of the virtual chip (robustness-catalogue §1).
+
+A fault is written ``NAME`` or ``NAME:ARG`` (``cccd personalize --fault``)
+and stored in card.json as ``{"name": NAME, "arg": ARG}``. Faults compose:
+a card may carry several. Two kinds:
+
+*Data faults* change the card's files or PKI at personalisation time (one
+object changed, everything else valid and signed - the B51 method):
+
+==================== ======================================= ===========================
+name[:arg]           what changes                            the host should see
+==================== ======================================= ===========================
+dg-altered[:DGn]     one byte of DGn after signing (DG1)     PA failed: hash of DGn
+dg-not-in-sod[:DGn]  the SOD has no hash for DGn (DG2)       PA failed/undetermined DGn
+extra-dg[:DG11]      a DG on the card and in COM, not in SOD PA: DG not covered
+huge-length[:DGn]    DGn's outer length says 0x7FFFFFF0      ParseError (exit 6)
+sod-signature-broken one bit of the SOD signature            PA failed: signature
+dsc-expired          the DSC expired (2015-2020)             PA failed: DSC validity
+dsc-not-yet-valid    the DSC is valid from 2040              PA failed: DSC validity
+csca-unknown         the DSC chains to another CSCA          PA failed/undetermined: chain
+dsc-revoked          csca.crl lists the DSC                   PA failed: DSC revoked
+ca-key-mismatch      chip CA key differs from DG14 (clone)   CA failed (SM error after CA)
+==================== ======================================= ===========================
+
+*Runtime faults* are applied by the applet (:func:`install`); ``N`` counts
+every C-APDU since the card was created, from 1; without ``N`` the fault hits
+the first protected READ BINARY:
+
+==================== ============================================ ======================
+bad-mac[:N]          wrong response MAC                           SecureMessagingError
+no-do99[:N]          response without DO'99'                      SecureMessagingError
+sm-drop[:N]          the chip ends the SM session before APDU N   6988 -> SM error
+remove:N             the card leaves the field at APDU N          CardRemovedError
+sw:XXXX:FILE         SELECT / READ of FILE answers XXXX           per SW (6A82: absent)
+aa-wrong-signature   INTERNAL AUTHENTICATE answers a bad sig.     AA failed
+==================== ============================================ ======================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from ..errors import UsageError
+from ..iso7816.apdu import CommandApdu
+
+DATA_FAULTS = ("dg-altered", "dg-not-in-sod", "extra-dg", "huge-length", "sod-signature-broken")
+PKI_FAULTS = ("dsc-expired", "dsc-not-yet-valid", "csca-unknown", "dsc-revoked")
+KEY_FAULTS = ("ca-key-mismatch",)
+RUNTIME_FAULTS = ("bad-mac", "no-do99", "sm-drop", "remove", "sw", "aa-wrong-signature")
+ALL_FAULTS = DATA_FAULTS + PKI_FAULTS + KEY_FAULTS + RUNTIME_FAULTS
+_DG = re.compile(r"^DG([1-9]|1[0-6])$")
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    name: str
+    arg: Optional[str] = None
+
+    def __str__(self) -> str:
+        return self.name if self.arg is None else f"{self.name}:{self.arg}"
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "arg": self.arg}
+
+    @classmethod
+    def from_json(cls, d) -> "FaultSpec":
+        if isinstance(d, str):
+            return parse(d)
+        return cls(str(d["name"]), None if d.get("arg") is None else str(d["arg"]))
+
+
+def parse(text: str) -> FaultSpec:
+    """``NAME`` or ``NAME:ARG``, validated."""
+    name, _, arg = text.strip().partition(":")
+    spec = FaultSpec(name, arg or None)
+    _validate(spec)
+    return spec
+
+
+def parse_specs(items: Iterable) -> list[FaultSpec]:
+    out = [FaultSpec.from_json(x) if not isinstance(x, FaultSpec) else x for x in items]
+    for f in out:
+        _validate(f)
+    return out
+
+
+def _validate(f: FaultSpec) -> None:
+    if f.name not in ALL_FAULTS:
+        raise UsageError(f"unknown fault {f.name!r} (known: {', '.join(ALL_FAULTS)})")
+    a = f.arg
+    if f.name in ("dg-altered", "dg-not-in-sod", "huge-length"):
+        if a is not None and not _DG.match(a):
+            raise UsageError(f"fault {f.name} takes a data group name (DG1..DG16)")
+    elif f.name == "extra-dg":
+        if a not in (None, "DG11"):
+            raise UsageError("fault extra-dg supports DG11")
+    elif f.name in ("bad-mac", "no-do99", "sm-drop"):
+        if a is not None and not a.isdigit():
+            raise UsageError(f"fault {f.name} takes an APDU number")
+    elif f.name == "remove":
+        if a is None or not a.isdigit() or int(a) < 1:
+            raise UsageError("fault remove needs the APDU number: remove:N")
+    elif f.name == "sw":
+        m = re.match(r"^([0-9A-Fa-f]{4}):(\w+)$", a or "")
+        if not m:
+            raise UsageError("fault sw needs SW and file: sw:6A82:DG2")
+    elif a is not None:
+        raise UsageError(f"fault {f.name} takes no argument")
+
+
+def arg_of(specs: Iterable[FaultSpec], name: str, default: str) -> Optional[str]:
+    """The argument of fault ``name`` (``default`` when given without one); None when absent."""
+    for f in specs:
+        if f.name == name:
+            return f.arg or default
+    return None
+
+
+def check_applicable(specs: Iterable[FaultSpec], profile) -> None:
+    """Refuse faults the profile cannot carry (e.g. a DG the profile has not)."""
+    dgs = {f"DG{n}" for n in profile.data_groups}
+    defaults = {"dg-altered": "DG1", "dg-not-in-sod": "DG2", "huge-length": "DG2"}
+    for f in specs:
+        if f.name in defaults:
+            dg = f.arg or defaults[f.name]
+            if dg not in dgs:
+                raise UsageError(f"profile {profile.name} has no {dg} (fault {f})")
+        if f.name == "ca-key-mismatch" and profile.ca is None:
+            raise UsageError(f"profile {profile.name} has no Chip Authentication key")
+        if f.name == "aa-wrong-signature" and profile.aa is None:
+            raise UsageError(f"profile {profile.name} has no Active Authentication key")
+        if f.name == "extra-dg" and "DG11" in dgs:
+            raise UsageError(f"profile {profile.name} already has DG11")
+
+
+# --- runtime faults -----------------------------------------------------------------
+
+
+class _AtApdu:
+    """Fires at APDU ``n`` or, without ``n``, at the first protected READ BINARY."""
+
+    def __init__(self, n: Optional[int]) -> None:
+        self.n = n
+        self.fired = False
+
+    def hit(self, app, cmd: Optional[CommandApdu]) -> bool:
+        if self.fired:
+            return False
+        if self.n is not None:
+            ok = app.apdu_index == self.n
+        else:
+            ok = cmd is not None and cmd.ins in (0xB0, 0xB1) and app.state.sm is not None
+        if ok:
+            self.fired = True
+        return ok
+
+
+class BadMac(_AtApdu):
+    def wrap_options(self, app, cmd):
+        return {"corrupt_mac": True} if self.hit(app, cmd) else None
+
+
+class NoDo99(_AtApdu):
+    def wrap_options(self, app, cmd):
+        return {"omit_do99": True} if self.hit(app, cmd) else None
+
+
+class SmDrop(_AtApdu):
+    def before_command(self, app, raw: bytes):
+        cmd = None
+        if self.n is None:
+            if len(raw) >= 2 and raw[1] in (0xB0, 0xB1) and raw[0] & 0x0C:
+                cmd = CommandApdu(raw[0] & ~0x0C & 0xFF, raw[1], 0, 0)
+        if self.hit(app, cmd):
+            app.drop_session()
+        return None
+
+
+class Remove:
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def before_command(self, app, raw: bytes):
+        if app.apdu_index == self.n:
+            app.remove()
+            return b""
+        return None
+
+
+class StatusFor:
+    """SELECT (by FID) or READ BINARY (by SFI) of one file answers a fixed status word."""
+
+    def __init__(self, sw: int, file: str) -> None:
+        self.sw = sw
+        self.file = file
+
+    def alter_reply(self, app, cmd: CommandApdu, reply):
+        from .applet import Reply
+
+        f = app.card.files.get(self.file)
+        if f is None:
+            return reply
+        if cmd.ins == 0xA4 and cmd.p1 in (0x00, 0x02) and len(cmd.data) == 2 and int.from_bytes(cmd.data, "big") == f.fid:
+            return Reply(sw=self.sw)
+        if cmd.ins == 0xB0 and cmd.p1 & 0x80 and f.sfi is not None and (cmd.p1 & 0x1F) == f.sfi:
+            return Reply(sw=self.sw)
+        if cmd.ins in (0xB0, 0xB1) and not cmd.p1 & 0x80 and app.state.current is f:
+            return Reply(sw=self.sw)
+        return reply
+
+
+class WrongAaSignature:
+    def alter_reply(self, app, cmd: CommandApdu, reply):
+        from dataclasses import replace
+
+        if cmd.ins == 0x88 and reply.sw == 0x9000 and reply.data:
+            data = bytearray(reply.data)
+            data[len(data) // 2] ^= 0x01
+            return replace(reply, data=bytes(data))
+        return reply
+
+
+def runtime_fault(spec: FaultSpec):
+    """The hook object of a runtime fault; None for data faults."""
+    n = int(spec.arg) if spec.arg and spec.arg.isdigit() else None
+    if spec.name == "bad-mac":
+        return BadMac(n)
+    if spec.name == "no-do99":
+        return NoDo99(n)
+    if spec.name == "sm-drop":
+        return SmDrop(n)
+    if spec.name == "remove":
+        return Remove(int(spec.arg or "1"))
+    if spec.name == "sw":
+        sw, _, file = (spec.arg or "").partition(":")
+        return StatusFor(int(sw, 16), file)
+    if spec.name == "aa-wrong-signature":
+        return WrongAaSignature()
+    return None
+
+
+def install(applet) -> None:
+    """Attach the card's runtime faults (card.json ``faults``) to ``applet``."""
+    for raw in applet.card.faults:
+        spec = FaultSpec.from_json(raw)
+        hook = runtime_fault(spec)
+        if hook is not None:
+            applet.faults.append(hook)
