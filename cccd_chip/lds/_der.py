@@ -77,6 +77,12 @@ def guard(file: Optional[str], what: str, offset: Optional[int] = None) -> Itera
     """Turn any non-project exception raised inside into a ParseError."""
     try:
         yield
+    except ParseError as exc:
+        if exc.offset is None or exc.file is None:
+            raise ParseError(
+                exc.message, file=exc.file or file, offset=exc.offset if exc.offset is not None else offset
+            ) from exc
+        raise
     except CccdError:
         raise
     except Exception as exc:  # noqa: BLE001 - module boundary for untrusted input

@@ -222,7 +222,7 @@ def parse(raw: bytes, *, file: Optional[str] = "CMS") -> SignedData:
     if len(raw) > MAX_CMS_SIZE:
         raise ParseError("CMS larger than the allowed maximum", file=file, offset=0)
     check_structure(raw, file=file)
-    with guard(file, "CMS SignedData"):
+    with guard(file, "CMS SignedData", 0):
         ci = a_cms.ContentInfo.load(raw, strict=True)
         if ci["content_type"].dotted != oids.ID_SIGNED_DATA:
             raise ParseError("ContentInfo is not SignedData", file=file, offset=0)

@@ -7,6 +7,7 @@ Unknown elements are kept (``extra``) and unknown tags in the list too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -19,6 +20,8 @@ LDS_VERSION_TAG = 0x5F01
 UNICODE_VERSION_TAG = 0x5F36
 TAG_LIST_TAG = 0x5C
 FILE = "COM"
+_DIGITS4 = re.compile(r"^[0-9]{4}$")
+_DIGITS6 = re.compile(r"^[0-9]{6}$")
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,14 @@ class Com:
     @property
     def lds_version_text(self) -> Optional[str]:
         v = self.lds_version
-        if v and len(v) == 4 and v.isdigit():
+        if v and _DIGITS4.match(v):
             return f"{int(v[:2])}.{int(v[2:])}"
         return v
 
     @property
     def unicode_version_text(self) -> Optional[str]:
         v = self.unicode_version
-        if v and len(v) == 6 and v.isdigit():
+        if v and _DIGITS6.match(v):
             return f"{int(v[:2])}.{int(v[2:4])}.{int(v[4:])}"
         return v
 

@@ -25,7 +25,7 @@ TAG = 0x61
 MRZ_TAG = 0x5F1F
 FILE = "DG1"
 NO_EXPIRY = "991231"
-_CCCD_OPT = re.compile(r"^(\d{12})(?:<<(.))?$")
+_CCCD_OPT = re.compile(r"^([0-9]{12})(?:<<(.))?$")
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def make_cccd(
     secondary_identifier: str = "",
 ) -> DG1:
     """The CCCD TD1 layout (cccd-chip-facts §2.4): doc no = id[3:], ID + '<<' + cd in optional data."""
-    if not (len(id12) == 12 and id12.isdigit()):
+    if not re.fullmatch(r"[0-9]{12}", id12):
         raise ValueError("a CCCD ID has 12 digits")
     return make(
         "TD1",

@@ -54,7 +54,7 @@ FIELD_NAMES = {
 DATE_FIELDS = (3, 11, 12)
 _PRINTABLE_FIELDS = (1, 3, 11, 15, 16)
 _PRINTABLE_RE = re.compile(r"^[A-Za-z0-9 '()+,\-./:=?]*$")
-_DATE_RE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+_DATE_RE = re.compile(r"^([0-9]{2})/([0-9]{2})/([0-9]{4})$")
 
 
 @dataclass(frozen=True)
