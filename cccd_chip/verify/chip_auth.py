@@ -145,5 +145,12 @@ def run(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] 
 
 
 def perform(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] = None) -> dict:
-    """The reader's entry point: evidence for ``Evidence.ca`` (with ``check`` inside)."""
-    return run(channel, dg14, rng, reopen=reopen).evidence
+    """The reader's entry point: evidence for ``Evidence.ca`` (with ``check`` inside).
+
+    Empty when CA was not attempted (no usable key in DG14): the verifier then
+    reports ``not_supported``.
+    """
+    outcome = run(channel, dg14, rng, reopen=reopen)
+    if outcome.check.verdict is Verdict.NOT_SUPPORTED:
+        return {}
+    return outcome.evidence
