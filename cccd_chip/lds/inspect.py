@@ -19,21 +19,24 @@ from . import security_infos as si
 Json = Any
 
 
-def describe(name_or_raw: Union[str, bytes], raw: Optional[bytes] = None) -> dict:
-    """Decode ``raw`` as LDS file ``name`` (or guess it) into display fields."""
+def describe(name_or_raw: Union[str, bytes, None], raw: Optional[bytes] = None) -> dict:
+    """Decode ``raw`` as LDS file ``name`` into display fields.
+
+    ``describe(raw)``, ``describe(None, raw)`` or a name that is not an LDS
+    file name (e.g. a path such as ``"dump/DG13.bin"``) identify the file from
+    the name's stem if it is one, else from the first byte.
+    """
+    name: Optional[str]
     if isinstance(name_or_raw, (bytes, bytearray)):
-        raw = bytes(name_or_raw)
-        info = registry.identify(raw)
-        name = info.name if info else "unknown"
+        name, raw = None, bytes(name_or_raw)
     else:
         name = name_or_raw
-        if raw is None:
-            raw = b""
-        raw = bytes(raw)
+    raw = bytes(raw or b"")
+    name = _resolve_name(name, raw)
     out: dict = {"file": name, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest().upper()}
     info = registry.BY_NAME.get(name)
     if info is None:
-        out["error"] = {"message": "unknown LDS file", "reason": "MALFORMED"}
+        out["error"] = {"message": "not a known LDS file", "reason": "MALFORMED", "offset": 0}
         return out
     out["title"] = info.title
     try:
@@ -42,6 +45,21 @@ def describe(name_or_raw: Union[str, bytes], raw: Optional[bytes] = None) -> dic
     except CccdError as exc:
         out["error"] = {"message": exc.message, "reason": exc.reason, **({"offset": exc.offset} if exc.offset is not None else {})}
     return out
+
+
+def _resolve_name(name: Optional[str], raw: bytes) -> str:
+    if name in registry.BY_NAME:
+        return name  # type: ignore[return-value]
+    if name:
+        stem = name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
+        for prefix in ("EF_", "EF.", "EF"):
+            if stem.upper().startswith(prefix) and stem[len(prefix):] in registry.BY_NAME:
+                return stem[len(prefix):]
+        for known in registry.BY_NAME:
+            if stem.lower() == known.lower():
+                return known
+    info = registry.identify(raw)
+    return info.name if info else (name or "unknown")
 
 
 def protected(name: str) -> dict:

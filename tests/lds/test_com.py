@@ -49,3 +49,10 @@ def test_registry_rows():
     assert registry.by_name("CardAccess").fid == 0x011C
     assert registry.by_name("DG3").eac_protected
     assert registry.identify(b"\x6d\x00").name == "DG13"
+
+
+def test_non_ascii_digits_in_versions_are_shown_as_text():
+    # fuzz finding: "0³" passed str.isdigit() and crashed int()
+    raw = bytes.fromhex("60185f0104303130b35f36063034303030305c066175636d6e6f")
+    v = com.parse(raw)
+    assert v.lds_version_text == "010\u00b3" and v.unicode_version_text == "4.0.0"
