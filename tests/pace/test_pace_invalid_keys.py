@@ -31,6 +31,13 @@ def spies(monkeypatch):
         return real_h(*a, **k)
 
     monkeypatch.setattr(mapping, "gm_shared_point", spy_h)
+    real_e = mapping.gm_ephemeral_public
+
+    def spy_e(*a, **k):
+        calls["H"] += 1
+        return real_e(*a, **k)
+
+    monkeypatch.setattr(mapping, "gm_ephemeral_public", spy_e)
     for cls in (EcDomain, DhDomain):
         real = cls.shared_secret
 

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import constant_time
 
 from ...crypto import domain_params
 from ...crypto.domain_params import Domain
+from ...crypto.ec import random_scalar
 from ...document import AccessInfo
 from ...errors import (
     AccessDeniedError,
@@ -187,10 +188,7 @@ def perform_pace(
         if pk_map_ic == pk_map:
             raise InvalidPublicKeyError("PACE: chip's mapping key equals the terminal's", step=protocol.step_label(2),
                                         reason="EPHEMERAL_KEY_REUSED")
-        try:
-            mapped = mapping.gm_map(domain, int.from_bytes(s, "big"), sk_map, pk_map_ic)
-        except InvalidPublicKeyError as e:
-            raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
+        mapped = None  # G' is never needed on the host: see mapping.gm_ephemeral_public
     else:
         t = rng(symmetric.key_length(cipher))
         r2 = _transmit(channel, protocol.ga_command(0x81, t), 2)
@@ -203,15 +201,24 @@ def perform_pace(
             raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
 
     # step 3: key agreement on the mapped generator
-    sk, pk = mapped.generate(rng)
-    pk_bytes = mapped.encode(pk)
+    if mapped is None:
+        sk = random_scalar(domain.order, rng)
+        try:
+            pk = mapping.gm_ephemeral_public(domain, int.from_bytes(s, "big"), sk_map, pk_map_ic, sk)
+        except InvalidPublicKeyError as e:
+            raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
+        agreement = domain  # validation and ECKA/DH do not depend on the generator
+    else:
+        sk, pk = mapped.generate(rng)
+        agreement = mapped
+    pk_bytes = agreement.encode(pk)
     r3 = _transmit(channel, protocol.ga_command(0x83, pk_bytes), 3)
     pk_ic_bytes = protocol.parse_ga_response(r3.data, 3, required=(0x84,)).get(0x84)
-    pk_ic = _decode_peer(mapped, pk_ic_bytes, 3)
+    pk_ic = _decode_peer(agreement, pk_ic_bytes, 3)
     if pk_ic == pk:
         raise InvalidPublicKeyError("PACE: chip's ephemeral key equals the terminal's", step=protocol.step_label(3),
                                     reason="EPHEMERAL_KEY_REUSED")
-    secret = mapped.shared_secret(sk, pk_ic)
+    secret = agreement.shared_secret(sk, pk_ic)
     k_enc, k_mac = symmetric.session_keys(secret, cipher)
 
     # step 4: mutual authentication; the chip's token is checked before KSenc is used

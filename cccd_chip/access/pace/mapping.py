@@ -41,6 +41,22 @@ def gm_generator(domain: Domain, s: int, H: Element) -> Element:
     return G2
 
 
+def gm_ephemeral_public(domain: Domain, s: int, sk_map: int, pk_map_peer: Element, sk: int) -> Element:
+    """PK = sk * G' without computing G' (host fast path, same value as sk * gm_generator(...)).
+
+    sk*G' = sk*(s*G + H) = (sk*s mod n)*G + (sk*sk_map mod n)*PK_map_peer: one
+    fixed-base operation (OpenSSL on named curves) and one variable-base
+    multiplication instead of two. G' = O would give PK = O, which is refused.
+    """
+    n = domain.order
+    u1, u2 = sk * s % n, sk * sk_map % n
+    part = domain.mul(u2, pk_map_peer)
+    pk = domain.op(domain.mul_gen(u1), part) if u1 else part
+    if domain.is_identity(pk):
+        raise InvalidPublicKeyError("PACE mapped generator is the identity", reason="PACE_MAPPING_IDENTITY")
+    return pk
+
+
 def gm_map(domain: Domain, s: int, sk_map: int, pk_map_peer: Element) -> Domain:
     """The domain with the generically mapped generator."""
     return domain.with_generator(gm_generator(domain, s, gm_shared_point(domain, sk_map, pk_map_peer)))
