@@ -280,12 +280,15 @@ cli.add_command(verify_cmd, "verify")
 @click.option("--profile", default="cccd-2021", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--out", required=True, type=click.Path())
-def personalize(profile, seed, out):
+@click.option("--fault", "faults", multiple=True, metavar="NAME[:ARG]",
+              help="Named fault (repeatable), e.g. dg-altered:DG2, remove:40; see docs/emulator.md.")
+def personalize(profile, seed, out, faults):
     """Personalise a virtual card into a directory."""
     from cccd_chip.emulator.personalize import personalize as do
 
-    d = do(profile, seed, out)
-    click.echo(f"virtual card ({profile}, seed {seed}) written to {d}", err=True)
+    d = do(profile, seed, out, faults)
+    extra = f", faults {', '.join(faults)}" if faults else ""
+    click.echo(f"virtual card ({profile}, seed {seed}{extra}) written to {d}", err=True)
     return EXIT_OK
 
 
@@ -410,6 +413,9 @@ def inspect(path, as_json):
             click.echo(f"== {name}")
             click.echo(json.dumps(render._jsonable(desc), ensure_ascii=False, indent=1))
     return EXIT_OK
+
+
+from .cmd_emulate import emulate as _emulate; cli.add_command(_emulate)  # noqa: E402,E702
 
 
 if __name__ == "__main__":  # pragma: no cover

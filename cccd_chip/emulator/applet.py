@@ -92,6 +92,10 @@ class Applet:
         self.removed = False
         return self.card.atr
 
+    def power_off(self) -> None:
+        """Deactivation: volatile state (session keys, selections) is lost; the card stays."""
+        self.state = AppletState()
+
     def remove(self) -> None:
         self.removed = True
         self.state = AppletState()
