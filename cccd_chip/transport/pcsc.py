@@ -6,6 +6,7 @@ no service, no reader, no card, card removed, card reset, sharing violation.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -19,6 +20,8 @@ from ..errors import (
     TransportError,
     UsageError,
 )
+
+log = logging.getLogger("cccd_chip.transport.pcsc")
 
 # PC/SC return codes (winscard.h / pcsclite.h)
 SCARD_E_NO_SERVICE = 0x8010001D
@@ -145,12 +148,21 @@ def resolve_reader(spec: "str | int", names: list[str]) -> str:
 class PcscTransport:
     """A connection to the card in one PC/SC reader (T=1 preferred, T=0 accepted)."""
 
+    extended_length: Optional[bool] = None  # unknown: the channel probes before secure messaging
+
     def __init__(self, reader: "str | int", *, wait: float = 0.0, poll: float = 0.2) -> None:
         self._ctx = _Context()
         s = self._ctx.scard
         try:
-            self.reader = resolve_reader(reader, self._ctx.readers())
             deadline = time.monotonic() + max(0.0, wait)
+            while True:
+                try:
+                    self.reader = resolve_reader(reader, self._ctx.readers())
+                    break
+                except NoReaderError:
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(poll)
             while True:
                 hr, card, proto = s.SCardConnect(
                     self._ctx.ctx, self.reader, s.SCARD_SHARE_EXCLUSIVE, s.SCARD_PROTOCOL_T1 | s.SCARD_PROTOCOL_T0
@@ -158,7 +170,7 @@ class PcscTransport:
                 if hr == 0:
                     break
                 err = map_hresult(hr, f"connecting to {self.reader}")
-                if isinstance(err, NoCardError) and time.monotonic() < deadline:
+                if isinstance(err, (NoCardError, CardRemovedError)) and time.monotonic() < deadline:
                     time.sleep(poll)
                     continue
                 raise err
@@ -207,3 +219,66 @@ class PcscTransport:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def card_present(reader: "str | int") -> Optional[bool]:
+    """Whether a card is in ``reader``; None when the reader is not there (unplugged)."""
+    ctx = _Context()
+    try:
+        s = ctx.scard
+        try:
+            name = resolve_reader(reader, ctx.readers())
+        except NoReaderError:
+            return None
+        hr, states = s.SCardGetStatusChange(ctx.ctx, 0, [(name, s.SCARD_STATE_UNAWARE)])
+        if hr != 0 or not states:
+            return None
+        state = states[0][1]
+        if state & (s.SCARD_STATE_UNAVAILABLE | s.SCARD_STATE_UNKNOWN | s.SCARD_STATE_IGNORE):
+            return None
+        return bool(state & s.SCARD_STATE_PRESENT) and not bool(state & s.SCARD_STATE_MUTE)
+    finally:
+        ctx.release()
+
+
+class PcscCardSource:
+    """Cards from one PC/SC reader, for :class:`cccd_chip.kiosk.KioskLoop`.
+
+    Polls (``poll`` seconds) with a fresh PC/SC context each time, so that a
+    reader unplugged and plugged back, or a restarted pcscd, is picked up
+    again without restarting the process. The reader is named by index or by
+    (a unique part of) its name, resolved again on every poll.
+    """
+
+    def __init__(self, reader: "str | int", *, poll: float = 0.2) -> None:
+        self.spec = reader
+        self.poll = poll
+        self.reader: Optional[str] = None
+
+    def wait_for_card(self, timeout: float) -> Optional[PcscTransport]:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                if card_present(self.spec):
+                    t = PcscTransport(self.spec)
+                    self.reader = t.reader
+                    return t
+            except UsageError:
+                raise
+            except TransportError as e:  # no service / reader gone / card left again: keep waiting
+                log.debug("waiting for a card: %s", e)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(self.poll)
+
+    def wait_for_removal(self, timeout: float) -> bool:
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                if not card_present(self.spec):
+                    return True
+            except TransportError:
+                return True  # service or reader gone: the card is not there any more
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(self.poll)

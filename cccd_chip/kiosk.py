@@ -1,0 +1,389 @@
+"""Kiosk mode: read card after card from one reader, all day, without restarts.
+
+The loop (TR-03135-1 §3.5.1: an interrupted read is ``aborted`` and never
+counts as a result):
+
+1. wait for a card (a reader that is unplugged is waited for too);
+2. get the credential for that card (a callback: operator input, a file, ...);
+3. read and verify it;
+4. write exactly ONE record for the card, atomically: ``complete`` (with the
+   verification verdict), ``aborted`` (card pulled, reader gone) or ``error``
+   (wrong CAN, chip protocol error, malformed data);
+5. wait until the card is removed, and start again.
+
+Library use (a kiosk application)::
+
+    from cccd_chip.kiosk import KioskLoop, KioskCallbacks, JsonLinesSink
+    from cccd_chip.transport.pcsc import PcscCardSource
+    from cccd_chip.reader import Credential
+
+    loop = KioskLoop(
+        PcscCardSource("0"),
+        credentials=lambda card: Credential.from_can(ask_operator_for_can()),
+        sink=JsonLinesSink("records.jsonl"),
+        callbacks=KioskCallbacks(on_record=lambda r: show_result(r.status, r.verdict)),
+    )
+    loop.run()                      # until stop() says so or max_cards were handled
+
+A :class:`CardSource` only needs ``wait_for_card(timeout)`` and
+``wait_for_removal(timeout)``; :class:`ScriptedCardSource` is an in-process
+source for tests and demos. Records contain the holder's data: store them as
+personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Protocol
+
+from .errors import CccdError, TransportError, UsageError
+from .reader import Credential, ReadOptions, ReadStats, read_document, system_rng
+
+log = logging.getLogger("cccd_chip.kiosk")
+
+RECORD_SCHEMA = "cccd-kiosk-record/1"
+STATUS_COMPLETE, STATUS_ABORTED, STATUS_ERROR = "complete", "aborted", "error"
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- cards -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """What is known about a card before it is read (nothing secret)."""
+
+    sequence: int
+    reader: Optional[str]
+    atr: Optional[bytes]
+
+
+class CardConnection(Protocol):
+    """A connected card: a transport plus ``reader``, ``atr`` and ``close()``."""
+
+    reader: Optional[str]
+    atr: Optional[bytes]
+
+    def transmit(self, apdu: bytes) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+class CardSource(Protocol):
+    """Where cards come from."""
+
+    def wait_for_card(self, timeout: float) -> Optional[CardConnection]:
+        """A connection to the next card, or None when none came within ``timeout`` seconds."""
+        ...
+
+    def wait_for_removal(self, timeout: float) -> bool:
+        """True once the current card is gone (or the reader is); False on timeout."""
+        ...
+
+
+class ScriptedCardSource:
+    """In-process card source: presents the given transports one after another.
+
+    Each item is a transport (or a zero-argument factory returning one). The
+    card counts as removed as soon as it was handed out and closed.
+    """
+
+    def __init__(self, cards: Iterable[Any]) -> None:
+        self._cards = list(cards)
+        self._current: Optional[Any] = None
+
+    @property
+    def remaining(self) -> int:
+        return len(self._cards)
+
+    def wait_for_card(self, timeout: float) -> Optional[CardConnection]:
+        if not self._cards:
+            time.sleep(min(timeout, 0.01))
+            return None
+        item = self._cards.pop(0)
+        self._current = item() if callable(item) and not hasattr(item, "transmit") else item
+        return self._current
+
+    def wait_for_removal(self, timeout: float) -> bool:
+        self._current = None
+        return True
+
+
+# --- records -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """Exactly one per card. ``status`` is complete | aborted | error."""
+
+    sequence: int
+    status: str
+    started: str
+    finished: str
+    reader: Optional[str]
+    atr: Optional[bytes]
+    exit_code: int
+    verdict: Optional[str] = None  # overall verification verdict of a complete read
+    reason: Optional[str] = None  # error reason code (aborted / error)
+    message: Optional[str] = None  # one line, never secret
+    result: Optional[dict] = None  # the `cccd read --json` document of a complete read
+    document: Any = field(default=None, compare=False, repr=False)  # the Document (dump sinks)
+
+    def to_json(self) -> dict:
+        return {
+            "schema": RECORD_SCHEMA,
+            "sequence": self.sequence,
+            "status": self.status,
+            "started": self.started,
+            "finished": self.finished,
+            "reader": self.reader,
+            "atr": self.atr.hex().upper() if self.atr else None,
+            "exit_code": self.exit_code,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "message": self.message,
+            "result": self.result,
+        }
+
+
+class RecordSink(Protocol):
+    def write(self, record: Record) -> None: ...
+
+
+class JsonLinesSink:
+    """One JSON line per card, appended with a single write and fsync.
+
+    A crash in the middle of a write can only leave an unterminated line,
+    which is not valid JSON; it is closed off (newline) before the next record
+    so it can never be taken for, or merged into, a complete record.
+    """
+
+    def __init__(self, path: "str | Path") -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, record: Record) -> None:
+        line = (json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size:
+                with open(self.path, "rb") as f:
+                    f.seek(size - 1)
+                    if f.read(1) != b"\n":
+                        line = b"\n" + line
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class DumpDirSink:
+    """One folder per card, ``NNNNNN-<status>``: record.json (+ the dump of a complete read).
+
+    The folder is built under a temporary name and renamed into place, so a
+    folder with a final name is always whole.
+    """
+
+    def __init__(self, directory: "str | Path") -> None:
+        self.dir = Path(directory)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        nums = [int(p.name.split("-", 1)[0]) for p in self.dir.iterdir()
+                if p.is_dir() and p.name[:6].isdigit() and "-" in p.name]
+        self._next = max(nums, default=0) + 1
+
+    def write(self, record: Record) -> None:
+        import shutil
+
+        name = f"{self._next:06d}-{record.status}"
+        self._next += 1
+        tmp = self.dir / f".tmp-{name}-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        (tmp / "record.json").write_text(json.dumps(record.to_json(), ensure_ascii=False, indent=1) + "\n")
+        if record.document is not None:
+            record.document.save(tmp / "dump")
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, self.dir / name)
+
+
+# --- the loop -----------------------------------------------------------------------
+
+
+@dataclass
+class KioskCallbacks:
+    """Optional hooks; each is called from the loop's thread. Exceptions in them are logged, not fatal."""
+
+    on_waiting: Optional[Callable[[], None]] = None
+    on_card: Optional[Callable[[CardInfo], None]] = None
+    on_progress: Optional[Callable[[str, int, int], None]] = None
+    on_record: Optional[Callable[[Record], None]] = None
+    on_removal_wait: Optional[Callable[[Record], None]] = None
+    on_removed: Optional[Callable[[], None]] = None
+
+
+CredentialProvider = Callable[[CardInfo], Optional[Credential]]
+
+
+@dataclass
+class KioskCounts:
+    complete: int = 0
+    aborted: int = 0
+    error: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.complete + self.aborted + self.error
+
+
+class KioskLoop:
+    """The watch loop over a :class:`CardSource`, writing one record per card to ``sink``."""
+
+    def __init__(
+        self,
+        source: CardSource,
+        *,
+        credentials: CredentialProvider,
+        sink: RecordSink,
+        trust_store=None,
+        options: ReadOptions = ReadOptions(),
+        callbacks: Optional[KioskCallbacks] = None,
+        rng: Callable[[int], bytes] = system_rng,
+        verify: Optional[Callable] = None,
+        render: Optional[Callable] = None,
+        poll: float = 0.5,
+    ) -> None:
+        self.source = source
+        self.credentials = credentials
+        self.sink = sink
+        self.trust_store = trust_store
+        self.options = options
+        self.cb = callbacks or KioskCallbacks()
+        self.rng = rng
+        self._verify = verify or _default_verify
+        self._render = render or _default_render
+        self.poll = poll
+        self.counts = KioskCounts()
+        self.sequence = 0
+
+    def _call(self, name: str, *args) -> None:
+        fn = getattr(self.cb, name)
+        if fn is None:
+            return
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - a UI hook never stops the kiosk
+            log.exception("kiosk callback %s failed", name)
+
+    def run(self, *, max_cards: Optional[int] = None, stop: Optional[Callable[[], bool]] = None,
+            idle_timeout: Optional[float] = None) -> KioskCounts:
+        """Handle cards until ``stop()`` is true, ``max_cards`` were handled or no card came for ``idle_timeout``."""
+        stop = stop or (lambda: False)
+        idle_since = time.monotonic()
+        while not stop():
+            if max_cards is not None and self.counts.total >= max_cards:
+                break
+            self._call("on_waiting")
+            conn = self.source.wait_for_card(self.poll)
+            if conn is None:
+                if idle_timeout is not None and time.monotonic() - idle_since > idle_timeout:
+                    break
+                continue
+            record = self.handle(conn)
+            self._call("on_removal_wait", record)
+            while not stop():
+                if self.source.wait_for_removal(self.poll):
+                    break
+            self._call("on_removed")
+            idle_since = time.monotonic()
+        return self.counts
+
+    def handle(self, conn: CardConnection) -> Record:
+        """Read, verify and record one connected card (always exactly one record)."""
+        self.sequence += 1
+        info = CardInfo(self.sequence, getattr(conn, "reader", None), getattr(conn, "atr", None))
+        started = _now()
+        self._call("on_card", info)
+        try:
+            record = self._read(conn, info, started)
+        finally:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - the card may be gone already
+                pass
+        self.sink.write(record)
+        setattr(self.counts, record.status, getattr(self.counts, record.status) + 1)
+        self._call("on_record", record)
+        return record
+
+    def _read(self, conn, info: CardInfo, started: str) -> Record:
+        def rec(status: str, code: int, **kw) -> Record:
+            return Record(info.sequence, status, started, _now(), info.reader, info.atr, code, **kw)
+
+        try:
+            cred = self.credentials(info)
+            if cred is None:
+                raise UsageError("no credential for this card")
+            stats = ReadStats()
+            doc = read_document(conn, cred, rng=self.rng, options=self.options, progress=self.cb.on_progress,
+                                source=f"kiosk:{info.reader}", stats=stats)
+        except TransportError as e:
+            return rec(STATUS_ABORTED, e.exit_code, reason=e.reason, message=str(e))
+        except CccdError as e:
+            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
+        except Exception as e:  # noqa: BLE001 - a bug must not stop the kiosk; recorded as such
+            log.debug("internal error while reading", exc_info=True)
+            return rec(STATUS_ERROR, 70, reason="INTERNAL", message=f"internal error ({type(e).__name__})")
+        try:
+            report = self._verify(doc, self.trust_store)
+        except CccdError as e:
+            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e), document=doc)
+        except Exception as e:  # noqa: BLE001
+            log.debug("internal error while verifying", exc_info=True)
+            return rec(STATUS_ERROR, 70, reason="INTERNAL", message=f"internal error ({type(e).__name__})",
+                       document=doc)
+        verdict = report.overall.value if report is not None else None
+        code = {"successful": 0, "failed": 1, "undetermined": 3}.get(verdict or "successful", 0)
+        return rec(STATUS_COMPLETE, code, verdict=verdict, result=self._render(doc, report, stats), document=doc)
+
+
+def _default_verify(doc, store):
+    from .pki.trust_store import TrustStore
+    from .verify.document_check import verify_document
+
+    return verify_document(doc, store if store is not None else TrustStore())
+
+
+def _default_render(doc, report, stats) -> dict:
+    """A compact JSON view of a complete read: files (length + SHA-256), access, verdicts."""
+    import hashlib
+
+    return {
+        "access": doc.access.to_json() if doc.access else None,
+        "files": {n: {"length": len(d), "sha256": hashlib.sha256(d).hexdigest().upper()}
+                  for n, d in sorted(doc.files.items())},
+        "absent": dict(sorted(doc.absent.items())),
+        "verification": report.to_json() if report is not None else None,
+        "apdus": stats.apdus,
+    }
+
+
+__all__ = [
+    "CardConnection", "CardInfo", "CardSource", "DumpDirSink", "JsonLinesSink", "KioskCallbacks",
+    "KioskCounts", "KioskLoop", "Record", "RecordSink", "ScriptedCardSource", "RECORD_SCHEMA",
+]
