@@ -32,6 +32,7 @@ R_CONTENT_TYPE = "SIGNED_CONTENT_TYPE_MISMATCH"
 R_MESSAGE_DIGEST = "SIGNED_MESSAGE_DIGEST_MISMATCH"
 R_SIGNATURE = "SIGNED_SIGNATURE_INVALID"
 R_DIGEST_ALG = "SIGNED_DIGEST_ALGORITHM"
+R_PROFILE = "SIGNED_DATA_PROFILE"
 
 _FORBIDDEN_DIGESTS = {"1.2.840.113549.2.5", "1.2.840.113549.2.2"}  # MD5, MD2
 
@@ -68,8 +69,27 @@ def find_signer(si: SignerInfo, candidates: Iterable[bytes | Certificate]) -> Op
     return None
 
 
+def check_profile(sd: SignedData, si: SignerInfo) -> None:
+    """The unsigned framing must agree with the signer (RFC 5652 §5.1, §5.3; catalogue family 21).
+
+    SignedData version 1 or 3; SignerInfo version 1 with issuerAndSerialNumber,
+    3 with subjectKeyIdentifier; the SignerInfo's digestAlgorithm listed in
+    SignedData.digestAlgorithms; no MD5/MD2 anywhere.
+    """
+    if sd.version not in (1, 3):
+        raise VerificationError(f"SignedData version {sd.version}", reason=R_PROFILE)
+    if (si.version, si.sid_ski is not None) not in ((1, False), (3, True)):
+        raise VerificationError(f"SignerInfo version {si.version} does not fit its sid", reason=R_PROFILE)
+    listed = {a.oid for a in sd.digest_algorithms}
+    if listed & _FORBIDDEN_DIGESTS:
+        raise VerificationError("forbidden digest algorithm in SignedData", reason=R_DIGEST_ALG)
+    if si.digest_algorithm.oid not in listed:
+        raise VerificationError("SignerInfo digestAlgorithm not in SignedData.digestAlgorithms", reason=R_PROFILE)
+
+
 def check_signed_attributes(sd: SignedData, si: SignerInfo) -> str:
-    """Check contentType and messageDigest (RFC 5652 §5.3, §11.1-11.2); return the digest name."""
+    """Check the profile, contentType and messageDigest (RFC 5652 §5.3, §11.1-11.2); return the digest name."""
+    check_profile(sd, si)
     dig_oid = si.digest_algorithm.oid
     if dig_oid in _FORBIDDEN_DIGESTS:
         raise VerificationError("forbidden digest algorithm in SignerInfo", reason=R_DIGEST_ALG)
