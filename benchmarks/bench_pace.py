@@ -51,7 +51,7 @@ class _TimedTransport:
 
 def _card(pid: int) -> VirtualCard:
     info = pace_card.pace_info("GM", "ECDH", "AES-128", pid)
-    files = {"CardAccess": CardFile("CardAccess", 0x011C, 0x1C, pace_card.build_card_access([info]), "open")}
+    files = {"CardAccess": CardFile("CardAccess", 0x011C, 0x1C, pace_card.build_card_access([info]), "open", "mf")}
     return VirtualCard("bench", 0, b"\x3B\x80\x80\x01\x01", files, {"can": "123456"}, CardOptions())
 
 

@@ -281,51 +281,6 @@ def install(applet) -> None:
 
     applet.register(0x22, mse)
     applet.register(0x86, ga)
-    _install_mf_card_security(applet)
-
-
-def _install_mf_card_security(applet) -> None:
-    """EF.CardSecurity lives in the MF (FID 011D, SFI 1D, like EF.SOD in the application).
-
-    Before the eMRTD application is selected, a SELECT 011D or an SFI 1D read
-    reaches EF.CardSecurity; it needs the PACE session (BSI TR-03110-3 §A.1.2).
-    """
-    prev_select = applet.handlers.get(0xA4)
-    prev_read = applet.handlers.get(0xB0)
-
-    def card_security(app):
-        return app.card.files.get("CardSecurity")
-
-    def select(app, cmd):
-        from .applet import Reply
-
-        f = card_security(app)
-        if f is not None and not app.state.app_selected and cmd.p1 in (0x00, 0x02) and cmd.data == b"\x01\x1D":
-            if app.state.sm is None:
-                return Reply(sw=0x6982)
-            app.state.current = f
-            return Reply()
-        return prev_select(app, cmd)
-
-    def read(app, cmd):
-        from .applet import Reply
-
-        f = card_security(app)
-        if f is not None and not app.state.app_selected and cmd.p1 & 0x80 and cmd.p1 & 0x1F == 0x1D:
-            if app.state.sm is None:
-                return Reply(sw=0x6982)
-            app.state.current = f
-            le = cmd.le or 256
-            return Reply(f.data[cmd.p2 : cmd.p2 + le])
-        return prev_read(app, cmd)
-
-    if prev_select is not None:
-        applet.register(0xA4, select)
-    if prev_read is not None:
-        applet.register(0xB0, read)
-
-
-_ = constant_time
 
 
 # --- personalisation helpers (EF.CardAccess, EF.CardSecurity) ------------------------

@@ -41,7 +41,7 @@ def make_card(pace_infos: list, *, ca_keys: Optional[list] = None, card_security
               ca_info_key_ids: bool = True, sec_infos_override=None) -> VirtualCard:
     """A card offering ``pace_infos`` in EF.CardAccess, optional CA keys, DG14, EF.CardSecurity."""
     files = {
-        "CardAccess": CardFile("CardAccess", 0x011C, 0x1C, pace_card.build_card_access(list(pace_infos) + list(extra_infos)), "open"),
+        "CardAccess": CardFile("CardAccess", 0x011C, 0x1C, pace_card.build_card_access(list(pace_infos) + list(extra_infos)), "open", "mf"),
         "COM": CardFile("COM", 0x011E, 0x1E, bytes.fromhex("60055C03616E6F"), "sm"),
     }
     keys = {}
@@ -57,7 +57,7 @@ def make_card(pace_infos: list, *, ca_keys: Optional[list] = None, card_security
             files["DG14"] = CardFile("DG14", 0x010E, 14, tlv.encode(0x6E, si.build(ca_infos)), "sm")
         if card_security:
             files["CardSecurity"] = CardFile(
-                "CardSecurity", 0x011D, 0x1D, pace_card.build_card_security(list(pace_infos) + ca_infos, dsc()), "sm")
+                "CardSecurity", 0x011D, 0x1D, pace_card.build_card_security(list(pace_infos) + ca_infos, dsc()), "sm", "mf")
     secrets = {"can": CAN, "document_number": DOC, "date_of_birth": DOB, "date_of_expiry": DOE}
     return VirtualCard("test-pace", seed, b"\x3B\x80\x80\x01\x01", files, secrets, CardOptions(extended=True),
                        keys)
