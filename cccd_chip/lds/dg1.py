@@ -157,12 +157,45 @@ class DG1:
         return tuple(out)
 
     @property
+    def defects(self) -> tuple[str, ...]:
+        """Field syntax problems (ICAO 9303-3 §4; robustness family 18), none of them fatal."""
+        out = []
+        text = self.mrz
+        if any(ch not in mrz.MRZ_CHARSET for ch in text):
+            out.append("characters outside the MRZ set")
+        for name in ("date_of_birth", "date_of_expiry"):
+            v = getattr(self, name)
+            if v != FILLER * 6 and not _valid_yymmdd(v):
+                out.append(f"{name} is not a valid YYMMDD date")
+        if self.sex not in ("M", "F", "X", FILLER):
+            out.append("sex is not M, F, X or <")
+        for name in ("issuing_state", "nationality"):
+            if not re.fullmatch(r"[A-Z<]{3}", getattr(self, name)) or getattr(self, name)[0] == FILLER:
+                out.append(f"{name} is not a 3-letter code")
+        if not self.document_code or self.document_code[0] not in "PIACV":
+            out.append("unknown document code")
+        if not self.primary_identifier:
+            out.append("name is empty")
+        return tuple(out)
+
+    @property
     def checks_ok(self) -> bool:
         return all(ch.ok for ch in self.checks)
 
     @property
     def failed_checks(self) -> tuple[str, ...]:
         return tuple(ch.field for ch in self.checks if not ch.ok)
+
+
+def _valid_yymmdd(v: str) -> bool:
+    if not re.fullmatch(r"[0-9]{6}", v):
+        return False
+    month, day = int(v[2:4]), int(v[4:6])
+    if v == "991231":
+        return True
+    import calendar
+
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2000, month)[1]
 
 
 def _composite_input(fmt: str, text: str) -> str:

@@ -131,3 +131,30 @@ def test_deep_nesting_is_refused_with_offset():
     with pytest.raises(ParseError) as ei:
         cms.parse(blob, file="SOD")
     assert ei.value.file == "SOD" and ei.value.offset is not None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    econtent=st.binary(max_size=300),
+    digest=st.sampled_from(sorted(oids.DIGESTS)),
+    sig=st.binary(min_size=1, max_size=140),
+    sid=st.sampled_from(["ski", "issuer_serial"]),
+    include=st.booleans(),
+    null=st.booleans(),
+    extra_certs=st.integers(0, 2),
+)
+def test_signed_data_round_trip(econtent, digest, sig, sid, include, null, extra_certs):
+    _, cert = ec_signer()
+    raw = cms.build_signed_data(
+        oids.ID_ICAO_LDS_SECURITY_OBJECT, econtent, cert, lambda data: sig, digest, oids.ECDSA_WITH_SHA256,
+        sid=sid, include_cert=include, digest_params_null=null, extra_certificates=[cert] * extra_certs,
+    )
+    sd = cms.parse(raw)
+    assert sd.econtent == econtent and sd.signer_infos[0].signature == sig
+    assert sd.signer_infos[0].message_digest == cms.digest(digest, econtent)
+    assert len(sd.certificates) == int(include) + extra_certs
+    assert cms.parse(cms.build(sd)) == sd and cms.build(sd) == raw

@@ -150,3 +150,16 @@ def test_dg1_round_trip(fmt, number, dob, doe, sex, primary, secondary, opt, opt
     assert dg1.build(dg1.parse(raw)) == raw
     assert v.checks_ok, v.failed_checks
     assert v.document_number == number
+
+
+def test_defects_are_reported_not_raised():
+    good = dg1.make_cccd("079090123456", date_of_birth="900515", sex="M", date_of_expiry="991231",
+                         primary_identifier="TRAN")
+    assert good.defects == ()
+    lines = ["IDVN10901234562079090123456<<2", "9013326Q3005154VNM<<<<<<<<<<<4", "<" * 30]
+    bad = dg1.parse(_dg1_bytes(lines))
+    assert set(bad.defects) == {
+        "date_of_birth is not a valid YYMMDD date", "sex is not M, F, X or <",
+        "issuing_state is not a 3-letter code", "name is empty",
+    }
+    assert "composite" in bad.failed_checks
