@@ -22,6 +22,9 @@ from cccd_chip import TOOL_NAME
 from cccd_chip.errors import CccdError, UsageError
 
 from . import render
+from .progress import file_progress
+
+log = logging.getLogger("cccd")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDETERMINED = 0, 1, 2, 3
 EXIT_TRANSPORT, EXIT_ACCESS, EXIT_MALFORMED, EXIT_INTERNAL = 4, 5, 6, 70
@@ -162,6 +165,10 @@ def verify(doc, store):
         from cccd_chip.verify.document_check import verify_document
     except ImportError:
         return None
+    if store is None:
+        from cccd_chip.pki.trust_store import TrustStore
+
+        store = TrustStore()
     return verify_document(doc, store)
 
 
@@ -171,23 +178,6 @@ def exit_for(report) -> int:
     v = report.overall.value
     return {"successful": EXIT_OK, "failed": EXIT_FAILED, "undetermined": EXIT_UNDETERMINED,
             "aborted": EXIT_TRANSPORT}.get(v, EXIT_OK)
-
-
-def _progress_printer():
-    if not sys.stderr.isatty():
-        return None
-    last = {}
-
-    def cb(name: str, done: int, total: int) -> None:
-        pct = 100 * done // max(total, 1)
-        if last.get(name) == pct:
-            return
-        last[name] = pct
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r  reading {name:<12} {pct:3d}% ({done}/{total} bytes)" + end)
-        sys.stderr.flush()
-
-    return cb
 
 
 # --- commands -------------------------------------------------------------------
@@ -201,9 +191,13 @@ def _progress_printer():
 @click.option("--face", type=click.Path(), help="Save the face image (JPEG, or PNG for JPEG2000).")
 @click.option("--allow-bac-fallback", is_flag=True, help="Try BAC when PACE fails (reported).")
 @click.option("--bac", "force_bac", is_flag=True, help="Use BAC even when PACE is offered.")
+@click.option("--extended/--no-extended", "extended", default=None,
+              help="Force extended-length APDUs on or off (default: detect).")
+@click.option("--max-le", type=click.IntRange(1, 256), default=256, show_default=True,
+              help="Cap on short Le (quirky readers or chips).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, masterlist, masterlist_root,
-         crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json):
+         crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json, extended=None, max_le=256):
     """Read a document from a reader, a virtual card or a recorded trace."""
     from cccd_chip.reader import ReadOptions, ReadStats, read_document
 
@@ -211,6 +205,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     cred = make_credential(can, id12, mrz, doc, dob, doe)
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
     transport, rng, source, replayer = open_source(reader, virtual, replay, wait)
+    base = transport
     recorder = None
     if trace_path:
         from cccd_chip.transport.trace import TraceRecorder
@@ -218,18 +213,23 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
         recorder = TraceRecorder(transport, trace_path, rng=rng, source=source)
         transport, rng = recorder, recorder.rng
     stats = ReadStats()
-    opts = ReadOptions(allow_bac_fallback=allow_bac_fallback, force="BAC" if force_bac else None)
+    opts = ReadOptions(allow_bac_fallback=allow_bac_fallback, force="BAC" if force_bac else None,
+                       extended=extended, max_le=max_le)
     try:
-        document = read_document(transport, cred, rng=rng, options=opts, progress=_progress_printer(),
-                                 source=source, stats=stats)
+        with file_progress() as progress:
+            document = read_document(transport, cred, rng=rng, options=opts, progress=progress,
+                                     source=source, stats=stats)
         if replayer is not None:
             replayer.finish()
     finally:
         if recorder is not None:
-            recorder.save()
-        close = getattr(transport, "close", None)
-        if close and recorder is None:
+            recorder.save()  # an aborted read keeps its trace too (ends with the "removed" event)
+        close = getattr(base, "close", None)
+        if close:
             close()
+    log.info("%d APDUs, %d bytes sent, %d received, extended length %s%s", stats.apdus, stats.bytes_sent,
+             stats.bytes_received, {True: "on", False: "off", None: "unused"}[stats.extended],
+             "".join(f"; {a}" for a in stats.adaptations))
     report = verify(document, store)
     if out:
         document.save(out)
@@ -308,7 +308,7 @@ def trace_replay(file, can, id12, mrz, doc, dob, doe, csca, masterlist, masterli
     return ctx.invoke(read, can=can, id12=id12, mrz=mrz, doc=doc, dob=dob, doe=doe, reader=None, virtual=None,
                       replay=file, wait=0.0, csca=csca, masterlist=masterlist, masterlist_root=masterlist_root,
                       crl=crl, ldif=ldif, out=None, trace_path=None, face=None, allow_bac_fallback=False,
-                      force_bac=False, as_json=as_json)
+                      force_bac=False, as_json=as_json, extended=None, max_le=256)
 
 
 @cli.command()
@@ -415,7 +415,16 @@ def inspect(path, as_json):
     return EXIT_OK
 
 
-from .cmd_emulate import emulate as _emulate; cli.add_command(_emulate)  # noqa: E402,E702
+try:  # the emulator's command (host_cli/cmd_emulate.py) and kiosk watch mode (host_cli/cmd_watch.py)
+    from .cmd_emulate import emulate as _emulate  # noqa: E402
+
+    cli.add_command(_emulate)
+except ModuleNotFoundError as _e:  # pragma: no cover - only while the module is absent
+    if _e.name != "host_cli.cmd_emulate":
+        raise
+from .cmd_watch import watch as _watch  # noqa: E402
+
+cli.add_command(_watch)
 
 
 if __name__ == "__main__":  # pragma: no cover

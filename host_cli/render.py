@@ -52,12 +52,13 @@ def holder_view(doc: Document) -> dict:
     dg13 = doc.get("DG13")
     if dg13:
         try:
-            from cccd_chip.lds import dg13 as dg13mod
+            from cccd_chip.lds import inspect as insp
 
-            pd = dg13mod.parse(dg13).personal_data()
-            out["dg13"] = _jsonable(pd)
-        except Exception as e:  # noqa: BLE001
-            out["dg13_error"] = str(e)
+            fields = insp.describe("DG13", dg13).get("fields") or {}
+            pd = fields.get("personal_data") if isinstance(fields, dict) else None
+            out["dg13"] = _jsonable(pd if pd is not None else fields)
+        except Exception as e:  # noqa: BLE001 - shown, never fatal for display
+            out["dg13_error"] = f"{type(e).__name__}"
     return out
 
 
@@ -110,7 +111,7 @@ def _console():
     return Console(highlight=False, soft_wrap=True)
 
 
-def human_read(doc: Document, report=None, stats=None, *, note: Optional[str] = None) -> None:
+def _summary_lines(doc: Document, stats=None) -> list[tuple[str, str]]:
     view = holder_view(doc)
     lines: list[tuple[str, str]] = []
     h = view.get("holder", {})
@@ -127,7 +128,7 @@ def human_read(doc: Document, report=None, stats=None, *, note: Optional[str] = 
     if isinstance(dg13, dict):
         for k, v in dg13.items():
             if v not in (None, "", [], {}):
-                lines.append((f"DG13 {k}", str(v)))
+                lines.append((f"DG13 {k.replace('_', ' ')}", str(v)))
     if doc.access:
         a = doc.access
         acc = a.protocol
@@ -144,20 +145,51 @@ def human_read(doc: Document, report=None, stats=None, *, note: Optional[str] = 
     if view.get("mrz_check_digits") not in (None, "ok"):
         lines.append(("MRZ check digits", f"FAILED {view['mrz_check_digits']}"))
     if stats is not None:
-        lines.append(("APDUs", f"{stats.apdus} ({stats.seconds:.2f} s)"))
+        ext = {True: ", extended length", False: ", short APDUs", None: ""}[getattr(stats, "extended", None)]
+        lines.append(("APDUs", f"{stats.apdus} ({stats.seconds:.2f} s{ext})"))
+    return lines
+
+
+def human_read(doc: Document, report=None, stats=None, *, note: Optional[str] = None) -> None:
+    lines = _summary_lines(doc, stats)
     out = _console()
     if note:
-        out.print(note)
-    width = max(len(k) for k, _ in lines) if lines else 10
-    for k, v in lines:
-        out.print(f"{k:<{width}}  {v}", markup=False)
+        out.print(note, markup=False)
+    if out.is_terminal:
+        from rich.table import Table
+
+        t = Table(show_header=False, box=None, pad_edge=False)
+        t.add_column(style="bold cyan", no_wrap=True)
+        t.add_column()
+        for k, v in lines:
+            t.add_row(k, v)
+        out.print(t)
+    else:
+        width = max(len(k) for k, _ in lines) if lines else 10
+        for k, v in lines:
+            out.print(f"{k:<{width}}  {v}", markup=False)
     if report is not None:
         human_report(report)
 
 
+_VERDICT_STYLE = {"successful": "bold green", "failed": "bold red", "undetermined": "bold yellow",
+                  "not_supported": "dim", "aborted": "bold magenta"}
+
+
 def human_report(report) -> None:
     out = _console()
-    out.print(f"Verification: {report.overall.value.upper()}", markup=False)
+    overall = report.overall.value
+    if out.is_terminal:
+        from rich.text import Text
+
+        out.print(Text("Verification: ") + Text(overall.upper(), style=_VERDICT_STYLE.get(overall, "")))
+        for c in report.checks:
+            subj = f" {c.subject}" if c.subject else ""
+            detail = f" — {c.detail}" if c.detail else ""
+            line = Text("  ") + Text(f"{c.verdict.value:<13}", style=_VERDICT_STYLE.get(c.verdict.value, ""))
+            out.print(line + Text(f" {c.check}{subj} [{c.reason.value}]{detail}"))
+        return
+    out.print(f"Verification: {overall.upper()}", markup=False)
     for c in report.checks:
         subj = f" {c.subject}" if c.subject else ""
         detail = f" — {c.detail}" if c.detail else ""

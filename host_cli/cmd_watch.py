@@ -1,0 +1,167 @@
+"""``cccd watch``: kiosk mode on one reader (or a row of virtual cards), one record per card."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from cccd_chip.errors import UsageError
+
+
+def parse_credential_line(line: str):
+    """One credential from a line of a --credentials file.
+
+    A JSON object with ``can`` | ``id`` [+ ``dob``, ``doe``] | ``mrz`` |
+    ``doc`` + ``dob`` + ``doe``; or a bare 6-digit CAN or 12-digit CCCD ID.
+    """
+    from cccd_chip.reader import Credential
+
+    text = line.strip()
+    if text.startswith("{"):
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            raise UsageError("credentials file: a line is not valid JSON") from None
+        if not isinstance(obj, dict):
+            raise UsageError("credentials file: a line is not a JSON object")
+        if obj.get("can"):
+            return Credential.from_can(str(obj["can"]))
+        if obj.get("id"):
+            return Credential.from_cccd_id(str(obj["id"]), obj.get("dob"), obj.get("doe"))
+        if obj.get("mrz"):
+            return Credential.from_mrz_text(str(obj["mrz"]))
+        if obj.get("doc"):
+            return Credential.from_mrz(str(obj["doc"]), str(obj.get("dob") or ""), str(obj.get("doe") or ""))
+        raise UsageError("credentials file: a line has none of can, id, mrz, doc")
+    if text.isdigit() and len(text) == 6:
+        return Credential.from_can(text)
+    if text.isdigit() and len(text) == 12:
+        return Credential.from_cccd_id(text)
+    raise UsageError("credentials file: a line is neither JSON, a 6-digit CAN nor a 12-digit ID")
+
+
+class FileCredentials:
+    """Credentials taken in order from a file, one per card (blank lines and # comments skipped)."""
+
+    def __init__(self, path: str) -> None:
+        try:
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except OSError as e:
+            raise UsageError(f"cannot read the credentials file: {e.strerror}") from None
+        self._lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+        for ln in self._lines:  # fail at start, not at the n-th card
+            parse_credential_line(ln)
+
+    def __call__(self, info):
+        if not self._lines:
+            return None
+        return parse_credential_line(self._lines.pop(0))
+
+
+def prompt_credential(info):
+    """Ask the operator (hidden input) for the CAN or CCCD ID of the card on the reader."""
+    text = click.prompt(f"card {info.sequence}: CAN (6 digits) or CCCD ID (12 digits)", hide_input=True, err=True)
+    return parse_credential_line(text)
+
+
+@click.command()
+@click.option("--reader", help="PC/SC reader name or index.")
+@click.option("--virtual", "virtual", multiple=True, type=click.Path(),
+              help="Virtual card directory, presented in turn (repeatable; in-process).")
+@click.option("--can", help="The same CAN for every card (test kiosks).")
+@click.option("--id", "id12", help="The same CCCD ID for every card (test kiosks).")
+@click.option("--mrz", help="The same MRZ for every card.")
+@click.option("--doc", help="Document number (BAC).")
+@click.option("--dob", help="Date of birth YYMMDD.")
+@click.option("--doe", help="Date of expiry YYMMDD.")
+@click.option("--credentials", "cred_file", type=click.Path(), help="One credential per card, in order.")
+@click.option("--out-jsonl", type=click.Path(), help="Append one JSON line per card to this file.")
+@click.option("--out-dir", type=click.Path(), help="Write one folder per card (record + dump).")
+@click.option("--csca", multiple=True, type=click.Path(), help="CSCA certificate file or folder.")
+@click.option("--masterlist", multiple=True, type=click.Path(), help="CSCA master list (CMS).")
+@click.option("--masterlist-root", multiple=True, type=click.Path(), help="Certificate that signs the master list.")
+@click.option("--crl", multiple=True, type=click.Path(), help="CRL file.")
+@click.option("--ldif", multiple=True, type=click.Path(), help="ICAO PKD LDIF file.")
+@click.option("--max-cards", type=int, help="Stop after this many cards.")
+@click.option("--idle-timeout", type=float, help="Stop when no card came for this many seconds.")
+@click.option("--poll", type=float, default=0.2, show_default=True, help="Reader polling interval (s).")
+@click.option("--json", "as_json", is_flag=True, help="Print each record as a JSON line on stdout.")
+def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, out_dir, csca, masterlist,
+          masterlist_root, crl, ldif, max_cards, idle_timeout, poll, as_json):
+    """Kiosk mode: wait for a card, read and verify it, record it, wait for removal, repeat."""
+    from cccd_chip.kiosk import DumpDirSink, JsonLinesSink, KioskCallbacks, KioskLoop, ScriptedCardSource
+
+    from . import main as m
+
+    if bool(reader) == bool(virtual):
+        raise UsageError("give --reader, or one or more --virtual card directories")
+    if bool(out_jsonl) == bool(out_dir):
+        raise UsageError("give exactly one of --out-jsonl, --out-dir")
+    fixed = [x for x in (can, id12, mrz, doc) if x]
+    if fixed and cred_file:
+        raise UsageError("give either a fixed credential or --credentials, not both")
+    if fixed:
+        cred = m.make_credential(can, id12, mrz, doc, dob, doe)
+        credentials = lambda info: cred  # noqa: E731
+    elif cred_file:
+        credentials = FileCredentials(cred_file)
+    elif sys.stdin.isatty():
+        credentials = prompt_credential
+    else:
+        raise UsageError("no credential source: give --can/--id/--mrz/--doc, --credentials, or run on a terminal")
+    store = m.build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+    if reader:
+        from cccd_chip.transport import pcsc
+
+        pcsc._pyscard()  # fail now (exit 4) when PC/SC support is missing, not on every poll
+        source = pcsc.PcscCardSource(reader, poll=poll)
+    else:
+        source = ScriptedCardSource([_virtual_factory(d) for d in virtual])
+        if max_cards is None:
+            max_cards = len(virtual)
+    sink = JsonLinesSink(out_jsonl) if out_jsonl else DumpDirSink(out_dir)
+
+    def on_record(rec) -> None:
+        if as_json:
+            sys.stdout.write(json.dumps(rec.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            sys.stdout.flush()
+        else:
+            what = f"verification {rec.verdict}" if rec.status == "complete" else f"{rec.reason}: {rec.message}"
+            click.echo(f"card {rec.sequence}: {rec.status} ({what})")
+
+    tty = sys.stderr.isatty()
+    callbacks = KioskCallbacks(
+        on_waiting=None,
+        on_card=(lambda info: click.echo(f"card {info.sequence} on {info.reader}: reading...", err=True)) if tty
+        else None,
+        on_record=on_record,
+        on_removal_wait=(lambda rec: click.echo("remove the card", err=True)) if tty else None,
+    )
+    loop = KioskLoop(source, credentials=credentials, sink=sink, trust_store=store, callbacks=callbacks,
+                     poll=poll, verify=lambda d, s: m.verify(d, s))
+    if tty:
+        click.echo(f"watching {reader or 'virtual cards'}; Ctrl-C to stop", err=True)
+    try:
+        counts = loop.run(max_cards=max_cards, idle_timeout=idle_timeout)
+    except KeyboardInterrupt:
+        counts = loop.counts
+    click.echo(f"cccd watch: {counts.total} cards: {counts.complete} complete, {counts.aborted} aborted, "
+               f"{counts.error} errors", err=True)
+    return 0
+
+
+def _virtual_factory(directory: str):
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.emulator.card import VirtualCard
+    from cccd_chip.transport.local import LocalTransport
+
+    card = VirtualCard.load(directory)  # a bad directory fails at start (exit 2), not at its turn
+
+    def make():
+        return LocalTransport(Applet(card), reader=f"virtual:{Path(directory).name}")
+
+    return make
