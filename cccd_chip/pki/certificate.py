@@ -201,20 +201,10 @@ def check_issued_by(child: Certificate, issuer: Certificate) -> None:
 
 def verify_certificate_signature(cert: Certificate, key: PublicKey) -> None:
     """Check ``cert``'s signature with ``key`` over the received tbs bytes."""
-    if _alg_oid(cert.signature_algorithm) != _alg_oid(cert.tbs_signature_algorithm):
+    if cert.signature_algorithm != cert.tbs_signature_algorithm:  # RFC 5280 §4.1.1.2: MUST be identical
         raise VerificationError("signatureAlgorithm differs from tbsCertificate.signature")
     alg = signature_algorithm(cert.signature_algorithm)
     verify_signature(key, alg, cert.tbs, cert.signature)
-
-
-@lru_cache(maxsize=256)
-def _alg_oid(alg_der: bytes) -> str:
-    from asn1crypto import algos
-
-    try:
-        return algos.SignedDigestAlgorithm.load(alg_der)["algorithm"].dotted
-    except Exception:
-        raise ParseError("malformed AlgorithmIdentifier") from None
 
 
 __all__ = [

@@ -277,6 +277,19 @@ class TrustStore:
         n_crl = sum(len(v) for v in self._crls.values())
         return f"ts-{h.hexdigest()[:16]};cscas={len(self._cscas)};dscs={len(self._dscs)};crls={n_crl};ml={ml};crl={crl}"
 
+    @classmethod
+    def from_sources(
+        cls,
+        *,
+        csca: Iterable[PathLike] = (),
+        masterlists: Iterable[PathLike] = (),
+        masterlist_roots: Iterable[PathLike] = (),
+        crls: Iterable[PathLike] = (),
+        ldif: Iterable[PathLike] = (),
+    ) -> "TrustStore":
+        """The CLI's ``--csca/--masterlist/--masterlist-root/--crl/--ldif`` options (see :func:`trust_store_from`)."""
+        return trust_store_from(csca, masterlists, crls, ldif, roots=list(masterlist_roots) or None)
+
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         for k in ("_by_ski", "_by_subject", "_by_country", "_crls"):

@@ -80,33 +80,24 @@ def check_card_security(
 
 
 def check_pace_cam(evidence: Optional[Mapping], infos, outcome: SignerOutcome) -> CheckResult:
-    """PACE-CAM chip authentication (ICAO 9303-11 §4.4.3.5.2, catalogue family 12)."""
-    name = "pace_cam"
+    """PACE-CAM chip authentication (ICAO 9303-11 §4.4.3.5.2, catalogue family 12).
+
+    The point check is the PACE code's (``access.pace.cam.check_cam``); here it
+    is gated on EF.CardSecurity having passed PA in *this* verification.
+    """
+    from ..access.pace.cam import CHECK, CamEvidence, check_cam
+
     if not evidence:
-        return CheckResult(name, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "CardSecurity", "PACE-CAM used but no chip authentication data recorded")
+        return CheckResult(CHECK, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "CardSecurity", "PACE-CAM used but no chip authentication data recorded")
     if infos is None:
-        return CheckResult(name, Verdict.FAILED, Reason.CARD_SECURITY_NOT_VERIFIED, "CardSecurity", "EF.CardSecurity missing or malformed")
+        return CheckResult(CHECK, Verdict.FAILED, Reason.CARD_SECURITY_NOT_VERIFIED, "CardSecurity", "EF.CardSecurity missing or malformed")
     try:
-        ca_ic = bytes.fromhex(str(evidence["ca_ic"]))
-        pk_map = bytes.fromhex(str(evidence["pk_map_ic"]))
-        key_id = evidence.get("key_id")
-        info = infos.ca_public_key(int(key_id) if key_id is not None else None)
-        if info is None:
-            return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "no matching CA public key in EF.CardSecurity")
-        domain, pk_ic = info.domain_and_key()
-        k = int.from_bytes(ca_ic, "big")
-        if not 0 < k < domain.order:
-            return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "CA_IC out of range")
-        ok = domain.encode(domain.mul(k, pk_ic)) == domain.encode(domain.decode(pk_map))
+        ev = CamEvidence.from_json(evidence)
     except (KeyError, ValueError, TypeError):
-        return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "PACE-CAM evidence malformed")
-    except CccdError as e:
-        return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", str(e)[:200])
-    if not ok:
-        return CheckResult(name, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "PK_Map,IC != CA_IC * PK_IC")
-    if not outcome.trusted:
-        return CheckResult(name, Verdict.UNDETERMINED, Reason.CARD_SECURITY_NOT_VERIFIED, "CardSecurity", "CAM data consistent, but EF.CardSecurity did not pass PA")
-    return CheckResult(name, Verdict.SUCCESSFUL, Reason.OK, "CardSecurity", "PK_Map,IC = CA_IC * PK_IC with the PA-verified CA key")
+        return CheckResult(CHECK, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "PACE-CAM evidence malformed")
+    if ev.parameter_id is None and evidence.get("key_id") is not None:
+        ev = CamEvidence(ev.oid, int(evidence["key_id"]), ev.ca_ic, ev.pk_map_ic)
+    return check_cam(ev, infos, signature_verified=outcome.trusted)
 
 
 def check_chip_authentication(evidence: Optional[Mapping], dg14: Optional[bytes], dg14_authenticated: bool) -> CheckResult:

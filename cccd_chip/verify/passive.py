@@ -329,7 +329,7 @@ def check_data_groups(
             out.append(_r(name, Verdict.UNDETERMINED, Reason.SOD_SIGNATURE_INVALID, subject, "hash matches an unverified SOD"))
         else:
             out.append(_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{hash_name} identical"))
-    for n in sorted(MANDATORY_DATA_GROUPS - set(listed)):
+    for n in sorted(MANDATORY_DATA_GROUPS - set(listed) - set(read)):  # a read one is DG_NOT_IN_SOD already
         out.append(_r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, f"DG{n}", "mandatory DG not in the SOD"))
     return out
 

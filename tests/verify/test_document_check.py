@@ -107,7 +107,7 @@ def _cam_evidence(chip, *, wrong: bool = False) -> dict:
     pk_ic = ecmath.Point(ca_key.public_key().public_numbers().x, ca_key.public_key().public_numbers().y)
     ca_ic = 0x1234567 + (1 if wrong else 0)
     pk_map = ecmath.mul(curve, 0x1234567, pk_ic)
-    return {"ca_ic": ca_ic.to_bytes(32, "big").hex(), "pk_map_ic": ecmath.encode_point(curve, pk_map).hex(), "key_id": 1}
+    return {"oid": "0.4.0.127.0.7.2.2.4.6.2", "parameter_id": 1, "ca_ic": ca_ic.to_bytes(32, "big").hex(), "pk_map_ic": ecmath.encode_point(curve, pk_map).hex()}
 
 
 def test_pace_cam_with_verified_card_security(pki, chip):
@@ -116,15 +116,15 @@ def test_pace_cam_with_verified_card_security(pki, chip):
     doc = _document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=_cam_evidence(chip)))
     rep = verify_document(doc, pki.store, policy=POLICY)
     assert _by(rep, "card_security.signature").verdict is Verdict.SUCCESSFUL
-    assert _by(rep, "pace_cam").verdict is Verdict.SUCCESSFUL, _by(rep, "pace_cam").to_json()
+    assert _by(rep, "pace.cam").verdict is Verdict.SUCCESSFUL, _by(rep, "pace.cam").to_json()
     doc = _document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=_cam_evidence(chip, wrong=True)))
-    c = _by(verify_document(doc, pki.store, policy=POLICY), "pace_cam")
+    c = _by(verify_document(doc, pki.store, policy=POLICY), "pace.cam")
     assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.CAM_DATA_INVALID)
     # CAM data fine but CardSecurity's signer is not trusted: not successful
-    c = _by(verify_document(_document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=_cam_evidence(chip))), TrustStore(), policy=POLICY), "pace_cam")
+    c = _by(verify_document(_document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=_cam_evidence(chip))), TrustStore(), policy=POLICY), "pace.cam")
     assert (c.verdict, c.reason) == (Verdict.UNDETERMINED, Reason.CARD_SECURITY_NOT_VERIFIED)
     # CAM used but no CardSecurity at all
-    c = _by(verify_document(_document(pki, chip, access=access, evidence=Evidence(pace_cam=_cam_evidence(chip))), pki.store, policy=POLICY), "pace_cam")
+    c = _by(verify_document(_document(pki, chip, access=access, evidence=Evidence(pace_cam=_cam_evidence(chip))), pki.store, policy=POLICY), "pace.cam")
     assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.CARD_SECURITY_NOT_VERIFIED)
 
 
