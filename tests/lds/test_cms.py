@@ -17,7 +17,7 @@ from cccd_chip.lds import cms, oids
 from lds_helpers import ec_signer, rsa_signer, sign_ecdsa, sign_pkcs1, sign_pss
 
 REPO = Path(__file__).resolve().parents[2]
-MASTER_LIST = REPO.parent / "shared" / "data" / "masterlists" / "DE_ML_2026-05-28.ml"
+MASTER_LIST = REPO / "test_vectors" / "pki" / "DE_ML_2026-05-28.ml"  # copy of ../shared/data/masterlists/
 
 
 def test_german_master_list_parses_and_rebuilds_byte_for_byte():
