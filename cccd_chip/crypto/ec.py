@@ -586,7 +586,9 @@ def check_not_identity(P: Optional[Point], what: str = "EC point") -> Point:
 def random_scalar(n: int, rng: Callable[[int], bytes]) -> int:
     """Draw ``rng(len(order_bytes))`` big-endian, redrawn until in [1, n-1]."""
     size = (n.bit_length() + 7) // 8
-    for _ in range(1000):
+    # P-521: n has 521 bits in 66 bytes, so ~1 draw in 128 is in range; 20000
+    # tries fail with probability < 1e-68 for an honest rng.
+    for _ in range(20000):
         k = int.from_bytes(rng(size), "big")
         if 1 <= k < n:
             return k
