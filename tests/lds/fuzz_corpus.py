@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import (
-    card_access, card_security, cbeff, com, dg1, dg2, dg5, dg7, dg11, dg12, dg13, dg14, dg15, dg16, sod,
+    card_access, card_security, cbeff, com, dg1, dg2, dg5, dg7, dg11, dg12, dg13, dg15, dg16, sod,
 )
 from cccd_chip.lds.face import FaceImage, FeaturePoint
 

@@ -13,7 +13,6 @@ from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import (
     card_access, card_security, cbeff, dg3, dg4, dg5, dg7, dg11, dg12, dg14, dg15, dg16, dg_generic, oids, registry,
 )
-from cccd_chip.lds import security_infos as si
 
 from lds_helpers import ec_signer, image_bytes, sign_ecdsa
 
