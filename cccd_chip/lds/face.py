@@ -108,6 +108,7 @@ class FaceRecord:
     version: bytes
     images: tuple[FaceImage, ...]
     raw: bytes
+    defects: tuple[str, ...] = ()  # non-fatal header inconsistencies (record length, trailing bytes)
 
 
 def sniff_image(data: bytes) -> str:
@@ -139,8 +140,9 @@ def parse_record(bdb: bytes, *, file: Optional[str] = "DG2", base: int = 0) -> F
     hdr = RecordHeader.parse(bdb[:HEADER_LEN])
     if hdr.version != VERSION_2005:
         raise UnsupportedError("ISO/IEC 19794-5 record version other than 010", file=file, offset=base + 4)
+    defects = []
     if hdr.record_length != len(bdb):
-        raise ParseError("facial record length differs from the data block", file=file, offset=base + 8)
+        defects.append("record length differs from the data block")
     pos = HEADER_LEN
     images = []
     for _ in range(hdr.number_of_images):
@@ -183,8 +185,8 @@ def parse_record(bdb: bytes, *, file: Optional[str] = "DG2", base: int = 0) -> F
         )
         pos = end
     if pos != len(bdb):
-        raise ParseError("bytes left after the facial images", file=file, offset=base + pos)
-    return FaceRecord(bytes(hdr.version), tuple(images), bytes(bdb))
+        defects.append(f"{len(bdb) - pos} bytes left after the facial images")
+    return FaceRecord(bytes(hdr.version), tuple(images), bytes(bdb), tuple(defects))
 
 
 def build_record(images: tuple[FaceImage, ...] | list[FaceImage], version: bytes = VERSION_2005) -> bytes:

@@ -226,6 +226,8 @@ def _dg2(v) -> dict:
         d: dict = {"encoding": b.encoding, "header": b.info.header.to_dict(), "data_size": len(b.info.data)}
         if b.record is not None:
             d["faces"] = [_face(im) for im in b.record.images]
+            if b.record.defects:
+                d["defects"] = list(b.record.defects)
         if b.error:
             d["error" if b.supported else "unsupported"] = b.error
         blocks.append(d)

@@ -72,9 +72,17 @@ def test_iso39794_is_detected_and_reported_unsupported():
         dg2.export_face(v, "png")
 
 
+def test_wrong_record_length_is_a_defect_and_the_face_still_shows():
+    good = face.build_record([_face()])
+    bad = good[:8] + (len(good) + 5).to_bytes(4, "big") + good[12:] + b"\x00\x00"
+    v = dg2.parse(cbeff.encode_file(0x75, cbeff.BiometricGroup(1, (cbeff.BiometricInfo(cbeff.face_header(), bad),))))
+    assert v.blocks[0].record.defects == ("record length differs from the data block", "2 bytes left after the facial images")
+    assert v.faces == (_face(),)
+
+
 def test_broken_face_record_is_a_format_error_not_a_parse_failure():
     good = face.build_record([_face()])
-    bad = good[:8] + (len(good) + 5).to_bytes(4, "big") + good[12:]
+    bad = good[:14] + (len(good) + 5).to_bytes(4, "big") + good[18:]  # image block longer than the data
     v = dg2.parse(cbeff.encode_file(0x75, cbeff.BiometricGroup(1, (cbeff.BiometricInfo(cbeff.face_header(), bad),))))
     assert v.blocks[0].supported and "length" in v.blocks[0].error and v.faces == ()
     with pytest.raises(ParseError):
