@@ -148,6 +148,7 @@ def trust_options(f):
                      help="Certificate that signs the master list.")(f)
     f = click.option("--crl", multiple=True, type=click.Path(), help="CRL file.")(f)
     f = click.option("--ldif", multiple=True, type=click.Path(), help="ICAO PKD LDIF file.")(f)
+    f = click.option("--at", "at", help="Verify as of this UTC time (ISO 8601) instead of now.")(f)
     return f
 
 
@@ -160,15 +161,31 @@ def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=(
                                       crls=crl, ldif=ldif)
 
 
-def verify(doc, store):
+def parse_at(at: Optional[str]):
+    """``--at``: verify as of this UTC time (ISO 8601, e.g. 2026-01-31T12:00:00Z)."""
+    if not at:
+        return None
+    import datetime as _dt
+
+    try:
+        t = _dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError("--at needs an ISO 8601 time such as 2026-01-31T12:00:00Z") from None
+    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+
+
+def verify(doc, store, at=None):
     try:
         from cccd_chip.verify.document_check import verify_document
+        from cccd_chip.verify.passive import Policy
     except ImportError:
         return None
     if store is None:
         from cccd_chip.pki.trust_store import TrustStore
 
         store = TrustStore()
+    if at is not None:
+        return verify_document(doc, store, policy=Policy(at=at))
     return verify_document(doc, store)
 
 
@@ -197,13 +214,15 @@ def exit_for(report) -> int:
               help="Cap on short Le (quirky readers or chips).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, masterlist, masterlist_root,
-         crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json, extended=None, max_le=256):
+         crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json, extended=None, max_le=256,
+         at=None):
     """Read a document from a reader, a virtual card or a recorded trace."""
     from cccd_chip.reader import ReadOptions, ReadStats, read_document
 
     _State.json_errors = as_json
     cred = make_credential(can, id12, mrz, doc, dob, doe)
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+    at_time = parse_at(at)
     transport, rng, source, replayer = open_source(reader, virtual, replay, wait)
     base = transport
     recorder = None
@@ -230,7 +249,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     log.info("%d APDUs, %d bytes sent, %d received, extended length %s%s", stats.apdus, stats.bytes_sent,
              stats.bytes_received, {True: "on", False: "off", None: "unused"}[stats.extended],
              "".join(f"; {a}" for a in stats.adaptations))
-    report = verify(document, store)
+    report = verify(document, store, at_time)
     if out:
         document.save(out)
     if face:
@@ -255,14 +274,14 @@ def _save_face(document, path):
 @click.argument("dump", type=click.Path())
 @trust_options
 @click.option("--json", "as_json", is_flag=True)
-def verify_cmd(dump, csca, masterlist, masterlist_root, crl, ldif, as_json):
+def verify_cmd(dump, csca, masterlist, masterlist_root, crl, ldif, as_json, at=None):
     """Re-verify a dump offline."""
     from cccd_chip.document import Document
 
     _State.json_errors = as_json
     document = Document.load(dump)
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
-    report = verify(document, store)
+    report = verify(document, store, parse_at(at))
     if report is None:
         raise UsageError("verification is not available in this build")
     if as_json:
@@ -302,13 +321,14 @@ def trace():
 @credential_options
 @trust_options
 @click.option("--json", "as_json", is_flag=True)
-def trace_replay(file, can, id12, mrz, doc, dob, doe, csca, masterlist, masterlist_root, crl, ldif, as_json):
+def trace_replay(file, can, id12, mrz, doc, dob, doe, csca, masterlist, masterlist_root, crl, ldif, as_json,
+                 at=None):
     """Replay a trace strictly (same as `cccd read --replay FILE`)."""
     ctx = click.get_current_context()
     return ctx.invoke(read, can=can, id12=id12, mrz=mrz, doc=doc, dob=dob, doe=doe, reader=None, virtual=None,
                       replay=file, wait=0.0, csca=csca, masterlist=masterlist, masterlist_root=masterlist_root,
                       crl=crl, ldif=ldif, out=None, trace_path=None, face=None, allow_bac_fallback=False,
-                      force_bac=False, as_json=as_json, extended=None, max_le=256)
+                      force_bac=False, as_json=as_json, extended=None, max_le=256, at=at)
 
 
 @cli.command()
