@@ -222,3 +222,51 @@ def test_missing_or_malformed_sod(pki, sod):
     assert rep.overall is Verdict.FAILED
     assert res.checks[0].reason in (Reason.SOD_MISSING, Reason.SOD_MALFORMED)
     assert not res.dg_authenticated(1)
+
+
+def test_bare_rsa_encryption_oid_in_signer_info(pki):
+    """Some issuers put rsaEncryption as signatureAlgorithm: the hash comes from digestAlgorithm."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    dsc = pki.dscs["rsa2048-pkcs1"]
+    files = testpki.sample_data_groups(8)
+    from cccd_chip.lds import sod
+
+    files["SOD"] = sod.build_sod(
+        sod.hash_data_groups({1: files["DG1"], 2: files["DG2"]}, "sha256"),
+        dsc.cert_der,
+        lambda data: dsc.key.sign(data, padding.PKCS1v15(), hashes.SHA256()),
+        hash_alg="sha256",
+        signature_alg_oid="1.2.840.113549.1.1.1",
+        signature_params_der=b"\x05\x00",
+    )
+    res, rep = _run(files, pki.store)
+    assert rep.overall is Verdict.SUCCESSFUL
+    assert "rsa-pkcs1v15-sha256" in _find(res, "passive.signature").detail
+
+
+def test_read_time_reference_policy(pki):
+    files = pki.files()
+    late = Policy(at=dt.datetime(2037, 1, 1, tzinfo=UTC), time_reference="read_time")
+    res, _ = _run(files, pki.store, late, read_at="2027-01-01T08:00:00Z")
+    assert _find(res, "passive.validity").verdict is Verdict.SUCCESSFUL
+    res, _ = _run(files, pki.store, late, read_at=None)
+    assert _find(res, "passive.validity").reason is Reason.DSC_EXPIRED
+
+
+def test_signed_data_profile_mismatch_is_malformed(pki):
+    """SignerInfo v3 must use a subjectKeyIdentifier: an issuer+serial v3 SignerInfo fails."""
+    from cccd_chip.lds import cms, sod
+
+    files = pki.files("ecdsa-p256", sid="issuer_serial")
+    parsed = sod.parse(files["SOD"])
+    si = parsed.signed_data.signer_infos[0]
+    import dataclasses
+
+    bad_si = dataclasses.replace(si, version=3)
+    sd = dataclasses.replace(parsed.signed_data, signer_infos=(bad_si,))
+    files["SOD"] = tlv.encode(0x77, cms.build(sd))
+    res, rep = _run(files, pki.store)
+    c = _find(res, "passive.signature")
+    assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.SOD_MALFORMED)
