@@ -171,3 +171,15 @@ def test_explicit_domain_parameters_from_pace_domain_parameter_info():
     assert result.access.parameter_id == 32
     assert _read_com(ch) == card.files["COM"].data
     _ = commands
+
+
+def test_pace_cam_without_card_security_records_a_failed_check_and_keeps_the_session():
+    pid = 13
+    info = pace_card.pace_info("CAM", "ECDH", "AES-128", pid)
+    key = ca_card.make_ca_key(pid, det_rng(b"k"), key_id=pid)
+    card = make_card([info], ca_keys=[key], card_security=False)
+    ch, _ = channel_for(card)
+    result = perform_pace(ch, [info], can(), det_rng(b"n"))
+    assert result.card_security is None
+    assert result.cam["check"]["verdict"] == "failed" and "6A82" in result.cam["check"]["detail"]
+    assert _read_com(ch) == card.files["COM"].data

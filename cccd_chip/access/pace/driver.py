@@ -29,6 +29,7 @@ from ...crypto.ec import random_scalar
 from ...document import AccessInfo
 from ...errors import (
     AccessDeniedError,
+    CardError,
     CccdError,
     InvalidPublicKeyError,
     ParseError,
@@ -39,6 +40,7 @@ from ...iso7816.apdu import ResponseApdu
 from ...iso7816.sw import describe
 from ...lds.security_infos import PaceInfo, SecurityInfos
 from ...sm.base import SecureMessaging
+from ...verify.report import CheckResult, Reason, Verdict
 from . import mapping, protocol, symmetric
 from .cam import CamEvidence, check_cam_against_card_security
 
@@ -232,8 +234,6 @@ def perform_pace(
                             step=protocol.step_label(4), reason="PACE_TOKEN_INVALID")
     cars = tuple(v for t_, v in resp4.objects if t_ in (0x87, 0x88))
 
-    sm = symmetric.sm_session(cipher, k_enc, k_mac)
-    channel.start_sm(sm)
     access = AccessInfo(
         protocol="PACE", password=password.kind, oid=chosen.protocol, mapping=alg.mapping, cipher=cipher,
         parameter_id=chosen.parameter_id,
@@ -254,9 +254,19 @@ def perform_pace(
             ca_ic=ca_ic.to_bytes((domain.order.bit_length() + 7) // 8, "big"),
             pk_map_ic=domain.encode(pk_map_ic),
         )
+    # every check passed: the session starts (EF.CardSecurity needs it)
+    sm = symmetric.sm_session(cipher, k_enc, k_mac)
+    channel.start_sm(sm)
+    if alg.mapping == "CAM":
         if read_card_security:
-            card_security = channel.read_ef("CardSecurity", fid=0x011D, sfi=0x1D, max_size=65536)
-            check = check_cam_against_card_security(ev, card_security, signature_verified=False)
+            try:
+                card_security = channel.read_ef("CardSecurity", fid=0x011D, sfi=0x1D, max_size=65536)
+            except (CardError, ParseError) as e:  # the session itself is fine: record, go on
+                check = CheckResult("pace.cam", Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity",
+                                    f"EF.CardSecurity not readable after PACE-CAM ({e.reason}"
+                                    + (f", SW {e.sw:04X})" if e.sw else ")"))
+            else:
+                check = check_cam_against_card_security(ev, card_security, signature_verified=False)
             ev = ev.with_check(check)
         cam_evidence = ev.to_json()
     return PaceResult(sm=sm, access=access, info=chosen, chip_ephemeral_key=pk_ic_bytes, cars=cars,
