@@ -178,3 +178,34 @@ def test_sqrt_mod_tonelli_shanks():
     for v in (4, 9, 12345678901234567890):
         r = ec.sqrt_mod(v * v, p)
         assert r * r % p == v * v % p
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_OSSL_NAMES = ["secp256r1", "brainpoolP256r1", "secp384r1", "brainpoolP512r1"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(_OSSL_NAMES), st.integers(min_value=1), st.integers(min_value=1))
+def test_property_mul_and_mul_add_agree_with_openssl(name, a, b):
+    c = ec.CURVES[name]
+    a, b = a % c.n or 1, b % c.n or 1
+    P = ec.mul_base(c, a)
+    assert ec.mul(c, a, c.G) == P
+    Q = ec.mul(c, b, P)  # ab*G
+    assert Q == ec.mul_base(c, a * b % c.n)
+    assert ec.mul_add(c, a, c.G, b, P) == ec.mul_base(c, (a + a * b) % c.n)
+    # ECDH through OpenSSL equals the own x-coordinate
+    assert ec.ecdh_x(c, b, P) == Q.x.to_bytes(c.size, "big")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(min_size=0, max_size=140))
+def test_property_decode_point_never_raises_anything_else(data):
+    c = ec.curve_by_name("brainpoolP256r1")
+    try:
+        P = ec.decode_point(c, data)
+    except InvalidPublicKeyError:
+        return
+    assert ec.is_on_curve(c, P.x, P.y) and ec.encode_point(c, P) == data
