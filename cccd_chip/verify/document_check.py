@@ -17,7 +17,8 @@ Evidence keys read here (written by the reader, see docs/verification.md):
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import dataclasses
+from datetime import timezone
 from typing import Mapping, Optional
 
 from ..document import Document
@@ -35,7 +36,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     """Run every check that is possible offline and return the Report."""
     now = policy.now()
     if policy.at is None:
-        policy = Policy(now, policy.time_reference, policy.revocation, policy.require_key_usage, policy.legacy_content_types)
+        policy = dataclasses.replace(policy, at=now)
     checks: list[CheckResult] = []
     pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at)
     checks.extend(pa.checks)

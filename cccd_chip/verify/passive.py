@@ -43,7 +43,7 @@ EAC_DATA_GROUPS = frozenset({3, 4})
 MANDATORY_DATA_GROUPS = frozenset({1, 2})
 _CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
 _CHAIN_CACHE_MAX = 50_000
-_DSC_CACHE: dict[tuple, tuple[tuple[CheckResult, ...], Optional[Certificate]]] = {}
+_DSC_CACHE: dict[tuple, tuple] = {}
 
 
 @dataclass(frozen=True)
@@ -189,35 +189,39 @@ def check_dsc(
 ) -> tuple[list[CheckResult], Optional[Certificate]]:
     """DSC -> CSCA signature, validity, key usage, profile, revocation.
 
-    The outcome depends only on (trust store version, DSC, time, policy), so
-    it is cached: a back-end sees the same few DSCs on thousands of SODs.
+    The time-independent part (chain, profile) depends only on (trust store
+    version, DSC, policy) and is cached: a back-end sees the same few DSCs on
+    thousands of SODs. Validity and revocation are evaluated at ``when`` on
+    every call (they are cheap).
     """
-    key = (trust_store.version, dsc.fingerprint, when, policy, prefix)
+    key = (trust_store.version, dsc.fingerprint, policy.require_key_usage, prefix)
     hit = _DSC_CACHE.get(key)
-    if hit is not None:
-        return list(hit[0]), hit[1]
-    checks, csca = _check_dsc(dsc, trust_store, policy, when, prefix)
-    if len(_DSC_CACHE) >= _CHAIN_CACHE_MAX:
-        _DSC_CACHE.clear()
-    _DSC_CACHE[key] = (tuple(checks), csca)
+    if hit is None:
+        hit = _static_dsc_checks(dsc, trust_store, policy, prefix)
+        if len(_DSC_CACHE) >= _CHAIN_CACHE_MAX:
+            _DSC_CACHE.clear()
+        _DSC_CACHE[key] = hit
+    (chain, profile), csca = hit
+    if csca is None:
+        return [chain], None
+    label = chain.subject or ""
+    checks = [chain, _validity(dsc, csca, when, prefix, label), profile]
+    if policy.revocation != "off":
+        checks.append(_revocation(dsc, csca, trust_store, policy, when, prefix, label))
     return checks, csca
 
 
-def _check_dsc(
-    dsc: Certificate, trust_store: TrustStore, policy: Policy, when: datetime, prefix: str
-) -> tuple[list[CheckResult], Optional[Certificate]]:
+def _static_dsc_checks(
+    dsc: Certificate, trust_store: TrustStore, policy: Policy, prefix: str
+) -> tuple[tuple[CheckResult, Optional[CheckResult]], Optional[Certificate]]:
     label = f"DSC {dsc.label}"
     csca_fp, reason, detail = _chain(dsc, trust_store)
     csca = trust_store.csca_by_fingerprint(csca_fp) if csca_fp else None
     if csca is None:
         verdict = Verdict.UNDETERMINED if reason is Reason.CSCA_NOT_FOUND else Verdict.FAILED
-        return [_r(f"{prefix}.dsc_chain", verdict, reason, label, detail)], None
-    checks = [_r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}")]
-    checks.append(_validity(dsc, csca, when, prefix, label))
-    checks.append(_profile(dsc, policy, prefix, label))
-    if policy.revocation != "off":
-        checks.append(_revocation(dsc, csca, trust_store, policy, when, prefix, label))
-    return checks, csca
+        return (_r(f"{prefix}.dsc_chain", verdict, reason, label, detail), None), None
+    chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}")
+    return (chain, _profile(dsc, policy, prefix, label)), csca
 
 
 def _chain(dsc: Certificate, ts: TrustStore) -> tuple[Optional[bytes], Reason, str]:
