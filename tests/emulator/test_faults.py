@@ -1,0 +1,153 @@
+"""Every named fault leads the host to the expected error, verdict, reason and exit code."""
+
+from __future__ import annotations
+
+import pytest
+from emu_helpers import read_card, verify_dir
+
+from cccd_chip.emulator import faults as fm
+from cccd_chip.emulator.applet import Applet
+from cccd_chip.emulator.card import VirtualCard
+from cccd_chip.errors import CardRemovedError, ParseError, SecureMessagingError, UsageError
+from cccd_chip.verify.report import Verdict
+
+# fault -> (overall verdict, check, reason, subject or None): read completes, verification judges
+VERDICT_FAULTS = {
+    "dg-altered": ("failed", "passive.dg_hash", "DG_HASH_MISMATCH", "DG1"),
+    "dg-altered:DG2": ("failed", "passive.dg_hash", "DG_HASH_MISMATCH", "DG2"),
+    "dg-altered:DG13": ("failed", "passive.dg_hash", "DG_HASH_MISMATCH", "DG13"),
+    "dg-not-in-sod:DG13": ("failed", "passive.dg_hash", "DG_NOT_IN_SOD", "DG13"),
+    "extra-dg": ("failed", "passive.dg_hash", "DG_NOT_IN_SOD", "DG11"),
+    "sod-signature-broken": ("failed", "passive.signature", "SOD_SIGNATURE_INVALID", "SOD"),
+    "dsc-expired": ("failed", "passive.validity", "DSC_EXPIRED", None),
+    "dsc-not-yet-valid": ("failed", "passive.validity", "DSC_NOT_YET_VALID", None),
+    "csca-unknown": ("undetermined", "passive.dsc_chain", "CSCA_NOT_FOUND", None),
+    "dsc-revoked": ("failed", "passive.revocation", "DSC_REVOKED", None),
+    "ca-key-mismatch": ("failed", "chip_auth", "CA_KEY_MISMATCH", "DG14"),
+    "aa-wrong-signature": ("failed", "active_auth", "AA_SIGNATURE_INVALID", "DG15"),
+    "sw:6A82:DG13": ("undetermined", "passive.dg_hash", "DG_NOT_READ", "DG13"),
+}
+
+# fault -> the error that ends the read (no Document): transport / SM / malformed data
+ERROR_FAULTS = {
+    "bad-mac": SecureMessagingError,
+    "no-do99": SecureMessagingError,
+    "sm-drop": SecureMessagingError,
+    "remove:40": CardRemovedError,
+    "huge-length": ParseError,
+    "huge-length:DG13": ParseError,
+}
+
+
+def test_every_fault_name_is_covered():
+    covered = {k.partition(":")[0] for k in list(VERDICT_FAULTS) + list(ERROR_FAULTS)}
+    assert covered == set(fm.ALL_FAULTS)
+
+
+@pytest.mark.parametrize("fault", sorted(VERDICT_FAULTS))
+def test_fault_verdict(card_factory, fault):
+    d = card_factory("cccd-2021", 1, (fault,))
+    doc, _ = read_card(d)
+    report = verify_dir(doc, d)
+    overall, check, reason, subject = VERDICT_FAULTS[fault]
+    assert report.overall.value == overall, report.to_json()
+    hits = [c for c in report.checks if c.check == check and c.reason.value == reason]
+    assert hits, [c.to_json() for c in report.checks]
+    if subject is not None:
+        assert any(c.subject == subject for c in hits)
+    assert all(c.verdict is not Verdict.SUCCESSFUL for c in hits)
+
+
+def test_clean_card_is_successful(card_factory):
+    d = card_factory("cccd-2021")
+    doc, _ = read_card(d)
+    assert verify_dir(doc, d).overall is Verdict.SUCCESSFUL
+
+
+@pytest.mark.parametrize("fault", sorted(ERROR_FAULTS))
+def test_fault_error(card_factory, fault):
+    d = card_factory("cccd-2021", 1, (fault,))
+    with pytest.raises(ERROR_FAULTS[fault]) as info:
+        read_card(d)
+    if fault.startswith("huge-length"):
+        assert info.value.file == (fault.partition(":")[2] or "DG2")
+
+
+def test_bad_mac_at_a_given_apdu(card_factory):
+    d = card_factory("cccd-2021")
+    _, app = read_card(d)
+    n = app.apdu_index - 3  # inside the SM session, near the end of the read
+    card = VirtualCard.load(d)
+    faulty = Applet(card)
+    faulty.faults.append(fm.BadMac(n))
+    with pytest.raises(SecureMessagingError):
+        read_card(d, applet=faulty)
+    assert faulty.apdu_index == n
+
+
+def test_removal_at_every_stage_aborts_and_the_next_session_works(card_factory):
+    """Catalogue family 1 / G6: removal inside PACE, CA, DG2 chunks and between files."""
+    d = card_factory("cccd-2021")
+    _, clean = read_card(d)
+    total = clean.apdu_index
+    for n in list(range(1, total + 1, 9)) + [total]:
+        app = Applet(VirtualCard.load(d))
+        app.faults.append(fm.Remove(n))
+        with pytest.raises(CardRemovedError):
+            read_card(d, applet=app)
+        assert app.apdu_index == n
+        app.power_up()  # the card is put back: a fresh session reads everything
+        doc, _ = read_card(d, applet=app)
+        assert "DG2" in doc.files and "SOD" in doc.files
+
+
+def test_status_word_for_a_file(card_factory):
+    doc, _ = read_card(card_factory("cccd-2021", 1, ("sw:6A82:DG13",)))
+    assert "DG13" not in doc.files and "6A82" in doc.absent["DG13"]
+
+
+@pytest.mark.parametrize("text", ["nope", "remove", "remove:0", "bad-mac:x", "sw:6A8:DG1", "dg-altered:DG99",
+                                  "extra-dg:DG12", "sod-signature-broken:1"])
+def test_bad_fault_specs_are_usage_errors(text):
+    with pytest.raises(UsageError):
+        fm.parse(text)
+
+
+def test_faults_compose(card_factory):
+    d = card_factory("cccd-2021", 1, ("dg-altered:DG2", "aa-wrong-signature"))
+    doc, _ = read_card(d)
+    report = verify_dir(doc, d)
+    reasons = {(c.check, c.reason.value) for c in report.checks}
+    assert ("passive.dg_hash", "DG_HASH_MISMATCH") in reasons
+    assert ("active_auth", "AA_SIGNATURE_INVALID") in reasons
+
+
+@pytest.mark.parametrize("fault,code", [("remove:30", 4), ("bad-mac", 5), ("huge-length", 6), ("dg-altered:DG2", 1)])
+def test_cli_exit_codes(card_factory, capsys, fault, code):
+    from host_cli.main import main
+
+    d = card_factory("cccd-2021", 1, (fault,))
+    card = VirtualCard.load(d)
+    with pytest.raises(SystemExit) as e:
+        main(["read", "--virtual", str(d), "--id", card.secrets["id"]])
+    assert e.value.code == code
+    err = capsys.readouterr().err
+    if code == 4:
+        assert "aborted" in err
+
+
+def test_cli_personalize_with_faults(tmp_path, capsys):
+    import json
+
+    from host_cli.main import main
+
+    out = tmp_path / "card"
+    with pytest.raises(SystemExit) as e:
+        main(["personalize", "--profile", "passport-bac", "--seed", "3", "--out", str(out),
+              "--fault", "remove:12", "--fault", "dg-altered:DG2"])
+    assert e.value.code == 0
+    meta = json.loads((out / "card.json").read_text())
+    assert meta["faults"] == [{"name": "remove", "arg": "12"}, {"name": "dg-altered", "arg": "DG2"}]
+    with pytest.raises(SystemExit) as e:
+        main(["personalize", "--out", str(tmp_path / "x"), "--fault", "no-such-fault"])
+    assert e.value.code == 2
