@@ -1,0 +1,28 @@
+"""The APDU benchmark's claims hold: within 10 % of the minimum, fewer APDUs than SELECT + 0xDF."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_apdus", ROOT / "benchmarks" / "bench_apdus.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_cccd_2021_counts_within_10_percent(tmp_path):
+    from cccd_chip.emulator.personalize import personalize
+
+    bench = _bench()
+    rows = {r.strategy: r for r in bench.measure(Path(personalize("cccd-2021", 1, tmp_path / "card")))}
+    short, ext, legacy = rows["cccd short"], rows["cccd extended"], rows["SELECT + 0xDF"]
+    assert short.ratio <= 1.10 and ext.ratio <= 1.10
+    assert ext.apdus < short.apdus < legacy.apdus
+    assert short.protocol == 0 and ext.protocol == 0 and legacy.protocol >= 8  # no SELECT of an EF
+    assert ext.reads <= len(["probe", "CardAccess", "COM", "DG14", "DG1", "DG2", "DG3", "DG13", "DG15", "SOD"])
+    assert ext.bytes_sent + ext.bytes_received < short.bytes_sent + short.bytes_received
