@@ -102,19 +102,21 @@ def read_length(data: bytes, offset: int, *, file: Optional[str] = None) -> tupl
 
 
 def read_header(
-    data: bytes, offset: int = 0, *, file: Optional[str] = None, allow_truncated: bool = False
+    data: bytes, offset: int = 0, *, file: Optional[str] = None, allow_truncated: bool = False,
+    end: Optional[int] = None,
 ) -> Header:
-    """Decode the header at ``offset``.
+    """Decode the header at ``offset``; the element must end by ``end`` (default: len(data)).
 
     Unless ``allow_truncated`` (used when only the start of an EF was read),
-    the declared length must fit in ``data``.
+    the declared length must fit in the bytes present.
     """
+    limit = len(data) if end is None else end
     tag, tag_len, constructed = read_tag(data, offset, file=file)
     length, len_len = read_length(data, offset + tag_len, file=file)
     header_len = tag_len + len_len
-    if not allow_truncated and offset + header_len + length > len(data):
+    if offset + header_len > limit or (not allow_truncated and offset + header_len + length > limit):
         raise ParseError(
-            f"TLV length {length} exceeds the {len(data) - offset - header_len} bytes present",
+            f"TLV length {length} exceeds the {max(0, limit - offset - header_len)} bytes present",
             offset=offset,
             file=file,
         )
@@ -123,13 +125,12 @@ def read_header(
 
 def iter_tlv(data: bytes, offset: int = 0, end: Optional[int] = None, *, file: Optional[str] = None) -> Iterator[Tlv]:
     """Iterate over consecutive TLVs in ``data[offset:end]`` (one level)."""
-    end = len(data) if end is None else end
-    view = data[:end] if end != len(data) else data
+    end = len(data) if end is None else min(end, len(data))
     pos = offset
     while pos < end:
-        h = read_header(view, pos, file=file)
+        h = read_header(data, pos, file=file, end=end)
         start = pos + h.header_len
-        yield Tlv(h.tag, bytes(view[start : start + h.length]), pos, h.constructed)
+        yield Tlv(h.tag, bytes(data[start : start + h.length]), pos, h.constructed)
         pos = start + h.length
 
 
@@ -158,9 +159,8 @@ def _decode_tree(data: bytes, start: int, end: int, depth: int, max_depth: int, 
         raise ParseError("TLV nesting too deep", offset=base + start, file=file)
     out: list[Tlv] = []
     pos = start
-    sub = data[:end]
     while pos < end:
-        h = read_header(sub, pos, file=file)
+        h = read_header(data, pos, file=file, end=end)
         vstart = pos + h.header_len
         vend = vstart + h.length
         children: tuple[Tlv, ...] = ()
