@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _bench():
     spec = importlib.util.spec_from_file_location("bench_apdus", ROOT / "benchmarks" / "bench_apdus.py")
     mod = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules.setdefault("bench_apdus", mod)
     spec.loader.exec_module(mod)
     return mod
 
