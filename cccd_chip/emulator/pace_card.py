@@ -18,8 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from cryptography.hazmat.primitives import constant_time
-
 from ..access.pace import mapping, protocol, symmetric
 from ..access.pace.driver import domain_for
 from ..crypto.domain_params import Domain, Element
@@ -191,14 +189,11 @@ def _mse_set_at(app, cmd):
     except CccdError:
         return Reply(sw=0x6A80)
     app.state.extra[_PACE] = st
-    app.state.extra.pop("pace_kind", None)
-    app.state.extra["pace_kind"] = kind
     return Reply()
 
 
 def _general_authenticate(app, cmd):
     from .applet import Reply
-    from ..sm.base import SecureMessaging  # noqa: F401  (type only)
     from .sm_card import CardSm
 
     st: Optional[PaceCardState] = app.state.extra.get(_PACE)

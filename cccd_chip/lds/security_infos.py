@@ -418,7 +418,6 @@ def _parse_info(body: bytes, raw: bytes, file: str, off: int) -> SecurityInfo:
         raise ParseError("SecurityInfo without protocol OID", file=file, offset=off)
     oid = oid_from_bytes(fields[0].value, file=file, offset=off)
     rest = fields[1:]
-    hdr = len(raw) - len(body)
 
     def fail(msg: str) -> ParseError:
         return ParseError(f"{msg} in SecurityInfo {oid}", file=file, offset=off)
@@ -465,7 +464,6 @@ def _parse_info(body: bytes, raw: bytes, file: str, off: int) -> SecurityInfo:
         if len(rest) != 2 or rest[1].tag != 0x06:
             raise fail("ActiveAuthenticationInfo needs version and signatureAlgorithm")
         return ActiveAuthenticationInfo(oid, integer(0), oid_from_bytes(rest[1].value, file=file, offset=off), raw)
-    _ = hdr
     return UnknownSecurityInfo(oid, raw)
 
 

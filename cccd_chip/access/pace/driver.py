@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Sequence, Union
 
-from cryptography.hazmat.primitives import constant_time
-
 from ...crypto import domain_params
 from ...crypto.domain_params import Domain
 from ...crypto.ec import random_scalar
@@ -272,5 +270,3 @@ def perform_pace(
     return PaceResult(sm=sm, access=access, info=chosen, chip_ephemeral_key=pk_ic_bytes, cars=cars,
                       cam=cam_evidence, card_security=card_security)
 
-
-_ = constant_time

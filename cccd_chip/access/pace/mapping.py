@@ -12,7 +12,7 @@ from ...crypto import ec
 from ...crypto.domain_params import DhDomain, Domain, EcDomain, Element
 from ...crypto.padding import pad, unpad
 from ...errors import InvalidPublicKeyError, SecureMessagingError, UnsupportedError
-from ...crypto import aes, tdes
+from ...crypto import aes
 from . import symmetric
 
 # PRF constants (ICAO 9303-11 §4.4.3.3.2)
@@ -176,5 +176,3 @@ def cam_check(domain: Domain, ca_ic: int, pk_ic_static: Element, pk_map_ic: Elem
     """PK_map,IC == KA(CA_IC, PK_IC): the chip knows the static key (§4.4.3.5.2)."""
     return domain.mul(ca_ic, pk_ic_static) == pk_map_ic
 
-
-_ = tdes
