@@ -28,7 +28,7 @@ from typing import Optional
 from asn1crypto import algos as _algos
 from asn1crypto import core as _core
 from asn1crypto import keys as _keys
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 
@@ -288,9 +288,19 @@ def verify_signature(key: PublicKey, alg: SignatureAlgorithm, message: bytes, si
         # DER Ecdsa-Sig-Value straight to OpenSSL (it rejects malformed DER)
         try:
             key._key.verify(signature, message, ec.ECDSA(hash_algorithm(alg.hash)))  # type: ignore[attr-defined]
+            return
         except InvalidSignature:
-            raise VerificationError(f"ecdsa-{alg.hash} signature invalid") from None
-        return
+            pass
+        # some signers encode r or s without the leading 00 (a negative INTEGER) or
+        # with extra zeros: read them as unsigned and retry with canonical DER
+        canonical = _canonical_ecdsa_der(signature)
+        if canonical is not None and canonical != signature:
+            try:
+                key._key.verify(canonical, message, ec.ECDSA(hash_algorithm(alg.hash)))  # type: ignore[attr-defined]
+                return
+            except InvalidSignature:
+                pass
+        raise VerificationError(f"ecdsa-{alg.hash} signature invalid")
     else:
         r, s = _decode_der_signature(signature)
     verify_ecdsa_rs(key, alg.hash, message, r, s)
@@ -318,6 +328,23 @@ def split_plain_signature(signature: bytes, key: PublicKey) -> tuple[int, int]:
     if len(signature) != 2 * size:
         raise VerificationError("plain ECDSA signature has the wrong length")
     return int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+
+
+def _canonical_ecdsa_der(signature: bytes) -> Optional[bytes]:
+    """Re-encode SEQUENCE { INTEGER r, INTEGER s } read leniently (unsigned), or None."""
+    from ..iso7816 import tlv
+
+    try:
+        outer = tlv.decode_one(signature, expected_tag=0x30)
+        parts = tlv.decode(outer.value)
+    except CccdError:
+        return None
+    if len(parts) != 2 or any(p.tag != 0x02 or not p.value or len(p.value) > 80 for p in parts):
+        return None
+    r, s = (int.from_bytes(p.value, "big") for p in parts)
+    if r == 0 or s == 0:
+        return None
+    return utils.encode_dss_signature(r, s)
 
 
 def _decode_der_signature(signature: bytes) -> tuple[int, int]:

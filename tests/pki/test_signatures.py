@@ -129,3 +129,24 @@ def test_rsa_key_cannot_verify_ecdsa():
     pub = load_public_key(testpki.Issued(b"", key, "rsa2048").spki)
     with pytest.raises(UnsupportedError):
         verify_signature(pub, _alg("1.2.840.10045.4.3.2"), MSG, b"\x30\x00")
+
+
+def test_ecdsa_integer_without_leading_zero_is_tolerated():
+    """A signer that wrote r as a negative INTEGER (missing 00): read unsigned, still verifies."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    key = testpki.make_key("bp256", label="neg")
+    pub = load_public_key(testpki.Issued(b"", key, "bp256").spki)
+    for i in range(64):  # find a signature whose r needs the 00 pad
+        msg = MSG + bytes([i])
+        r, s = decode_dss_signature(key.sign(msg, ec.ECDSA(hashes.SHA256())))
+        if r >> 255:
+            break
+    rb, sb = r.to_bytes(32, "big"), s.to_bytes(33, "big").lstrip(b"\x00") or b"\x00"
+    sb = sb if not sb[0] & 0x80 else b"\x00" + sb
+    body = b"\x02" + bytes([len(rb)]) + rb + b"\x02" + bytes([len(sb)]) + sb
+    broken = b"\x30" + bytes([len(body)]) + body
+    alg = _alg("1.2.840.10045.4.3.2")
+    verify_signature(pub, alg, msg, broken)
+    with pytest.raises(VerificationError):
+        verify_signature(pub, alg, msg + b"x", broken)
