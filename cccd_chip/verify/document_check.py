@@ -26,7 +26,7 @@ from ..errors import CccdError
 from ..lds import card_security, oids
 from ..pki.trust_store import TrustStore
 from .active_auth import check_active_authentication
-from .passive import Policy, SignerOutcome, verify_passive, verify_signed_object
+from .passive import Policy, SignerOutcome, reference_time, verify_passive, verify_signed_object
 from .report import CheckResult, Reason, Report, Verdict
 
 __all__ = ["Policy", "verify_document", "check_card_security", "check_pace_cam", "check_chip_authentication"]
@@ -41,7 +41,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at)
     checks.extend(pa.checks)
 
-    cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy)
+    cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy, read_at=doc.read_at)
     checks.extend(cs_checks)
 
     mapping = doc.access.mapping if doc.access else None
@@ -63,7 +63,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
 
 
 def check_card_security(
-    raw: Optional[bytes], trust_store: TrustStore, policy: Policy
+    raw: Optional[bytes], trust_store: TrustStore, policy: Policy, *, read_at: Optional[str] = None
 ) -> tuple[list[CheckResult], SignerOutcome, Optional[object]]:
     """EF.CardSecurity (BSI TR-03110-3 §A.1.2.5): a SignedData over SecurityInfos, verified like a SOD."""
     none = SignerOutcome(False, None)
@@ -75,7 +75,8 @@ def check_card_security(
         return [CheckResult("card_security.signature", Verdict.FAILED, Reason.SOD_MALFORMED, "CardSecurity", str(e)[:200])], none, None
     sd, infos = cs.signed_data, cs.security_infos
     checks, outcome = verify_signed_object(
-        sd, oids.ID_SECURITY_OBJECT, trust_store, policy, policy.now(), subject="CardSecurity", prefix="card_security"
+        sd, oids.ID_SECURITY_OBJECT, trust_store, policy, reference_time(policy, sd, read_at),
+        subject="CardSecurity", prefix="card_security",
     )
     return checks, outcome, infos
 

@@ -108,7 +108,7 @@ def verify_passive(
         c = _r("passive.sod", Verdict.FAILED, Reason.SOD_MALFORMED, "SOD", _short(e))
         return PassiveResult((c,), None, no_signer, {})
     checks: list[CheckResult] = []
-    when = _reference_time(policy, sod, read_at)
+    when = reference_time(policy, sod.signed_data, read_at)
     signer_checks, outcome = verify_signed_object(
         sod.signed_data, oids.ID_ICAO_LDS_SECURITY_OBJECT, trust_store, policy, when, subject="SOD"
     )
@@ -119,9 +119,10 @@ def verify_passive(
     return PassiveResult(tuple(checks), sod, outcome, verdicts)
 
 
-def _reference_time(policy: Policy, sod: sod_mod.SOD, read_at: Optional[str]) -> datetime:
+def reference_time(policy: Policy, sd: SignedData, read_at: Optional[str] = None) -> datetime:
+    """The instant certificate validity is checked at (see the module docstring)."""
     if policy.time_reference == "signing_time":
-        st = sod.signed_data.signer_infos[0].signing_time if sod.signed_data.signer_infos else None
+        st = sd.signer_infos[0].signing_time if sd.signer_infos else None
         if st is not None:
             return st
     elif policy.time_reference == "read_time" and read_at:
@@ -366,6 +367,7 @@ __all__ = [
     "SignerOutcome",
     "verify_passive",
     "verify_signed_object",
+    "reference_time",
     "check_dsc",
     "check_data_groups",
     "ParseError",
