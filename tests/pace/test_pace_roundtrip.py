@@ -63,14 +63,16 @@ def test_im_on_p224_is_refused_before_any_apdu():
     assert ch.apdu_count == 0
 
 
-@pytest.mark.parametrize("pid", [8, 9, 11, 12, 13, 14, 15, 16, 17, 18])
+@pytest.mark.parametrize("pw", ["CAN", "MRZ"])
+@pytest.mark.parametrize("pid", [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18])
 @pytest.mark.parametrize("cipher", ["AES-128", "AES-192", "AES-256"])
-def test_pace_cam_round_trip(pid, cipher):
+def test_pace_cam_round_trip(pid, cipher, pw):
     info = pace_card.pace_info("CAM", "ECDH", cipher, pid)
     key = ca_card.make_ca_key(pid, det_rng(b"ca%d" % pid), key_id=pid)
     card = make_card([info], ca_keys=[key], card_security=True)
     ch, app = channel_for(card)
-    result = perform_pace(ch, [info], can(), det_rng(b"cam%d" % pid))
+    result = perform_pace(ch, [info], can() if pw == "CAN" else mrz(), det_rng(b"cam%d" % pid))
+    assert result.access.password == pw
     assert result.access.mapping == "CAM"
     assert result.card_security == card.files["CardSecurity"].data
     cam = result.cam
@@ -183,3 +185,39 @@ def test_pace_cam_without_card_security_records_a_failed_check_and_keeps_the_ses
     assert result.card_security is None
     assert result.cam["check"]["verdict"] == "failed" and "6A82" in result.cam["check"]["detail"]
     assert _read_com(ch) == card.files["COM"].data
+
+
+@pytest.mark.parametrize("mp,pid", [("GM", 13), ("IM", 12), ("CAM", 13), ("GM", 0)])
+def test_pace_and_ca_record_and_replay_exactly(tmp_path, mp, pid):
+    """Every random byte of PACE and CA comes from the injected rng: a trace replays strictly."""
+    import os
+
+    from cccd_chip.channel import CardChannel
+    from cccd_chip.emulator.applet import Applet, CardRng
+    from cccd_chip.transport.local import LocalTransport
+    from cccd_chip.transport.trace import TraceRecorder, TraceReplayer
+    from cccd_chip.verify import chip_auth
+
+    ka = "DH" if pid <= 2 else "ECDH"
+    info = pace_card.pace_info(mp, ka, "AES-128", pid)
+    key = ca_card.make_ca_key(pid, det_rng(b"ca"), key_id=pid)
+    card = make_card([info], ca_keys=[key], card_security=(mp == "CAM"), dg14=True)
+    rec = TraceRecorder(LocalTransport(Applet(card, rng=CardRng(b"chip"))), tmp_path / "t.jsonl", rng=os.urandom)
+
+    def session(transport, rng):
+        ch = CardChannel(transport)
+        res = perform_pace(ch, [info], can(), rng)
+        ch.select_aid()
+        dg14 = ch.read_ef("DG14", fid=0x010E, sfi=14)
+        ca = chip_auth.perform(ch, dg14, rng)
+        return res, ca, ch.read_ef("COM", fid=0x011E, sfi=0x1E)
+
+    first = session(rec, rec.rng)
+    rec.save()
+    rep = TraceReplayer(tmp_path / "t.jsonl")
+    second = session(rep, rep.rng)
+    rep.finish()
+    assert first[1]["verified"] is True and second[1]["verified"] is True
+    assert first[1]["pk_ifd"] == second[1]["pk_ifd"] and first[2] == second[2]
+    assert first[0].chip_ephemeral_key == second[0].chip_ephemeral_key
+    assert (first[0].cam or {}).get("ca_ic") == (second[0].cam or {}).get("ca_ic")
