@@ -427,6 +427,7 @@ class CardChannel:
                 raise error_for(sw, f"READ BINARY {name}", file=name)
             buf += chunk[: total - len(buf)]
             self._report(name, len(buf), total)
+        log.debug("read %s: %d bytes (%d APDUs so far)", name, total, self.apdu_count)
         return bytes(buf)
 
     def _report(self, name: str, done: int, total: int) -> None:

@@ -174,3 +174,20 @@ def test_trace_of_an_aborted_read_ends_with_removed(cccd, cards, tmp_path):
     _h, events = load(trace)
     assert events[-1].kind == "removed"
     assert sum(1 for e in events if e.kind == "apdu") == 29
+
+
+def test_verbose_logs_hold_no_secret_or_personal_data(cards):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    card = cards.get()
+    s = cards.secrets(card)
+    exe = Path(sys.executable).with_name("cccd")
+    r = subprocess.run([str(exe), "-vv", "read", "--virtual", str(card), "--id", s["id"], "--json"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 3
+    assert "read DG2:" in r.stderr and "APDUs" in r.stderr  # the logs are there ...
+    doc = json.loads(r.stdout)
+    for secret in (s["id"], s["can"], s["document_number"], s["date_of_birth"], doc["holder"]["name"]):
+        assert secret not in r.stderr  # ... and hold nothing secret or personal
