@@ -133,6 +133,7 @@ class _Ctx:
     files: dict = field(default_factory=dict)
     absent: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)
+    reopen: Optional[Callable[[], None]] = None
 
 
 def read_document(
@@ -195,33 +196,35 @@ def _read_card_access(ctx: _Ctx) -> Optional[bytes]:
     return data
 
 
-def _pace_infos(card_access: bytes):
-    try:
-        from .lds import security_infos
-    except ImportError:  # pragma: no cover - PACE module missing
-        return None, []
-    infos = security_infos.parse(card_access)
-    return security_infos, list(infos.pace_infos)
+def _security_infos(card_access: bytes):
+    from .lds import security_infos
+
+    return security_infos.parse(card_access)
 
 
 def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], opt: ReadOptions) -> None:
+    """PACE when offered, else BAC; BAC after a failed PACE only when allowed (recorded)."""
     ch = ctx.channel
     pace_error: Optional[CccdError] = None
     pace_offered = False
     if card_access is not None and opt.force != "BAC":
+        infos = None
         try:
-            _mod, pace_infos = _pace_infos(card_access)
+            infos = _security_infos(card_access)
         except ParseError as e:
-            pace_infos = []
             pace_error = e
-        pace_offered = bool(pace_infos)
-        if pace_infos:
+            log.info("EF.CardAccess malformed: %s", e.reason)
+            if not opt.allow_bac_fallback:
+                raise
+        pace_offered = bool(infos is not None and infos.pace_infos)
+        if pace_offered:
             pw = cred.can_password or cred.mrz
             if pw is None:
                 raise UsageError("no credential given (CAN, CCCD ID or MRZ data)")
             try:
-                _do_pace(ctx, pace_infos, pw)
+                _do_pace(ctx, infos, pw)
                 ch.select_aid()
+                ctx.reopen = lambda: _reopen_pace(ctx, infos, pw)
                 return
             except (ProtocolError, CardError, UnsupportedError) as e:
                 pace_error = e
@@ -236,24 +239,42 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
         if cred.can:
             raise UsageError("the chip offers no PACE; BAC needs the MRZ data (document number, --dob, --doe)")
         raise UsageError("no credential given")
-    ch.select_aid()
-    sm = perform_bac(ch, mrz.bac_seed(), ctx.rng)
-    ch.start_sm(sm)
-    fallback = pace_error is not None and pace_offered
+    _do_bac(ctx, mrz)
+    ctx.reopen = lambda: _do_bac(ctx, mrz)
+    fallback = pace_error is not None
     ctx.access = AccessInfo(
         protocol="BAC", password="MRZ", cipher="3DES", fallback=fallback,
         fallback_reason=(f"PACE failed: {pace_error}" if fallback else None),
     )
 
 
-def _do_pace(ctx: _Ctx, pace_infos, pw: passwords.Password) -> None:
+def _do_bac(ctx: _Ctx, mrz: passwords.Password) -> None:
+    ch = ctx.channel
+    ch.stop_sm()
+    ch.select_aid()
+    ch.start_sm(perform_bac(ch, mrz.bac_seed(), ctx.rng))
+
+
+def _do_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
     from .access.pace import perform_pace
 
-    result = perform_pace(ctx.channel, pace_infos, pw, ctx.rng)
+    result = perform_pace(ctx.channel, infos, pw, ctx.rng)
     ctx.channel.start_sm(result.sm)
     ctx.access = result.access
-    if getattr(result, "cam", None):
+    if result.cam:
         ctx.evidence["pace_cam"] = result.cam
+    if result.card_security is not None:
+        ctx.files["CardSecurity"] = result.card_security
+
+
+def _reopen_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
+    """Re-establish access after Chip Authentication failed (the chip dropped SM)."""
+    from .access.pace import perform_pace
+
+    ctx.channel.stop_sm()
+    result = perform_pace(ctx.channel, infos, pw, ctx.rng)
+    ctx.channel.start_sm(result.sm)
+    ctx.channel.select_aid()
 
 
 def _read_one(ctx: _Ctx, name: str, mandatory: bool) -> Optional[bytes]:
@@ -319,7 +340,7 @@ def _chip_authentication(ctx: _Ctx) -> None:
         from .verify import chip_auth
     except ImportError:  # pragma: no cover
         return
-    ctx.evidence["ca"] = chip_auth.perform(ctx.channel, dg14, ctx.rng)
+    ctx.evidence["ca"] = chip_auth.perform(ctx.channel, dg14, ctx.rng, reopen=ctx.reopen)
 
 
 def _chip_checks(ctx: _Ctx, opt: ReadOptions) -> Evidence:
