@@ -337,6 +337,12 @@ class KioskLoop:
 
         try:
             cred = self.credentials(info)
+        except CccdError as e:
+            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
+        except Exception as e:  # noqa: BLE001 - operator cancelled, UI timeout, ...
+            log.debug("credential provider failed", exc_info=True)
+            return rec(STATUS_ERROR, 2, reason="NO_CREDENTIAL", message=f"no credential ({type(e).__name__})")
+        try:
             if cred is None:
                 raise UsageError("no credential for this card")
             stats = ReadStats()
