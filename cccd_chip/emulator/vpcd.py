@@ -8,9 +8,10 @@ with the framed ATR); anything longer is a C-APDU, answered with the framed
 R-APDU. While the socket is connected vpcd reports a card in the reader;
 closing it is a card removal.
 
-TCP_NODELAY is set on the socket: vpcd writes the length and the APDU in
-two writes, and with Nagle's algorithm on both sides each APDU would wait
-for a delayed ACK (about 40 ms).
+TCP_NODELAY is set on the socket, and TCP_QUICKACK (Linux) is re-armed
+around every receive: vpcd writes the length and the APDU in two writes, so
+with Nagle's algorithm on its side the APDU waits until our delayed ACK of
+the length (about 40 ms per APDU) unless we acknowledge at once.
 
 :class:`VpcdLink` answers power-up / reset / power-down, reconnects when
 pcscd restarts, presents a card removal (a fault ``remove:N`` or
@@ -51,6 +52,18 @@ class LinkClosed(Exception):
     """The vpcd side closed the connection (pcscd stopped or restarted)."""
 
 
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
+def _quickack(sock: socket.socket) -> None:
+    """ACK at once (Linux re-arms delayed ACKs after each receive, so set it every time)."""
+    if _QUICKACK is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+        except OSError:
+            pass
+
+
 def _recv_exact(sock: socket.socket, n: int, stop: threading.Event) -> bytes:
     buf = b""
     while len(buf) < n:
@@ -59,7 +72,9 @@ def _recv_exact(sock: socket.socket, n: int, stop: threading.Event) -> bytes:
         r, _, _ = select.select([sock], [], [], 0.2)
         if not r:
             continue
+        _quickack(sock)
         chunk = sock.recv(n - len(buf))
+        _quickack(sock)
         if not chunk:
             raise LinkClosed("vpcd closed the connection")
         buf += chunk
