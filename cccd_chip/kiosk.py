@@ -305,6 +305,8 @@ class KioskLoop:
                     break
                 continue
             record = self.handle(conn)
+            if max_cards is not None and self.counts.total >= max_cards:
+                break  # done: do not wait for the last card to be taken away
             self._call("on_removal_wait", record)
             while not stop():
                 if self.source.wait_for_removal(self.poll):

@@ -14,6 +14,7 @@ from typing import Optional
 from ..errors import (
     CardRemovedError,
     CardResetError,
+    MalformedResponseError,
     NoCardError,
     NoReaderError,
     ReaderUnavailableError,
@@ -191,6 +192,12 @@ class PcscTransport:
             raise TransportError(f"PC/SC transmit failed: {type(e).__name__}") from None
         if hr != 0:
             raise map_hresult(hr, "transmit")
+        if not resp:
+            # Some drivers (vpcd among them) report a card that left mid-APDU as an empty
+            # answer: like SCARD_E_NOT_TRANSACTED, the link to the card is gone.
+            raise CardRemovedError("transmit: no answer from the card (moved or removed)")
+        if len(resp) < 2:
+            raise MalformedResponseError(f"R-APDU of {len(resp)} bytes (fewer than 2)")
         return bytes(resp)
 
     def reset(self) -> Optional[bytes]:
