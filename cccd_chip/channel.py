@@ -43,7 +43,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .errors import CardError, ParseError, ProtocolError, SecureMessagingError
+from .errors import CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch, TransportError
 from .iso7816 import commands, tlv
 from .iso7816.apdu import CommandApdu, ResponseApdu
 from .iso7816.sw import error_for
@@ -274,6 +274,10 @@ class CardChannel:
             r = self._send(commands.read_binary(0, PROBE_EXT_LE, sfi=EF_ATR_INFO_SFI, extended=True))
         except CardError:
             r = ResponseApdu.of(b"", 0x6F00)
+        except TransportError as e:
+            if not self._probe_failed(True, e):
+                raise
+            return
         if r.sw in READ_OK and r.data:
             info = parse_atr_info(r.data)
             if info is not None:
@@ -331,7 +335,12 @@ class CardChannel:
                 le = min(want + (_odd_header(want) if odd else 0), lim)
             ext_cmd = ext and le > SHORT_MAX
             cmd = self._read_command(offset, le, ext_cmd, sfi)
-            r = self._send(cmd)
+            try:
+                r = self._send(cmd)
+            except TransportError as e:
+                if not self._probe_failed(ext_cmd, e):
+                    raise
+                continue
             if r.sw1 == 0x6C and forced is None:
                 forced = r.sw2 or SHORT_MAX
                 self._note(f"{name}: 6C{r.sw2:02X}, re-sent with Le={forced}")
@@ -357,6 +366,15 @@ class CardChannel:
                     self._learn_extended(True, "probe")
             return data, r.sw
         raise ProtocolError(f"READ BINARY {name}: the chip accepts no Le tried", file=name, offset=offset)
+
+    def _probe_failed(self, ext_cmd: bool, err: Exception) -> bool:
+        """An unprotected extended probe that the reader could not carry (CCID short-APDU readers
+        fail the transmission itself): extended length off, the read goes on with short APDUs.
+        A card that really left fails the short retry as well."""
+        if not (ext_cmd and self.extended is None and self.sm is None) or isinstance(err, TraceMismatch):
+            return False
+        self._learn_extended(False, f"reader refused the probe: {getattr(err, 'reason', 'TRANSPORT')}")
+        return True
 
     def _lower_short_le(self, name: str, le: int, sw: int) -> bool:
         """Step down the short-Le ladder after the chip refused ``le``; False at the bottom."""

@@ -19,13 +19,16 @@ from cccd_chip.channel import (
     parse_atr_info,
 )
 from cccd_chip.emulator.applet import Reply
-from cccd_chip.errors import SecureMessagingError
+from cccd_chip.errors import CardRemovedError, SecureMessagingError
 from cccd_chip.iso7816 import tlv
 from cccd_chip.reader import ReadOptions, ReadStats, read_document
 
 from . import chip_helpers as h
 
 NO_CA_AA = ReadOptions(chip_auth=False, active_auth=False)
+# ATR whose historical bytes announce extended Lc/Le (card capabilities, ISO/IEC 7816-4 §12.1.1.9)
+_HIST = bytes.fromhex("8073000040") + b"ABCDE"
+ATR_EXT = bytes([0x3B, 0x80 | len(_HIST), 0x80, 0x01]) + _HIST + b"\x00"
 FILES = ("COM", "DG1", "DG2", "DG11")
 
 
@@ -43,6 +46,8 @@ class Recorder:
         self.commands.append(apdu)
         extended = len(apdu) > 5 and apdu[4] == 0
         protected = bool(apdu[0] & 0x0C)
+        if extended and self.refuse_extended == "transport":
+            raise CardRemovedError("transmission failed (card moved or removed)")  # SCARD_E_NOT_TRANSACTED
         if extended and (self.refuse_extended is True or (self.refuse_extended == "protected" and protected)):
             return b"\x67\x00"  # a reader that cannot carry extended APDUs answers by itself
         return self.inner.transmit(apdu)
@@ -146,6 +151,28 @@ def test_reader_without_extended_length_is_detected_before_sm():
     assert any("probe" in a for a in stats.adaptations)
 
 
+@pytest.mark.parametrize("card_access", [True, False])
+def test_reader_failing_the_extended_probe_is_not_a_removal(card_access):
+    card = h.card(card_access=card_access, extended=True, atr=ATR_EXT)
+    _doc, stats, _rec = _read(card, refuse_extended="transport")
+    assert stats.extended is False
+    assert any("reader refused the probe" in a for a in stats.adaptations)
+
+
+def test_card_really_removed_during_the_probe_still_aborts():
+    class Gone:
+        atr = h.ATR
+        reader = "gone"
+
+        def transmit(self, apdu):
+            raise CardRemovedError("card removed")
+
+    import cccd_chip.reader as reader
+
+    with pytest.raises(CardRemovedError):
+        reader.read_document(Gone(), h.credential(), rng=h.rng_from(), options=NO_CA_AA)
+
+
 def test_forced_extended_through_a_refusing_reader_is_an_sm_error_not_silence():
     """The reader answers 6700 itself: the chip never saw the command, SSCs differ.
 
@@ -201,3 +228,10 @@ def test_parse_atr_info():
     assert parse_atr_info(tlv.encode(0x43, b"\x01") + info) == LengthInfo(1024, 4096)
     assert parse_atr_info(b"\x7F\x66\x05") is None  # truncated: no exception
     assert parse_atr_info(b"") is None
+
+
+def test_atr_announcing_extended_length_without_card_access():
+    card = h.card(extended=True, atr=ATR_EXT)  # BAC card: no EF.CardAccess, no EF.ATR/INFO
+    _doc, stats, rec = _read(card)
+    assert stats.extended is True
+    assert len(_reads(rec)) == 7  # EF.ATR/INFO probe, CardAccess, COM, DG1, DG2, DG11, SOD
