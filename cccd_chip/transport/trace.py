@@ -229,11 +229,15 @@ class TraceReplayer:
         self.header = header
         self.events = events
         self.pos = 0
+        self._removed = False
         self.reader = header.reader if header else None
         self.atr = header.atr if header else None
 
     def _next(self, what: str) -> TraceEvent:
         if self.pos >= len(self.events):
+            if self._removed and what == "to send an APDU":
+                # a card that left stays gone: every later APDU fails the same way
+                raise CardRemovedError("card removed (recorded)", index=self.pos)
             raise TraceExhausted(f"trace ended but the host wants {what}", index=self.pos)
         ev = self.events[self.pos]
         self.pos += 1
@@ -250,6 +254,7 @@ class TraceReplayer:
     def transmit(self, apdu: bytes) -> bytes:
         ev = self._next("to send an APDU")
         if ev.kind == "removed":
+            self._removed = True
             raise CardRemovedError("card removed (recorded)", index=self.pos - 1)
         if ev.kind == "reset":
             raise CardResetError("card reset (recorded)", index=self.pos - 1)
