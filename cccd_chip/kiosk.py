@@ -348,7 +348,8 @@ class KioskLoop:
             if cred is None:
                 raise UsageError("no credential for this card")
             stats = ReadStats()
-            doc = read_document(conn, cred, rng=self.rng, options=self.options, progress=self.cb.on_progress,
+            progress = (lambda n, d, t: self._call("on_progress", n, d, t)) if self.cb.on_progress else None
+            doc = read_document(conn, cred, rng=self.rng, options=self.options, progress=progress,
                                 source=f"kiosk:{info.reader}", stats=stats)
         except TransportError as e:
             return rec(STATUS_ABORTED, e.exit_code, reason=e.reason, message=str(e))

@@ -177,3 +177,21 @@ def test_cli_watch_bad_credentials_file_is_usage(cccd, cards, tmp_path):
     creds.write_text("hello\n")
     r = cccd("watch", "--virtual", cards.get(), "--credentials", creds, "--out-jsonl", tmp_path / "x")
     assert r.code == 2 and "Traceback" not in r.err
+
+
+def test_failing_callbacks_never_stop_the_kiosk(cards, tmp_path):
+    d = cards.get()
+    card = VirtualCard.load(d)
+    calls = []
+
+    def bad(*a):
+        calls.append(a)
+        raise RuntimeError("UI bug")
+
+    cb = KioskCallbacks(on_waiting=bad, on_card=bad, on_progress=bad, on_record=bad, on_removal_wait=bad,
+                        on_removed=bad)
+    out = tmp_path / "r.jsonl"
+    counts = _loop(ScriptedCardSource([_transport(card), _transport(card)]), d, JsonLinesSink(out),
+                   callbacks=cb).run(max_cards=2)
+    assert counts.complete == 2 and len(calls) > 10
+    assert [r["status"] for r in _lines(out)] == ["complete", "complete"]
