@@ -196,8 +196,12 @@ class DumpDirSink:
     """
 
     def __init__(self, directory: "str | Path") -> None:
+        import shutil
+
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.dir.glob(".tmp-*"):  # left by a crash (one kiosk process per directory)
+            shutil.rmtree(stale, ignore_errors=True)
         nums = [int(p.name.split("-", 1)[0]) for p in self.dir.iterdir()
                 if p.is_dir() and p.name[:6].isdigit() and "-" in p.name]
         self._next = max(nums, default=0) + 1

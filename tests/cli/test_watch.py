@@ -143,6 +143,11 @@ def test_dump_dir_sink_is_atomic(cards, tmp_path, monkeypatch):
         _loop(ScriptedCardSource([_transport(card)]), d, DumpDirSink(tmp_path / "out")).run(max_cards=1)
     finals = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     assert finals == ["000001-complete"]  # no second folder that looks whole
+    assert any(p.name.startswith(".tmp-") for p in (tmp_path / "out").iterdir())
+    monkeypatch.undo()
+    _loop(ScriptedCardSource([_transport(card)]), d, DumpDirSink(tmp_path / "out")).run(max_cards=1)
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["000001-complete", "000002-complete"]  # the crash's leftovers are gone
 
 
 def test_cli_watch_three_virtual_cards_one_pulled(cccd, cards, tmp_path):
