@@ -140,3 +140,37 @@ def test_ecdsa_aa_plain_signature(card_factory):
 def test_aa_without_key_is_not_supported(card_factory):
     app = Applet(VirtualCard.load(card_factory("passport-pace-cam")))  # no DG15, no AA key
     assert _plain(app, commands.internal_authenticate(b"\x00" * 8)) == 0x6D00
+
+
+def test_odd_ins_read_binary_with_offset_do54(cccd):
+    from cccd_chip.iso7816 import tlv
+
+    app, ch = _bac_channel(cccd)
+    assert ch.transmit(commands.select_fid(0x0102)).sw == 0x9000
+    r = ch.transmit(commands.read_binary_odd(20_000, 0x80))
+    assert r.ok
+    assert tlv.decode_one(r.data, expected_tag=0x53).value == cccd.files["DG2"].data[20_000:20_128]
+
+
+def test_extended_le_only_where_the_profile_allows_it(card_factory):
+    for profile, ok in (("passport-pace-im", True), ("cccd-2021", False)):
+        card = VirtualCard.load(card_factory(profile))
+        app, ch = _bac_channel(card)
+        assert ch.transmit(commands.select_fid(0x0102)).sw == 0x9000
+        r = ch.transmit(commands.read_binary(0, 1000, extended=True))
+        assert (r.sw == 0x9000 and r.data == card.files["DG2"].data[:1000]) if ok else r.sw == 0x6700
+
+
+def test_the_card_never_raises_on_garbage(cccd):
+    from hypothesis import given, settings, strategies as st
+
+    app = Applet(cccd)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.binary(min_size=0, max_size=300))
+    def run(raw):
+        out = app.process(raw)
+        assert out is None or (isinstance(out, bytes) and len(out) >= 2)
+
+    run()
+    _, ch = _bac_channel(cccd)  # and the card still works afterwards
