@@ -162,3 +162,13 @@ def test_virtual_chip_removal_fault_then_next_read(cards_session, cccd, position
 @pytest.fixture(scope="module")
 def cards_session(tmp_path_factory):
     return Cards(tmp_path_factory.mktemp("cards"))
+
+
+def test_card_reset_mid_read_is_aborted(recorded, cccd, tmp_path):
+    card, s, trace, _out = recorded
+    header, events = _events(trace)
+    cut = [i for i, e in enumerate(events) if "c" in e][20]
+    bad = _write(tmp_path / "reset.jsonl", header, events[:cut] + [{"event": "reset"}])
+    r = cccd("read", "--replay", bad, "--id", s["id"], "--json")
+    assert r.code == 4 and r.json()["reason"] == "TRANSPORT_CARD_RESET"
+    assert "reset" in r.err and "Traceback" not in r.err
