@@ -1,15 +1,22 @@
-"""Bounded structural pre-check of DER/BER-TLV input before asn1crypto sees it.
+"""Bounded DER reading for the LDS parsers (ISO/IEC 8825-1 §8.1, X.690).
 
-asn1crypto parses lazily and recursively; on untrusted input we first walk
-the whole TLV tree iteratively (ISO/IEC 8825-1 §8.1) without copying, so that
-every length is bounded by its parent, indefinite lengths are refused, and
-nesting is bounded. Then any remaining asn1crypto failure is wrapped into
-:class:`ParseError` by :func:`guard`.
+Two tools, both linear in the input and bounded by what was received:
+
+- :func:`read_element` / :func:`children` / :func:`single` / :func:`octets`:
+  a single pass that reads exactly the elements a parser interprets, each
+  length bounded by its parent's end, indefinite lengths refused, nothing
+  copied but the fields kept (used by ``cms`` and ``sod``; elements kept as
+  raw bytes, such as certificates, are validated by their own parser);
+- :func:`check_structure`: a walk of the whole TLV tree, iteratively and
+  without copying, before asn1crypto (which parses lazily and recursively)
+  sees untrusted input; any remaining asn1crypto failure is wrapped into
+  :class:`ParseError` by :func:`guard`.
 """
 
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Iterator, Optional
 
 from ..errors import CccdError, ParseError
@@ -126,28 +133,109 @@ def sort_der(parts: list[bytes]) -> list[bytes]:
     return sorted(parts, key=lambda p: p + b"\x00" * (width - len(p)))
 
 
+def read_element(
+    data: bytes, pos: int, end: int, *, file: Optional[str] = None, base: int = 0
+) -> tuple[int, int, int]:
+    """(tag, value start, value end) of the DER element at ``pos`` (X.690 §8.1).
+
+    The whole element must lie before ``end`` (its parent's end): every length
+    is bounded by what was received. Positions are indexes into ``data``;
+    error offsets are ``base + position``. Single-byte tags with lengths up
+    to ``82 xx xx`` are read inline (the common case on the verification
+    hot path); everything else, and every error, goes through
+    :func:`cccd_chip.iso7816.tlv.read_tag` / ``read_length``.
+    """
+    if pos >= end:
+        raise ParseError("TLV truncated: missing tag", file=file, offset=base + pos)
+    t = data[pos]
+    if t and t & 0x1F != 0x1F and pos + 1 < end:
+        n = data[pos + 1]
+        if n < 0x80:
+            vs = pos + 2
+            ve = vs + n
+        elif n == 0x81 and pos + 2 < end:
+            vs = pos + 3
+            ve = vs + data[pos + 2]
+        elif n == 0x82 and pos + 3 < end:
+            vs = pos + 4
+            ve = vs + (data[pos + 2] << 8 | data[pos + 3])
+        else:
+            vs = -1
+            ve = 0
+        if vs > 0:
+            if ve > end:
+                raise ParseError(
+                    f"TLV length {ve - vs} exceeds the {max(0, end - vs)} bytes present", file=file, offset=base + pos
+                )
+            return t, vs, ve
+    try:
+        tag, tag_len, _ = read_tag(data, pos, file=file)
+        length, len_len = read_length(data, pos + tag_len, file=file)
+    except ParseError as exc:
+        raise ParseError(exc.message, file=file, offset=base + (exc.offset if exc.offset is not None else pos)) from None
+    vs = pos + tag_len + len_len
+    if vs + length > end:
+        raise ParseError(
+            f"TLV length {length} exceeds the {max(0, end - vs)} bytes present", file=file, offset=base + pos
+        )
+    return tag, vs, vs + length
+
+
+Span = tuple[int, int, int, int]  # (tag, element start, value start, value end), indexes into the data
+
+
+def children(data: bytes, start: int, end: int, *, file: Optional[str] = None, base: int = 0) -> list[Span]:
+    """The elements exactly filling ``data[start:end]`` (one level, nothing copied)."""
+    out: list[Span] = []
+    pos = start
+    while pos < end:
+        tag, vs, ve = read_element(data, pos, end, file=file, base=base)
+        out.append((tag, pos, vs, ve))
+        pos = ve
+    return out
+
+
+def single(data: bytes, start: int, end: int, tag: int, what: str, *, file: Optional[str] = None, base: int = 0) -> Span:
+    """The one element with ``tag`` exactly filling ``data[start:end]``."""
+    t, vs, ve = read_element(data, start, end, file=file, base=base)
+    if t != tag:
+        raise ParseError(f"{what}: expected tag {tag:02X}, found {t:02X}", file=file, offset=base + start)
+    if ve != end:
+        raise ParseError(f"{end - ve} trailing bytes after {what}", file=file, offset=base + ve)
+    return t, start, vs, ve
+
+
+def octets(data: bytes, span: Span, what: str, *, file: Optional[str] = None, base: int = 0) -> bytes:
+    """OCTET STRING contents: primitive (04), or BER constructed (24) of primitive segments (X.690 §8.7)."""
+    tag, pos, vs, ve = span
+    if tag == 0x04:
+        return data[vs:ve]
+    if tag != 0x24:
+        raise ParseError(f"{what} is not an OCTET STRING", file=file, offset=base + pos)
+    segs = children(data, vs, ve, file=file, base=base)
+    if any(t != 0x04 for t, *_ in segs):
+        raise ParseError(f"constructed {what} with a non-OCTET STRING segment", file=file, offset=base + pos)
+    return b"".join(data[s:e] for _, _, s, e in segs)
+
+
 def elements(data: bytes, *, file: Optional[str] = None, base: int = 0) -> list[tuple[int, bytes, bytes, int]]:
     """Flat list of (tag, whole element, value, offset) filling ``data`` exactly."""
-    from ..iso7816.tlv import read_header
-
-    out = []
-    pos = 0
-    n = len(data)
-    while pos < n:
-        try:
-            h = read_header(data, pos, file=file)
-        except ParseError as exc:
-            raise ParseError(exc.message, file=file, offset=base + pos) from None
-        end = pos + h.total_len
-        out.append((h.tag, data[pos:end], data[pos + h.header_len : end], base + pos))
-        pos = end
-    return out
+    return [(t, data[p:e], data[s:e], base + p) for t, p, s, e in children(data, 0, len(data), file=file, base=base)]
 
 
 def decode_oid(value: bytes, *, file: Optional[str] = None, offset: Optional[int] = None) -> str:
     """Dotted form of OBJECT IDENTIFIER contents (X.690 §8.19)."""
+    try:
+        return _oid_text(bytes(value))
+    except ParseError:
+        raise ParseError("malformed OBJECT IDENTIFIER", file=file, offset=offset) from None
+
+
+@lru_cache(maxsize=1024)
+def _oid_text(value: bytes) -> str:
+    """Cached: a verifier sees the same few OIDs on every document."""
     if not value or value[-1] & 0x80 or len(value) > 64:
-        raise ParseError("malformed OBJECT IDENTIFIER", file=file, offset=offset)
+        raise ParseError("malformed OBJECT IDENTIFIER")
     arcs: list[int] = []
     acc = 0
     for b in value:

@@ -17,14 +17,16 @@ from typing import Callable, Optional, Sequence
 
 from asn1crypto import algos as a_algos
 from asn1crypto import cms as a_cms
-from asn1crypto import core as a_core
 from asn1crypto import x509 as a_x509
 
 from ..errors import ParseError
 from ..iso7816.tlv import read_header
 from . import oids
 from ._der import (
+    Span,
     check_structure,
+    children,
+    decode_int,
     decode_oid,
     der,
     der_int,
@@ -33,6 +35,8 @@ from ._der import (
     der_set,
     elements,
     guard,
+    octets,
+    single,
     sort_der,
 )
 
@@ -139,109 +143,223 @@ class SignedData:
 
 
 # --- parse ------------------------------------------------------------------
+#
+# One bounded pass over the DER (``_der.read_element``): each element the
+# verifier needs is read in place, its tag checked against RFC 5652 §5, and
+# only the kept fields are copied (eContent, certificates and CRLs as raw
+# elements, the SignerInfo fields). Every other element kept as raw bytes
+# (algorithm parameters, the signer's issuer Name, attribute values, CRLs,
+# unsigned attributes) is structure-checked (``_der.check_structure``), which
+# costs little as they are small. Certificates, the bulk of the bytes, are
+# validated by their own parser when used (``pki.certificate.load_certificate``
+# wraps every failure, caches by content).
+
+_CERTIFICATE_CHOICES = frozenset({0x30, 0xA0, 0xA1, 0xA2, 0xA3})  # RFC 5652 §10.2.2 CertificateChoices
+_CRL_CHOICES = frozenset({0x30, 0xA1})  # RFC 5652 §10.2.1 RevocationInfoChoice
+_MAX_VERSION_LEN = 8
+_MAX_SERIAL_LEN = 128
 
 
 def _hdr_len(tlv: bytes) -> int:
     return read_header(tlv, 0).header_len
 
 
-def _alg(obj: a_core.Asn1Value, file: Optional[str]) -> AlgorithmIdentifier:
-    """AlgorithmIdentifier from the element's own contents, byte-exact."""
-    parts = elements(obj.contents or b"", file=file)
+def _expect(span: Optional[Span], tag: int, what: str, file: Optional[str], base: int, at: int) -> Span:
+    if span is None:
+        raise ParseError(f"{what} missing", file=file, offset=base + at)
+    if span[0] != tag:
+        raise ParseError(f"{what}: expected tag {tag:02X}, found {span[0]:02X}", file=file, offset=base + span[1])
+    return span
+
+
+def _int(data: bytes, span: Span, what: str, file: Optional[str], base: int, max_len: int = _MAX_VERSION_LEN) -> int:
+    _, pos, vs, ve = span
+    if span[0] != 0x02:
+        raise ParseError(f"{what} is not an INTEGER", file=file, offset=base + pos)
+    return decode_int(data[vs:ve], file=file, offset=base + pos, max_len=max_len)
+
+
+def _oid(data: bytes, span: Span, what: str, file: Optional[str], base: int) -> str:
+    if span[0] != 0x06:
+        raise ParseError(f"{what} is not an OBJECT IDENTIFIER", file=file, offset=base + span[1])
+    return decode_oid(data[span[2] : span[3]], file=file, offset=base + span[1])
+
+
+def read_algorithm_identifier(data: bytes, span: Span, *, file: Optional[str] = None, base: int = 0) -> AlgorithmIdentifier:
+    """AlgorithmIdentifier (RFC 5280 §4.1.1.2) at ``span``, parameters byte-exact."""
+    tag, pos, vs, ve = span
+    if tag != 0x30:
+        raise ParseError("AlgorithmIdentifier is not a SEQUENCE", file=file, offset=base + pos)
+    parts = children(data, vs, ve, file=file, base=base)
     if not parts or parts[0][0] != 0x06:
-        raise ParseError("AlgorithmIdentifier without OID", file=file)
+        raise ParseError("AlgorithmIdentifier without OID", file=file, offset=base + pos)
     if len(parts) > 2:
-        raise ParseError("AlgorithmIdentifier with extra fields", file=file)
-    params = bytes(parts[1][1]) if len(parts) == 2 else None
-    return AlgorithmIdentifier(decode_oid(parts[0][2], file=file), params)
+        raise ParseError("AlgorithmIdentifier with extra fields", file=file, offset=base + parts[2][1])
+    params = _raw(data, parts[1], file, base) if len(parts) == 2 else None
+    return AlgorithmIdentifier(_oid(data, parts[0], "algorithm", file, base), params)
 
 
-def _attributes(set_of: bytes, file: Optional[str]) -> tuple[Attribute, ...]:
+def _attributes(data: bytes, vs: int, ve: int, file: Optional[str], base: int) -> tuple[Attribute, ...]:
+    """SET OF Attribute (RFC 5652 §5.3) in ``data[vs:ve]``; values kept as raw elements."""
     out = []
-    for tag, _, value, off in elements(set_of[_hdr_len(set_of):], file=file):
+    for tag, pos, s, e in children(data, vs, ve, file=file, base=base):
         if tag != 0x30:
-            raise ParseError("attribute is not a SEQUENCE", file=file, offset=off)
-        inner = elements(value, file=file, base=off)
+            raise ParseError("attribute is not a SEQUENCE", file=file, offset=base + pos)
+        inner = children(data, s, e, file=file, base=base)
         if len(inner) != 2 or inner[0][0] != 0x06 or inner[1][0] != 0x31:
-            raise ParseError("malformed attribute", file=file, offset=off)
-        vals = tuple(bytes(e[1]) for e in elements(inner[1][2], file=file, base=inner[1][3]))
-        out.append(Attribute(decode_oid(inner[0][2], file=file, offset=inner[0][3]), vals))
+            raise ParseError("malformed attribute", file=file, offset=base + pos)
+        vals = tuple(_raw(data, v, file, base) for v in children(data, inner[1][2], inner[1][3], file=file, base=base))
+        out.append(Attribute(_oid(data, inner[0], "attribute type", file, base), vals))
     return tuple(out)
 
 
-def _econtent(eci: a_cms.EncapsulatedContentInfo, file: Optional[str]) -> Optional[bytes]:
-    content = eci["content"]
-    if isinstance(content, a_core.Void):
-        return None
-    if content.method == 0:
-        return bytes(content.contents or b"")
-    # BER constructed OCTET STRING: the octets are the concatenated segments
-    segs = elements(content.contents or b"", file=file)
-    if any(t != 0x04 for t, *_ in segs):
-        raise ParseError("constructed eContent with non-OCTET STRING segment", file=file)
-    return b"".join(v for _, _, v, _ in segs)
-
-
-def _signer_info(si: a_cms.SignerInfo, file: Optional[str]) -> SignerInfo:
-    version = int.from_bytes(si["version"].contents or b"\x00", "big", signed=True)
-    sid = si["sid"]
+def _signer_info(data: bytes, span: Span, file: Optional[str], base: int) -> SignerInfo:
+    """SignerInfo (RFC 5652 §5.3)."""
+    tag, pos, vs, ve = span
+    if tag != 0x30:
+        raise ParseError("SignerInfo is not a SEQUENCE", file=file, offset=base + pos)
+    parts = children(data, vs, ve, file=file, base=base)
+    it = iter(parts)
+    nxt = next(it, None)
+    version = _int(data, _expect(nxt, 0x02, "SignerInfo version", file, base, ve), "SignerInfo version", file, base)
+    sid = next(it, None)
     issuer = serial = ski = None
-    if sid.name == "issuer_and_serial_number":
-        ias = sid.chosen
-        issuer = ias["issuer"].dump()
-        serial = int.from_bytes(ias["serial_number"].contents or b"\x00", "big", signed=True)
+    if sid is not None and sid[0] == 0x80:  # [0] IMPLICIT SubjectKeyIdentifier
+        ski = data[sid[2] : sid[3]]
     else:
-        ski = bytes(sid.chosen.contents or b"")
-    sa = si["signed_attrs"]
+        sid = _expect(sid, 0x30, "SignerInfo sid", file, base, ve)
+        ias = children(data, sid[2], sid[3], file=file, base=base)
+        if len(ias) != 2 or ias[0][0] != 0x30:
+            raise ParseError("malformed IssuerAndSerialNumber", file=file, offset=base + sid[1])
+        issuer = _raw(data, ias[0], file, base)
+        serial = _int(data, ias[1], "serial number", file, base, _MAX_SERIAL_LEN)
+    digest_alg = read_algorithm_identifier(data, _expect(next(it, None), 0x30, "digestAlgorithm", file, base, ve), file=file, base=base)
+    nxt = next(it, None)
     signed_attrs = None
     attrs: tuple[Attribute, ...] = ()
-    if not isinstance(sa, a_core.Void):
-        dumped = sa.dump()
-        signed_attrs = b"\x31" + dumped[1:]
-        attrs = _attributes(signed_attrs, file)
-    ua = si["unsigned_attrs"]
-    unsigned = None if isinstance(ua, a_core.Void) else ua.dump()
+    if nxt is not None and nxt[0] == 0xA0:  # [0] IMPLICIT SET OF Attribute, re-tagged as signed (§5.4)
+        signed_attrs = b"\x31" + data[nxt[1] + 1 : nxt[3]]
+        attrs = _attributes(data, nxt[2], nxt[3], file, base)
+        nxt = next(it, None)
+    sig_alg = read_algorithm_identifier(data, _expect(nxt, 0x30, "signatureAlgorithm", file, base, ve), file=file, base=base)
+    nxt = next(it, None)
+    if nxt is None:
+        raise ParseError("SignerInfo signature missing", file=file, offset=base + ve)
+    signature = octets(data, nxt, "signature", file=file, base=base)
+    nxt = next(it, None)
+    unsigned = None
+    if nxt is not None and nxt[0] == 0xA1:
+        unsigned = _raw(data, nxt, file, base)
+        nxt = next(it, None)
+    if nxt is not None:
+        raise ParseError("unexpected field in SignerInfo", file=file, offset=base + nxt[1])
     return SignerInfo(
         version=version,
         sid_issuer=issuer,
         sid_serial=serial,
         sid_ski=ski,
-        digest_algorithm=_alg(si["digest_algorithm"], file),
+        digest_algorithm=digest_alg,
         signed_attrs=signed_attrs,
         signed_attributes=attrs,
-        signature_algorithm=_alg(si["signature_algorithm"], file),
-        signature=bytes(si["signature"].contents or b""),
+        signature_algorithm=sig_alg,
+        signature=signature,
         unsigned_attrs=unsigned,
-        raw=si.dump(),
+        raw=data[pos:ve],
     )
+
+
+def parse_at(data: bytes, start: int, end: int, *, file: Optional[str] = "CMS", base: int = 0) -> tuple[SignedData, int]:
+    """Parse the ContentInfo exactly filling ``data[start:end]`` (RFC 5652 §3, §5.1).
+
+    Returns the SignedData and the position in ``data`` of the eContent
+    octets (-1 when detached or segmented). Error offsets are ``base +``
+    positions in ``data``.
+    """
+    if end - start > MAX_CMS_SIZE:
+        raise ParseError("CMS larger than the allowed maximum", file=file, offset=base + start)
+    _, _, vs, ve = single(data, start, end, 0x30, "ContentInfo", file=file, base=base)
+    ci = children(data, vs, ve, file=file, base=base)
+    if not ci or ci[0][0] != 0x06:
+        raise ParseError("ContentInfo without contentType", file=file, offset=base + start)
+    if _oid(data, ci[0], "contentType", file, base) != oids.ID_SIGNED_DATA:
+        raise ParseError("ContentInfo is not SignedData", file=file, offset=base + start)
+    if len(ci) < 2:
+        raise ParseError("SignedData content missing", file=file, offset=base + start)
+    if len(ci) > 2 or ci[1][0] != 0xA0:
+        raise ParseError("malformed ContentInfo content", file=file, offset=base + ci[1][1])
+    _, _, vs, ve = single(data, ci[1][2], ci[1][3], 0x30, "SignedData", file=file, base=base)
+    it = iter(children(data, vs, ve, file=file, base=base))
+    version = _int(data, _expect(next(it, None), 0x02, "SignedData version", file, base, ve), "SignedData version", file, base)
+    dig = _expect(next(it, None), 0x31, "digestAlgorithms", file, base, ve)
+    digest_algorithms = tuple(
+        read_algorithm_identifier(data, s, file=file, base=base) for s in children(data, dig[2], dig[3], file=file, base=base)
+    )
+    eci = _expect(next(it, None), 0x30, "encapContentInfo", file, base, ve)
+    parts = children(data, eci[2], eci[3], file=file, base=base)
+    if not parts:
+        raise ParseError("encapContentInfo without eContentType", file=file, offset=base + eci[1])
+    econtent_type = _oid(data, parts[0], "eContentType", file, base)
+    econtent: Optional[bytes] = None
+    eoff = -1
+    if len(parts) > 2 or (len(parts) == 2 and parts[1][0] != 0xA0):
+        raise ParseError("malformed encapContentInfo", file=file, offset=base + parts[-1][1])
+    if len(parts) == 2:
+        inner_all = children(data, parts[1][2], parts[1][3], file=file, base=base)
+        if len(inner_all) != 1:
+            raise ParseError("eContent [0] must hold one OCTET STRING", file=file, offset=base + parts[1][1])
+        inner = inner_all[0]
+        econtent = octets(data, inner, "eContent", file=file, base=base)
+        eoff = inner[2] if inner[0] == 0x04 else -1
+    nxt = next(it, None)
+    certificates: tuple[bytes, ...] = ()
+    if nxt is not None and nxt[0] == 0xA0:
+        certificates = _choices(data, nxt, _CERTIFICATE_CHOICES, "certificate", file, base)
+        nxt = next(it, None)
+    crls: tuple[bytes, ...] = ()
+    if nxt is not None and nxt[0] == 0xA1:
+        crls = _choices(data, nxt, _CRL_CHOICES, "CRL", file, base, checked=True)
+        nxt = next(it, None)
+    sis = _expect(nxt, 0x31, "signerInfos", file, base, ve)
+    signer_infos = tuple(_signer_info(data, s, file, base) for s in children(data, sis[2], sis[3], file=file, base=base))
+    extra = next(it, None)
+    if extra is not None:
+        raise ParseError("unexpected field in SignedData", file=file, offset=base + extra[1])
+    value = SignedData(
+        version=version,
+        digest_algorithms=digest_algorithms,
+        econtent_type=econtent_type,
+        econtent=econtent,
+        certificates=certificates,
+        crls=crls,
+        signer_infos=signer_infos,
+        raw=data[start:end],
+    )
+    return value, eoff
+
+
+def _choices(
+    data: bytes, span: Span, allowed: frozenset[int], what: str, file: Optional[str], base: int, *, checked: bool = False
+) -> tuple[bytes, ...]:
+    out = []
+    for c in children(data, span[2], span[3], file=file, base=base):
+        if c[0] not in allowed:
+            raise ParseError(f"unexpected {what} choice {c[0]:02X}", file=file, offset=base + c[1])
+        out.append(_raw(data, c, file, base) if checked else data[c[1] : c[3]])
+    return tuple(out)
+
+
+def _raw(data: bytes, span: Span, file: Optional[str], base: int) -> bytes:
+    """The element at ``span`` as bytes, its inner structure checked (bounded, iterative)."""
+    out = data[span[1] : span[3]]
+    if out[0] & 0x20:  # constructed: walk it
+        check_structure(out, file=file, base=base + span[1])
+    return out
 
 
 def parse(raw: bytes, *, file: Optional[str] = "CMS") -> SignedData:
     """Parse a DER ContentInfo holding SignedData (RFC 5652 §3, §5.1)."""
     raw = bytes(raw)
-    if len(raw) > MAX_CMS_SIZE:
-        raise ParseError("CMS larger than the allowed maximum", file=file, offset=0)
-    check_structure(raw, file=file)
-    with guard(file, "CMS SignedData", 0):
-        ci = a_cms.ContentInfo.load(raw, strict=True)
-        if ci["content_type"].dotted != oids.ID_SIGNED_DATA:
-            raise ParseError("ContentInfo is not SignedData", file=file, offset=0)
-        sd = ci["content"]
-        if isinstance(sd, a_core.Void):
-            raise ParseError("SignedData content missing", file=file, offset=0)
-        eci = sd["encap_content_info"]
-        certs = sd["certificates"]
-        crls = sd["crls"]
-        return SignedData(
-            version=int.from_bytes(sd["version"].contents or b"\x00", "big", signed=True),
-            digest_algorithms=tuple(_alg(a, file) for a in sd["digest_algorithms"]),
-            econtent_type=eci["content_type"].dotted,
-            econtent=_econtent(eci, file),
-            certificates=() if isinstance(certs, a_core.Void) else tuple(c.dump() for c in certs),
-            crls=() if isinstance(crls, a_core.Void) else tuple(c.dump() for c in crls),
-            signer_infos=tuple(_signer_info(si, file) for si in sd["signer_infos"]),
-            raw=raw,
-        )
+    return parse_at(raw, 0, len(raw), file=file)[0]
 
 
 # --- encode -----------------------------------------------------------------

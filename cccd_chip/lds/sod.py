@@ -12,13 +12,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Callable, Mapping, Optional, Sequence, Union
 
-from asn1crypto import core as a_core
-
 from ..errors import ParseError
 from ..iso7816 import tlv
 from . import cms, oids
-from ._der import check_structure, der, der_int, der_seq, guard
-from .asn1 import LDSSecurityObject as _LSO
+from ._der import children, decode_int, der, der_int, der_seq, octets, single
 from .cms import AlgorithmIdentifier, SignedData
 
 TAG = 0x77
@@ -73,28 +70,41 @@ class SOD:
 
 
 def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int = 0) -> LDSSecurityObject:
-    """Decode the DER LDSSecurityObject (eContent of the SOD)."""
+    """Decode the DER LDSSecurityObject (eContent of the SOD), one bounded pass."""
     raw = bytes(raw)
-    check_structure(raw, file=file, base=base)
-    with guard(file, "LDSSecurityObject", base):
-        lso = _LSO.load(raw, strict=True)
-        version = int(lso["version"].native)
-        alg = lso["hash_algorithm"]
-        params = alg["parameters"]
-        hash_alg = AlgorithmIdentifier(
-            alg["algorithm"].dotted, None if isinstance(params, a_core.Void) else params.dump()
+    _, _, vs, ve = single(raw, 0, len(raw), 0x30, "LDSSecurityObject", file=file, base=base)
+    parts = children(raw, vs, ve, file=file, base=base)
+    if len(parts) not in (3, 4):
+        raise ParseError(f"LDSSecurityObject with {len(parts)} fields", file=file, offset=base)
+    version = _int(raw, parts[0], "LDSSecurityObject version", file, base)
+    hash_alg = cms.read_algorithm_identifier(raw, parts[1], file=file, base=base)
+    tag, pos, s, e = parts[2]
+    if tag != 0x30:
+        raise ParseError("dataGroupHashValues is not a SEQUENCE", file=file, offset=base + pos)
+    hashes = []
+    for tag, pos, hs, he in children(raw, s, e, file=file, base=base):
+        item = children(raw, hs, he, file=file, base=base) if tag == 0x30 else ()
+        if len(item) != 2:
+            raise ParseError("malformed DataGroupHash", file=file, offset=base + pos)
+        hashes.append(
+            DataGroupHash(_int(raw, item[0], "dataGroupNumber", file, base), octets(raw, item[1], "dataGroupHashValue", file=file, base=base))
         )
-        hashes = []
-        for item in lso["data_group_hash_values"]:
-            hashes.append(
-                DataGroupHash(int(item["data_group_number"].native), bytes(item["data_group_hash_value"].native))
-            )
-        info = lso["lds_version_info"]
-        lds_version = unicode_version = None
-        if not isinstance(info, a_core.Void):
-            lds_version = info["lds_version"].native
-            unicode_version = info["unicode_version"].native
-        return LDSSecurityObject(version, hash_alg, tuple(hashes), lds_version, unicode_version, raw)
+    lds_version = unicode_version = None
+    if len(parts) == 4:
+        tag, pos, s, e = parts[3]
+        info = children(raw, s, e, file=file, base=base) if tag == 0x30 else ()
+        if len(info) != 2 or info[0][0] != 0x13 or info[1][0] != 0x13:
+            raise ParseError("malformed LDSVersionInfo", file=file, offset=base + pos)
+        # PrintableString (X.680 §41.4); latin-1 never fails, a verifier sees what was sent
+        lds_version = raw[info[0][2] : info[0][3]].decode("latin-1")
+        unicode_version = raw[info[1][2] : info[1][3]].decode("latin-1")
+    return LDSSecurityObject(version, hash_alg, tuple(hashes), lds_version, unicode_version, raw)
+
+
+def _int(data: bytes, span, what: str, file: Optional[str], base: int) -> int:
+    if span[0] != 0x02:
+        raise ParseError(f"{what} is not an INTEGER", file=file, offset=base + span[1])
+    return decode_int(data[span[2] : span[3]], file=file, offset=base + span[1], max_len=8)
 
 
 def build_security_object(value: LDSSecurityObject) -> bytes:
@@ -111,20 +121,15 @@ def build_security_object(value: LDSSecurityObject) -> bytes:
 
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> SOD:
-    """Parse EF.SOD (tag 77)."""
+    """Parse EF.SOD (tag 77): one bounded pass over the DER, eContent and signed attributes byte-exact."""
     raw = bytes(raw)
-    outer = tlv.decode_one(raw, expected_tag=TAG, file=file)
-    base = len(raw) - len(outer.value)
-    try:
-        sd = cms.parse(outer.value, file=file)
-    except ParseError as exc:
-        raise ParseError(exc.message, file=file, offset=(exc.offset or 0) + base) from exc
+    _, _, vs, ve = single(raw, 0, len(raw), TAG, "EF.SOD", file=file)
+    sd, eoff = cms.parse_at(raw, vs, ve, file=file)
     if sd.econtent is None:
-        raise ParseError("SOD without encapsulated LDSSecurityObject", file=file, offset=base)
+        raise ParseError("SOD without encapsulated LDSSecurityObject", file=file, offset=vs)
     # an unexpected eContentType still parses: the verifier reports
     # SOD_CONTENT_TYPE_MISMATCH from ``signed_data.econtent_type``.
-    eoff = outer.value.find(sd.econtent)
-    lso = parse_security_object(sd.econtent, file=file, base=base + max(eoff, 0))
+    lso = parse_security_object(sd.econtent, file=file, base=eoff if eoff >= 0 else vs)
     return SOD(sd, lso, raw)
 
 
