@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -39,7 +38,7 @@ from .face_synth import face_jpeg
 from .holder import Holder, fold, invent
 from .profiles import PROFILES, Profile, get as get_profile
 
-__all__ = ["personalize", "PROFILES", "make_atr", "PersoResult"]
+__all__ = ["personalize", "PROFILES", "make_atr"]
 
 # name -> (FID, SFI); ICAO 9303-10 §4.6 Table 34 (EF.CardSecurity lives in the MF: same FID as EF.SOD)
 FIDS: dict[str, tuple[int, Optional[int]]] = {
@@ -59,15 +58,6 @@ def make_atr(historical: bytes) -> bytes:
     for b in body[1:]:
         tck ^= b
     return body + bytes([tck])
-
-
-@dataclass(frozen=True)
-class PersoResult:
-    directory: Path
-    profile: str
-    seed: int
-    id_number: Optional[str]
-    can: str
 
 
 # --- holder / MRZ ----------------------------------------------------------------
@@ -184,8 +174,7 @@ def _alter(name: str, data: bytes) -> bytes:
 def _huge_length(data: bytes) -> bytes:
     """Same content, outer length declared as 0x7FFFFFF0 (4-byte long form)."""
     h = tlv.read_header(data, 0)
-    tag = data[: h.header_len - (1 if data[1] < 0x80 else 1 + (data[1] & 0x7F))]
-    return tag + b"\x84\x7F\xFF\xFF\xF0" + data[h.header_len:]
+    return tlv.encode_tag(h.tag) + b"\x84\x7F\xFF\xFF\xF0" + data[h.header_len:]
 
 
 def _dg11(h: Holder) -> bytes:
