@@ -151,3 +151,41 @@ def test_cli_personalize_with_faults(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["personalize", "--out", str(tmp_path / "x"), "--fault", "no-such-fault"])
     assert e.value.code == 2
+
+
+@pytest.mark.parametrize("profile", ["passport-bac", "passport-pace-cam", "passport-dh"])
+def test_removal_inside_bac_pace_cam_and_dh(card_factory, profile):
+    d = card_factory(profile)
+    _, clean = read_card(d)
+    total = clean.apdu_index
+    for n in sorted({1, 2, 3, 4, 5, 6, 7, total // 2, total - 1, total}):
+        app = Applet(VirtualCard.load(d))
+        app.faults.append(fm.Remove(n))
+        with pytest.raises(CardRemovedError):
+            read_card(d, applet=app)
+        app.power_up()
+        assert "DG1" in read_card(d, applet=app)[0].files
+
+
+@pytest.mark.parametrize("hook", [fm.BadMac, fm.NoDo99, fm.SmDrop])
+def test_sm_faults_first_middle_last_protected_response(card_factory, hook):
+    """Catalogue G7: every SM fault type at the first, a middle and the last protected response."""
+    d = card_factory("cccd-2021")
+    probe = Applet(VirtualCard.load(d))
+    protected = []
+    orig = probe.process
+
+    def spy(raw):
+        out = orig(raw)
+        if raw and raw[0] & 0x0C:
+            protected.append(probe.apdu_index)
+        return out
+
+    probe.process = spy
+    read_card(d, applet=probe)
+    for n in (protected[0], protected[len(protected) // 2], protected[-1]):
+        app = Applet(VirtualCard.load(d))
+        app.faults.append(hook(n))
+        with pytest.raises(SecureMessagingError):
+            read_card(d, applet=app)
+        assert app.apdu_index == n
