@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import select
 import shutil
 import socket
@@ -214,9 +215,12 @@ def start_in_thread(link: VpcdLink) -> threading.Thread:
 def pcscd_running() -> Optional[int]:
     """PID of a running pcscd (from its pid file), else None."""
     try:
-        pid = int(PCSCD_PID_FILE.read_text().strip())
-    except (OSError, ValueError):
+        m = re.match(rb"\s*(\d+)", PCSCD_PID_FILE.read_bytes())  # pcscd 1.9 writes "PID\n\0"
+    except OSError:
         return None
+    if m is None:
+        return None
+    pid = int(m.group(1))
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -249,6 +253,12 @@ class OwnPcscd:
         running = pcscd_running()
         if running is not None:
             raise ReaderUnavailableError(f"another pcscd is already running (pid {running})")
+        for stale in (PCSCD_PID_FILE, PCSCD_PID_FILE.with_name("pcscd.comm")):
+            # no pcscd runs: files left by a killed one would make the new one exit at start-up
+            try:
+                stale.unlink()
+            except FileNotFoundError:
+                pass
         self._tmp = Path(tempfile.mkdtemp(prefix="cccd-pcscd-"))
         conf = write_reader_conf(self._tmp / "reader.conf.d", port)
         args = [exe, "--foreground", "--config", str(conf)] + (["--debug", "--apdu"] if debug else [])
@@ -259,13 +269,22 @@ class OwnPcscd:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                tail = self._log_tail()
                 self.stop()
-                raise ReaderUnavailableError("pcscd exited at start-up")
-            if Path("/run/pcscd/pcscd.comm").exists() and _port_open(port):
+                raise ReaderUnavailableError(f"pcscd exited at start-up ({tail})")
+            if pcscd_running() == self.pid and _port_open(port):
                 return
             time.sleep(0.05)
         self.stop()
         raise ReaderUnavailableError("pcscd did not open the vpcd port in time")
+
+    def _log_tail(self) -> str:
+        try:
+            self._log.flush()
+            lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "no log"
+        return lines[-1][-160:] if lines else "no output"
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -280,7 +299,23 @@ class OwnPcscd:
 
 
 def _port_open(port: int, host: str = DEFAULT_HOST) -> bool:
-    try:
+    """Is something listening on ``port``? Read from /proc/net/tcp{,6}: a test connection
+    would count as a card for vpcd (and its close as a removal)."""
+    want = f":{port:04X}"
+    found_table = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        found_table = True
+        for line in lines:
+            parts = line.split()
+            if len(parts) > 3 and parts[1].endswith(want) and parts[3] == "0A":  # 0A = LISTEN
+                return True
+    if found_table:
+        return False
+    try:  # no procfs: fall back to a connection attempt
         with socket.create_connection((host, port), timeout=0.2):
             return True
     except OSError:

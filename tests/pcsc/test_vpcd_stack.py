@@ -170,8 +170,9 @@ def test_cccd_emulate_process_stops_cleanly_on_sigterm(cards, pcsc_stack):
 
 
 def test_demo_transport_reads_over_the_stack(cards, pcsc_stack):
-    from cccd_chip.emulator.vpcd import demo_transport
+    from cccd_chip.emulator.vpcd import demo_transport, pcscd_running
 
+    assert pcscd_running() == pcsc_stack.pcscd.pid
     d = cards("cccd-2021")
     card = VirtualCard.load(d)
     t = demo_transport(d)  # our pcscd is running: it is reused, not restarted
