@@ -218,6 +218,20 @@ def octets(data: bytes, span: Span, what: str, *, file: Optional[str] = None, ba
     return b"".join(data[s:e] for _, _, s, e in segs)
 
 
+def int_at(data: bytes, span: Span, what: str, *, file: Optional[str] = None, base: int = 0, max_len: int = 8) -> int:
+    """The INTEGER at ``span`` (X.690 §8.3), at most ``max_len`` content octets."""
+    if span[0] != 0x02:
+        raise ParseError(f"{what} is not an INTEGER", file=file, offset=base + span[1])
+    return decode_int(data[span[2] : span[3]], file=file, offset=base + span[1], max_len=max_len)
+
+
+def oid_at(data: bytes, span: Span, what: str, *, file: Optional[str] = None, base: int = 0) -> str:
+    """The OBJECT IDENTIFIER at ``span`` in dotted form (X.690 §8.19)."""
+    if span[0] != 0x06:
+        raise ParseError(f"{what} is not an OBJECT IDENTIFIER", file=file, offset=base + span[1])
+    return decode_oid(data[span[2] : span[3]], file=file, offset=base + span[1])
+
+
 def elements(data: bytes, *, file: Optional[str] = None, base: int = 0) -> list[tuple[int, bytes, bytes, int]]:
     """Flat list of (tag, whole element, value, offset) filling ``data`` exactly."""
     return [(t, data[p:e], data[s:e], base + p) for t, p, s, e in children(data, 0, len(data), file=file, base=base)]

@@ -26,7 +26,6 @@ from ._der import (
     Span,
     check_structure,
     children,
-    decode_int,
     decode_oid,
     der,
     der_int,
@@ -35,7 +34,9 @@ from ._der import (
     der_set,
     elements,
     guard,
+    int_at,
     octets,
+    oid_at,
     single,
     sort_der,
 )
@@ -156,7 +157,6 @@ class SignedData:
 
 _CERTIFICATE_CHOICES = frozenset({0x30, 0xA0, 0xA1, 0xA2, 0xA3})  # RFC 5652 §10.2.2 CertificateChoices
 _CRL_CHOICES = frozenset({0x30, 0xA1})  # RFC 5652 §10.2.1 RevocationInfoChoice
-_MAX_VERSION_LEN = 8
 _MAX_SERIAL_LEN = 128
 
 
@@ -172,19 +172,6 @@ def _expect(span: Optional[Span], tag: int, what: str, file: Optional[str], base
     return span
 
 
-def _int(data: bytes, span: Span, what: str, file: Optional[str], base: int, max_len: int = _MAX_VERSION_LEN) -> int:
-    _, pos, vs, ve = span
-    if span[0] != 0x02:
-        raise ParseError(f"{what} is not an INTEGER", file=file, offset=base + pos)
-    return decode_int(data[vs:ve], file=file, offset=base + pos, max_len=max_len)
-
-
-def _oid(data: bytes, span: Span, what: str, file: Optional[str], base: int) -> str:
-    if span[0] != 0x06:
-        raise ParseError(f"{what} is not an OBJECT IDENTIFIER", file=file, offset=base + span[1])
-    return decode_oid(data[span[2] : span[3]], file=file, offset=base + span[1])
-
-
 def read_algorithm_identifier(data: bytes, span: Span, *, file: Optional[str] = None, base: int = 0) -> AlgorithmIdentifier:
     """AlgorithmIdentifier (RFC 5280 §4.1.1.2) at ``span``, parameters byte-exact."""
     tag, pos, vs, ve = span
@@ -196,7 +183,7 @@ def read_algorithm_identifier(data: bytes, span: Span, *, file: Optional[str] = 
     if len(parts) > 2:
         raise ParseError("AlgorithmIdentifier with extra fields", file=file, offset=base + parts[2][1])
     params = _raw(data, parts[1], file, base) if len(parts) == 2 else None
-    return AlgorithmIdentifier(_oid(data, parts[0], "algorithm", file, base), params)
+    return AlgorithmIdentifier(oid_at(data, parts[0], "algorithm", file=file, base=base), params)
 
 
 def _attributes(data: bytes, vs: int, ve: int, file: Optional[str], base: int) -> tuple[Attribute, ...]:
@@ -209,7 +196,7 @@ def _attributes(data: bytes, vs: int, ve: int, file: Optional[str], base: int) -
         if len(inner) != 2 or inner[0][0] != 0x06 or inner[1][0] != 0x31:
             raise ParseError("malformed attribute", file=file, offset=base + pos)
         vals = tuple(_raw(data, v, file, base) for v in children(data, inner[1][2], inner[1][3], file=file, base=base))
-        out.append(Attribute(_oid(data, inner[0], "attribute type", file, base), vals))
+        out.append(Attribute(oid_at(data, inner[0], "attribute type", file=file, base=base), vals))
     return tuple(out)
 
 
@@ -221,7 +208,7 @@ def _signer_info(data: bytes, span: Span, file: Optional[str], base: int) -> Sig
     parts = children(data, vs, ve, file=file, base=base)
     it = iter(parts)
     nxt = next(it, None)
-    version = _int(data, _expect(nxt, 0x02, "SignerInfo version", file, base, ve), "SignerInfo version", file, base)
+    version = int_at(data, _expect(nxt, 0x02, "SignerInfo version", file, base, ve), "SignerInfo version", file=file, base=base)
     sid = next(it, None)
     issuer = serial = ski = None
     if sid is not None and sid[0] == 0x80:  # [0] IMPLICIT SubjectKeyIdentifier
@@ -232,8 +219,9 @@ def _signer_info(data: bytes, span: Span, file: Optional[str], base: int) -> Sig
         if len(ias) != 2 or ias[0][0] != 0x30:
             raise ParseError("malformed IssuerAndSerialNumber", file=file, offset=base + sid[1])
         issuer = _raw(data, ias[0], file, base)
-        serial = _int(data, ias[1], "serial number", file, base, _MAX_SERIAL_LEN)
-    digest_alg = read_algorithm_identifier(data, _expect(next(it, None), 0x30, "digestAlgorithm", file, base, ve), file=file, base=base)
+        serial = int_at(data, ias[1], "serial number", file=file, base=base, max_len=_MAX_SERIAL_LEN)
+    nxt = _expect(next(it, None), 0x30, "digestAlgorithm", file, base, ve)
+    digest_alg = read_algorithm_identifier(data, nxt, file=file, base=base)
     nxt = next(it, None)
     signed_attrs = None
     attrs: tuple[Attribute, ...] = ()
@@ -281,7 +269,7 @@ def parse_at(data: bytes, start: int, end: int, *, file: Optional[str] = "CMS", 
     ci = children(data, vs, ve, file=file, base=base)
     if not ci or ci[0][0] != 0x06:
         raise ParseError("ContentInfo without contentType", file=file, offset=base + start)
-    if _oid(data, ci[0], "contentType", file, base) != oids.ID_SIGNED_DATA:
+    if oid_at(data, ci[0], "contentType", file=file, base=base) != oids.ID_SIGNED_DATA:
         raise ParseError("ContentInfo is not SignedData", file=file, offset=base + start)
     if len(ci) < 2:
         raise ParseError("SignedData content missing", file=file, offset=base + start)
@@ -289,7 +277,8 @@ def parse_at(data: bytes, start: int, end: int, *, file: Optional[str] = "CMS", 
         raise ParseError("malformed ContentInfo content", file=file, offset=base + ci[1][1])
     _, _, vs, ve = single(data, ci[1][2], ci[1][3], 0x30, "SignedData", file=file, base=base)
     it = iter(children(data, vs, ve, file=file, base=base))
-    version = _int(data, _expect(next(it, None), 0x02, "SignedData version", file, base, ve), "SignedData version", file, base)
+    nxt = _expect(next(it, None), 0x02, "SignedData version", file, base, ve)
+    version = int_at(data, nxt, "SignedData version", file=file, base=base)
     dig = _expect(next(it, None), 0x31, "digestAlgorithms", file, base, ve)
     digest_algorithms = tuple(
         read_algorithm_identifier(data, s, file=file, base=base) for s in children(data, dig[2], dig[3], file=file, base=base)
@@ -298,7 +287,7 @@ def parse_at(data: bytes, start: int, end: int, *, file: Optional[str] = "CMS", 
     parts = children(data, eci[2], eci[3], file=file, base=base)
     if not parts:
         raise ParseError("encapContentInfo without eContentType", file=file, offset=base + eci[1])
-    econtent_type = _oid(data, parts[0], "eContentType", file, base)
+    econtent_type = oid_at(data, parts[0], "eContentType", file=file, base=base)
     econtent: Optional[bytes] = None
     eoff = -1
     if len(parts) > 2 or (len(parts) == 2 and parts[1][0] != 0xA0):

@@ -15,7 +15,7 @@ from typing import Callable, Mapping, Optional, Sequence, Union
 from ..errors import ParseError
 from ..iso7816 import tlv
 from . import cms, oids
-from ._der import children, decode_int, der, der_int, der_seq, octets, single
+from ._der import children, der, der_int, der_seq, int_at, octets, single
 from .cms import AlgorithmIdentifier, SignedData
 
 TAG = 0x77
@@ -76,7 +76,7 @@ def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int =
     parts = children(raw, vs, ve, file=file, base=base)
     if len(parts) not in (3, 4):
         raise ParseError(f"LDSSecurityObject with {len(parts)} fields", file=file, offset=base)
-    version = _int(raw, parts[0], "LDSSecurityObject version", file, base)
+    version = int_at(raw, parts[0], "LDSSecurityObject version", file=file, base=base)
     hash_alg = cms.read_algorithm_identifier(raw, parts[1], file=file, base=base)
     tag, pos, s, e = parts[2]
     if tag != 0x30:
@@ -86,9 +86,8 @@ def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int =
         item = children(raw, hs, he, file=file, base=base) if tag == 0x30 else ()
         if len(item) != 2:
             raise ParseError("malformed DataGroupHash", file=file, offset=base + pos)
-        hashes.append(
-            DataGroupHash(_int(raw, item[0], "dataGroupNumber", file, base), octets(raw, item[1], "dataGroupHashValue", file=file, base=base))
-        )
+        number = int_at(raw, item[0], "dataGroupNumber", file=file, base=base)
+        hashes.append(DataGroupHash(number, octets(raw, item[1], "dataGroupHashValue", file=file, base=base)))
     lds_version = unicode_version = None
     if len(parts) == 4:
         tag, pos, s, e = parts[3]
@@ -99,12 +98,6 @@ def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int =
         lds_version = raw[info[0][2] : info[0][3]].decode("latin-1")
         unicode_version = raw[info[1][2] : info[1][3]].decode("latin-1")
     return LDSSecurityObject(version, hash_alg, tuple(hashes), lds_version, unicode_version, raw)
-
-
-def _int(data: bytes, span, what: str, file: Optional[str], base: int) -> int:
-    if span[0] != 0x02:
-        raise ParseError(f"{what} is not an INTEGER", file=file, offset=base + span[1])
-    return decode_int(data[span[2] : span[3]], file=file, offset=base + span[1], max_len=8)
 
 
 def build_security_object(value: LDSSecurityObject) -> bytes:
