@@ -325,6 +325,10 @@ def check_data_groups(
         elif n not in read:
             if n in EAC_DATA_GROUPS:
                 out.append(_r(name, Verdict.NOT_SUPPORTED, Reason.DG_EAC_PROTECTED, subject, "present, not read (EAC-protected; integrity undetermined)"))
+            elif n in MANDATORY_DATA_GROUPS and subject in absent:
+                # the chip denied a mandatory DG the SOD lists (robustness catalogue family 4)
+                out.append(_r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, subject,
+                              f"mandatory DG listed in the SOD but missing on the chip ({absent[subject]})"))
             else:
                 why = absent.get(subject)
                 out.append(_r(name, Verdict.UNDETERMINED, Reason.DG_NOT_READ, subject, f"present, not read{f' ({why})' if why else ''}"))

@@ -26,6 +26,7 @@ VERDICT_FAULTS = {
     "ca-key-mismatch": ("failed", "chip_auth", "CA_KEY_MISMATCH", "DG14"),
     "aa-wrong-signature": ("failed", "active_auth", "AA_SIGNATURE_INVALID", "DG15"),
     "sw:6A82:DG13": ("undetermined", "passive.dg_hash", "DG_NOT_READ", "DG13"),
+    "sw:6A82:DG2": ("failed", "passive.dg_hash", "DG_MANDATORY_MISSING", "DG2"),
 }
 
 # fault -> the error that ends the read (no Document): transport / SM / malformed data
