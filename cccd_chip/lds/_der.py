@@ -51,32 +51,19 @@ def check_structure(
             stack.pop()
         if not stack:
             break
-        end = stack[-1]
-        tag, tag_len, constructed = read_tag(data, pos, file=file)
-        length, len_len = read_length(data, pos + tag_len, file=file)
-        vstart = pos + tag_len + len_len
-        if vstart + length > end:
-            raise ParseError(
-                f"length {length} exceeds the {max(0, end - vstart)} bytes available",
-                file=file,
-                offset=base + pos,
-            )
+        _, vstart, vend = read_element(data, pos, stack[-1], file=file, base=base)
         nodes += 1
         if nodes > MAX_DER_NODES:
             raise ParseError("too many TLV elements", file=file, offset=base + pos)
-        if single and len(stack) == 1 and vstart + length != n:
-            raise ParseError(
-                f"{n - vstart - length} trailing bytes after the outer TLV",
-                file=file,
-                offset=base + vstart + length,
-            )
-        if constructed and length > 0:
+        if single and len(stack) == 1 and vend != n:
+            raise ParseError(f"{n - vend} trailing bytes after the outer TLV", file=file, offset=base + vend)
+        if data[pos] & 0x20 and vend > vstart:  # constructed, not empty: descend
             if len(stack) > max_depth:
                 raise ParseError("ASN.1 nesting too deep", file=file, offset=base + pos)
-            stack.append(vstart + length)
+            stack.append(vend)
             pos = vstart
         else:
-            pos = vstart + length
+            pos = vend
 
 
 @contextmanager
