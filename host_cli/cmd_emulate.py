@@ -20,11 +20,14 @@ import click
 @click.option("--reinsert-after", type=float, default=1.0, show_default=True,
               help="Seconds before a removed card (fault remove:N) comes back; negative: never.")
 @click.option("--quiet", is_flag=True, help="Do not print link events.")
-def emulate(card_dir, host, port, reinsert_after, quiet):
+@click.option("--start-pcscd/--no-start-pcscd", default=True, show_default=True,
+              help="When no pcscd runs (and we are root), start one with the vpcd reader for as long as "
+                   "this command runs.")
+def emulate(card_dir, host, port, reinsert_after, quiet, start_pcscd):
     """Connect the virtual card in CARD_DIR to pcscd's vpcd reader."""
     from cccd_chip.emulator.applet import Applet
     from cccd_chip.emulator.card import VirtualCard
-    from cccd_chip.emulator.vpcd import VpcdLink
+    from cccd_chip.emulator.vpcd import OwnPcscd, VpcdLink, pcscd_running
 
     card = VirtualCard.load(card_dir)
     applet = Applet(card)
@@ -46,6 +49,15 @@ def emulate(card_dir, host, port, reinsert_after, quiet):
                        if isinstance(f, dict))
     event(f"card {card.profile} seed {card.seed}, ATR {card.atr.hex().upper()}"
           + (f", faults {faults}" if faults else ""))
-    link.serve_forever()
+    own = None
+    if start_pcscd and host in ("127.0.0.1", "localhost") and pcscd_running() is None:
+        own = OwnPcscd(port)  # raises a clear ReaderUnavailableError (exit 4) when it cannot
+        event(f"no pcscd was running: started one (pid {own.pid}) with the vpcd reader; "
+              "it stops with this command")
+    try:
+        link.serve_forever()
+    finally:
+        if own is not None:
+            own.stop()
     sys.stderr.flush()
     return 0
