@@ -24,6 +24,7 @@ from ..iso7816.tlv import read_length, read_tag
 
 MAX_DER_DEPTH = 48
 MAX_DER_NODES = 2_000_000
+MAX_CHILDREN = 100_000  # elements of one constructed value read by the single-pass parsers
 
 
 def check_structure(
@@ -172,12 +173,19 @@ Span = tuple[int, int, int, int]  # (tag, element start, value start, value end)
 
 
 def children(data: bytes, start: int, end: int, *, file: Optional[str] = None, base: int = 0) -> list[Span]:
-    """The elements exactly filling ``data[start:end]`` (one level, nothing copied)."""
+    """The elements exactly filling ``data[start:end]`` (one level, nothing copied).
+
+    At most ``MAX_CHILDREN`` of them: each becomes a Python object, so a
+    value made of millions of two-byte elements is refused rather than
+    amplified in memory.
+    """
     out: list[Span] = []
     pos = start
     while pos < end:
         tag, vs, ve = read_element(data, pos, end, file=file, base=base)
         out.append((tag, pos, vs, ve))
+        if len(out) > MAX_CHILDREN:
+            raise ParseError(f"more than {MAX_CHILDREN} elements in one constructed value", file=file, offset=base + pos)
         pos = ve
     return out
 

@@ -298,3 +298,15 @@ def test_deeply_nested_certificate_is_bounded():
     assert parsed.certificates == (nest,)
     with pytest.raises(ParseError):
         load_certificate(nest)
+
+
+def test_a_set_of_too_many_elements_is_refused_not_amplified():
+    from cccd_chip.lds._der import MAX_CHILDREN
+
+    raw, sd = _valid()
+    many = (b"\x30\x00",) * (MAX_CHILDREN + 1)
+    bad = _rebuild(sd, certificates=many)
+    with pytest.raises(ParseError) as ei:
+        cms.parse(bad, file="SOD")
+    assert "elements" in ei.value.message and 0 < ei.value.offset < len(bad)
+    assert len(cms.parse(_rebuild(sd, certificates=many[:1000])).certificates) == 1000
