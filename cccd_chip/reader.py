@@ -22,7 +22,6 @@ from .access.bac import perform_bac
 from .channel import CardChannel, Progress
 from .document import AccessInfo, Document, Evidence
 from .errors import (
-    AccessDeniedError,
     CardError,
     CccdError,
     FileNotFoundOnCard,

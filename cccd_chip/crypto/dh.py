@@ -161,7 +161,7 @@ def shared_secret(group: DhGroup, sk: int, peer: int) -> bytes:
 
 def validate_group(group: DhGroup) -> None:
     """Sanity checks for explicit DH parameters (sizes, q | p-1, g of order q)."""
-    from .ec import _probably_prime
+    from .primes import probably_prime
 
     p, g, q = group.p, group.g, group.q
 
@@ -172,7 +172,7 @@ def validate_group(group: DhGroup) -> None:
         raise bad("size of p")
     if not 2 <= g <= p - 2 or q < 2 or (p - 1) % q:
         raise bad("q does not divide p-1 or g out of range")
-    if not _probably_prime(p) or not _probably_prime(q):
+    if not probably_prime(p) or not probably_prime(q):
         raise bad("p or q not prime")
     if pow(g, q, p) != 1:
         raise bad("g does not have order q")

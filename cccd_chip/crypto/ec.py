@@ -22,7 +22,6 @@ ephemeral session keys of the host and the virtual chip.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Optional
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec as _ossl_ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ..errors import InvalidPublicKeyError, UnsupportedError
+from .primes import probably_prime
 
 # Reasons carried by InvalidPublicKeyError.reason for received EC points.
 R_LENGTH = "EC_POINT_LENGTH"
@@ -665,7 +665,7 @@ def validate_domain(curve: Curve) -> None:
         raise bad("singular curve")
     if not (1 <= h <= 4 and n > 1 and n.bit_length() <= p.bit_length() + 1):
         raise bad("order or cofactor")
-    if not _probably_prime(p) or not _probably_prime(n):
+    if not probably_prime(p) or not probably_prime(n):
         raise bad("p or n not prime")
     # Hasse: |p + 1 - n*h| <= 2*sqrt(p)
     t = p + 1 - n * h
@@ -677,32 +677,3 @@ def validate_domain(curve: Curve) -> None:
         raise bad("generator order is not n")
 
 
-def _probably_prime(v: int, rounds: int = 24) -> bool:
-    if v < 2:
-        return False
-    small = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
-    for q in small:
-        if v % q == 0:
-            return v == q
-    d, s = v - 1, 0
-    while d % 2 == 0:
-        d //= 2
-        s += 1
-    # bases: the small primes, then bases derived from a hash of v, so a
-    # composite crafted against fixed bases does not pass
-    bases = list(small)
-    seed = v.to_bytes((v.bit_length() + 7) // 8, "big")
-    for i in range(rounds):
-        digest = hashlib.sha256(seed + i.to_bytes(2, "big")).digest()
-        bases.append(2 + int.from_bytes(digest, "big") % (v - 3))
-    for base in bases:
-        x = pow(base, d, v)
-        if x in (1, v - 1):
-            continue
-        for _ in range(s - 1):
-            x = x * x % v
-            if x == v - 1:
-                break
-        else:
-            return False
-    return True

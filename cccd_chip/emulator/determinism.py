@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from ..crypto.primes import probably_prime
+
 HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
           "sha512": hashes.SHA512}
 
@@ -78,32 +80,6 @@ def _ec_key(spec: str, label: str) -> ec.EllipticCurvePrivateKey:
 _SMALL_PRIMES = [p for p in range(3, 2000) if all(p % q for q in range(2, int(p ** 0.5) + 1))]
 
 
-def is_probable_prime(n: int, rng: Callable[[int], bytes], rounds: int = 40) -> bool:
-    """Miller-Rabin with bases drawn from ``rng``."""
-    if n < 2:
-        return False
-    for p in _SMALL_PRIMES:
-        if n % p == 0:
-            return n == p
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d //= 2
-        s += 1
-    nbytes = (n.bit_length() + 7) // 8
-    for _ in range(rounds):
-        a = 2 + int.from_bytes(rng(nbytes), "big") % (n - 3)
-        x = pow(a, d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = x * x % n
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
 def _prime(bits: int, rng: Callable[[int], bytes], e: int) -> int:
     nbytes = (bits + 7) // 8
     while True:
@@ -111,7 +87,7 @@ def _prime(bits: int, rng: Callable[[int], bytes], e: int) -> int:
         c |= (0b11 << (bits - 2)) | 1  # top two bits: the product has exactly 2*bits bits
         # walk forward over odd candidates with a cheap sieve
         for _ in range(4096):
-            if all(c % p for p in _SMALL_PRIMES) and (c - 1) % e and is_probable_prime(c, rng, 24):
+            if all(c % p for p in _SMALL_PRIMES) and (c - 1) % e and probably_prime(c):
                 return c
             c += 2
         # (very unlikely) gap without primes: draw again

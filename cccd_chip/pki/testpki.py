@@ -337,7 +337,7 @@ def make_ml_signer(csca: Issued, *, key_spec: str = "p256", serial: int = 50) ->
 def make_master_list(signer: Issued, cscas: Iterable[bytes], *, signing_time: Optional[_dt.datetime] = None) -> bytes:
     """A CscaMasterList (ICAO 9303-12 §9) holding ``cscas`` (DER), signed by ``signer``."""
     from ..lds import cms
-    from ..lds._der import der, der_int, der_seq, der_set
+    from ..lds._der import der_int, der_seq, der_set
 
     content = der_seq(der_int(0), der_set(list(cscas)))
     args = cms_signing(signer)

@@ -42,14 +42,11 @@ SCARD_E_TIMEOUT = 0x8010000A
 
 def _pyscard():
     try:
-        from smartcard import scard  # noqa: F401
-        from smartcard.System import readers  # noqa: F401
+        from smartcard import scard
     except ImportError:
         raise ReaderUnavailableError(
             "PC/SC support is not installed (install the 'pcsc' extra: pyscard)"
         ) from None
-    from smartcard import scard
-
     return scard
 
 
