@@ -73,3 +73,39 @@ def template(tag: int, children: list[Node]) -> Node:
 
 def encode_tag_list(tags: list[int]) -> Node:
     return Node(TAG_LIST, b"".join(tlv.encode_tag(t) for t in tags))
+
+
+def display_fields(nodes: tuple[Node, ...], fields: dict, binary: set, repeated: set,
+                   template: int) -> dict:
+    """Known fields by name for display: text, lists for repeated tags, byte counts for images."""
+    out: dict = {}
+    for tag, name in fields.items():
+        if tag in repeated:
+            values = texts(nodes, tag, template)
+            if values:
+                out[name] = list(values)
+            continue
+        n = first(nodes, tag)
+        if n is None or n.constructed:
+            continue
+        out[name] = f"<{len(n.value)} bytes>" if tag in binary else text(n.value)
+    return out
+
+
+def make_nodes(fields: dict, repeated: set, template_tag: int, values: dict) -> tuple[Node, ...]:
+    """Tag list + one node per given value (names of ``fields``); repeated ones in a template
+    with their count (ICAO 9303-10 §4.7.11-12)."""
+    by_name = {v: k for k, v in fields.items()}
+    nodes: list[Node] = []
+    tags: list[int] = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        tag = by_name[name]
+        tags.append(tag)
+        if tag in repeated:
+            nodes.append(template(template_tag, [leaf(0x02, bytes([len(value)]))]
+                                  + [leaf(tag, v.encode("utf-8")) for v in value]))
+        else:
+            nodes.append(leaf(tag, value if isinstance(value, bytes) else value.encode("utf-8")))
+    return (encode_tag_list(tags), *nodes)

@@ -62,17 +62,7 @@ class DG11:
 
     def fields(self) -> dict:
         """Known fields by name (text; images as byte counts), for display."""
-        out: dict = {}
-        for tag, name in FIELDS.items():
-            if tag in REPEATED:
-                if self.other_names:
-                    out[name] = list(self.other_names)
-            elif tag in BINARY:
-                if self.proof_of_citizenship is not None:
-                    out[name] = f"<{len(self.proof_of_citizenship)} bytes>"
-            elif self.get(tag) is not None:
-                out[name] = self.get(tag)
-        return out
+        return t.display_fields(self.nodes, FIELDS, BINARY, REPEATED, OTHER_NAMES_TEMPLATE)
 
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG11:
@@ -85,19 +75,6 @@ def build(value: DG11) -> bytes:
 
 
 def make(**fields) -> DG11:
-    """DG11 from keyword fields (names of :data:`FIELDS`); other_names is a list."""
-    by_name = {v: k for k, v in FIELDS.items()}
-    nodes: list[Node] = []
-    tags: list[int] = []
-    for name, value in fields.items():
-        if value is None:
-            continue
-        tag = by_name[name]
-        tags.append(tag)
-        if tag in REPEATED:
-            nodes.append(t.template(OTHER_NAMES_TEMPLATE, [t.leaf(0x02, bytes([len(value)]))]
-                                    + [t.leaf(tag, v.encode("utf-8")) for v in value]))
-        else:
-            nodes.append(t.leaf(tag, value if isinstance(value, bytes) else value.encode("utf-8")))
-    v = DG11((t.encode_tag_list(tags), *nodes), b"")
+    """DG11 from keyword fields (names of :data:`FIELDS`); repeated fields are lists."""
+    v = DG11(t.make_nodes(FIELDS, REPEATED, OTHER_NAMES_TEMPLATE, fields), b"")
     return parse(build(v))

@@ -55,18 +55,8 @@ class DG12:
         return t.texts(self.nodes, 0x5F1A, OTHER_PERSONS_TEMPLATE)
 
     def fields(self) -> dict:
-        out: dict = {}
-        for tag, name in FIELDS.items():
-            if tag in REPEATED:
-                if self.other_persons:
-                    out[name] = list(self.other_persons)
-            elif tag in BINARY:
-                b = self.get_bytes(tag)
-                if b is not None:
-                    out[name] = f"<{len(b)} bytes>"
-            elif self.get(tag) is not None:
-                out[name] = self.get(tag)
-        return out
+        """Known fields by name (text; images as byte counts), for display."""
+        return t.display_fields(self.nodes, FIELDS, BINARY, REPEATED, OTHER_PERSONS_TEMPLATE)
 
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG12:
@@ -79,18 +69,6 @@ def build(value: DG12) -> bytes:
 
 
 def make(**fields) -> DG12:
-    by_name = {v: k for k, v in FIELDS.items()}
-    nodes: list[Node] = []
-    tags: list[int] = []
-    for name, value in fields.items():
-        if value is None:
-            continue
-        tag = by_name[name]
-        tags.append(tag)
-        if tag in REPEATED:
-            nodes.append(t.template(OTHER_PERSONS_TEMPLATE, [t.leaf(0x02, bytes([len(value)]))]
-                                    + [t.leaf(tag, v.encode("utf-8")) for v in value]))
-        else:
-            nodes.append(t.leaf(tag, value if isinstance(value, bytes) else value.encode("utf-8")))
-    v = DG12((t.encode_tag_list(tags), *nodes), b"")
+    """DG12 from keyword fields (names of :data:`FIELDS`); repeated fields are lists."""
+    v = DG12(t.make_nodes(FIELDS, REPEATED, OTHER_PERSONS_TEMPLATE, fields), b"")
     return parse(build(v))
