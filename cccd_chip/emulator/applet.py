@@ -217,15 +217,18 @@ def _select(app: Applet, cmd: CommandApdu) -> Reply:
         fid = int.from_bytes(cmd.data, "big")
         if fid == 0x3F00:
             return _select_mf(app)
-        f = app.card.file_by_fid(fid, in_app=app.state.app_selected)
-        if f is None:
-            return Reply(sw=0x6A82)
-        sw = app.may_read(f)
-        if sw != 0x9000:
-            return Reply(sw=sw)
-        app.state.current = f
-        return Reply()
+        return Reply(sw=_make_current(app, app.card.file_by_fid(fid, in_app=app.state.app_selected)))
     return Reply(sw=0x6A86)
+
+
+def _make_current(app: Applet, f: Optional[CardFile]) -> int:
+    """Select ``f`` as the current EF if it exists and may be read now; the SW to answer."""
+    if f is None:
+        return 0x6A82
+    sw = app.may_read(f)
+    if sw == 0x9000:
+        app.state.current = f
+    return sw
 
 
 def _select_mf(app: Applet) -> Reply:
@@ -253,12 +256,9 @@ def _read_binary(app: Applet, cmd: CommandApdu) -> Reply:
             return Reply(sw=0x6A81)
         sfi = cmd.p1 & 0x1F
         f = app.card.file_by_sfi(sfi, in_app=app.state.app_selected)
-        if f is None:
-            return Reply(sw=0x6A82)
-        sw = app.may_read(f)
+        sw = _make_current(app, f)
         if sw != 0x9000:
             return Reply(sw=sw)
-        app.state.current = f
         offset = cmd.p2
     else:
         f = app.state.current
