@@ -1,4 +1,4 @@
-"""Orchestration: select -> access control -> read files -> CA / AA -> Document.
+"""Orchestration: select -> access control -> COM, SOD -> DG14 + CA -> DGs -> AA -> Document.
 
 The access policy (ICAO 9303-11 §4.2, TR-03135-1 §3.5.2): PACE when
 EF.CardAccess offers it, BAC otherwise. When PACE fails, BAC is tried only
@@ -276,7 +276,8 @@ def _reopen_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
     ctx.channel.select_aid()
 
 
-def _read_one(ctx: _Ctx, name: str, mandatory: bool) -> Optional[bytes]:
+def _read_one(ctx: _Ctx, name: str) -> Optional[bytes]:
+    """Read one EF; a denied or missing file is recorded in ``absent`` (verification judges it)."""
     fid, sfi, tag = FILES[name]
     try:
         data = ctx.channel.read_ef(name, fid=fid, sfi=sfi)
@@ -285,8 +286,6 @@ def _read_one(ctx: _Ctx, name: str, mandatory: bool) -> Optional[bytes]:
             if name in EAC_FILES else f"access denied ({e.sw:04X})"
         return None
     except FileNotFoundOnCard:
-        if mandatory:
-            raise
         ctx.absent[name] = "not found (6A82)"
         return None
     if tag is not None and data[0] != tag:
@@ -311,10 +310,29 @@ def _com_names(com: bytes) -> list[str]:
     return names
 
 
+def _sod_names(sod: Optional[bytes]) -> list[str]:
+    """DGs the SOD lists (a malformed SOD lists none here; verification reports it)."""
+    if sod is None:
+        return []
+    from .lds import sod as sod_mod
+
+    try:
+        lso = sod_mod.parse(sod).security_object
+    except (ParseError, UnsupportedError):
+        return []
+    return [f"DG{h.number}" for h in lso.data_group_hashes if f"DG{h.number}" in FILES]
+
+
 def _read_files(ctx: _Ctx, opt: ReadOptions) -> None:
-    com = _read_one(ctx, "COM", mandatory=True)
-    assert com is not None
-    names = _com_names(com)
+    """EF.COM and EF.SOD first, then every DG either lists (DG14 + CA first).
+
+    EF.COM is an unsigned hint (TR-03135-1 §5.6.2; LDS 1.8 drops it): the
+    authoritative list is the SOD's, so a DG missing from EF.COM is read too.
+    """
+    com = _read_one(ctx, "COM")
+    sod = _read_one(ctx, "SOD")
+    names = _com_names(com) if com is not None else []
+    names += [n for n in _sod_names(sod) if n not in names]
     if opt.files is not None:
         names = [n for n in opt.files if n in FILES and n not in ("CardAccess", "COM", "SOD")]
     order = sorted(names, key=lambda n: int(n[2:]))
@@ -322,13 +340,10 @@ def _read_files(ctx: _Ctx, opt: ReadOptions) -> None:
     if "DG14" in order:
         order.remove("DG14")
         order.insert(0, "DG14")
-    ctx.evidence.setdefault("_order", order)
     for name in order:
-        _read_one(ctx, name, mandatory=False)
+        _read_one(ctx, name)
         if name == "DG14" and opt.chip_auth:
             _chip_authentication(ctx)
-    # A missing DG1 or SOD is recorded; verification then fails the document.
-    _read_one(ctx, "SOD", mandatory=False)
 
 
 def _chip_authentication(ctx: _Ctx) -> None:
