@@ -19,7 +19,7 @@ from typing import Optional
 import click
 
 from cccd_chip import TOOL_NAME
-from cccd_chip.errors import CccdError, UsageError
+from cccd_chip.errors import CccdError, ParseError, UsageError
 
 from . import render
 from .progress import file_progress
@@ -28,6 +28,7 @@ log = logging.getLogger("cccd")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDETERMINED = 0, 1, 2, 3
 EXIT_TRANSPORT, EXIT_ACCESS, EXIT_MALFORMED, EXIT_INTERNAL = 4, 5, 6, 70
+MAX_INSPECT_BYTES = 4 * 1024 * 1024
 
 
 class _State:
@@ -410,7 +411,10 @@ def _demo_transport(card_dir, card):
 @click.argument("path", type=click.Path())
 @click.option("--json", "as_json", is_flag=True)
 def inspect(path, as_json):
-    """Show any LDS file (or every file of a dump) in human form."""
+    """Show any LDS file (or every file of a dump) in human form.
+
+    Exit 6 when a file is not a well-formed LDS file (its error is shown).
+    """
     from cccd_chip.lds import inspect as insp
 
     _State.json_errors = as_json
@@ -422,6 +426,8 @@ def inspect(path, as_json):
         items = {name: insp.describe(name, data) for name, data in sorted(d.files.items())}
     else:
         try:
+            if p.stat().st_size > MAX_INSPECT_BYTES:
+                raise ParseError(f"{p.name} is larger than any LDS file ({MAX_INSPECT_BYTES} bytes)", file=p.name)
             data = p.read_bytes()
         except OSError as e:
             raise UsageError(f"cannot read {p}: {e.strerror}") from None
@@ -432,18 +438,18 @@ def inspect(path, as_json):
         for name, desc in items.items():
             click.echo(f"== {name}")
             click.echo(json.dumps(render._jsonable(desc), ensure_ascii=False, indent=1))
+    bad = [name for name, desc in items.items() if isinstance(desc, dict) and desc.get("error")]
+    if bad:
+        click.echo(f"cccd: malformed: {', '.join(bad)}", err=True)
+        return EXIT_MALFORMED
     return EXIT_OK
 
 
-try:  # the emulator's command (host_cli/cmd_emulate.py) and kiosk watch mode (host_cli/cmd_watch.py)
-    from .cmd_emulate import emulate as _emulate  # noqa: E402
-
-    cli.add_command(_emulate)
-except ModuleNotFoundError as _e:  # pragma: no cover - only while the module is absent
-    if _e.name != "host_cli.cmd_emulate":
-        raise
+# the emulator's command and kiosk watch mode live in their own modules
+from .cmd_emulate import emulate as _emulate  # noqa: E402
 from .cmd_watch import watch as _watch  # noqa: E402
 
+cli.add_command(_emulate)
 cli.add_command(_watch)
 
 
