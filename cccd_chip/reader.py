@@ -27,6 +27,7 @@ from .errors import (
     FileNotFoundOnCard,
     ParseError,
     ProtocolError,
+    SecureMessagingError,
     SecurityStatusNotSatisfied,
     UnsupportedError,
     UsageError,
@@ -44,6 +45,8 @@ FILES: dict[str, tuple[int, Optional[int], Optional[int]]] = {
 }
 TAG_TO_NAME = {f.tag: f.name for f in registry.FILES if f.dg is not None}
 EAC_FILES = ("DG3", "DG4")
+MAX_REAUTH = 2  # re-authentications after the chip ended SM (TR-03110-3 §F.6; catalogue family 8)
+SM_ENDED = (0x6987, 0x6988)
 
 
 def system_rng(n: int) -> bytes:
@@ -122,6 +125,7 @@ class ReadStats:
     seconds: float = 0.0
     extended: Optional[bool] = None  # whether extended length was used (None: never decided)
     adaptations: list = field(default_factory=list)  # what the channel learnt about the chip (no secrets)
+    reauthentications: int = 0  # times access control was re-run after the chip ended SM
 
 
 @dataclass
@@ -133,6 +137,7 @@ class _Ctx:
     absent: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)
     reopen: Optional[Callable[[], None]] = None
+    reauthentications: int = 0
 
 
 def read_document(
@@ -165,6 +170,7 @@ def read_document(
             stats.bytes_received = ch.bytes_received
             stats.extended = ch.extended
             stats.adaptations = list(ch.adaptations)
+            stats.reauthentications = ctx.reauthentications
             stats.seconds = time.perf_counter() - t0
     return Document(
         files=dict(ctx.files),
@@ -276,6 +282,37 @@ def _reopen_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
     ctx.channel.select_aid()
 
 
+def _read_resumable(ctx: _Ctx, name: str) -> Optional[bytes]:
+    """Read one EF; when the chip ends secure messaging (6987/6988), re-authenticate and read again.
+
+    Only a session end the chip reports is resumed: a MAC or cryptogram failure
+    stays fatal (never downgraded). Files already read are immutable (ICAO 9303-10
+    §4.6 / D9 §5.3) and are verified against the SOD later, like every file. After
+    Chip Authentication the new session repeats it; at most MAX_REAUTH times.
+    """
+    while True:
+        try:
+            return _read_one(ctx, name)
+        except SecureMessagingError as e:
+            if e.sw not in SM_ENDED or ctx.reopen is None or ctx.reauthentications >= MAX_REAUTH:
+                raise
+            ctx.reauthentications += 1
+            log.info("chip ended secure messaging (SW %04X) while reading %s: re-authenticating", e.sw, name)
+            ctx.reopen()
+            ca = ctx.evidence.get("ca")
+            if ca and ca.get("check", {}).get("verdict") == "successful" and "DG14" in ctx.files:
+                _redo_chip_authentication(ctx)
+
+
+def _redo_chip_authentication(ctx: _Ctx) -> None:
+    """Chip Authentication again on the re-opened session; it must succeed again."""
+    from .verify import chip_auth
+
+    ev = chip_auth.perform(ctx.channel, ctx.files["DG14"], ctx.rng)
+    if (ev or {}).get("check", {}).get("verdict") != "successful":
+        raise SecureMessagingError("Chip Authentication failed after re-authentication", reason="SM_INTEGRITY")
+
+
 def _read_one(ctx: _Ctx, name: str) -> Optional[bytes]:
     """Read one EF; a denied or missing file is recorded in ``absent`` (verification judges it)."""
     fid, sfi, tag = FILES[name]
@@ -329,8 +366,8 @@ def _read_files(ctx: _Ctx, opt: ReadOptions) -> None:
     EF.COM is an unsigned hint (TR-03135-1 §5.6.2; LDS 1.8 drops it): the
     authoritative list is the SOD's, so a DG missing from EF.COM is read too.
     """
-    com = _read_one(ctx, "COM")
-    sod = _read_one(ctx, "SOD")
+    com = _read_resumable(ctx, "COM")
+    sod = _read_resumable(ctx, "SOD")
     names = _com_names(com) if com is not None else []
     names += [n for n in _sod_names(sod) if n not in names]
     if opt.files is not None:
@@ -341,7 +378,7 @@ def _read_files(ctx: _Ctx, opt: ReadOptions) -> None:
         order.remove("DG14")
         order.insert(0, "DG14")
     for name in order:
-        _read_one(ctx, name)
+        _read_resumable(ctx, name)
         if name == "DG14" and opt.chip_auth:
             _chip_authentication(ctx)
 

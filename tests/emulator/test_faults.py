@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from emu_helpers import read_card, verify_dir
+from emu_helpers import credential_for as _cred, read_card, verify_dir
 
 from cccd_chip.emulator import faults as fm
 from cccd_chip.emulator.applet import Applet
@@ -33,16 +33,60 @@ VERDICT_FAULTS = {
 ERROR_FAULTS = {
     "bad-mac": SecureMessagingError,
     "no-do99": SecureMessagingError,
-    "sm-drop": SecureMessagingError,
     "remove:40": CardRemovedError,
     "huge-length": ParseError,
     "huge-length:DG13": ParseError,
 }
 
 
+# faults the host recovers from (the read completes and verifies)
+RECOVERED_FAULTS = ("sm-drop",)
+
+
 def test_every_fault_name_is_covered():
-    covered = {k.partition(":")[0] for k in list(VERDICT_FAULTS) + list(ERROR_FAULTS)}
+    covered = {k.partition(":")[0] for k in list(VERDICT_FAULTS) + list(ERROR_FAULTS) + list(RECOVERED_FAULTS)}
     assert covered == set(fm.ALL_FAULTS)
+
+
+@pytest.mark.parametrize("profile", ["cccd-2021", "passport-bac"])
+@pytest.mark.parametrize("where", ["", ":30"])
+def test_chip_ending_sm_is_resumed_after_reauthentication(card_factory, profile, where):
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.emulator.card import VirtualCard
+    from cccd_chip.reader import ReadStats, read_document
+    from cccd_chip.transport.local import LocalTransport
+
+    clean, _ = read_card(card_factory(profile, 1))
+    d = card_factory(profile, 1, (f"sm-drop{where}",))
+    card = VirtualCard.load(d)
+    stats = ReadStats()
+    cred = _cred(card)
+    doc = read_document(LocalTransport(Applet(card)), cred, stats=stats)
+    assert stats.reauthentications == 1
+    assert doc.files == clean.files
+    report = verify_dir(doc, d)
+    assert report.overall.value == "successful", [c.to_json() for c in report.checks]
+
+
+def test_sm_ending_again_and_again_gives_up(card_factory):
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.emulator.card import VirtualCard
+    from cccd_chip.reader import read_document
+    from cccd_chip.transport.local import LocalTransport
+
+    card = VirtualCard.load(card_factory("cccd-2021", 1))
+    app = Applet(card)
+
+    class DropEveryRead:
+        def before_command(self, app, raw):
+            if len(raw) > 2 and raw[1] == 0xB0 and raw[0] & 0x0C and raw[2] & 0x80 and (raw[2] & 0x1F) == 2:
+                app.drop_session()  # every SFI read of DG2
+            return None
+
+    app.faults.append(DropEveryRead())
+    with pytest.raises(SecureMessagingError) as e:
+        read_document(LocalTransport(app), _cred(card))
+    assert e.value.sw in (0x6987, 0x6988)
 
 
 @pytest.mark.parametrize("fault", sorted(VERDICT_FAULTS))
@@ -187,6 +231,10 @@ def test_sm_faults_first_middle_last_protected_response(card_factory, hook):
     for n in (protected[0], protected[len(protected) // 2], protected[-1]):
         app = Applet(VirtualCard.load(d))
         app.faults.append(hook(n))
+        if hook is fm.SmDrop and n == protected[len(protected) // 2]:
+            # the chip ended SM in the middle of a file: re-authenticated and resumed
+            assert "DG2" in read_card(d, applet=app)[0].files
+            continue
         with pytest.raises(SecureMessagingError):
             read_card(d, applet=app)
         assert app.apdu_index == n
