@@ -11,6 +11,7 @@ Dump format ``cccd-dump`` version 1 (see docs/dump-format.md):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from . import TOOL_NAME
-from .errors import DumpFormatError
+from .errors import DumpFormatError, UsageError
 
 DUMP_FORMAT = "cccd-dump"
 DUMP_VERSION = 1
@@ -43,14 +44,34 @@ class AccessInfo:
     parameter_id: Optional[int] = None
     fallback: bool = False
     fallback_reason: Optional[str] = None
+    # hex :func:`access_password_digest` of the password that opened the chip (never the
+    # password itself); checked against DG1 by verify/binding.py. Omitted from JSON when None.
+    password_digest: Optional[str] = None
 
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return {k: v for k, v in self.__dict__.items() if not (k == "password_digest" and v is None)}
 
     @classmethod
     def from_json(cls, d: Mapping) -> "AccessInfo":
         known = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
         return cls(**known)
+
+
+ACCESS_PASSWORD_DIGEST_LABEL = b"cccd-access-password/1"
+
+
+def access_password_digest(kind: str, secret: bytes) -> str:
+    """Hex SHA-256 over ``label | kind | secret`` (``kind`` "MRZ" or "CAN").
+
+    ``secret`` is the password as used for access: for "MRZ" the ICAO 9303-11
+    §9.7.2 MRZ_information (document number + check digit + date of birth + cd
+    + date of expiry + cd, ASCII), for "CAN" its ASCII digits. The digest lets
+    an offline verification compare DG1 with what opened the chip; it is no
+    secrecy protection (the same data is in DG1 of the dump).
+    """
+    if kind not in ("MRZ", "CAN"):
+        raise UsageError("password kind must be MRZ or CAN")
+    return hashlib.sha256(ACCESS_PASSWORD_DIGEST_LABEL + b"|" + kind.encode() + b"|" + bytes(secret)).hexdigest()
 
 
 @dataclass(frozen=True)

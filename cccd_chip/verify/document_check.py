@@ -3,7 +3,10 @@
 ``verify_document(doc, trust_store, policy=...)`` runs, over the raw bytes of
 a read (live, or loaded from a ``cccd-dump``):
 
-- Passive Authentication of EF.SOD and every data group (:mod:`.passive`);
+- Passive Authentication of EF.SOD and every data group (:mod:`.passive`),
+  with the algorithm policy (:mod:`.algorithms`);
+- the binding checks (:mod:`.binding`): issuer country, EF.COM vs SOD, DG1 vs
+  the MRZ / CAN that opened the chip;
 - EF.CardSecurity verified like a SOD (content type id-SecurityObject);
 - PACE-CAM: the chip's authentication data checked against the CA key of a
   verified EF.CardSecurity (ICAO 9303-11 §4.4.3.5.2: PK_Map,IC = CA_IC * PK_IC);
@@ -26,6 +29,8 @@ from ..errors import CccdError
 from ..lds import card_security, oids
 from ..pki.trust_store import TrustStore
 from .active_auth import check_active_authentication
+from .algorithms import check_algorithms
+from .binding import binding_checks
 from .passive import Policy, SignerOutcome, reference_time, verify_passive, verify_signed_object
 from .report import CheckResult, Reason, Report, Verdict
 
@@ -40,6 +45,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     checks: list[CheckResult] = []
     pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at)
     checks.extend(pa.checks)
+    checks.extend(binding_checks(doc.files, pa, doc.access))
 
     cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy, read_at=doc.read_at)
     checks.extend(cs_checks)
@@ -78,6 +84,7 @@ def check_card_security(
         sd, oids.ID_SECURITY_OBJECT, trust_store, policy, reference_time(policy, sd, read_at),
         subject="CardSecurity", prefix="card_security",
     )
+    checks.append(check_algorithms(sd, None, outcome.dsc, outcome.csca, prefix="card_security", subject="CardSecurity"))
     return checks, outcome, infos
 
 

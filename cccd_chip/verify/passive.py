@@ -37,6 +37,7 @@ from ..lds.cms import SignedData
 from ..pki import signed_data as sdv
 from ..pki.certificate import Certificate, check_issued_by
 from ..pki.trust_store import TrustStore
+from .algorithms import certificate_forbidden, check_algorithms, classify_digest, signer_info_forbidden
 from .report import CheckResult, Reason, Verdict
 
 EAC_DATA_GROUPS = frozenset({3, 4})
@@ -113,6 +114,7 @@ def verify_passive(
         sod.signed_data, oids.ID_ICAO_LDS_SECURITY_OBJECT, trust_store, policy, when, subject="SOD"
     )
     checks.extend(signer_checks)
+    checks.append(check_algorithms(sod.signed_data, sod.security_object.hash_algorithm.oid, outcome.dsc, outcome.csca))
     dg_checks = check_data_groups(sod, files, absent, outcome)
     checks.extend(dg_checks)
     verdicts = {int(c.subject[2:]): c.verdict for c in dg_checks if c.subject and c.subject.startswith("DG")}
@@ -153,15 +155,19 @@ def verify_signed_object(
         return [_r(name, Verdict.FAILED, Reason.SOD_CONTENT_TYPE_MISMATCH, subject, f"eContentType {sd.econtent_type}")], SignerOutcome(False, None)
     try:
         si = sdv.single_signer(sd)
+        forbidden = signer_info_forbidden(si)
+        if forbidden is not None:  # catalogue family 24: before anything is computed with it
+            return [_r(name, Verdict.FAILED, Reason.ALGORITHM_FORBIDDEN, subject, f"{forbidden} in the SignerInfo")], SignerOutcome(False, None)
         sdv.check_signed_attributes(sd, si)
     except VerificationError as e:
         reason = {
             sdv.R_CONTENT_TYPE: Reason.SOD_CONTENT_TYPE_MISMATCH,
             sdv.R_MESSAGE_DIGEST: Reason.SOD_MESSAGE_DIGEST_MISMATCH,
+            sdv.R_DIGEST_ALG: Reason.ALGORITHM_FORBIDDEN,
         }.get(e.reason, Reason.SOD_MALFORMED)
         return [_r(name, Verdict.FAILED, reason, subject, e.message)], SignerOutcome(False, None)
-    except UnsupportedError as e:
-        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None)
+    except UnsupportedError as e:  # unknown algorithm: non conformance, never successful (family 24)
+        return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None)
     except CccdError as e:
         return [_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, subject, _short(e))], SignerOutcome(False, None)
     dsc = sdv.find_signer(si, sd.certificates)
@@ -174,7 +180,7 @@ def verify_signed_object(
     except VerificationError as e:
         return [_r(name, Verdict.FAILED, Reason.SOD_SIGNATURE_INVALID, subject, e.message)], SignerOutcome(False, None, dsc)
     except UnsupportedError as e:
-        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None, dsc)
+        return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None, dsc)
     except CccdError as e:
         return [_r(name, Verdict.FAILED, Reason.KEY_PARAMS_INVALID, subject, _short(e))], SignerOutcome(False, None, dsc)
     checks = [_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{alg.name} by {dsc.public_key.description}")]
@@ -219,7 +225,7 @@ def _static_dsc_checks(
     csca_fp, reason, detail = _chain(dsc, trust_store)
     csca = trust_store.csca_by_fingerprint(csca_fp) if csca_fp else None
     if csca is None:
-        verdict = Verdict.UNDETERMINED if reason is Reason.CSCA_NOT_FOUND else Verdict.FAILED
+        verdict = Verdict.UNDETERMINED if reason in (Reason.CSCA_NOT_FOUND, Reason.ALGORITHM_UNSUPPORTED) else Verdict.FAILED
         return (_r(f"{prefix}.dsc_chain", verdict, reason, label, detail), None), None
     chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}")
     return (chain, _profile(dsc, policy, prefix, label)), csca
@@ -232,8 +238,11 @@ def _chain(dsc: Certificate, ts: TrustStore) -> tuple[Optional[bytes], Reason, s
     if hit is not None:
         return hit
     candidates = ts.issuers_of(dsc)
-    if not candidates:
-        out: tuple[Optional[bytes], Reason, str] = (None, Reason.CSCA_NOT_FOUND, f"no CSCA for issuer {dsc.issuer_text}")
+    forbidden = certificate_forbidden(dsc)
+    if forbidden is not None:
+        out: tuple[Optional[bytes], Reason, str] = (None, Reason.ALGORITHM_FORBIDDEN, f"DSC signed with {forbidden}")
+    elif not candidates:
+        out = (None, Reason.CSCA_NOT_FOUND, f"no CSCA for issuer {dsc.issuer_text}")
     else:
         out = (None, Reason.DSC_SIGNATURE_INVALID, "DSC signature does not verify with any candidate CSCA")
         for csca in candidates:
@@ -306,10 +315,13 @@ def check_data_groups(
     """One check per DG in the SOD or read (ICAO 9303-10 §4.6.2.2; TR-03135 Table 5.42)."""
     lso = sod.security_object
     name = "passive.dg_hash"
+    use = classify_digest(lso.hash_algorithm.oid, "LDSSecurityObject.hashAlgorithm")
+    if use.status == "forbidden":
+        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_FORBIDDEN, "SOD", f"data group hashes use {use.name}")]
     try:
         hash_name = hash_name_from_oid(lso.hash_algorithm.oid)
     except UnsupportedError as e:
-        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED, "SOD", e.message)]
+        return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, "SOD", e.message)]
     listed: dict[int, bytes] = {}
     out: list[CheckResult] = []
     for h in lso.data_group_hashes:

@@ -67,6 +67,17 @@ class Reason(str, Enum):
     CRL_STALE = "CRL_STALE"  # nextUpdate passed: revocation status unknown
     KEY_PARAMS_INVALID = "KEY_PARAMS_INVALID"  # unusable key / explicit EC parameters
     AA_CHALLENGE_MISMATCH = "AA_CHALLENGE_MISMATCH"  # signature does not bind this challenge
+    # binding and algorithm checks (robustness catalogue families 18, 23, 24, 26, 33)
+    ALGORITHM_FORBIDDEN = "ALGORITHM_FORBIDDEN"  # MD2/MD4/MD5 anywhere in the SOD, its DSC or CSCA
+    DEPRECATED_ALGORITHM = "DEPRECATED_ALGORITHM"  # SHA-1: accepted (successful) but flagged
+    COUNTRY_MISMATCH = "COUNTRY_MISMATCH"  # DSC issuer / subject / CSCA / DG1 issuing state disagree
+    COUNTRY_CODE_UNKNOWN = "COUNTRY_CODE_UNKNOWN"  # MRZ state code without an ISO 3166-1 country
+    COM_SOD_MISMATCH = "COM_SOD_MISMATCH"  # EF.COM lists other DGs than the SOD
+    COM_MISSING = "COM_MISSING"  # EF.COM not read: the comparison is not supported
+    COM_MALFORMED = "COM_MALFORMED"
+    DG_MALFORMED = "DG_MALFORMED"  # a DG a binding check needs does not parse
+    DOCUMENT_BINDING_MISMATCH = "DOCUMENT_BINDING_MISMATCH"  # DG1 differs from the MRZ / CAN used for access
+    DATA_NOT_AUTHENTICATED = "DATA_NOT_AUTHENTICATED"  # consistent, but the data compared did not pass PA
 
 
 _RANK = {

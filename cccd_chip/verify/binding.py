@@ -1,0 +1,201 @@
+"""Binding checks: the document's parts agree with each other and with the access password.
+
+Pure functions of the raw files, the Passive Authentication result and the
+recorded access information (robustness catalogue families 18, 26, 33):
+
+- ``binding.country`` (BSI TR-03135-1 §5.6.4.5, ICAO 9303-12 §7.1.1): the DSC's
+  issuer and subject country, the CSCA's country and DG1's issuing state
+  (ICAO 9303-3 code mapped to ISO 3166-1 alpha-2 by :mod:`.country_codes`)
+  are the same state.
+- ``binding.com_sod`` (TR-03135-1 §5.6.4.4.1, B51 LDS_H_90..93): EF.COM lists
+  exactly the data groups the SOD has hashes for.
+- ``binding.access`` (TR-03135-1 §5.7.2): the MRZ data (BAC, PACE-MRZ) or the
+  CAN (PACE-CAN on a CCCD: the last 6 digits of the 12-digit ID) that opened
+  the chip are DG1's. The password itself is never stored: the reader records
+  :func:`cccd_chip.document.access_password_digest` in
+  ``AccessInfo.password_digest`` and this check recomputes it from DG1.
+
+Common rule: a disagreement is ``failed``; agreement is ``successful`` only
+when the data compared passed Passive Authentication, else ``undetermined``
+``DATA_NOT_AUTHENTICATED``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Mapping, Optional
+
+from ..document import AccessInfo, access_password_digest
+from ..errors import CccdError
+from ..lds import com as com_mod
+from ..lds import dg1 as dg1_mod
+from .country_codes import SPECIMEN_CERTIFICATE_COUNTRY, SPECIMEN_STATE, alpha2_for, normalise, why_no_state
+from .passive import PassiveResult
+from .report import CheckResult, Reason, Verdict
+
+CHECK_COUNTRY = "binding.country"
+CHECK_COM_SOD = "binding.com_sod"
+CHECK_ACCESS = "binding.access"
+
+__all__ = [
+    "CHECK_COUNTRY",
+    "CHECK_COM_SOD",
+    "CHECK_ACCESS",
+    "check_country",
+    "check_com_sod",
+    "check_access_binding",
+    "binding_checks",
+]
+
+
+def binding_checks(files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo]) -> list[CheckResult]:
+    """The three binding checks, in report order."""
+    dg1 = _dg1(files.get("DG1"))
+    return [
+        check_country(dg1, pa),
+        check_com_sod(files.get("COM"), pa),
+        check_access_binding(dg1, pa, access),
+    ]
+
+
+# --- family 33: issuer country ---------------------------------------------------------
+
+
+def check_country(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResult) -> CheckResult:
+    """DSC issuer C= = DSC subject C= = CSCA C= = alpha-2 of DG1's issuing state."""
+    dsc, csca = pa.signer.dsc, pa.signer.csca
+    if dsc is None:
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DSC", "no document signer certificate identified")
+    label = f"DSC {dsc.label}"
+    issuer_c, subject_c = dsc.issuer_country, dsc.country
+    if not issuer_c or not subject_c:
+        which = "issuer" if not issuer_c else "subject"
+        return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.DSC_PROFILE_INVALID, label, f"DSC {which} has no country (C=)")
+    if issuer_c != subject_c:
+        return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.COUNTRY_MISMATCH, label, f"DSC issuer C={issuer_c}, subject C={subject_c}")
+    if csca is not None and csca.country != issuer_c:
+        return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.COUNTRY_MISMATCH, label,
+                  f"DSC issuer C={issuer_c}, CSCA C={csca.country or '-'}")
+    if dg1 is None:
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DG1", "DG1 not read")
+    if isinstance(dg1, CccdError):
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.DG_MALFORMED, "DG1", "DG1 does not parse")
+    state = normalise(dg1.issuing_state)
+    alpha2, known = alpha2_for(state)
+    if not known:
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.COUNTRY_CODE_UNKNOWN, "DG1",
+                  f"issuing state {state!r} is not in the ICAO 9303-3 / ISO 3166-1 table")
+    if alpha2 is None and state == SPECIMEN_STATE:
+        # no ISO country to compare: not_supported, but only under the specimen PKI's C=UT
+        if issuer_c != SPECIMEN_CERTIFICATE_COUNTRY:
+            return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.COUNTRY_MISMATCH, "DG1",
+                      f"DG1 issuing state {state} (specimen), DSC C={issuer_c}")
+        return _r(CHECK_COUNTRY, Verdict.NOT_SUPPORTED, Reason.COUNTRY_CODE_UNKNOWN, "DG1",
+                  f"{why_no_state(state)} (certificates C={issuer_c}): no ISO 3166-1 country to compare")
+    if alpha2 is None:
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.COUNTRY_CODE_UNKNOWN, "DG1", why_no_state(state))
+    if alpha2 != issuer_c:
+        return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.COUNTRY_MISMATCH, "DG1",
+                  f"DG1 issuing state {state} ({alpha2}), DSC C={issuer_c}")
+    if csca is None:
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, label,
+                  f"DG1 {state} = DSC C={issuer_c}; no CSCA to compare")
+    if not pa.dg_authenticated(1):
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "DG1",
+                  f"{state} = C={issuer_c}, but DG1 did not pass Passive Authentication")
+    return _r(CHECK_COUNTRY, Verdict.SUCCESSFUL, Reason.OK, label, f"DG1 {state} = DSC and CSCA C={issuer_c}")
+
+
+# --- family 26: EF.COM versus the SOD ----------------------------------------------------
+
+
+def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult) -> CheckResult:
+    """EF.COM's data-group list equals the SOD's (EF.COM absent: not supported)."""
+    if raw_com is None:
+        return _r(CHECK_COM_SOD, Verdict.NOT_SUPPORTED, Reason.COM_MISSING, "COM", "EF.COM not read")
+    try:
+        com = com_mod.parse(raw_com)
+    except CccdError as e:
+        return _r(CHECK_COM_SOD, Verdict.FAILED, Reason.COM_MALFORMED, "COM", str(e)[:160])
+    if pa.sod is None:
+        return _r(CHECK_COM_SOD, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "COM", "no parsable SOD to compare with")
+    in_com = set(com.data_groups)
+    in_sod = {h.number for h in pa.sod.security_object.data_group_hashes}
+    if in_com != in_sod:
+        parts = []
+        if in_sod - in_com:
+            parts.append("SOD only: " + ",".join(f"DG{n}" for n in sorted(in_sod - in_com)))
+        if in_com - in_sod:
+            parts.append("EF.COM only: " + ",".join(f"DG{n}" for n in sorted(in_com - in_sod)))
+        return _r(CHECK_COM_SOD, Verdict.FAILED, Reason.COM_SOD_MISMATCH, "COM", "; ".join(parts))
+    listed = ",".join(f"DG{n}" for n in sorted(in_sod))
+    if not pa.signer.trusted:
+        return _r(CHECK_COM_SOD, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "COM",
+                  f"same DGs ({listed}), but the SOD did not pass Passive Authentication")
+    extra = f"; unknown tags ignored: {','.join(f'{t:02X}' for t in com.unknown_tags)}" if com.unknown_tags else ""
+    return _r(CHECK_COM_SOD, Verdict.SUCCESSFUL, Reason.OK, "COM", f"same DGs as the SOD ({listed}){extra}")
+
+
+# --- family 18: the chip opened with this document's MRZ / CAN --------------------------
+
+
+def check_access_binding(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResult, access: Optional[AccessInfo]) -> CheckResult:
+    """DG1 agrees with the password that opened the chip (compared through its digest)."""
+    kind = access.password if access else None
+    if access is None or access.protocol == "NONE" or kind not in ("MRZ", "CAN"):
+        return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1", "no MRZ or CAN access recorded")
+    recorded = access.password_digest
+    if not recorded:
+        return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1",
+                  f"{kind} access, but no password digest recorded in this read")
+    if dg1 is None:
+        return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DG1", "DG1 not read")
+    if isinstance(dg1, CccdError):
+        return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.DG_MALFORMED, "DG1", "DG1 does not parse")
+    if kind == "MRZ":
+        candidates = _mrz_candidates(dg1)
+        what = "document number, date of birth and date of expiry"
+    else:
+        cccd_id = dg1.cccd_id
+        if cccd_id is None:  # TR-03135-1 §5.7.2: CAN access on a document without a printed CAN relation
+            return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1",
+                      "CAN access: DG1 carries no CCCD ID to compare the CAN with")
+        candidates = [cccd_id[6:].encode("ascii")]
+        what = "last 6 digits of the ID number"
+    if not any(hmac.compare_digest(access_password_digest(kind, c), recorded.lower()) for c in candidates):
+        return _r(CHECK_ACCESS, Verdict.FAILED, Reason.DOCUMENT_BINDING_MISMATCH, "DG1",
+                  f"DG1's {what} differ from the {kind} used to open the chip")
+    if not pa.dg_authenticated(1):
+        return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "DG1",
+                  f"DG1 matches the {kind} used for access, but did not pass Passive Authentication")
+    return _r(CHECK_ACCESS, Verdict.SUCCESSFUL, Reason.OK, "DG1", f"DG1's {what} match the {kind} used for access")
+
+
+def _mrz_candidates(dg1: "dg1_mod.DG1") -> list[bytes]:
+    """MRZ_information from DG1: as printed (its check digits) and recomputed (ICAO 9303-11 §9.7.2)."""
+    from ..access.passwords import mrz_information
+
+    out = [dg1.mrz_information.encode("latin-1")]
+    try:
+        recomputed = mrz_information(dg1.document_number, dg1.date_of_birth, dg1.date_of_expiry)
+    except CccdError:  # e.g. a '<'-padded date of birth: only the printed form can match
+        return out
+    if recomputed not in out:
+        out.append(recomputed)
+    return out
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _dg1(raw: Optional[bytes]) -> "dg1_mod.DG1 | CccdError | None":
+    if raw is None:
+        return None
+    try:
+        return dg1_mod.parse(raw)
+    except CccdError as e:
+        return e
+
+
+def _r(check: str, verdict: Verdict, reason: Reason, subject: Optional[str], detail: str) -> CheckResult:
+    return CheckResult(check, verdict, reason, subject, detail)
