@@ -3,7 +3,10 @@
 A check ends in exactly one :class:`Verdict` with a :class:`Reason` from a
 closed enum. The overall verdict is the worst of the checks that ran:
 ``aborted`` > ``failed`` > ``undetermined`` > ``successful``; checks that are
-``not_supported`` do not lower it.
+``not_supported`` do not lower it; no check that ran (none, or all
+``not_supported``) is ``undetermined``. So ``successful`` needs at least one
+successful check. A :class:`Report` always carries ``overall(checks)``
+(constructing one with another overall raises).
 """
 
 from __future__ import annotations
@@ -123,6 +126,17 @@ class Report:
     trust_store_version: Optional[str] = None
     verified_at: Optional[str] = None
     overall: Verdict = field(default=Verdict.UNDETERMINED)
+
+    def __post_init__(self) -> None:
+        # the overall verdict is derived, never asserted: a Report cannot claim "successful"
+        # (or anything else) that its checks do not give (catalogue families 25, 35)
+        if self.overall is not overall(self.checks):
+            from ..errors import VerificationError
+
+            raise VerificationError(
+                f"overall {self.overall.value} does not follow from the checks ({overall(self.checks).value})",
+                reason="REPORT_INCONSISTENT",
+            )
 
     @classmethod
     def of(cls, checks, trust_store_version=None, verified_at=None) -> "Report":
