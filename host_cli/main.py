@@ -150,7 +150,74 @@ def trust_options(f):
     f = click.option("--crl", multiple=True, type=click.Path(), help="CRL file.")(f)
     f = click.option("--ldif", multiple=True, type=click.Path(), help="ICAO PKD LDIF file.")(f)
     f = click.option("--at", "at", help="Verify as of this UTC time (ISO 8601) instead of now.")(f)
+    return policy_options(f)
+
+
+# --- verification policy (cccd_chip.verify.passive.Policy; docs/verification.md) ------------
+# The options are not passed to the commands: their callbacks collect them in the context's
+# meta (shared with sub-contexts, so `trace replay` hands them to `read`), and verify() builds
+# the Policy from them.
+
+POLICY_META = "cccd.policy"
+
+
+def _policy_cb(key):
+    def cb(ctx, param, value):
+        if value not in (None, False, ()):
+            ctx.meta.setdefault(POLICY_META, {})[key] = value
+        return value
+
+    return cb
+
+
+def policy_options(f):
+    f = click.option("--require-crl", is_flag=True, expose_value=False, callback=_policy_cb("require_crl"),
+                     help="Revocation must be known: no CRL for the DSC's CSCA makes the result undetermined "
+                          "(same as --revocation require).")(f)
+    f = click.option("--revocation", type=click.Choice(["if-available", "require", "off"]), expose_value=False,
+                     callback=_policy_cb("revocation"),
+                     help="CRL policy: if-available (default; no CRL is not_supported), require, off.")(f)
+    f = click.option("--time-reference", type=click.Choice(["now", "signing-time", "read-time"]),
+                     expose_value=False, callback=_policy_cb("time_reference"),
+                     help="Time certificate validity is checked at: now (default, or --at), the SOD's "
+                          "signing time, or the dump's read time.")(f)
+    f = click.option("--require-key-usage", is_flag=True, expose_value=False,
+                     callback=_policy_cb("require_key_usage"),
+                     help="Strict profile: a DSC without keyUsage fails.")(f)
+    f = click.option("--legacy-content-type", multiple=True, metavar="OID", expose_value=False,
+                     callback=_policy_cb("legacy_content_types"),
+                     help="Accept this SOD eContentType too (allow-list, e.g. 1.3.27.1.1.1; repeatable).")(f)
     return f
+
+
+def make_policy(at=None, options: Optional[dict] = None):
+    """The verification Policy from ``--at`` and the policy options of the current command."""
+    from cccd_chip.verify.passive import Policy
+
+    if options is None:
+        ctx = click.get_current_context(silent=True)
+        options = dict(ctx.meta.get(POLICY_META, {})) if ctx is not None else {}
+    kw: dict = {}
+    if at is not None:
+        kw["at"] = at
+    revocation = options.get("revocation")
+    if options.get("require_crl"):
+        if revocation not in (None, "require"):
+            raise UsageError(f"--require-crl contradicts --revocation {revocation}")
+        revocation = "require"
+    if revocation:
+        kw["revocation"] = revocation.replace("-", "_")
+    if options.get("time_reference"):
+        kw["time_reference"] = options["time_reference"].replace("-", "_")
+    if options.get("require_key_usage"):
+        kw["require_key_usage"] = True
+    oids = tuple(options.get("legacy_content_types") or ())
+    for oid in oids:
+        if not all(part.isdigit() for part in oid.split(".")) or oid.count(".") < 2:
+            raise UsageError("--legacy-content-type needs a dotted OID such as 1.3.27.1.1.1")
+    if oids:
+        kw["legacy_content_types"] = frozenset(oids)
+    return Policy(**kw)
 
 
 def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=()):
@@ -175,19 +242,16 @@ def parse_at(at: Optional[str]):
     return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
 
 
-def verify(doc, store, at=None):
+def verify(doc, store, at=None, policy=None):
     try:
         from cccd_chip.verify.document_check import verify_document
-        from cccd_chip.verify.passive import Policy
     except ImportError:
         return None
     if store is None:
         from cccd_chip.pki.trust_store import TrustStore
 
         store = TrustStore()
-    if at is not None:
-        return verify_document(doc, store, policy=Policy(at=at))
-    return verify_document(doc, store)
+    return verify_document(doc, store, policy=policy if policy is not None else make_policy(at))
 
 
 def exit_for(report) -> int:
@@ -224,6 +288,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     cred = make_credential(can, id12, mrz, doc, dob, doe)
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
     at_time = parse_at(at)
+    policy = make_policy(at_time)  # option errors before the card is touched
     transport, rng, source, replayer = open_source(reader, virtual, replay, wait)
     base = transport
     recorder = None
@@ -250,7 +315,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     log.info("%d APDUs, %d bytes sent, %d received, extended length %s%s", stats.apdus, stats.bytes_sent,
              stats.bytes_received, {True: "on", False: "off", None: "unused"}[stats.extended],
              "".join(f"; {a}" for a in stats.adaptations))
-    report = verify(document, store, at_time)
+    report = verify(document, store, at_time, policy)
     if out:
         document.save(out)
     if face:
@@ -280,9 +345,10 @@ def verify_cmd(dump, csca, masterlist, masterlist_root, crl, ldif, as_json, at=N
     from cccd_chip.document import Document
 
     _State.json_errors = as_json
+    policy = make_policy(parse_at(at))
     document = Document.load(dump)
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
-    report = verify(document, store, parse_at(at))
+    report = verify(document, store, policy=policy)
     if report is None:
         raise UsageError("verification is not available in this build")
     if as_json:
