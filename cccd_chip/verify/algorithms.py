@@ -205,9 +205,30 @@ def check_algorithms(
     prefix: str = "passive",
     subject: str = "SOD",
 ) -> CheckResult:
-    """``<prefix>.algorithms``: forbidden -> failed, unknown -> undetermined, SHA-1 -> flagged."""
-    uses = document_algorithms(sd, lds_hash_oid, dsc, csca)
-    return verdict_for(uses, f"{prefix}.algorithms", subject)
+    """``<prefix>.algorithms``: forbidden -> failed, unknown -> undetermined, SHA-1 -> flagged.
+
+    Cached by the algorithm identifiers and certificates involved: a back-end
+    sees the same few combinations on thousands of documents.
+    """
+    key = (
+        tuple(a.oid for a in sd.digest_algorithms),
+        tuple((si.digest_algorithm.oid, si.signature_algorithm.oid, si.signature_algorithm.parameters) for si in sd.signer_infos),
+        lds_hash_oid,
+        dsc.fingerprint if dsc is not None else None,
+        csca.fingerprint if csca is not None else None,
+        prefix,
+        subject,
+    )
+    hit = _CHECK_CACHE.get(key)
+    if hit is None:
+        hit = verdict_for(document_algorithms(sd, lds_hash_oid, dsc, csca), f"{prefix}.algorithms", subject)
+        if len(_CHECK_CACHE) >= _CERT_CACHE_MAX:
+            _CHECK_CACHE.clear()
+        _CHECK_CACHE[key] = hit
+    return hit
+
+
+_CHECK_CACHE: dict[tuple, CheckResult] = {}
 
 
 def verdict_for(uses: Iterable[AlgorithmUse], check: str, subject: str) -> CheckResult:

@@ -26,7 +26,8 @@ import hmac
 from typing import Mapping, Optional
 
 from ..document import AccessInfo, access_password_digest
-from ..errors import CccdError
+from ..errors import CccdError, ParseError
+from ..iso7816 import tlv
 from ..lds import com as com_mod
 from ..lds import dg1 as dg1_mod
 from .country_codes import SPECIMEN_CERTIFICATE_COUNTRY, SPECIMEN_STATE, alpha2_for, normalise, why_no_state
@@ -49,20 +50,29 @@ __all__ = [
 
 
 def binding_checks(files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo]) -> list[CheckResult]:
-    """The three binding checks, in report order."""
-    dg1 = _dg1(files.get("DG1"))
+    """The three binding checks, in report order.
+
+    DG1 is parsed in full only when an access digest has to be compared (the
+    country check needs the issuing state alone: a batch verifier saves the
+    MRZ parse).
+    """
+    raw_dg1 = files.get("DG1")
+    needs_dg1 = access is not None and bool(access.password_digest)
     return [
-        check_country(dg1, pa),
+        check_country(_issuing_state(raw_dg1), pa),
         check_com_sod(files.get("COM"), pa),
-        check_access_binding(dg1, pa, access),
+        check_access_binding(_dg1(raw_dg1) if needs_dg1 else None, pa, access),
     ]
 
 
 # --- family 33: issuer country ---------------------------------------------------------
 
 
-def check_country(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResult) -> CheckResult:
-    """DSC issuer C= = DSC subject C= = CSCA C= = alpha-2 of DG1's issuing state."""
+def check_country(dg1: "dg1_mod.DG1 | str | CccdError | None", pa: PassiveResult) -> CheckResult:
+    """DSC issuer C= = DSC subject C= = CSCA C= = alpha-2 of DG1's issuing state.
+
+    ``dg1``: the parsed DG1 or just its issuing-state field (3 characters).
+    """
     dsc, csca = pa.signer.dsc, pa.signer.csca
     if dsc is None:
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DSC", "no document signer certificate identified")
@@ -80,7 +90,7 @@ def check_country(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResult) -> C
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DG1", "DG1 not read")
     if isinstance(dg1, CccdError):
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.DG_MALFORMED, "DG1", "DG1 does not parse")
-    state = normalise(dg1.issuing_state)
+    state = normalise(dg1 if isinstance(dg1, str) else dg1.issuing_state)
     alpha2, known = alpha2_for(state)
     if not known:
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.COUNTRY_CODE_UNKNOWN, "DG1",
@@ -186,6 +196,31 @@ def _mrz_candidates(dg1: "dg1_mod.DG1") -> list[bytes]:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+_MRZ_LENGTHS = (90, 72, 88)  # TD1, TD2, TD3 (ICAO 9303-10 §4.7.1)
+
+
+def _issuing_state(raw: Optional[bytes]) -> "str | CccdError | None":
+    """DG1's issuing-state field: characters 3-5 of the MRZ in every format (ICAO 9303-4/5/6)."""
+    if raw is None:
+        return None
+    try:
+        outer = tlv.read_header(raw, 0, file="DG1")
+        if outer.tag != dg1_mod.TAG or outer.total_len != len(raw):
+            raise ParseError("DG1 is not one element with tag 61", file="DG1", offset=0)
+        pos = outer.header_len
+        while pos < len(raw):
+            h = tlv.read_header(raw, pos, file="DG1")
+            if h.tag == dg1_mod.MRZ_TAG:
+                if h.length not in _MRZ_LENGTHS:
+                    break
+                start = pos + h.header_len
+                return raw[start + 2 : start + 5].decode("latin-1")
+            pos += h.total_len
+    except CccdError as e:
+        return e
+    return ParseError("DG1 has no MRZ of a known length", file="DG1")
 
 
 def _dg1(raw: Optional[bytes]) -> "dg1_mod.DG1 | CccdError | None":

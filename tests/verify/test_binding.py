@@ -258,3 +258,15 @@ def test_password_digest_round_trips_and_the_dump_holds_no_password(pki, tmp_pat
     plain = AccessInfo("PACE", "CAN", password_digest=hashlib.sha256(ID12[6:].encode()).hexdigest())
     rep = verify_document(_doc(pki.dscs["ecdsa-p256"], dg1_raw=_cccd(), access=plain), pki.store, policy=POLICY)
     assert _check(rep, "binding.access").verdict is Verdict.FAILED
+
+
+@pytest.mark.parametrize("raw", [
+    tlv.encode(0x61, tlv.encode(0x5F1F, b"IDVNM" + b"<" * 20)),  # an MRZ of no known length
+    tlv.encode(0x6B, tlv.encode(0x5F1F, b"I" * 90)),  # not DG1's tag
+    b"\x61\x05\x5F\x1F\x10AB",  # truncated
+])
+def test_malformed_dg1_leaves_the_country_undetermined(pki, raw):
+    rep = verify_document(_doc(pki.dscs["ecdsa-p256"], dg1_raw=raw), pki.store, policy=POLICY)
+    c = _check(rep, "binding.country")
+    assert (c.verdict, c.reason) == (Verdict.UNDETERMINED, Reason.DG_MALFORMED)
+    assert _check(rep, "passive.signature").verdict is Verdict.SUCCESSFUL
