@@ -7,6 +7,8 @@ recorded access information (robustness catalogue families 18, 26, 33):
   issuer and subject country, the CSCA's country and DG1's issuing state
   (ICAO 9303-3 code mapped to ISO 3166-1 alpha-2 by :mod:`.country_codes`)
   are the same state.
+- ``binding.document_type`` (ICAO 9303-12 §7.1.1.6): when the DSC carries the
+  DocumentTypeList extension, DG1's document code is one it may sign.
 - ``binding.com_sod`` (TR-03135-1 §5.6.4.4.1, B51 LDS_H_90..93): EF.COM lists
   exactly the data groups the SOD has hashes for.
 - ``binding.access`` (TR-03135-1 §5.7.2): the MRZ data (BAC, PACE-MRZ) or the
@@ -35,14 +37,19 @@ from .passive import PassiveResult
 from .report import CheckResult, Reason, Verdict
 
 CHECK_COUNTRY = "binding.country"
+CHECK_DOCUMENT_TYPE = "binding.document_type"
 CHECK_COM_SOD = "binding.com_sod"
+DOCUMENT_TYPE_LIST_OID = "2.23.136.1.1.6.2"
 CHECK_ACCESS = "binding.access"
 
 __all__ = [
     "CHECK_COUNTRY",
+    "CHECK_DOCUMENT_TYPE",
     "CHECK_COM_SOD",
     "CHECK_ACCESS",
     "check_country",
+    "check_document_type",
+    "document_types",
     "check_com_sod",
     "check_access_binding",
     "binding_checks",
@@ -50,16 +57,18 @@ __all__ = [
 
 
 def binding_checks(files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo]) -> list[CheckResult]:
-    """The three binding checks, in report order.
+    """The binding checks, in report order.
 
     DG1 is parsed in full only when an access digest has to be compared (the
-    country check needs the issuing state alone: a batch verifier saves the
-    MRZ parse).
+    country and document-type checks need the first five MRZ characters
+    alone: a batch verifier saves the MRZ parse).
     """
     raw_dg1 = files.get("DG1")
+    head = _mrz_head(raw_dg1)
     needs_dg1 = access is not None and bool(access.password_digest)
     return [
-        check_country(_issuing_state(raw_dg1), pa),
+        check_country(head[2:5] if isinstance(head, str) else head, pa),
+        check_document_type(head[0:2] if isinstance(head, str) else head, pa),
         check_com_sod(files.get("COM"), pa),
         check_access_binding(_dg1(raw_dg1) if needs_dg1 else None, pa, access),
     ]
@@ -114,6 +123,87 @@ def check_country(dg1: "dg1_mod.DG1 | str | CccdError | None", pa: PassiveResult
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "DG1",
                   f"{state} = C={issuer_c}, but DG1 did not pass Passive Authentication")
     return _r(CHECK_COUNTRY, Verdict.SUCCESSFUL, Reason.OK, label, f"DG1 {state} = DSC and CSCA C={issuer_c}")
+
+
+# --- family 33: the DSC's DocumentTypeList -------------------------------------------------
+
+
+def check_document_type(code: "str | CccdError | None", pa: PassiveResult) -> CheckResult:
+    """DG1's document code (MRZ characters 1-2) is in the DSC's DocumentTypeList, when it has one.
+
+    A listed type matches a code it equals or begins (``P`` covers ``PO``).
+    """
+    dsc = pa.signer.dsc
+    if dsc is None:
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DSC", "no document signer certificate identified")
+    label = f"DSC {dsc.label}"
+    try:
+        allowed = document_types(dsc)
+    except CccdError as e:
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.FAILED, Reason.DSC_PROFILE_INVALID, label, f"DocumentTypeList malformed: {str(e)[:120]}")
+    if allowed is None:
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, label, "DSC has no DocumentTypeList extension")
+    listed = ",".join(allowed) or "(empty)"
+    if code is None:
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DG1", "DG1 not read")
+    if isinstance(code, CccdError):
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.UNDETERMINED, Reason.DG_MALFORMED, "DG1", "DG1 does not parse")
+    doc_code = code.replace("<", "")
+    if not any(doc_code == t or (t and doc_code.startswith(t)) for t in allowed):
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.FAILED, Reason.DOCUMENT_TYPE_MISMATCH, "DG1",
+                  f"document code {doc_code!r} not in the DSC's DocumentTypeList ({listed})")
+    if not pa.dg_authenticated(1):
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "DG1",
+                  f"document code {doc_code!r} listed ({listed}), but DG1 did not pass Passive Authentication")
+    return _r(CHECK_DOCUMENT_TYPE, Verdict.SUCCESSFUL, Reason.OK, label, f"document code {doc_code!r} in the DocumentTypeList ({listed})")
+
+
+_DOC_TYPES_CACHE: dict[bytes, "tuple[str, ...] | CccdError | None"] = {}
+
+
+def document_types(cert) -> Optional[tuple[str, ...]]:
+    """The DSC's DocumentTypeList (ICAO 9303-12 §7.1.1.6), None without the extension.
+
+    ``SEQUENCE { version INTEGER, docTypeList SET OF PrintableString (SIZE (1..2)) }``.
+    Raises ParseError when the extension is malformed.
+    """
+    hit = _DOC_TYPES_CACHE.get(cert.fingerprint, _MISSING)
+    if hit is _MISSING:
+        try:
+            hit = _parse_document_types(cert.raw)
+        except CccdError as e:
+            hit = e
+        if len(_DOC_TYPES_CACHE) > 20_000:
+            _DOC_TYPES_CACHE.clear()
+        _DOC_TYPES_CACHE[cert.fingerprint] = hit
+    if isinstance(hit, CccdError):
+        raise hit
+    return hit
+
+
+_MISSING = object()
+
+
+def _parse_document_types(raw_cert: bytes) -> Optional[tuple[str, ...]]:
+    from asn1crypto import x509 as a_x509
+
+    try:
+        exts = a_x509.Certificate.load(raw_cert)["tbs_certificate"]["extensions"]
+        value = next((bytes(e["extn_value"].contents) for e in exts if e["extn_id"].dotted == DOCUMENT_TYPE_LIST_OID), None)
+    except Exception:  # asn1crypto raises many types; the certificate itself parsed before
+        raise ParseError("certificate extensions do not parse", file="DSC") from None
+    if value is None:
+        return None
+    seq = tlv.decode_one(value, expected_tag=0x30, file="DocumentTypeList")
+    items = list(tlv.iter_tlv(seq.value, file="DocumentTypeList"))
+    if len(items) != 2 or items[0].tag != 0x02 or items[1].tag != 0x31:
+        raise ParseError("DocumentTypeList is not SEQUENCE { INTEGER, SET }", file="DocumentTypeList")
+    types = []
+    for t in tlv.iter_tlv(items[1].value, file="DocumentTypeList"):
+        if t.tag != 0x13 or not 1 <= len(t.value) <= 2:
+            raise ParseError("DocumentType must be a PrintableString of 1-2 characters", file="DocumentTypeList")
+        types.append(t.value.decode("latin-1").upper())
+    return tuple(types)
 
 
 # --- family 26: EF.COM versus the SOD ----------------------------------------------------
@@ -201,8 +291,8 @@ def _mrz_candidates(dg1: "dg1_mod.DG1") -> list[bytes]:
 _MRZ_LENGTHS = (90, 72, 88)  # TD1, TD2, TD3 (ICAO 9303-10 §4.7.1)
 
 
-def _issuing_state(raw: Optional[bytes]) -> "str | CccdError | None":
-    """DG1's issuing-state field: characters 3-5 of the MRZ in every format (ICAO 9303-4/5/6)."""
+def _mrz_head(raw: Optional[bytes]) -> "str | CccdError | None":
+    """The first five MRZ characters of DG1: document code (1-2) and issuing state (3-5) in every format (ICAO 9303-4/5/6)."""
     if raw is None:
         return None
     try:
@@ -216,7 +306,7 @@ def _issuing_state(raw: Optional[bytes]) -> "str | CccdError | None":
                 if h.length not in _MRZ_LENGTHS:
                     break
                 start = pos + h.header_len
-                return raw[start + 2 : start + 5].decode("latin-1")
+                return raw[start : start + 5].decode("latin-1")
             pos += h.total_len
     except CccdError as e:
         return e

@@ -81,6 +81,7 @@ class Reason(str, Enum):
     DG_MALFORMED = "DG_MALFORMED"  # a DG a binding check needs does not parse
     DOCUMENT_BINDING_MISMATCH = "DOCUMENT_BINDING_MISMATCH"  # DG1 differs from the MRZ / CAN used for access
     DATA_NOT_AUTHENTICATED = "DATA_NOT_AUTHENTICATED"  # consistent, but the data compared did not pass PA
+    DOCUMENT_TYPE_MISMATCH = "DOCUMENT_TYPE_MISMATCH"  # DSC's DocumentTypeList excludes DG1's document code
 
 
 _RANK = {

@@ -194,3 +194,35 @@ def test_classification_table():
     # absent PSS parameters mean SHA-1 / MGF1-SHA-1 (RFC 8017 defaults)
     assert [u.status for u in alg.classify_signature(oids.RSASSA_PSS, None, None, "x")] == ["deprecated", "deprecated"]
     assert [u.status for u in alg.classify_signature(oids.RSASSA_PSS, b"\x30\x03\x02\x01", None, "x")] == ["unknown"]
+
+
+def test_dsc_with_an_unknown_signature_algorithm_is_undetermined(pki):
+    """The DSC's signatureAlgorithm (outer and inner) replaced by an unknown OID: no verdict on the chain."""
+    dsc = pki.dscs["ecdsa-p256"]
+    cert = a_x509.Certificate.load(dsc.cert_der)
+    tbs = cert["tbs_certificate"]
+    unknown = a_algos.SignedDigestAlgorithm({"algorithm": "1.2.3.4.5.6.7"})
+    tbs["signature"] = unknown
+    odd = a_x509.Certificate({
+        "tbs_certificate": a_x509.TbsCertificate.load(tbs.dump(force=True)),
+        "signature_algorithm": unknown,
+        "signature_value": bytes(cert["signature_value"]),
+    }).dump()
+    files = testpki.sample_data_groups(32, dg2_size=500)
+    files["SOD"] = testpki.make_sod(files, testpki.Issued(odd, dsc.key, dsc.key_spec))
+    res, rep = _run(files, pki.store)
+    assert _find(res, "passive.signature").verdict is Verdict.SUCCESSFUL
+    c = _find(res, "passive.dsc_chain")
+    assert (c.verdict, c.reason, rep.overall) == (Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, Verdict.UNDETERMINED)
+    assert "1.2.3.4.5.6.7" in _find(res, "passive.algorithms").detail
+
+
+def test_unknown_signer_digest_is_undetermined(pki):
+    files = pki.files("ecdsa-p256")
+    sd = sod.parse(files["SOD"]).signed_data
+    sha3 = cms.AlgorithmIdentifier(SHA3_256)
+    si = dataclasses.replace(sd.signer_infos[0], digest_algorithm=sha3)
+    files["SOD"] = tlv.encode(0x77, cms.build(dataclasses.replace(sd, digest_algorithms=(sha3,), signer_infos=(si,))))
+    res, rep = _run(files, pki.store)
+    s = _find(res, "passive.signature")
+    assert (s.verdict, s.reason, rep.overall) == (Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, Verdict.UNDETERMINED)

@@ -16,6 +16,7 @@ from cccd_chip.access.passwords import can_password, mrz_password
 from cccd_chip.document import AccessInfo, Document, access_password_digest
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import com, dg1
+from cccd_chip.lds._der import der, der_int, der_seq, der_set
 from cccd_chip.pki import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.country_codes import ICAO_SPECIAL_CODES, ISO_3166_ALPHA3, alpha2_for
@@ -86,26 +87,67 @@ def test_issuing_state_of_another_country_fails(pki):
     assert _check(rep, "passive.signature").verdict is Verdict.SUCCESSFUL  # only the binding is wrong
 
 
-def test_dsc_subject_country_differs_from_its_issuer():
-    csca, _, store = _pki("VN", 41)
-    key = testpki.make_key("p256", seed=41, label="dsc-de")
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(csca.key.public_key())
-    cert = (
+def _custom_dsc(csca, *, subject_country: str = "VN", doc_types=None, raw_ext: bytes = None, seed: int = 41):
+    """A DSC issued by ``csca`` with a chosen subject country and DocumentTypeList extension."""
+    key = testpki.make_key("p256", seed=seed, label="dsc-custom")
+    b = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"), x509.NameAttribute(NameOID.COMMON_NAME, "DS")]))
-        .issuer_name(csca.cert.subject).public_key(key.public_key()).serial_number(77)
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, subject_country),
+                                 x509.NameAttribute(NameOID.COMMON_NAME, "DS")]))
+        .issuer_name(csca.cert.subject).public_key(key.public_key()).serial_number(77 + seed)
         .not_valid_before(testpki.DEFAULT_DSC_VALIDITY[0]).not_valid_after(testpki.DEFAULT_DSC_VALIDITY[1])
         .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
-        .add_extension(ski, critical=False).add_extension(aki, critical=False)
-        .sign(**testpki.sign_args(csca.key))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(csca.key.public_key()), critical=False)
     )
-    dsc = testpki.Issued(cert.public_bytes(serialization.Encoding.DER), key, "p256")
+    if doc_types is not None:
+        raw_ext = der_seq(der_int(0), der_set([der(0x13, t.encode()) for t in doc_types]))
+    if raw_ext is not None:
+        b = b.add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier("2.23.136.1.1.6.2"), raw_ext), critical=False)
+    cert = b.sign(**testpki.sign_args(csca.key))
+    return testpki.Issued(cert.public_bytes(serialization.Encoding.DER), key, "p256")
+
+
+def test_dsc_subject_country_differs_from_its_issuer():
+    csca, _, store = _pki("VN", 41)
+    dsc = _custom_dsc(csca, subject_country="DE")
     rep = verify_document(_doc(dsc, dg1_raw=_td1("VNM")), store, policy=POLICY)
     assert _check(rep, "passive.dsc_chain").verdict is Verdict.SUCCESSFUL
     c = _check(rep, "binding.country")
     assert (c.verdict, c.reason, rep.overall) == (Verdict.FAILED, Reason.COUNTRY_MISMATCH, Verdict.FAILED)
     assert "subject C=DE" in c.detail
+
+
+@pytest.mark.parametrize("doc_types,verdict,reason", [
+    (None, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED),  # no extension: nothing to compare
+    (("ID",), Verdict.SUCCESSFUL, Reason.OK),
+    (("P", "ID"), Verdict.SUCCESSFUL, Reason.OK),
+    (("I",), Verdict.SUCCESSFUL, Reason.OK),  # a listed type covers the codes it begins
+    (("P",), Verdict.FAILED, Reason.DOCUMENT_TYPE_MISMATCH),
+    ((), Verdict.FAILED, Reason.DOCUMENT_TYPE_MISMATCH),
+])
+def test_document_type_list(doc_types, verdict, reason):
+    csca, _, store = _pki("VN", 45)
+    dsc = _custom_dsc(csca, doc_types=doc_types, seed=45 + len(doc_types or ()) * 10 + len("".join(doc_types or ())))
+    rep = verify_document(_doc(dsc, dg1_raw=_td1("VNM")), store, policy=POLICY)
+    c = _check(rep, "binding.document_type")
+    assert (c.verdict, c.reason) == (verdict, reason), c.to_json()
+    assert rep.overall is (Verdict.FAILED if verdict is Verdict.FAILED else Verdict.SUCCESSFUL)
+
+
+@pytest.mark.parametrize("raw_ext", [
+    der_seq(der_int(0)),  # no SET
+    der_seq(der_int(0), der_set([der(0x0C, b"ID")])),  # UTF8String, not PrintableString
+    der_seq(der_int(0), der_set([der(0x13, b"IDX")])),  # 3 characters
+    der(0x04, b"ID"),  # not a SEQUENCE
+    der_seq(der_set([der(0x13, b"ID")]), der_int(0)),  # fields swapped
+])
+def test_malformed_document_type_list_fails(raw_ext):
+    csca, _, store = _pki("VN", 46)
+    dsc = _custom_dsc(csca, raw_ext=raw_ext, seed=46 + len(raw_ext))
+    rep = verify_document(_doc(dsc, dg1_raw=_td1("VNM")), store, policy=POLICY)
+    c = _check(rep, "binding.document_type")
+    assert (c.verdict, c.reason, rep.overall) == (Verdict.FAILED, Reason.DSC_PROFILE_INVALID, Verdict.FAILED)
 
 
 @pytest.mark.parametrize("state", ["XXA", "ZZZ", "XOM"])
