@@ -187,6 +187,10 @@ def policy_options(f):
     f = click.option("--legacy-content-type", multiple=True, metavar="OID", expose_value=False,
                      callback=_policy_cb("legacy_content_types"),
                      help="Accept this SOD eContentType too (allow-list, e.g. 1.3.27.1.1.1; repeatable).")(f)
+    f = click.option("--country-alias", multiple=True, metavar="MRZ=C", expose_value=False,
+                     callback=_policy_cb("country_aliases"),
+                     help="Also accept certificates with C=C for documents of MRZ state code MRZ "
+                          "(e.g. RKS=KS; repeatable).")(f)
     return f
 
 
@@ -217,6 +221,15 @@ def make_policy(at=None, options: Optional[dict] = None):
             raise UsageError("--legacy-content-type needs a dotted OID such as 1.3.27.1.1.1")
     if oids:
         kw["legacy_content_types"] = frozenset(oids)
+    aliases = []
+    for item in options.get("country_aliases") or ():
+        code, sep, country = item.partition("=")
+        code, country = code.strip().upper(), country.strip().upper()
+        if not sep or not (1 <= len(code) <= 3 and code.isalpha()) or not (len(country) == 2 and country.isalpha()):
+            raise UsageError("--country-alias needs MRZ=C, e.g. RKS=KS (a 1-3 letter MRZ code, a 2-letter country)")
+        aliases.append((code, country))
+    if aliases:
+        kw["country_aliases"] = frozenset(aliases)
     return Policy(**kw)
 
 

@@ -25,7 +25,7 @@ when the data compared passed Passive Authentication, else ``undetermined``
 from __future__ import annotations
 
 import hmac
-from typing import Mapping, Optional
+from typing import Iterable, Mapping, Optional
 
 from ..document import AccessInfo, access_password_digest
 from ..errors import CccdError, ParseError
@@ -56,7 +56,9 @@ __all__ = [
 ]
 
 
-def binding_checks(files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo]) -> list[CheckResult]:
+def binding_checks(
+    files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo], *, country_aliases: Iterable[tuple[str, str]] = ()
+) -> list[CheckResult]:
     """The binding checks, in report order.
 
     DG1 is parsed in full only when an access digest has to be compared (the
@@ -67,7 +69,7 @@ def binding_checks(files: Mapping[str, bytes], pa: PassiveResult, access: Option
     head = _mrz_head(raw_dg1)
     needs_dg1 = access is not None and bool(access.password_digest)
     return [
-        check_country(head[2:5] if isinstance(head, str) else head, pa),
+        check_country(head[2:5] if isinstance(head, str) else head, pa, country_aliases=country_aliases),
         check_document_type(head[0:2] if isinstance(head, str) else head, pa),
         check_com_sod(files.get("COM"), pa),
         check_access_binding(_dg1(raw_dg1) if needs_dg1 else None, pa, access),
@@ -77,10 +79,13 @@ def binding_checks(files: Mapping[str, bytes], pa: PassiveResult, access: Option
 # --- family 33: issuer country ---------------------------------------------------------
 
 
-def check_country(dg1: "dg1_mod.DG1 | str | CccdError | None", pa: PassiveResult) -> CheckResult:
+def check_country(
+    dg1: "dg1_mod.DG1 | str | CccdError | None", pa: PassiveResult, *, country_aliases: Iterable[tuple[str, str]] = ()
+) -> CheckResult:
     """DSC issuer C= = DSC subject C= = CSCA C= = alpha-2 of DG1's issuing state.
 
     ``dg1``: the parsed DG1 or just its issuing-state field (3 characters).
+    ``country_aliases``: extra (MRZ code, C=) pairs accepted (``Policy.country_aliases``).
     """
     dsc, csca = pa.signer.dsc, pa.signer.csca
     if dsc is None:
@@ -100,7 +105,13 @@ def check_country(dg1: "dg1_mod.DG1 | str | CccdError | None", pa: PassiveResult
     if isinstance(dg1, CccdError):
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.DG_MALFORMED, "DG1", "DG1 does not parse")
     state = normalise(dg1 if isinstance(dg1, str) else dg1.issuing_state)
+    aliases = {c.upper() for s_, c in country_aliases if normalise(s_) == state}
+    if issuer_c in aliases:
+        return _country_agrees(pa, csca, label, state, issuer_c, " (alias from the policy)")
     alpha2, known = alpha2_for(state)
+    if aliases and (not known or alpha2 is None):
+        return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.COUNTRY_MISMATCH, "DG1",
+                  f"DG1 issuing state {state} ({','.join(sorted(aliases))} by the policy), DSC C={issuer_c}")
     if not known:
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.COUNTRY_CODE_UNKNOWN, "DG1",
                   f"issuing state {state!r} is not in the ICAO 9303-3 / ISO 3166-1 table")
@@ -116,13 +127,17 @@ def check_country(dg1: "dg1_mod.DG1 | str | CccdError | None", pa: PassiveResult
     if alpha2 != issuer_c:
         return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.COUNTRY_MISMATCH, "DG1",
                   f"DG1 issuing state {state} ({alpha2}), DSC C={issuer_c}")
+    return _country_agrees(pa, csca, label, state, issuer_c, "")
+
+
+def _country_agrees(pa: PassiveResult, csca, label: str, state: str, issuer_c: str, note: str) -> CheckResult:
     if csca is None:
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, label,
-                  f"DG1 {state} = DSC C={issuer_c}; no CSCA to compare")
+                  f"DG1 {state} = DSC C={issuer_c}{note}; no CSCA to compare")
     if not pa.dg_authenticated(1):
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "DG1",
-                  f"{state} = C={issuer_c}, but DG1 did not pass Passive Authentication")
-    return _r(CHECK_COUNTRY, Verdict.SUCCESSFUL, Reason.OK, label, f"DG1 {state} = DSC and CSCA C={issuer_c}")
+                  f"{state} = C={issuer_c}{note}, but DG1 did not pass Passive Authentication")
+    return _r(CHECK_COUNTRY, Verdict.SUCCESSFUL, Reason.OK, label, f"DG1 {state} = DSC and CSCA C={issuer_c}{note}")
 
 
 # --- family 33: the DSC's DocumentTypeList -------------------------------------------------

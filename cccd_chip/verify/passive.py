@@ -11,6 +11,9 @@ robustness catalogue family 25):
    name), valid at the reference time (as is the CSCA), key usage
    digitalSignature, no unknown critical extension, not revoked on a CRL
    verified by its CSCA.
+   MD5 anywhere is ``failed`` ``ALGORITHM_FORBIDDEN``, an unknown algorithm
+   ``undetermined`` ``ALGORITHM_UNSUPPORTED``; ``passive.algorithms`` sums up
+   every algorithm used (:mod:`.algorithms`, SHA-1 flagged).
 4. Each data group: the hash of the raw bytes equals the SOD's. A DG read but
    not in the SOD fails; a DG in the SOD but not read is undetermined
    (DG3/DG4, which need Terminal Authentication, are ``not_supported``).
@@ -56,6 +59,9 @@ class Policy:
     revocation: str = "if_available"  # "if_available" | "require" | "off"
     require_key_usage: bool = False  # strict profile: DSC without keyUsage fails
     legacy_content_types: frozenset[str] = field(default_factory=frozenset)  # e.g. 1.3.27.1.1.1
+    # extra (MRZ state code, certificate C=) pairs binding.country accepts besides the
+    # ICAO 9303-3 / ISO 3166-1 table, e.g. ("RKS", "KS") for Kosovo's CSCA
+    country_aliases: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
     def now(self) -> datetime:
         return self.at or datetime.now(timezone.utc)

@@ -68,6 +68,12 @@ def test_time_reference(cccd, dump):
         assert (r.code, _checks(r, "passive.validity")[0]["verdict"]) == (0, "successful"), ref
 
 
+@pytest.mark.parametrize("alias", ["RKS", "RKS=KOS", "=KS", "R1S=KS"])
+def test_country_alias_must_be_code_equals_country(cccd, dump, alias):
+    r = cccd("verify", dump / "d", "--csca", dump / "csca.pem", "--country-alias", alias)
+    assert r.code == 2 and "--country-alias" in r.err
+
+
 def test_legacy_content_type_must_be_an_oid(cccd, dump):
     r = cccd("verify", dump / "d", "--csca", dump / "csca.pem", "--legacy-content-type", "not-an-oid")
     assert r.code == 2
@@ -82,6 +88,7 @@ def test_make_policy_maps_every_option():
     assert p == Policy(at=at, time_reference="signing_time", revocation="require", require_key_usage=True,
                        legacy_content_types=frozenset({"1.3.27.1.1.1"}))
     assert make_policy(None, {}) == Policy()
+    assert make_policy(None, {"country_aliases": ("rks=ks", "GBR=BM")}).country_aliases == frozenset({("RKS", "KS"), ("GBR", "BM")})
     assert make_policy(None, {"revocation": "off"}).revocation == "off"
 
 

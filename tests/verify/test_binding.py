@@ -312,3 +312,24 @@ def test_malformed_dg1_leaves_the_country_undetermined(pki, raw):
     c = _check(rep, "binding.country")
     assert (c.verdict, c.reason) == (Verdict.UNDETERMINED, Reason.DG_MALFORMED)
     assert _check(rep, "passive.signature").verdict is Verdict.SUCCESSFUL
+
+
+def test_country_aliases_from_the_policy():
+    """Kosovo's CSCA uses C=KS (MRZ code RKS): undetermined by the table, accepted by an explicit alias."""
+    import dataclasses
+
+    _, dsc, store = _pki("KS", 47)
+    doc = _doc(dsc, dg1_raw=_td1("RKS"))
+    rep = verify_document(doc, store, policy=POLICY)
+    assert _check(rep, "binding.country").reason is Reason.COUNTRY_CODE_UNKNOWN
+    aliased = dataclasses.replace(POLICY, country_aliases=frozenset({("RKS", "KS")}))
+    rep = verify_document(doc, store, policy=aliased)
+    c = _check(rep, "binding.country")
+    assert (c.verdict, rep.overall) == (Verdict.SUCCESSFUL, Verdict.SUCCESSFUL) and "alias" in c.detail
+    # an alias widens only its own code: a Vietnamese document under C=KS still fails
+    rep = verify_document(_doc(dsc, dg1_raw=_td1("VNM")), store, policy=aliased)
+    assert _check(rep, "binding.country").reason is Reason.COUNTRY_MISMATCH
+    # an aliased code signed under another country fails instead of staying undetermined
+    _, de_dsc, de_store = _pki("DE", 48)
+    rep = verify_document(_doc(de_dsc, dg1_raw=_td1("RKS")), de_store, policy=aliased)
+    assert (_check(rep, "binding.country").reason, rep.overall) == (Reason.COUNTRY_MISMATCH, Verdict.FAILED)
