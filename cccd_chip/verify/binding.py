@@ -182,8 +182,8 @@ def document_types(cert) -> Optional[tuple[str, ...]]:
     ``SEQUENCE { version INTEGER, docTypeList SET OF PrintableString (SIZE (1..2)) }``.
     Raises ParseError when the extension is malformed.
     """
-    hit = _DOC_TYPES_CACHE.get(cert.fingerprint, _MISSING)
-    if hit is _MISSING:
+    if cert.fingerprint not in _DOC_TYPES_CACHE:
+        hit: "tuple[str, ...] | CccdError | None"
         try:
             hit = _parse_document_types(cert.raw)
         except CccdError as e:
@@ -191,12 +191,10 @@ def document_types(cert) -> Optional[tuple[str, ...]]:
         if len(_DOC_TYPES_CACHE) > 20_000:
             _DOC_TYPES_CACHE.clear()
         _DOC_TYPES_CACHE[cert.fingerprint] = hit
-    if isinstance(hit, CccdError):
-        raise hit
-    return hit
-
-
-_MISSING = object()
+    found = _DOC_TYPES_CACHE[cert.fingerprint]
+    if isinstance(found, CccdError):
+        raise found
+    return found
 
 
 def _parse_document_types(raw_cert: bytes) -> Optional[tuple[str, ...]]:
