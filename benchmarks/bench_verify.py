@@ -77,10 +77,13 @@ def _floor_input(files: dict, dsc: testpki.Issued, scheme: str) -> tuple:
     sod = sod_mod.parse(files["SOD"])
     si = sod.signed_data.signer_infos[0]
     h = testpki.default_hash(dsc.key_spec)
-    hcls = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[h]
+    hash_classes: dict[str, type[hashes.HashAlgorithm]] = {
+        "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+    hcls = hash_classes[h]
     pub = dsc.key.public_key()
+    args: tuple[object, ...]
     if scheme == "pss":
-        args = (padding.PSS(padding.MGF1(hcls()), hcls.digest_size), hcls())
+        args = (padding.PSS(padding.MGF1(hcls()), hcls().digest_size), hcls())
     else:
         args = (ec.ECDSA(hcls()),)
     dgs = [v for k, v in files.items() if k.startswith("DG")]

@@ -193,7 +193,7 @@ _BY_PARAMS: dict[tuple, Curve] = {c.params: c for c in _TABLE}
 ALIASES = {"P-192": "secp192r1", "prime192v1": "secp192r1", "P-224": "secp224r1", "P-256": "secp256r1",
            "prime256v1": "secp256r1", "P-384": "secp384r1", "P-521": "secp521r1"}
 
-_OSSL = {
+_OSSL: dict[str, type[_ossl_ec.EllipticCurve]] = {
     "secp192r1": _ossl_ec.SECP192R1,
     "secp224r1": _ossl_ec.SECP224R1,
     "secp256r1": _ossl_ec.SECP256R1,

@@ -75,7 +75,7 @@ _SIG_OIDS: dict[str, tuple[str, Optional[str]]] = {
     "0.4.0.127.0.7.1.1.4.1.5": ("ecdsa-plain", "sha512"),
 }
 
-_HASH_CLASSES = {
+_HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
     "sha256": hashes.SHA256,

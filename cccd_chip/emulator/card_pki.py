@@ -76,7 +76,7 @@ class Issued:
         s = self.spec
         if isinstance(self.key, rsa.RSAPrivateKey):
             if s.scheme == "pss":
-                oid, params = oids.RSASSA_PSS, rsassa_pss_params(s.hash, det.HASHES[s.hash].digest_size)
+                oid, params = oids.RSASSA_PSS, rsassa_pss_params(s.hash, det.HASHES[s.hash]().digest_size)
             else:
                 oid, params = _RSA_SIG_OIDS[s.hash], None
         else:
@@ -175,7 +175,7 @@ def make_dsc(csca: Issued, spec: SignerSpec, *, label: str, serial: int = 0x1001
              validity: tuple[dt.datetime, dt.datetime] = DSC_VALIDITY, doc_types: tuple[str, ...] = ("ID",)) -> Issued:
     """A Document Signer certificate: digitalSignature, AKI, SKI, Document Type List (9303-12 §7.1.1)."""
     issuer = x509.load_der_x509_certificate(csca.cert_der)
-    country = issuer.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
+    country = str(issuer.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value)
     key = det.key_for(spec.key_spec, f"dsc|{label}")
     csca_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     doc_list = tlv.encode(0x30, tlv.encode(0x02, b"\x00") + tlv.encode(

@@ -24,10 +24,12 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ..crypto.primes import probably_prime
 
-HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
-          "sha512": hashes.SHA512}
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
-EC_CURVES = {
+EC_CURVES: dict[str, type[ec.EllipticCurve]] = {
     "p256": ec.SECP256R1, "p384": ec.SECP384R1, "p521": ec.SECP521R1,
     "bp256": ec.BrainpoolP256R1, "bp384": ec.BrainpoolP384R1, "bp512": ec.BrainpoolP512R1,
 }
@@ -174,7 +176,8 @@ def signer(key, scheme: str, hname: str, label: str) -> Callable[[bytes], bytes]
     if isinstance(key, rsa.RSAPrivateKey):
         if scheme == "pss":
             rng = Drbg(f"pss-salt|{label}")
-            return lambda data: pss_sign(key, data, hname, rng(h.digest_size))
+            salt_len = h().digest_size
+            return lambda data: pss_sign(key, data, hname, rng(salt_len))
         return lambda data: key.sign(data, padding.PKCS1v15(), h())
     return lambda data: key.sign(data, ec.ECDSA(h(), deterministic_signing=True))
 

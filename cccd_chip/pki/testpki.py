@@ -24,7 +24,7 @@ from cryptography.x509.oid import NameOID
 
 PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
 
-_CURVES = {
+_CURVES: dict[str, type[ec.EllipticCurve]] = {
     "p256": ec.SECP256R1,
     "p384": ec.SECP384R1,
     "p521": ec.SECP521R1,
@@ -174,7 +174,7 @@ def make_dsc(
 ) -> Issued:
     """A Document Signer certificate issued by ``csca`` (ICAO 9303-12 §7.1.1, Table 6)."""
     csca_cert = csca.cert
-    country = csca_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
+    country = str(csca_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value)
     key = make_key(key_spec, seed=seed, label=f"dsc-{country}-{serial}")
     b = (
         x509.CertificateBuilder()
@@ -243,7 +243,7 @@ _RSA_OIDS = {"sha1": "1.2.840.113549.1.1.5", "sha224": "1.2.840.113549.1.1.14", 
              "sha384": "1.2.840.113549.1.1.12", "sha512": "1.2.840.113549.1.1.13"}
 _ECDSA_OIDS = {"sha1": "1.2.840.10045.4.1", "sha224": "1.2.840.10045.4.3.1", "sha256": "1.2.840.10045.4.3.2",
                "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}
-_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 
 def default_hash(key_spec: str) -> str:
@@ -265,11 +265,11 @@ def cms_signing(signer: Issued, *, scheme: str = "pss", hash_alg: Optional[str] 
     hcls = _HASHES[h]
     if isinstance(key, rsa.RSAPrivateKey):
         if scheme == "pss":
-            pad = padding.PSS(padding.MGF1(hcls()), hcls.digest_size)
+            pad = padding.PSS(padding.MGF1(hcls()), hcls().digest_size)
             return {
                 "signer": lambda data: key.sign(data, pad, hcls()),
                 "signature_alg_oid": "1.2.840.113549.1.1.10",
-                "signature_params_der": rsassa_pss_params(h, hcls.digest_size),
+                "signature_params_der": rsassa_pss_params(h, hcls().digest_size),
                 "digest_alg": h,
             }
         return {
@@ -316,7 +316,7 @@ def make_sod(
 def make_ml_signer(csca: Issued, *, key_spec: str = "p256", serial: int = 50) -> Issued:
     """A master-list signer (EKU 2.23.136.1.1.3) issued by ``csca``."""
     csca_cert = csca.cert
-    country = csca_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
+    country = str(csca_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value)
     key = make_key(key_spec, label=f"mls-{country}-{serial}")
     b = (
         x509.CertificateBuilder()
