@@ -13,14 +13,14 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
 from . import TOOL_NAME
 from .access import passwords
 from .access.bac import perform_bac
 from .channel import CardChannel, Progress
-from .document import AccessInfo, Document, Evidence
+from .document import AccessInfo, Document, Evidence, access_password_digest
 from .errors import (
     CardError,
     CccdError,
@@ -138,6 +138,7 @@ class _Ctx:
     evidence: dict = field(default_factory=dict)
     reopen: Optional[Callable[[], None]] = None
     reauthentications: int = 0
+    password: Optional[passwords.Password] = None  # what opened the chip (never stored as such)
 
 
 def read_document(
@@ -175,7 +176,7 @@ def read_document(
     return Document(
         files=dict(ctx.files),
         absent=dict(ctx.absent),
-        access=ctx.access,
+        access=_with_password_digest(ctx),
         evidence=doc_evidence,
         read_at=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         tool=TOOL_NAME,
@@ -184,6 +185,28 @@ def read_document(
 
 
 # --- steps --------------------------------------------------------------------
+
+
+def _with_password_digest(ctx: _Ctx) -> Optional[AccessInfo]:
+    """AccessInfo with the digest of the password that opened the chip (verify/binding.py).
+
+    Only where the dump holds the same information anyway: the MRZ data is DG1's;
+    a CAN only for a CCCD, whose CAN is the tail of the ID number in DG1. A
+    passport's printed CAN is not in DG1, so its (brute-forceable) digest is not kept.
+    """
+    access, pw = ctx.access, ctx.password
+    if access is None or pw is None:
+        return access
+    if pw.kind == "CAN":
+        dg1 = ctx.files.get("DG1")
+        try:
+            from .lds import dg1 as dg1_mod
+
+            if dg1 is None or not dg1_mod.parse(dg1).cccd_id:
+                return access
+        except (ParseError, UnsupportedError):
+            return access
+    return replace(access, password_digest=access_password_digest(pw.kind, pw.value))
 
 
 def _read_card_access(ctx: _Ctx) -> Optional[bytes]:
@@ -247,6 +270,7 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
     _do_bac(ctx, mrz)
     ctx.reopen = lambda: _do_bac(ctx, mrz)
     fallback = pace_error is not None
+    ctx.password = mrz
     ctx.access = AccessInfo(
         protocol="BAC", password="MRZ", cipher="3DES", fallback=fallback,
         fallback_reason=(f"PACE failed: {pace_error}" if fallback else None),
@@ -266,6 +290,7 @@ def _do_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
     result = perform_pace(ctx.channel, infos, pw, ctx.rng)
     ctx.channel.start_sm(result.sm)
     ctx.access = result.access
+    ctx.password = pw
     if result.cam:
         ctx.evidence["pace_cam"] = result.cam
     if result.card_security is not None:

@@ -56,3 +56,18 @@ def test_wrong_can_is_not_silently_bac(card_factory, tmp_path):
     doc = _read(d, cred, ReadOptions(allow_bac_fallback=True))
     assert doc.access.protocol == "BAC" and doc.access.fallback
     assert "PACE" in doc.access.fallback_reason
+
+
+def test_password_digest_only_where_dg1_holds_the_same(card_factory):
+    from cccd_chip.document import access_password_digest
+
+    cccd = VirtualCard.load(card_factory("cccd-2021"))
+    doc = _read(card_factory("cccd-2021"), Credential.from_can(cccd.secrets["can"]))
+    assert doc.access.password_digest == access_password_digest("CAN", cccd.secrets["can"].encode())
+    pp = VirtualCard.load(card_factory("passport-pace-im"))
+    doc = _read(card_factory("passport-pace-im"), Credential.from_can(pp.secrets["can"]))
+    assert doc.access.protocol == "PACE" and doc.access.password_digest is None  # a printed CAN is not in DG1
+    s = pp.secrets
+    doc = _read(card_factory("passport-pace-im"), Credential.from_mrz(s["document_number"], s["date_of_birth"],
+                                                                       s["date_of_expiry"]))
+    assert doc.access.password == "MRZ" and doc.access.password_digest
