@@ -35,7 +35,7 @@ class CamEvidence:
         return replace(self, check=check)
 
     def to_json(self) -> dict:
-        d = {
+        d: dict[str, object] = {
             "oid": self.oid,
             "parameter_id": self.parameter_id,
             "key_id": self.parameter_id,  # the CA key of PACE-CAM has keyId = parameterId (§9.2.1)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Sequence, Union
 
 from ...crypto import domain_params
-from ...crypto.domain_params import Domain
+from ...crypto.domain_params import Domain, Element
 from ...crypto.ec import random_scalar
 from ...document import AccessInfo
 from ...errors import (
@@ -122,7 +122,7 @@ def _transmit(channel, cmd, step: int) -> ResponseApdu:
     return resp
 
 
-def _decode_peer(domain: Domain, data: bytes, step: int):
+def _decode_peer(domain: Domain, data: bytes, step: int) -> Element:
     try:
         return domain.decode(data)
     except InvalidPublicKeyError as e:
@@ -174,16 +174,16 @@ def perform_pace(
 
     # step 1: encrypted nonce
     r1 = _transmit(channel, protocol.ga_step1(), 1)
-    z = protocol.parse_ga_response(r1.data, 1, required=(0x80,)).get(0x80)
+    z = protocol.parse_ga_response(r1.data, 1, required=(0x80,)).required(0x80)
     k_pi = protocol.password_key(password.pace_secret(), cipher)
     s = protocol.decrypt_nonce(cipher, k_pi, z)
 
     # step 2: map nonce
-    pk_map_ic = None
+    pk_map_ic: Optional[Element] = None
     if alg.mapping in ("GM", "CAM"):
         sk_map, pk_map = domain.generate(rng)
         r2 = _transmit(channel, protocol.ga_command(0x81, domain.encode(pk_map)), 2)
-        raw_map_ic = protocol.parse_ga_response(r2.data, 2, required=(0x82,)).get(0x82)
+        raw_map_ic = protocol.parse_ga_response(r2.data, 2, required=(0x82,)).required(0x82)
         pk_map_ic = _decode_peer(domain, raw_map_ic, 2)
         if pk_map_ic == pk_map:
             raise InvalidPublicKeyError("PACE: chip's mapping key equals the terminal's", step=protocol.step_label(2),
@@ -202,6 +202,7 @@ def perform_pace(
 
     # step 3: key agreement on the mapped generator
     if mapped is None:
+        assert pk_map_ic is not None  # GM and CAM (the mappings that leave ``mapped`` None) set it in step 2
         sk = random_scalar(domain.order, rng)
         try:
             pk = mapping.gm_ephemeral_public(domain, int.from_bytes(s, "big"), sk_map, pk_map_ic, sk)
@@ -213,7 +214,7 @@ def perform_pace(
         agreement = mapped
     pk_bytes = agreement.encode(pk)
     r3 = _transmit(channel, protocol.ga_command(0x83, pk_bytes), 3)
-    pk_ic_bytes = protocol.parse_ga_response(r3.data, 3, required=(0x84,)).get(0x84)
+    pk_ic_bytes = protocol.parse_ga_response(r3.data, 3, required=(0x84,)).required(0x84)
     pk_ic = _decode_peer(agreement, pk_ic_bytes, 3)
     if pk_ic == pk:
         raise InvalidPublicKeyError("PACE: chip's ephemeral key equals the terminal's", step=protocol.step_label(3),
@@ -239,6 +240,7 @@ def perform_pace(
     cam_evidence = None
     card_security = None
     if alg.mapping == "CAM":
+        assert pk_map_ic is not None  # set in step 2 for CAM
         a_ic = resp4.get(0x8A)
         if a_ic is None:
             raise ProtocolError("PACE-CAM: encrypted chip authentication data (8A) missing",

@@ -112,9 +112,10 @@ def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
     if not ec.is_on_curve(curve, x, y):
         raise InvalidPublicKeyError("IM point encoding left the curve", reason="PACE_MAPPING_IDENTITY")
     if curve.h != 1:
-        P = ec.mul(curve, curve.h, P)
-        if P is None:
+        cleared = ec.mul(curve, curve.h, P)
+        if cleared is None:
             raise InvalidPublicKeyError("IM point is of small order", reason="PACE_MAPPING_IDENTITY")
+        P = cleared
     return P
 
 

@@ -125,6 +125,14 @@ class GaResponse:
                 return v
         return None
 
+    def required(self, tag: int) -> bytes:
+        """The value of a tag ``parse_ga_response`` was given in ``required`` (present once checked)."""
+        v = self.get(tag)
+        if v is None:
+            raise ProtocolError(f"data object {tag:02X} missing in GENERAL AUTHENTICATE response",
+                                reason="PACE_MALFORMED")
+        return v
+
 
 def parse_ga_response(data: bytes, step: int, *, required: tuple[int, ...], allowed: tuple[int, ...] = ()) -> GaResponse:
     """Parse 7C{...}; every required tag present once, no tag outside required+allowed."""
