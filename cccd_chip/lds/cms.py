@@ -277,8 +277,8 @@ def parse_at(data: bytes, start: int, end: int, *, file: Optional[str] = "CMS", 
         raise ParseError("malformed ContentInfo content", file=file, offset=base + ci[1][1])
     _, _, vs, ve = single(data, ci[1][2], ci[1][3], 0x30, "SignedData", file=file, base=base)
     it = iter(children(data, vs, ve, file=file, base=base))
-    nxt = _expect(next(it, None), 0x02, "SignedData version", file, base, ve)
-    version = int_at(data, nxt, "SignedData version", file=file, base=base)
+    ver = _expect(next(it, None), 0x02, "SignedData version", file, base, ve)
+    version = int_at(data, ver, "SignedData version", file=file, base=base)
     dig = _expect(next(it, None), 0x31, "digestAlgorithms", file, base, ve)
     digest_algorithms = tuple(
         read_algorithm_identifier(data, s, file=file, base=base) for s in children(data, dig[2], dig[3], file=file, base=base)

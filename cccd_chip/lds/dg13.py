@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Optional, Union, cast
 
 from ..errors import ParseError
 from ..iso7816 import tlv
@@ -187,8 +187,9 @@ class DG13:
             v = t(n)
             return None if v is None else to_date(v)
 
-        parents = self.field(13).strings() if self.field(13) else ()
-        spouse = self.field(14).strings() if self.field(14) else ()
+        f13, f14 = self.field(13), self.field(14)
+        parents = f13.strings() if f13 else ()
+        spouse = f14.strings() if f14 else ()
         return CCCDPersonalData(
             id_number=t(1), full_name=t(2), date_of_birth=d(3), sex=t(4), nationality=t(5),
             ethnicity=t(6), religion=t(7), place_of_origin=t(8), place_of_residence=t(9),
@@ -321,7 +322,7 @@ def build_personal_data(
     for n, v in simple.items():
         if v is None:
             continue
-        text = from_date(v) if n in DATE_FIELDS else v
+        text = from_date(v) if n in DATE_FIELDS else cast(str, v)  # fields outside DATE_FIELDS are Optional[str]
         node = Node(UTF8, text.encode("utf-8")) if n == 12 else _string(n, text)
         fields.append(Field(n, (node,)))
     if pd.father_name is not None or pd.mother_name is not None:

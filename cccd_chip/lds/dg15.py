@@ -41,7 +41,7 @@ class DG15:
 
     @property
     def explicit_parameters(self) -> bool:
-        return self.key_type == "EC" and bool(self.parameters) and self.parameters[0] == 0x30
+        return self.key_type == "EC" and self.parameters is not None and self.parameters[:1] == b"\x30"
 
     @property
     def rsa_numbers(self) -> Optional[tuple[int, int]]:

@@ -47,7 +47,7 @@ def parse(raw: bytes, dg: int, *, file: Optional[str] = None) -> DisplayedImages
     outer = tlv.decode_one(raw, expected_tag=DG_TAGS[dg], file=file)
     base = len(raw) - len(outer.value)
     count = None
-    images = []
+    images: list[DisplayedImage] = []
     for item in tlv.iter_tlv(outer.value, file=file):
         if item.tag == COUNT_TAG and count is None and not images:
             if len(item.value) != 1:

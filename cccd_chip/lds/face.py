@@ -266,10 +266,11 @@ def _convert(image: bytes, fmt: str) -> bytes:
             if im.width * im.height > MAX_IMAGE_PIXELS:
                 raise UnsupportedError("face image too large to convert")
             im.load()
+            out: Image.Image = im
             if fmt == "JPEG" and im.mode not in ("RGB", "L"):
-                im = im.convert("RGB")
+                out = im.convert("RGB")
             buf = io.BytesIO()
-            im.save(buf, fmt)
+            out.save(buf, fmt)
             return buf.getvalue()
     except (UnsupportedError, ParseError):
         raise

@@ -397,7 +397,7 @@ def _parse(data: bytes, file: str, base: int) -> SecurityInfos:
     if h.total_len != len(data):
         raise ParseError(f"{len(data) - h.total_len} trailing bytes after SecurityInfos", file=file,
                          offset=base + h.total_len)
-    infos = []
+    infos: list[SecurityInfo] = []
     for item in tlv.iter_tlv(data, h.header_len, h.total_len, file=file):
         if len(infos) >= MAX_INFOS:
             raise ParseError("too many SecurityInfo entries", file=file, offset=base + item.offset)
