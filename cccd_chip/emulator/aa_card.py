@@ -14,8 +14,11 @@ The key is ``card.json`` ``keys.aa`` (``path`` to a PKCS#8 PEM, ``type``,
 from __future__ import annotations
 
 import hashlib
+from typing import Optional
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from . import determinism as det
 from .applet import Applet, Reply
@@ -37,7 +40,7 @@ def iso9796_2_sign(key: rsa.RSAPrivateKey, challenge: bytes, hname: str, m1_sour
     return s.to_bytes(size, "big")
 
 
-def _load_key(app: Applet):
+def _load_key(app: Applet) -> Optional[PrivateKeyTypes]:
     """The AA private key of the card (loaded once; it outlives sessions and power-ups)."""
     if getattr(app, "aa_key_loaded", False):
         return app.aa_key
@@ -72,6 +75,6 @@ def _internal_authenticate(app: Applet, cmd) -> Reply:
 
 
 def install(applet: Applet) -> None:
-    applet.aa_key = None  # type: ignore[attr-defined]
-    applet.aa_key_loaded = False  # type: ignore[attr-defined]
+    applet.aa_key = None
+    applet.aa_key_loaded = False
     applet.register(0x88, _internal_authenticate)

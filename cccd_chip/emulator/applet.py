@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
+
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from ..access.bac import derive_keys
 from ..errors import CccdError, ProtocolError, SecureMessagingError
@@ -68,6 +70,10 @@ class AppletState:
 
 class Applet:
     """One virtual chip. ``faults`` are objects with optional hook methods."""
+
+    # set by aa_card.install / aa_card._load_key (the AA key outlives sessions and power-ups)
+    aa_key: Optional[PrivateKeyTypes]
+    aa_key_loaded: bool
 
     def __init__(self, card: VirtualCard, *, rng: Optional[Callable[[int], bytes]] = None) -> None:
         self.card = card
@@ -149,13 +155,13 @@ class Applet:
                 reply = hook(self, cmd, reply)
         return self._finish(reply, sm if protected else None, cmd)
 
-    def _finish(self, reply: Reply, sm: Optional[CardSm], cmd: CommandApdu) -> bytes:
+    def _finish(self, reply: Reply, sm: Optional[CardSm], cmd: CommandApdu) -> Optional[bytes]:
         if sm is None or reply.plain:
             out = reply.data + reply.sw.to_bytes(2, "big")
         elif not reply.data and reply.sw != 0x9000 and reply.sw >> 8 not in (0x62, 0x63):
             out = sm.plain_status(reply.sw)
         else:
-            kw = {}
+            kw: dict[str, Any] = {}
             for f in self.faults:
                 hook = getattr(f, "wrap_options", None)
                 if hook:
@@ -168,7 +174,7 @@ class Applet:
             if hook:
                 out = hook(self, cmd, out)
                 if out is None:
-                    return None  # type: ignore[return-value]
+                    return None
         return out
 
     def dispatch(self, cmd: CommandApdu) -> Reply:

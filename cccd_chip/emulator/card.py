@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from ..errors import UsageError
 
@@ -69,7 +69,7 @@ class VirtualCard:
     files: Mapping[str, CardFile]
     secrets: Mapping[str, str]
     options: CardOptions = field(default_factory=CardOptions)
-    keys: Mapping[str, object] = field(default_factory=dict)
+    keys: Mapping[str, Any] = field(default_factory=dict)  # card.json "keys": JSON values
     faults: tuple = ()
     directory: Optional[Path] = None
 
