@@ -70,8 +70,11 @@ class CardInfo:
 class CardConnection(Protocol):
     """A connected card: a transport plus ``reader``, ``atr`` and ``close()``."""
 
-    reader: Optional[str]
-    atr: Optional[bytes]
+    @property
+    def reader(self) -> Optional[str]: ...
+
+    @property
+    def atr(self) -> Optional[bytes]: ...
 
     def transmit(self, apdu: bytes) -> bytes: ...
 

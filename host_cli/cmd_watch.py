@@ -92,7 +92,7 @@ def prompt_credential(info):
 def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, out_dir, csca, masterlist,
           masterlist_root, crl, ldif, max_cards, idle_timeout, poll, as_json):
     """Kiosk mode: wait for a card, read and verify it, record it, wait for removal, repeat."""
-    from cccd_chip.kiosk import DumpDirSink, JsonLinesSink, KioskCallbacks, KioskLoop, ScriptedCardSource
+    from cccd_chip.kiosk import CardSource, DumpDirSink, JsonLinesSink, KioskCallbacks, KioskLoop, ScriptedCardSource
 
     from . import main as m
 
@@ -113,6 +113,7 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
     else:
         raise UsageError("no credential source: give --can/--id/--mrz/--doc, --credentials, or run on a terminal")
     store = m.build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+    source: CardSource
     if reader:
         from cccd_chip.transport import pcsc
 

@@ -22,12 +22,12 @@ def file_progress(enabled: Optional[bool] = None) -> Iterator[Optional[Progress]
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, DownloadColumn, Progress as RichProgress, TaskID, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
     bars = RichProgress(TextColumn("reading {task.description:<12}"), BarColumn(), DownloadColumn(binary_units=False),
                         TimeElapsedColumn(), console=console, transient=True)
-    tasks: dict[str, int] = {}
+    tasks: dict[str, TaskID] = {}
 
     def cb(name: str, done: int, total: int) -> None:
         if name not in tasks:

@@ -169,8 +169,8 @@ def parse_record(bdb: bytes, *, file: Optional[str] = "DG2", base: int = 0) -> F
                 hair_colour=info.hair_colour,
                 feature_mask=info.feature_mask,
                 expression=info.expression,
-                pose_angle=tuple(info.pose_angle),  # type: ignore[arg-type]
-                pose_angle_uncertainty=tuple(info.pose_angle_uncertainty),  # type: ignore[arg-type]
+                pose_angle=tuple(info.pose_angle),
+                pose_angle_uncertainty=tuple(info.pose_angle_uncertainty),
                 feature_points=tuple(points),
                 face_image_type=ii.face_image_type,
                 image_data_type=ii.image_data_type,

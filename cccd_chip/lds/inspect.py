@@ -49,7 +49,7 @@ def describe(name_or_raw: Union[str, bytes, None], raw: Optional[bytes] = None) 
 
 def _resolve_name(name: Optional[str], raw: bytes) -> str:
     if name in registry.BY_NAME:
-        return name  # type: ignore[return-value]
+        return name
     if name:
         stem = name.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
         for prefix in ("EF_", "EF.", "EF"):

@@ -130,7 +130,7 @@ def _register() -> None:
         (ID_ICAO_DEVIANCE_LIST, "icao_deviance_list"),
         (ID_SECURITY_OBJECT, "bsi_security_object"),
     ):
-        _cms.ContentType._map.setdefault(oid, nm)  # type: ignore[attr-defined]
+        _cms.ContentType._map.setdefault(oid, nm)
 
 
 _register()
