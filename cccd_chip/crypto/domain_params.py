@@ -16,7 +16,7 @@ else validated (:func:`ec.validate_domain`, :func:`dh.validate_group`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable, Optional, Union
+from typing import Callable, Generic, Optional, TypeVar, Union
 
 from asn1crypto import core as _core
 from asn1crypto import keys as _keys
@@ -25,6 +25,7 @@ from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedEr
 from . import dh, ec
 
 Element = Union[ec.Point, int]
+E = TypeVar("E", ec.Point, int)  # the group element of one Domain kind
 
 STANDARD_DH = {0: "rfc5114-1024-160", 1: "rfc5114-2048-224", 2: "rfc5114-2048-256"}
 STANDARD_EC = {
@@ -48,7 +49,7 @@ OID_STANDARDIZED_DOMAIN_PARAMETERS = "0.4.0.127.0.7.1.2"
 OID_PRIME_FIELD = "1.2.840.10045.1.1"
 
 
-class Domain(ABC):
+class Domain(ABC, Generic[E]):
     """Group operations PACE and CA need, independent of ECDH / DH."""
 
     kind: str  # "ECDH" | "DH"
@@ -65,7 +66,7 @@ class Domain(ABC):
 
     @property
     @abstractmethod
-    def generator(self) -> Element: ...
+    def generator(self) -> E: ...
 
     @property
     def public_tag(self) -> int:
@@ -73,41 +74,41 @@ class Domain(ABC):
         return 0x86 if self.kind == "ECDH" else 0x84
 
     @abstractmethod
-    def decode(self, data: bytes) -> Element:
+    def decode(self, data: bytes) -> E:
         """Decode and fully validate a received public value."""
 
     @abstractmethod
-    def encode(self, e: Element) -> bytes: ...
+    def encode(self, e: E) -> bytes: ...
 
     @abstractmethod
-    def mul_gen(self, k: int) -> Element:
+    def mul_gen(self, k: int) -> E:
         """k * G (or g^k) for this domain's generator."""
 
     @abstractmethod
-    def mul(self, k: int, e: Element) -> Element:
+    def mul(self, k: int, e: E) -> E:
         """k * P (or y^k)."""
 
     @abstractmethod
-    def op(self, a: Element, b: Element) -> Element:
+    def op(self, a: E, b: E) -> E:
         """The group operation (P + Q or a*b mod p)."""
 
     @abstractmethod
-    def shared_secret(self, sk: int, peer: Element) -> bytes:
+    def shared_secret(self, sk: int, peer: E) -> bytes:
         """KA(sk, peer): x-coordinate (ECKA) or peer^sk mod p, padded to the field size."""
 
     @abstractmethod
-    def with_generator(self, g: Element) -> "Domain": ...
+    def with_generator(self, g: E) -> "Domain[E]": ...
 
     @abstractmethod
-    def is_identity(self, e: Optional[Element]) -> bool: ...
+    def is_identity(self, e: Optional[E]) -> bool: ...
 
-    def generate(self, rng: Callable[[int], bytes]) -> tuple[int, Element]:
+    def generate(self, rng: Callable[[int], bytes]) -> tuple[int, E]:
         """Key pair with the private key drawn by the house rule (rng, redraw)."""
         k = ec.random_scalar(self.order, rng)
         return k, self.mul_gen(k)
 
 
-class EcDomain(Domain):
+class EcDomain(Domain[ec.Point]):
     kind = "ECDH"
 
     def __init__(self, curve: ec.Curve, parameter_id: Optional[int] = None, *, base: Optional[ec.Curve] = None):
@@ -130,8 +131,8 @@ class EcDomain(Domain):
     def decode(self, data: bytes) -> ec.Point:
         return ec.decode_point(self.curve, data)
 
-    def encode(self, e: Element) -> bytes:
-        return ec.encode_point(self.curve, e)  # type: ignore[arg-type]
+    def encode(self, e: ec.Point) -> bytes:
+        return ec.encode_point(self.curve, e)
 
     def mul_gen(self, k: int) -> ec.Point:
         if self.curve is self.base:
@@ -140,26 +141,26 @@ class EcDomain(Domain):
             P = ec.mul(self.curve, k, self.curve.G)
         return ec.check_not_identity(P, "public key")
 
-    def mul(self, k: int, e: Element) -> ec.Point:
-        return ec.check_not_identity(ec.mul(self.curve, k, e), "EC scalar product")  # type: ignore[arg-type]
+    def mul(self, k: int, e: ec.Point) -> ec.Point:
+        return ec.check_not_identity(ec.mul(self.curve, k, e), "EC scalar product")
 
-    def op(self, a: Element, b: Element) -> ec.Point:
-        return ec.check_not_identity(ec.add(self.curve, a, b), "EC point sum")  # type: ignore[arg-type]
+    def op(self, a: ec.Point, b: ec.Point) -> ec.Point:
+        return ec.check_not_identity(ec.add(self.curve, a, b), "EC point sum")
 
-    def shared_secret(self, sk: int, peer: Element) -> bytes:
-        return ec.ecdh_x(self.base, sk, peer)  # type: ignore[arg-type]
+    def shared_secret(self, sk: int, peer: ec.Point) -> bytes:
+        return ec.ecdh_x(self.base, sk, peer)
 
-    def with_generator(self, g: Element) -> "EcDomain":
-        return EcDomain(self.curve.with_generator(g), self.parameter_id, base=self.base)  # type: ignore[arg-type]
+    def with_generator(self, g: ec.Point) -> "EcDomain":
+        return EcDomain(self.curve.with_generator(g), self.parameter_id, base=self.base)
 
-    def is_identity(self, e: Optional[Element]) -> bool:
+    def is_identity(self, e: Optional[ec.Point]) -> bool:
         return e is None
 
     def __repr__(self) -> str:
         return f"EcDomain({self.curve.name}, id={self.parameter_id})"
 
 
-class DhDomain(Domain):
+class DhDomain(Domain[int]):
     kind = "DH"
 
     def __init__(self, group: dh.DhGroup, parameter_id: Optional[int] = None):
@@ -181,27 +182,27 @@ class DhDomain(Domain):
     def decode(self, data: bytes) -> int:
         return dh.decode_value(self.group, data)
 
-    def encode(self, e: Element) -> bytes:
+    def encode(self, e: int) -> bytes:
         """Unsigned integer with the least number of bytes (ICAO 9303-11 §9.4.1, §9.4.3)."""
-        v = int(e)  # type: ignore[arg-type]
+        v = int(e)
         return v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
 
     def mul_gen(self, k: int) -> int:
         return pow(self.group.g, k, self.group.p)
 
-    def mul(self, k: int, e: Element) -> int:
-        return pow(e, k, self.group.p)  # type: ignore[arg-type]
+    def mul(self, k: int, e: int) -> int:
+        return pow(e, k, self.group.p)
 
-    def op(self, a: Element, b: Element) -> int:
-        return a * b % self.group.p  # type: ignore[operator]
+    def op(self, a: int, b: int) -> int:
+        return a * b % self.group.p
 
-    def shared_secret(self, sk: int, peer: Element) -> bytes:
-        return dh.shared_secret(self.group, sk, peer)  # type: ignore[arg-type]
+    def shared_secret(self, sk: int, peer: int) -> bytes:
+        return dh.shared_secret(self.group, sk, peer)
 
-    def with_generator(self, g: Element) -> "DhDomain":
-        return DhDomain(self.group.with_generator(g), self.parameter_id)  # type: ignore[arg-type]
+    def with_generator(self, g: int) -> "DhDomain":
+        return DhDomain(self.group.with_generator(g), self.parameter_id)
 
-    def is_identity(self, e: Optional[Element]) -> bool:
+    def is_identity(self, e: Optional[int]) -> bool:
         return e is None or e == 1
 
     def __repr__(self) -> str:
