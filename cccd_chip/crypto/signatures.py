@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, cast
 
 from asn1crypto import algos as _algos
 from asn1crypto import core as _core
@@ -214,6 +214,16 @@ class PublicKey:
         return (load_public_key, (self.spki,))
 
 
+def _ossl_rsa(key: PublicKey) -> rsa.RSAPublicKey:
+    """The OpenSSL key of an RSA PublicKey (``_load_rsa`` always sets one)."""
+    return cast(rsa.RSAPublicKey, key._key)
+
+
+def _ossl_ec(key: PublicKey) -> Optional[ec.EllipticCurvePublicKey]:
+    """The OpenSSL key of an EC PublicKey; None when own ECDSA does the work (``_load_ec``)."""
+    return cast(Optional[ec.EllipticCurvePublicKey], key._key)
+
+
 @lru_cache(maxsize=4096)
 def load_public_key(spki_der: bytes) -> PublicKey:
     """Parse a SubjectPublicKeyInfo (RSA, RSASSA-PSS, EC named/explicit)."""
@@ -282,12 +292,13 @@ def verify_signature(key: PublicKey, alg: SignatureAlgorithm, message: bytes, si
         return
     if key.kind != "ec":
         raise UnsupportedError(f"{alg.name} with an RSA key", reason="ALGORITHM_UNSUPPORTED")
+    ossl = _ossl_ec(key)
     if alg.scheme == "ecdsa-plain":
         r, s = split_plain_signature(signature, key)
-    elif key._key is not None:
+    elif ossl is not None:
         # DER Ecdsa-Sig-Value straight to OpenSSL (it rejects malformed DER)
         try:
-            key._key.verify(signature, message, ec.ECDSA(hash_algorithm(alg.hash)))  # type: ignore[attr-defined]
+            ossl.verify(signature, message, ec.ECDSA(hash_algorithm(alg.hash)))
             return
         except InvalidSignature:
             pass
@@ -296,7 +307,7 @@ def verify_signature(key: PublicKey, alg: SignatureAlgorithm, message: bytes, si
         canonical = _canonical_ecdsa_der(signature)
         if canonical is not None and canonical != signature:
             try:
-                key._key.verify(canonical, message, ec.ECDSA(hash_algorithm(alg.hash)))  # type: ignore[attr-defined]
+                ossl.verify(canonical, message, ec.ECDSA(hash_algorithm(alg.hash)))
                 return
             except InvalidSignature:
                 pass
@@ -315,7 +326,7 @@ def _verify_rsa(key: PublicKey, alg: SignatureAlgorithm, message: bytes, signatu
     else:
         pad = padding.PKCS1v15()
     try:
-        key._key.verify(signature, message, pad, h)  # type: ignore[attr-defined]
+        _ossl_rsa(key).verify(signature, message, pad, h)
     except InvalidSignature:
         raise VerificationError(f"{alg.name} signature invalid") from None
     except ValueError:
@@ -356,12 +367,13 @@ def _decode_der_signature(signature: bytes) -> tuple[int, int]:
 
 def verify_ecdsa_rs(key: PublicKey, hash_name: str, message: bytes, r: int, s: int) -> None:
     """ECDSA verification of (r, s) over ``message`` hashed with ``hash_name``."""
-    if key._key is not None:
+    ossl = _ossl_ec(key)
+    if ossl is not None:
         if r <= 0 or s <= 0:
             raise VerificationError("ECDSA signature out of range")
         try:
             sig = utils.encode_dss_signature(r, s)
-            key._key.verify(sig, message, ec.ECDSA(hash_algorithm(hash_name)))  # type: ignore[attr-defined]
+            ossl.verify(sig, message, ec.ECDSA(hash_algorithm(hash_name)))
         except InvalidSignature:
             raise VerificationError(f"ecdsa-{hash_name} signature invalid") from None
         return
