@@ -1,0 +1,53 @@
+"""The package type-checks: mypy over cccd_chip and host_cli with the [tool.mypy] settings of pyproject.toml.
+
+Runs the venv's mypy (``sys.executable -m mypy``) in a subprocess, with a
+private cache directory so parallel runs do not share state. A second test
+proves the harness can fail: the same invocation on a snippet with a type
+error must exit non-zero.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("cccd_chip", "host_cli")
+TIMEOUT = 120  # seconds; a cold run takes a few seconds here
+
+
+def _mypy(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+           "--cache-dir", str(tmp_path / "mypy-cache"), "--no-color-output", "--no-error-summary", *args]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def test_mypy_settings_are_in_pyproject():
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert cfg["python_version"] == "3.11"
+    assert cfg["check_untyped_defs"] is True
+    assert cfg["warn_unused_ignores"] is True
+    untyped = {m for o in cfg.get("overrides", []) if o.get("ignore_missing_imports") for m in o["module"]}
+    assert {"asn1crypto", "construct", "smartcard"} <= untyped
+
+
+@pytest.mark.timeout(TIMEOUT + 30)
+def test_package_type_checks_clean(tmp_path):
+    res = _mypy(tmp_path, *PACKAGES)
+    out = (res.stdout + res.stderr).strip()
+    assert res.returncode == 0, f"mypy exit status {res.returncode}:\n{out}"
+    assert "error:" not in out, out
+
+
+@pytest.mark.timeout(TIMEOUT + 30)
+def test_harness_reports_a_type_error(tmp_path):
+    bad = tmp_path / "bad_typing.py"
+    bad.write_text("from cccd_chip.iso7816 import tlv\n\nx: int = tlv.encode(0x04, b'')\n", encoding="utf-8")
+    res = _mypy(tmp_path, str(bad))
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    assert "Incompatible types in assignment" in out, out
