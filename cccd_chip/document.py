@@ -18,7 +18,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from . import TOOL_NAME
 from .errors import DumpFormatError, UsageError
@@ -53,7 +53,7 @@ class AccessInfo:
 
     @classmethod
     def from_json(cls, d: Mapping) -> "AccessInfo":
-        known = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
+        known: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
         return cls(**known)
 
 

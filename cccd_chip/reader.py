@@ -74,7 +74,7 @@ class Credential:
         can = passwords.cccd_can(id12)
         if (dob is None) != (doe is None):
             raise UsageError("give both --dob and --doe (or neither)")
-        if dob is None:
+        if dob is None or doe is None:
             return cls(can=can)
         passwords.mrz_information(passwords.cccd_document_number(id12), dob, doe)  # validates
         return cls(can, passwords.cccd_document_number(id12), dob, doe)
