@@ -458,7 +458,8 @@ def demo(profile, seed):
             closer()
     store = None
     if (card_dir / "csca.pem").exists():
-        store = build_trust_store(csca=(str(card_dir / "csca.pem"),))
+        crl = (str(card_dir / "csca.crl"),) if (card_dir / "csca.crl").exists() else ()
+        store = build_trust_store(csca=(str(card_dir / "csca.pem"),), crl=crl)
     report = verify(document, store)
     click.echo(f"Virtual card: profile {profile}, seed {seed} ({card_dir})")
     render.human_read(document, report, stats, note=note)
