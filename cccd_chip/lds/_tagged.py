@@ -7,6 +7,7 @@ that, ISO/IEC 8859-1 (LDS 1.7).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 from ..iso7816 import tlv
@@ -14,6 +15,28 @@ from .dg_generic import Node, _encode, _nodes
 
 TAG_LIST = 0x5C
 COUNT = 0x02
+
+
+@dataclass(frozen=True)
+class TaggedDG:
+    """Nodes in file order + the raw bytes; accessors for the known tags."""
+
+    nodes: tuple[Node, ...]
+    raw: bytes
+
+    @property
+    def tag_list(self) -> tuple[int, ...]:
+        return tag_list(self.nodes)
+
+    def get(self, tag: int) -> Optional[str]:
+        """A primitive field as text (None when absent)."""
+        n = first(self.nodes, tag)
+        return text(n.value) if n is not None and not n.constructed else None
+
+    def get_bytes(self, tag: int) -> Optional[bytes]:
+        """A primitive field as bytes (None when absent)."""
+        n = first(self.nodes, tag)
+        return n.value if n is not None and not n.constructed else None
 
 
 def text(value: bytes) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import _tagged as t
-from .dg_generic import Node
 
 TAG = 0x6B
 FILE = "DG11"
@@ -39,17 +38,8 @@ REPEATED = {0x5F0F}
 
 
 @dataclass(frozen=True)
-class DG11:
-    nodes: tuple[Node, ...]
-    raw: bytes
-
-    @property
-    def tag_list(self) -> tuple[int, ...]:
-        return t.tag_list(self.nodes)
-
-    def get(self, tag: int) -> Optional[str]:
-        n = t.first(self.nodes, tag)
-        return t.text(n.value) if n is not None and not n.constructed else None
+class DG11(t.TaggedDG):
+    """DG11: additional personal details (nodes in file order, raw bytes kept)."""
 
     @property
     def other_names(self) -> tuple[str, ...]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 from . import _tagged as t
-from .dg_generic import Node
 
 TAG = 0x6C
 FILE = "DG12"
@@ -34,21 +33,8 @@ REPEATED = {0x5F1A}
 
 
 @dataclass(frozen=True)
-class DG12:
-    nodes: tuple[Node, ...]
-    raw: bytes
-
-    @property
-    def tag_list(self) -> tuple[int, ...]:
-        return t.tag_list(self.nodes)
-
-    def get(self, tag: int) -> Optional[str]:
-        n = t.first(self.nodes, tag)
-        return t.text(n.value) if n is not None and not n.constructed else None
-
-    def get_bytes(self, tag: int) -> Optional[bytes]:
-        n = t.first(self.nodes, tag)
-        return n.value if n is not None and not n.constructed else None
+class DG12(t.TaggedDG):
+    """DG12: additional document details (nodes in file order, raw bytes kept)."""
 
     @property
     def other_persons(self) -> tuple[str, ...]:

@@ -109,16 +109,16 @@ def _dg1(v) -> dict:
 
 def _signer(sd) -> list:
     out = []
-    for si in sd.signer_infos:
+    for signer in sd.signer_infos:
         out.append({
-            "version": si.version,
-            "sid": {"subject_key_identifier": _hex(si.sid_ski)} if si.sid_ski is not None
-            else {"issuer": _name(si.sid_issuer), "serial": si.sid_serial},
-            "digest_algorithm": si.digest_algorithm.name,
-            "signature_algorithm": si.signature_algorithm.name,
-            "content_type": si.content_type and oids.name(si.content_type),
-            "message_digest": _hex(si.message_digest),
-            "signing_time": si.signing_time.isoformat() if si.signing_time else None,
+            "version": signer.version,
+            "sid": {"subject_key_identifier": _hex(signer.sid_ski)} if signer.sid_ski is not None
+            else {"issuer": _name(signer.sid_issuer), "serial": signer.sid_serial},
+            "digest_algorithm": signer.digest_algorithm.name,
+            "signature_algorithm": signer.signature_algorithm.name,
+            "content_type": signer.content_type and oids.name(signer.content_type),
+            "message_digest": _hex(signer.message_digest),
+            "signing_time": signer.signing_time.isoformat() if signer.signing_time else None,
         })
     return out
 
