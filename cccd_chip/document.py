@@ -198,6 +198,18 @@ class Document:
         return cls.from_manifest(m, files)
 
     @classmethod
+    def from_json_bytes(cls, raw: bytes) -> "Document":
+        """A dump in the single-file form (manifest with every file inline as hex)."""
+        if len(raw) > MAX_DUMP_FILE * 8:
+            raise DumpFormatError("dump is too large")
+        try:
+            m = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise DumpFormatError("dump is not valid JSON") from None
+        files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
+        return cls.from_manifest(m, files)
+
+    @classmethod
     def from_manifest(cls, m: dict, files: Mapping[str, bytes]) -> "Document":
         try:
             access = AccessInfo.from_json(m["access"]) if m.get("access") else None

@@ -349,30 +349,100 @@ def _save_face(document, path):
     dg2.export_face(dg2.parse(raw), path)
 
 
-@cli.command()
-@click.argument("dump", type=click.Path())
+@cli.command("verify")
+@click.argument("dumps", nargs=-1, type=click.Path())
 @trust_options
-@click.option("--json", "as_json", is_flag=True)
-def verify_cmd(dump, csca, masterlist, masterlist_root, crl, ldif, as_json, at=None):
-    """Re-verify a dump offline."""
+@click.option("--stream", is_flag=True,
+              help="Read single-file dumps (JSON, one per line) from standard input.")
+@click.option("--workers", type=int, default=None,
+              help="Processes for many dumps (default: every core; 1: in this process).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Many dumps: one JSON line per dump, as they finish.")
+def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, workers, as_json, as_jsonl, at=None):
+    """Re-verify dumps offline: one dump, several, folders of dumps, or a stream on stdin.
+
+    One dump prints its report. Many dumps are verified on every core (shared
+    caches per process) and print one line each; the exit code is the worst:
+    1 if any failed, else 6 if any dump is malformed, else 3 if any is undetermined.
+    """
     from cccd_chip.document import Document
 
     _State.json_errors = as_json
     policy = make_policy(parse_at(at))
-    document = Document.load(dump)
-    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
-    report = verify(document, store, policy=policy)
-    if report is None:
-        raise UsageError("verification is not available in this build")
+    if not dumps and not stream:
+        raise UsageError("give one or more dumps (folders or .json files), or --stream")
+    if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:
+        document = Document.load(dumps[0])
+        store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+        report = verify(document, store, policy=policy)
+        if report is None:
+            raise UsageError("verification is not available in this build")
+        if as_json:
+            render.print_json({"schema": render.SCHEMA_VERIFY, "dump": str(dumps[0]), **report.to_json()})
+        else:
+            render.human_report(report)
+        return exit_for(report)
+    return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl,
+                        build_trust_store(csca, masterlist, masterlist_root, crl, ldif))
+
+
+def _is_dump_folder_of_dumps(path: str) -> bool:
+    p = Path(path)
+    return p.is_dir() and not (p / "dump.json").exists()
+
+
+def _batch_items(dumps, stream):
+    from cccd_chip.verify.batch import InlineDump, dump_paths
+
+    for d in dumps:
+        if _is_dump_folder_of_dumps(d):
+            yield from dump_paths(d)
+        else:
+            yield Path(d)
+    if stream:
+        for n, line in enumerate(sys.stdin.buffer, 1):
+            if line.strip():
+                yield InlineDump(line, f"stdin:{n}")
+
+
+def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> int:
+    from cccd_chip.pki.trust_store import TrustStore
+    from cccd_chip.verify.batch import verify_many
+
+    counts = {"successful": 0, "failed": 0, "undetermined": 0, "error": 0}
+    results = []
+    for r in verify_many(_batch_items(dumps, stream), store or TrustStore(), policy=policy, workers=workers):
+        key = r.report.overall.value if r.report is not None else "error"
+        counts[key] = counts.get(key, 0) + 1
+        if as_jsonl:
+            sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        elif as_json:
+            results.append(r.to_json())
+        else:
+            click.echo(_batch_line(r))
+    total = sum(counts.values())
     if as_json:
-        render.print_json({"schema": render.SCHEMA_VERIFY, "dump": str(dump), **report.to_json()})
-    else:
-        render.human_report(report)
-    return exit_for(report)
+        render.print_json({"schema": render.SCHEMA_VERIFY_BATCH, "count": total, "summary": counts,
+                           "trust_store_version": store.version if store is not None else None,
+                           "results": results})
+    click.echo(f"cccd verify: {total} dumps: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v),
+               err=True)
+    if counts["failed"]:
+        return EXIT_FAILED
+    if counts["error"]:
+        return EXIT_MALFORMED
+    if counts["undetermined"] or counts.get("aborted"):
+        return EXIT_UNDETERMINED
+    return EXIT_OK
 
 
-verify_cmd.name = "verify"
-cli.add_command(verify_cmd, "verify")
+def _batch_line(r) -> str:
+    if r.report is None:
+        return f"{r.source}: error {r.error.get('reason')}: {r.error.get('message')}"
+    bad = [f"{c.check}{' ' + c.subject if c.subject else ''} {c.reason.value}" for c in r.report.checks
+           if c.verdict.value in ("failed", "undetermined")]
+    return f"{r.source}: {r.report.overall.value}" + (f" ({'; '.join(bad)})" if bad else "")
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from cccd_chip.document import Document
 
 SCHEMA_READ = "cccd-read/1"
 SCHEMA_VERIFY = "cccd-verify/1"
+SCHEMA_VERIFY_BATCH = "cccd-verify-batch/1"
 SCHEMA_READERS = "cccd-readers/1"
 SCHEMA_ERROR = "cccd-error/1"
 SCHEMA_INSPECT = "cccd-inspect/1"

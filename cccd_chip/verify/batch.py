@@ -1,7 +1,8 @@
 """Batch verification for back-ends: many dumps, all cores, shared caches.
 
-``verify_many(items, trust_store, policy=..., workers=N)`` verifies Documents
-or dump paths (folder or ``.json``) and yields :class:`BatchResult` in input
+``verify_many(items, trust_store, policy=..., workers=N)`` verifies Documents,
+dump paths (folder or ``.json``) or :class:`InlineDump` values (one single-file
+dump as bytes, e.g. a line of a stream) and yields :class:`BatchResult` in input
 order. With ``workers > 1`` a process pool is used; each worker receives the
 trust store once (pool initializer) and keeps the per-process caches that
 make repeated work cheap across documents:
@@ -31,7 +32,17 @@ from .document_check import verify_document
 from .passive import Policy
 from .report import Report
 
-Item = Union[Document, str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class InlineDump:
+    """A single-file dump as received (bytes), parsed in the worker; ``label`` names it."""
+
+    data: bytes
+    label: str
+
+
+Item = Union[Document, InlineDump, str, "os.PathLike[str]"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,12 @@ def verify_one(item: Item, trust_store: TrustStore, policy: Policy) -> BatchResu
     """Load (if a path) and verify one item; errors become a BatchResult, never an exception."""
     label = _label(item)
     try:
-        doc = item if isinstance(item, Document) else Document.load(item)
+        if isinstance(item, Document):
+            doc = item
+        elif isinstance(item, InlineDump):
+            doc = Document.from_json_bytes(item.data)
+        else:
+            doc = Document.load(item)
         return BatchResult(label, verify_document(doc, trust_store, policy=policy))
     except CccdError as e:
         return BatchResult(label, None, e.context() | {"message": e.message})
@@ -120,4 +136,6 @@ def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 def _label(item: Item) -> str:
     if isinstance(item, Document):
         return item.source or "document"
+    if isinstance(item, InlineDump):
+        return item.label
     return str(item)
