@@ -56,3 +56,20 @@ def test_chip_survives_any_terminal_sequence(cmds):
         assert out is not None and len(out) >= 2
         if out[-2:] != OK:
             assert app.state.sm is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["3DES", "AES-128", "AES-256"]), st.integers(1, 8), st.binary(min_size=64, max_size=64))
+def test_im_nonce_of_any_block_multiple_is_a_protocol_error_or_works(cipher, blocks, junk):
+    """PACE-IM derives G' from s with a PRF defined only for 16/32-byte nonces: any other
+    length the chip sends must end as the project's error, never a ValueError."""
+    info = si.PaceInfo(si.pace_oid("IM", "ECDH", cipher), 2, 13)
+    bs = 8 if cipher == "3DES" else 16
+    z = junk[: blocks * bs]
+    ch = ScriptedChannel([(None, OK), (None, _ga(0x80, z)), (None, _ga(0x82, b"")),
+                          (None, _ga(0x84, GOOD_KEY))] + [(None, OK)] * 3)
+    try:
+        perform_pace(ch, info, can(), det_rng(b"im"))
+    except CccdError:
+        pass
+    assert ch.sm is None

@@ -190,6 +190,9 @@ def perform_pace(
                                         reason="EPHEMERAL_KEY_REUSED")
         mapped = None  # G' is never needed on the host: see mapping.gm_ephemeral_public
     else:
+        if not mapping.im_nonce_usable(cipher, s):  # the chip chose the length of z
+            raise ProtocolError("PACE-IM: the chip's nonce has a length the mapping does not define",
+                                step=protocol.step_label(1), reason="PACE_MALFORMED")
         t = rng(symmetric.key_length(cipher))
         r2 = _transmit(channel, protocol.ga_command(0x81, t), 2)
         resp2 = protocol.parse_ga_response(r2.data, 2, required=(), allowed=(0x82,))

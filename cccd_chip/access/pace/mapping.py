@@ -65,6 +65,11 @@ def gm_map(domain: Domain, s: int, sk_map: int, pk_map_peer: Element) -> Domain:
 # --- Integrated Mapping ------------------------------------------------------------
 
 
+def im_nonce_usable(cipher: str, s: bytes) -> bool:
+    """The PRF of Integrated Mapping is defined for a nonce s of 16 or 32 bytes, at least the key length."""
+    return len(s) in (16, 32) and len(s) >= symmetric.key_length(cipher)
+
+
 def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
     """R(s, t) = x_0 || ... || x_{n-1} with n*l >= log2(p) + 64 (§4.4.3.3.2, Figure 2).
 
@@ -75,7 +80,7 @@ def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
     l_bytes = len(s)
     if len(t) != klen:
         raise ValueError("nonce t must have the key length")
-    if l_bytes not in (16, 32) or l_bytes < klen:
+    if not im_nonce_usable(cipher, s):
         raise ValueError("nonce s must be 16 or 32 bytes and at least the key length")
     c0, c1 = (C0_128, C1_128) if l_bytes == 16 else (C0_256, C1_256)
     n = math.ceil((p.bit_length() + 64) / (8 * l_bytes))
