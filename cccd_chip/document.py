@@ -104,6 +104,11 @@ class Evidence:
 
     @classmethod
     def from_json(cls, d: Mapping) -> "Evidence":
+        if not isinstance(d, dict):
+            raise DumpFormatError("dump 'evidence' must be an object")
+        for key in ("ca", "pace_cam"):
+            if d.get(key) is not None and not isinstance(d[key], dict):
+                raise DumpFormatError(f"dump evidence '{key}' must be an object")
         return cls(
             aa_challenge=_unhex(d.get("aa_challenge"), "aa_challenge"),
             aa_signature=_unhex(d.get("aa_signature"), "aa_signature"),
@@ -217,6 +222,9 @@ class Document:
             absent = m.get("absent") or {}
             if not isinstance(absent, dict):
                 raise DumpFormatError("dump 'absent' must be an object")
+            for key in ("read_at", "source"):
+                if m.get(key) is not None and not isinstance(m[key], str):
+                    raise DumpFormatError(f"dump '{key}' must be a string")
             return cls(
                 files=dict(files),
                 absent={str(k): str(v) for k, v in absent.items()},

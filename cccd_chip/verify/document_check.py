@@ -100,12 +100,15 @@ def check_pace_cam(evidence: Optional[Mapping], infos, outcome: SignerOutcome) -
         return CheckResult(CHECK, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "CardSecurity", "PACE-CAM used but no chip authentication data recorded")
     if infos is None:
         return CheckResult(CHECK, Verdict.FAILED, Reason.CARD_SECURITY_NOT_VERIFIED, "CardSecurity", "EF.CardSecurity missing or malformed")
+    malformed = CheckResult(CHECK, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "PACE-CAM evidence malformed")
     try:
         ev = CamEvidence.from_json(evidence)
-    except (KeyError, ValueError, TypeError):
-        return CheckResult(CHECK, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity", "PACE-CAM evidence malformed")
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return malformed
     if ev.parameter_id is None and evidence.get("key_id") is not None:
-        ev = CamEvidence(ev.oid, int(evidence["key_id"]), ev.ca_ic, ev.pk_map_ic)
+        ev = CamEvidence(ev.oid, evidence["key_id"], ev.ca_ic, ev.pk_map_ic)
+    if ev.parameter_id is not None and (type(ev.parameter_id) is not int or ev.parameter_id < 0):
+        return malformed
     return check_cam(ev, infos, signature_verified=outcome.trusted)
 
 
