@@ -167,8 +167,11 @@ def check_active_authentication(
     name = "active_auth"
     if dg15 is None:
         return CheckResult(name, Verdict.NOT_SUPPORTED, Reason.AA_NOT_AVAILABLE, "DG15", "no DG15: the chip offers no AA")
-    if challenge is None or signature is None:
+    if challenge is None:
         return CheckResult(name, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG15", "no AA challenge/signature recorded")
+    if signature is None:  # DG15 offers AA, the challenge was sent, the chip did not sign: a clone cannot
+        return CheckResult(name, Verdict.FAILED, Reason.AA_PROTOCOL_ERROR, "DG15",
+                           "the chip did not answer INTERNAL AUTHENTICATE with a signature although DG15 offers AA")
     if len(challenge) != 8:
         return CheckResult(name, Verdict.FAILED, Reason.AA_PROTOCOL_ERROR, "DG15", "challenge is not 8 bytes")
     try:

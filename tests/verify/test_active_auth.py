@@ -105,3 +105,10 @@ def test_aa_not_available_or_not_performed():
     assert (c.verdict, c.reason) == (Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED)
     c = check_active_authentication(CHALLENGE, b"\x00" * 64, b"\x6F\x02\x30\x00", None, dg15_authenticated=True)
     assert c.verdict is Verdict.FAILED
+
+
+def test_aa_challenge_sent_but_no_signature_is_failed():
+    """DG15 offers AA and a challenge went out, but the chip did not sign (catalogue family 13)."""
+    _, d15, _ = _ec_aa("bp256", hashes.SHA256, "0.4.0.127.0.7.1.1.4.1.3")
+    c = check_active_authentication(CHALLENGE, None, d15, None, dg15_authenticated=True)
+    assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.AA_PROTOCOL_ERROR)
