@@ -51,6 +51,18 @@ RECORD_SCHEMA = "cccd-kiosk-record/1"
 STATUS_COMPLETE, STATUS_ABORTED, STATUS_ERROR = "complete", "aborted", "error"
 
 
+def _log_failure(what: str, e: BaseException, level: int = logging.DEBUG) -> None:
+    """Debug log of an unexpected exception: its type and traceback, never its message.
+
+    The message of a failing credential provider or a bug may hold what it was
+    handling (a typed CAN or MRZ, holder data); the frames are enough to find the bug.
+    """
+    import traceback
+
+    frames = "".join(traceback.format_tb(e.__traceback__))
+    log.log(level, "%s (%s)\nTraceback (message withheld):\n%s", what, type(e).__name__, frames.rstrip())
+
+
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -294,8 +306,8 @@ class KioskLoop:
             return
         try:
             fn(*args)
-        except Exception:  # noqa: BLE001 - a UI hook never stops the kiosk
-            log.exception("kiosk callback %s failed", name)
+        except Exception as e:  # noqa: BLE001 - a UI hook never stops the kiosk
+            _log_failure(f"kiosk callback {name} failed", e, logging.ERROR)
 
     def run(self, *, max_cards: Optional[int] = None, stop: Optional[Callable[[], bool]] = None,
             idle_timeout: Optional[float] = None) -> KioskCounts:
@@ -349,7 +361,7 @@ class KioskLoop:
         except CccdError as e:
             return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
         except Exception as e:  # noqa: BLE001 - operator cancelled, UI timeout, ...
-            log.debug("credential provider failed", exc_info=True)
+            _log_failure("credential provider failed", e)
             return rec(STATUS_ERROR, 2, reason="NO_CREDENTIAL", message=f"no credential ({type(e).__name__})")
         try:
             if cred is None:
@@ -363,14 +375,14 @@ class KioskLoop:
         except CccdError as e:
             return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
         except Exception as e:  # noqa: BLE001 - a bug must not stop the kiosk; recorded as such
-            log.debug("internal error while reading", exc_info=True)
+            _log_failure("internal error while reading", e)
             return rec(STATUS_ERROR, 70, reason="INTERNAL", message=f"internal error ({type(e).__name__})")
         try:
             report = self._verify(doc, self.trust_store)
         except CccdError as e:
             return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e), document=doc)
         except Exception as e:  # noqa: BLE001
-            log.debug("internal error while verifying", exc_info=True)
+            _log_failure("internal error while verifying", e)
             return rec(STATUS_ERROR, 70, reason="INTERNAL", message=f"internal error ({type(e).__name__})",
                        document=doc)
         verdict = report.overall.value if report is not None else None

@@ -1,0 +1,71 @@
+"""Kiosk logs never carry what a failing credential provider or a buggy read had in its
+exception text (a typed CAN/MRZ, holder data): only the exception type and where it happened."""
+
+from __future__ import annotations
+
+import logging
+
+from cccd_chip.kiosk import KioskLoop, Record, ScriptedCardSource
+from cccd_chip.reader import Credential
+
+CANARY = "CANARY-314159"
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+
+    def write(self, record: Record) -> None:
+        self.records.append(record)
+
+
+class BuggyTransport:
+    reader = "test"
+    atr = None
+
+    def transmit(self, apdu: bytes) -> bytes:
+        raise ValueError(f"bug while handling {CANARY}")
+
+    def close(self) -> None:
+        pass
+
+
+def _provider_fails(info):
+    raise ValueError(f"operator typed {CANARY}")
+
+
+def test_failing_credential_provider_is_logged_without_its_message(caplog):
+    sink = ListSink()
+    loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=_provider_fails, sink=sink)
+    with caplog.at_level(logging.DEBUG, logger="cccd_chip"):
+        loop.run(max_cards=1)
+    assert [r.reason for r in sink.records] == ["NO_CREDENTIAL"]
+    assert "credential provider failed" in caplog.text and "ValueError" in caplog.text
+    assert CANARY not in caplog.text
+
+
+def test_internal_error_while_reading_is_logged_without_its_message(caplog):
+    sink = ListSink()
+    loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=lambda i: Credential.from_can("123456"),
+                     sink=sink)
+    with caplog.at_level(logging.DEBUG, logger="cccd_chip"):
+        loop.run(max_cards=1)
+    assert [(r.status, r.exit_code) for r in sink.records] == [("error", 70)]
+    assert "ValueError" in caplog.text and "transmit" in caplog.text  # where it happened stays visible
+    assert CANARY not in caplog.text and "123456" not in caplog.text
+
+
+def test_failing_ui_callback_is_logged_as_error_without_its_message(caplog):
+    from cccd_chip.kiosk import KioskCallbacks
+
+    def on_record(record):
+        raise KeyError(f"holder {CANARY}")
+
+    sink = ListSink()
+    loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=_provider_fails, sink=sink,
+                     callbacks=KioskCallbacks(on_record=on_record))
+    with caplog.at_level(logging.DEBUG, logger="cccd_chip"):
+        loop.run(max_cards=1)
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "on_record" in errors[0].getMessage() and "KeyError" in errors[0].getMessage()
+    assert CANARY not in caplog.text
