@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +154,17 @@ def _hex(obj: dict, key: str, line: int) -> bytes:
         raise TraceFormatError(f"trace line {line}: '{key}' is not valid hex", offset=line) from None
 
 
+def _ms(v) -> Optional[float]:
+    """The informational timing of an APDU; anything that is no finite number is dropped."""
+    if not isinstance(v, (int, float)):
+        return None
+    try:
+        f = float(v)
+    except OverflowError:  # a JSON integer of hundreds of digits
+        return None
+    return f if math.isfinite(f) else None
+
+
 def load(path: "str | Path") -> tuple[TraceHeader, list[TraceEvent]]:
     """Read and validate a trace file."""
     p = Path(path)
@@ -206,9 +218,7 @@ def parse(raw: bytes) -> tuple[TraceHeader, list[TraceEvent]]:
     events: list[TraceEvent] = []
     for i, obj in objs[1:]:
         if "c" in obj:
-            ms = obj.get("ms")
-            events.append(TraceEvent("apdu", _hex(obj, "c", i), _hex(obj, "r", i),
-                                     ms=float(ms) if isinstance(ms, (int, float)) else None, line=i))
+            events.append(TraceEvent("apdu", _hex(obj, "c", i), _hex(obj, "r", i), ms=_ms(obj.get("ms")), line=i))
         elif "rng" in obj:
             events.append(TraceEvent("rng", data=_hex(obj, "rng", i), line=i))
         elif obj.get("event") in ("reset", "removed"):

@@ -107,3 +107,14 @@ def test_removed_event_replays_as_removal(tmp_path):
     rep = TraceReplayer(p)
     with pytest.raises(CardRemovedError):
         rep.transmit(b"\x00\xa4\x04\x0c")
+
+
+@pytest.mark.parametrize("ms", ["9" * 400, "-" + "9" * 400, "1e999", "NaN", '"fast"', "true"])
+def test_odd_timing_values_are_dropped_not_crashing(ms):
+    """'ms' is informational: an integer too large for a float (OverflowError) or a non-finite value is ignored."""
+    from cccd_chip.transport import trace
+
+    raw = ('{"format":"cccd-apdu-trace","version":1}\n{"c":"00A4040C","r":"9000","ms":' + ms + '}\n').encode()
+    _, events = trace.parse(raw)
+    assert [(e.kind, e.response) for e in events] == [("apdu", b"\x90\x00")]
+    assert events[0].ms is None or events[0].ms == 1.0
