@@ -10,7 +10,12 @@ Active Authentication (ECDSA, plain ``r||s``). Supported:
 - RSASSA-PSS with the parameters given in the AlgorithmIdentifier
   (hash, MGF1 hash, salt length; trailer field must be 1);
 - ECDSA with SHA-1 .. SHA-512, ANSI X9.62 OIDs (DER signature) and BSI
-  ``ecdsa-plain-*`` OIDs (plain ``r||s``), on NIST and brainpool curves.
+  ``ecdsa-plain-*`` OIDs (plain ``r||s``), on NIST and brainpool curves;
+- DSA (FIPS 186-4) with SHA-1 .. SHA-512 (``id-dsa-with-sha1``, NIST
+  ``dsa-with-sha224`` ..; RFC 3279 §2.2.2, RFC 5758 §3.1), DER
+  ``Dss-Sig-Value``, keys with p, q, g in the SPKI (RFC 3279 §2.3.2) of the
+  FIPS 186-4 §4.2 sizes (L, N) = (1024, 160), (2048, 224), (2048, 256),
+  (3072, 256).
 
 EC keys may carry explicit domain parameters (ICAO 9303-12 requires it for
 CSCA and DS keys). They are mapped to a named curve only when **every**
@@ -29,12 +34,14 @@ from asn1crypto import algos as _algos
 from asn1crypto import core as _core
 from asn1crypto import keys as _keys
 from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import UnsupportedAlgorithm as _CryptoUnsupported
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa, utils
 
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
 from . import ec as _ec
 from . import ecdsa as _ecdsa
+from .primes import probably_prime
 
 # --- algorithm identifiers ----------------------------------------------------
 
@@ -51,6 +58,7 @@ OID_RSA = "1.2.840.113549.1.1.1"
 OID_RSASSA_PSS = "1.2.840.113549.1.1.10"
 OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 OID_MGF1 = "1.2.840.113549.1.1.8"
+OID_DSA = "1.2.840.10040.4.1"  # id-dsa (RFC 3279 §2.3.2)
 
 _SIG_OIDS: dict[str, tuple[str, Optional[str]]] = {
     "1.2.840.113549.1.1.5": ("rsa-pkcs1v15", "sha1"),
@@ -73,7 +81,16 @@ _SIG_OIDS: dict[str, tuple[str, Optional[str]]] = {
     "0.4.0.127.0.7.1.1.4.1.3": ("ecdsa-plain", "sha256"),
     "0.4.0.127.0.7.1.1.4.1.4": ("ecdsa-plain", "sha384"),
     "0.4.0.127.0.7.1.1.4.1.5": ("ecdsa-plain", "sha512"),
+    # DSA: RFC 3279 §2.2.2 id-dsa-with-sha1, NIST CSOR sigAlgs (RFC 5758 §3.1)
+    "1.2.840.10040.4.3": ("dsa", "sha1"),
+    "2.16.840.1.101.3.4.3.1": ("dsa", "sha224"),
+    "2.16.840.1.101.3.4.3.2": ("dsa", "sha256"),
+    "2.16.840.1.101.3.4.3.3": ("dsa", "sha384"),
+    "2.16.840.1.101.3.4.3.4": ("dsa", "sha512"),
+    OID_DSA: ("dsa", None),  # bare id-dsa in a SignerInfo: hash from its digestAlgorithm
 }
+# FIPS 186-4 §4.2: the (L, N) = (bits of p, bits of q) pairs
+DSA_SIZES = frozenset({(1024, 160), (2048, 224), (2048, 256), (3072, 256)})
 
 _HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
@@ -104,7 +121,7 @@ def hash_name_from_oid(oid: str) -> str:
 class SignatureAlgorithm:
     """A resolved signature algorithm (scheme + hash + PSS parameters)."""
 
-    scheme: str  # "rsa-pkcs1v15" | "rsa-pss" | "ecdsa" | "ecdsa-plain"
+    scheme: str  # "rsa-pkcs1v15" | "rsa-pss" | "ecdsa" | "ecdsa-plain" | "dsa"
     hash: str  # "sha1" .. "sha512"
     oid: str = ""
     salt_length: Optional[int] = None
@@ -193,9 +210,10 @@ class PublicKey:
     ``explicit`` says whether the SPKI carried explicit parameters. Either
     ``_key`` (a cryptography key, OpenSSL does the work) or
     ``_curve``/``_point`` (own ECDSA, :mod:`cccd_chip.crypto.ecdsa`) is set.
+    DSA: ``bits`` is L (the size of p), ``subgroup_bits`` N (the size of q).
     """
 
-    kind: str  # "rsa" | "ec"
+    kind: str  # "rsa" | "ec" | "dsa"
     spki: bytes
     bits: int
     curve: Optional[str] = None
@@ -203,11 +221,14 @@ class PublicKey:
     _key: object = field(default=None, repr=False, compare=False)
     _curve: Optional[_ec.Curve] = field(default=None, repr=False, compare=False)
     _point: Optional[_ec.Point] = field(default=None, repr=False, compare=False)
+    subgroup_bits: int = 0
 
     @property
     def description(self) -> str:
         if self.kind == "rsa":
             return f"RSA-{self.bits}"
+        if self.kind == "dsa":
+            return f"DSA-{self.bits}/{self.subgroup_bits}"
         return f"EC {self.curve}{' (explicit parameters)' if self.explicit else ''}"
 
     def __reduce__(self):  # cryptography keys do not pickle: rebuild from the SPKI
@@ -224,9 +245,14 @@ def _ossl_ec(key: PublicKey) -> Optional[ec.EllipticCurvePublicKey]:
     return cast(Optional[ec.EllipticCurvePublicKey], key._key)
 
 
+def _ossl_dsa(key: PublicKey) -> dsa.DSAPublicKey:
+    """The OpenSSL key of a DSA PublicKey (``_load_dsa`` always sets one)."""
+    return cast(dsa.DSAPublicKey, key._key)
+
+
 @lru_cache(maxsize=4096)
 def load_public_key(spki_der: bytes) -> PublicKey:
-    """Parse a SubjectPublicKeyInfo (RSA, RSASSA-PSS, EC named/explicit)."""
+    """Parse a SubjectPublicKeyInfo (RSA, RSASSA-PSS, EC named/explicit, DSA with p, q, g)."""
     spki_der = bytes(spki_der)
     try:
         info = _keys.PublicKeyInfo.load(spki_der, strict=True)
@@ -235,6 +261,8 @@ def load_public_key(spki_der: bytes) -> PublicKey:
             return _load_rsa(spki_der, info)
         if alg_oid == OID_EC_PUBLIC_KEY:
             return _load_ec(spki_der, info)
+        if alg_oid == OID_DSA:
+            return _load_dsa(spki_der, info)
     except CccdError:
         raise
     except Exception as e:  # asn1crypto raises many types on malformed input
@@ -276,6 +304,42 @@ def _load_ec(spki_der: bytes, info) -> PublicKey:
     return PublicKey("ec", spki_der, curve.n.bit_length(), curve.name, explicit, _curve=curve, _point=q)
 
 
+def _load_dsa(spki_der: bytes, info) -> PublicKey:
+    """DSA key (RFC 3279 §2.3.2): Dss-Parms {p, q, g} in the AlgorithmIdentifier, INTEGER y.
+
+    Sizes must be a FIPS 186-4 §4.2 pair (else UnsupportedError). Partial
+    validation (SP 800-89 §5.3.2, FIPS 186-4 A.1.1.1 in part): q prime,
+    q | p-1, p odd and a base-2 Fermat probable prime, g and y in [2, p-2]
+    of order q (else InvalidPublicKeyError). The key is authenticated by its
+    issuer's signature; these checks refuse broken keys, they do not replace
+    full domain-parameter validation.
+    """
+    params = info["algorithm"]["parameters"]
+    if not isinstance(params, _keys.DSAParams):
+        # absent: RFC 3279 §2.3.2 lets the key inherit the issuer's parameters
+        raise UnsupportedError("DSA key without p, q, g (inherited parameters) not supported", reason="ALGORITHM_UNSUPPORTED")
+    p, q, g = (int(params[k].native) for k in ("p", "q", "g"))
+    y = int(_core.Integer.load(bytes(info["public_key"]), strict=True).native)
+    size = (p.bit_length(), q.bit_length())
+    if size not in DSA_SIZES:
+        raise UnsupportedError(f"DSA (L, N) = {size} is not a FIPS 186-4 size", reason="ALGORITHM_UNSUPPORTED")
+    if p <= 0 or q <= 0 or p % 2 == 0 or (p - 1) % q != 0:
+        raise InvalidPublicKeyError("DSA parameters invalid: q does not divide p-1")
+    if not 2 <= g <= p - 2 or pow(g, q, p) != 1:
+        raise InvalidPublicKeyError("DSA parameters invalid: g does not generate a subgroup of order q")
+    if not 2 <= y <= p - 2 or pow(y, q, p) != 1:
+        raise InvalidPublicKeyError("DSA public key out of range or not in the subgroup of order q")
+    if not probably_prime(q) or pow(2, p - 1, p) != 1:
+        raise InvalidPublicKeyError("DSA parameters invalid: p or q not prime")
+    try:
+        key = dsa.DSAPublicNumbers(y, dsa.DSAParameterNumbers(p, q, g)).public_key()
+    except (ValueError, TypeError, _CryptoUnsupported) as e:  # refused by cryptography / OpenSSL
+        raise UnsupportedError(
+            f"DSA key refused by the crypto back end ({type(e).__name__})", reason="ALGORITHM_UNSUPPORTED"
+        ) from None
+    return PublicKey("dsa", spki_der, size[0], _key=key, subgroup_bits=size[1])
+
+
 # --- verification ---------------------------------------------------------------
 
 
@@ -285,13 +349,15 @@ def verify_signature(key: PublicKey, alg: SignatureAlgorithm, message: bytes, si
     The key type must fit the scheme (an RSA key cannot verify ECDSA);
     a mismatch raises UnsupportedError(ALGORITHM_UNSUPPORTED).
     """
-    if alg.scheme.startswith("rsa"):
-        if key.kind != "rsa":
-            raise UnsupportedError(f"{alg.name} with an EC key", reason="ALGORITHM_UNSUPPORTED")
+    wanted = "rsa" if alg.scheme.startswith("rsa") else "dsa" if alg.scheme == "dsa" else "ec"
+    if key.kind != wanted:
+        raise UnsupportedError(f"{alg.name} with a {key.kind.upper()} key", reason="ALGORITHM_UNSUPPORTED")
+    if wanted == "rsa":
         _verify_rsa(key, alg, message, signature)
         return
-    if key.kind != "ec":
-        raise UnsupportedError(f"{alg.name} with an RSA key", reason="ALGORITHM_UNSUPPORTED")
+    if wanted == "dsa":
+        _verify_dsa(key, alg, message, signature)
+        return
     ossl = _ossl_ec(key)
     if alg.scheme == "ecdsa-plain":
         r, s = split_plain_signature(signature, key)
@@ -333,6 +399,23 @@ def _verify_rsa(key: PublicKey, alg: SignatureAlgorithm, message: bytes, signatu
         raise VerificationError(f"{alg.name} signature malformed") from None
 
 
+def _verify_dsa(key: PublicKey, alg: SignatureAlgorithm, message: bytes, signature: bytes) -> None:
+    """DSA over a DER Dss-Sig-Value (RFC 3279 §2.2.2); a hash longer than q is truncated (FIPS 186-4 §4.6)."""
+    h = hash_algorithm(alg.hash)
+    ossl = _ossl_dsa(key)
+    candidates = [signature]
+    canonical = _canonical_ecdsa_der(signature)  # same SEQUENCE { r, s }: lenient INTEGERs, as for ECDSA
+    if canonical is not None and canonical != signature:
+        candidates.append(canonical)
+    for sig in candidates:
+        try:
+            ossl.verify(sig, message, h)
+            return
+        except (InvalidSignature, ValueError):
+            continue
+    raise VerificationError(f"dsa-{alg.hash} signature invalid")
+
+
 def split_plain_signature(signature: bytes, key: PublicKey) -> tuple[int, int]:
     """Plain ``r||s`` (BSI TR-03111 §5.2.1): two halves of the order's length."""
     size = (key.bits + 7) // 8
@@ -367,6 +450,8 @@ def _decode_der_signature(signature: bytes) -> tuple[int, int]:
 
 def verify_ecdsa_rs(key: PublicKey, hash_name: str, message: bytes, r: int, s: int) -> None:
     """ECDSA verification of (r, s) over ``message`` hashed with ``hash_name``."""
+    if key.kind != "ec":
+        raise UnsupportedError(f"ECDSA with a {key.kind.upper()} key", reason="ALGORITHM_UNSUPPORTED")
     ossl = _ossl_ec(key)
     if ossl is not None:
         if r <= 0 or s <= 0:

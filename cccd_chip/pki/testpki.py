@@ -6,8 +6,12 @@ RSA keys cannot be seeded with pyca/cryptography, so they are random but
 cached per process (same ``(seed, label, bits)`` -> same key within a run).
 
 Key specs: ``rsa2048``, ``rsa3072``, ``rsa4096``, ``p256``, ``p384``,
-``p521``, ``bp256``, ``bp384``, ``bp512``. Signature specs for the issuer:
-``pkcs1`` or ``pss`` for RSA issuers (hash from the key size), ``ecdsa`` for EC.
+``p521``, ``bp256``, ``bp384``, ``bp512``, and DSA (FIPS 186-4 sizes L/N)
+``dsa1024`` (1024/160), ``dsa2048-224``, ``dsa2048`` (2048/256): the RFC 5114
+§2.1-2.3 groups with a seeded x, and ``dsa3072`` (3072/256, parameters
+generated once per process). Signature specs for the issuer: ``pkcs1`` or
+``pss`` for RSA issuers (hash from the key size), ``ecdsa`` for EC; DSA
+issuers sign with the hash of q's size (SHA-1 for N=160, SHA-224, SHA-256).
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ from typing import Iterable, Optional, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
-PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
+PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, dsa.DSAPrivateKey]
 
 _CURVES: dict[str, type[ec.EllipticCurve]] = {
     "p256": ec.SECP256R1,
@@ -33,6 +37,8 @@ _CURVES: dict[str, type[ec.EllipticCurve]] = {
     "bp512": ec.BrainpoolP512R1,
 }
 _RSA_CACHE: dict[tuple[int, str, int], rsa.RSAPrivateKey] = {}
+_DSA_GROUPS = {"dsa1024": "rfc5114-1024-160", "dsa2048-224": "rfc5114-2048-224", "dsa2048": "rfc5114-2048-256"}
+_DSA_PARAMS: dict[str, dsa.DSAParameterNumbers] = {}
 DEFAULT_CSCA_VALIDITY = (_dt.datetime(2024, 1, 1, tzinfo=_dt.timezone.utc), _dt.datetime(2045, 1, 1, tzinfo=_dt.timezone.utc))
 DEFAULT_DSC_VALIDITY = (_dt.datetime(2024, 1, 1, tzinfo=_dt.timezone.utc), _dt.datetime(2036, 1, 1, tzinfo=_dt.timezone.utc))
 
@@ -73,7 +79,25 @@ def make_key(spec: str, *, seed: int = 0, label: str = "") -> PrivateKey:
         if k not in _RSA_CACHE:
             _RSA_CACHE[k] = rsa.generate_private_key(65537, bits)
         return _RSA_CACHE[k]
+    if spec in _DSA_GROUPS or spec == "dsa3072":
+        pn = _dsa_parameters(spec)
+        d = int.from_bytes(hashlib.sha512(f"cccd-testpki|{seed}|{label}|{spec}".encode()).digest(), "big")
+        x = d % (pn.q - 1) + 1
+        return dsa.DSAPrivateNumbers(x, dsa.DSAPublicNumbers(pow(pn.g, x, pn.p), pn)).private_key()
     raise ValueError(f"unknown key spec {spec}")
+
+
+def _dsa_parameters(spec: str) -> dsa.DSAParameterNumbers:
+    """(p, q, g) for a DSA key spec: RFC 5114 groups, or 3072/256 generated once per process."""
+    if spec not in _DSA_PARAMS:
+        if spec == "dsa3072":
+            _DSA_PARAMS[spec] = dsa.generate_parameters(3072).parameter_numbers()
+        else:
+            from ..crypto.dh import GROUPS
+
+            g = GROUPS[_DSA_GROUPS[spec]]
+            _DSA_PARAMS[spec] = dsa.DSAParameterNumbers(g.p, g.q, g.g)
+    return _DSA_PARAMS[spec]
 
 
 # group orders, only used to reduce the seeded scalar into range
@@ -89,17 +113,61 @@ _ORDERS = {
 
 def _hash_for(key: PrivateKey) -> hashes.HashAlgorithm:
     size = key.key_size
+    if isinstance(key, dsa.DSAPrivateKey):
+        return _HASHES[_dsa_hash(key)]()
     if isinstance(key, rsa.RSAPrivateKey):
         return hashes.SHA256() if size <= 3072 else hashes.SHA512()
     return {256: hashes.SHA256(), 384: hashes.SHA384()}.get(size, hashes.SHA512())
 
 
 def sign_args(key: PrivateKey, scheme: str = "pkcs1") -> dict:
-    """kwargs for cryptography builders' ``sign`` (RSA PKCS#1 v1.5 / PSS, ECDSA)."""
+    """kwargs for cryptography builders' ``sign`` (RSA PKCS#1 v1.5 / PSS, ECDSA, DSA)."""
     h = _hash_for(key)
     if isinstance(key, rsa.RSAPrivateKey) and scheme == "pss":
         return {"private_key": key, "algorithm": h, "rsa_padding": padding.PSS(padding.MGF1(h), h.digest_size)}
     return {"private_key": key, "algorithm": h}
+
+
+def _signed(
+    builder: Union[x509.CertificateBuilder, x509.CertificateRevocationListBuilder], key: PrivateKey, scheme: str
+) -> bytes:
+    """DER of a certificate / CRL builder signed by ``key`` (see :func:`sign_args`).
+
+    pyca/cryptography no longer signs X.509 objects with SHA-1; a DSA key with
+    N = 160 signs with id-dsa-with-sha1 here: built with SHA-256, then the
+    algorithm is swapped and the to-be-signed part signed again.
+    """
+    if isinstance(key, dsa.DSAPrivateKey) and _dsa_hash(key) == "sha1":
+        first = builder.sign(private_key=key, algorithm=hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        return _resign_dsa_sha1(first, key, crl=isinstance(builder, x509.CertificateRevocationListBuilder))
+    return builder.sign(**sign_args(key, scheme)).public_bytes(serialization.Encoding.DER)
+
+
+def _resign_dsa_sha1(der: bytes, key: dsa.DSAPrivateKey, *, crl: bool) -> bytes:
+    from asn1crypto import algos as aalgos
+    from asn1crypto import crl as acrl
+    from asn1crypto import x509 as ax509
+
+    alg = aalgos.SignedDigestAlgorithm({"algorithm": "sha1_dsa"})  # 1.2.840.10040.4.3, parameters absent
+    if crl:
+        cl = acrl.CertificateList.load(der)
+        tbs_cl = cl["tbs_cert_list"]
+        tbs_cl["signature"] = alg
+        tbs_der = tbs_cl.dump(force=True)
+        return acrl.CertificateList({
+            "tbs_cert_list": acrl.TbsCertList.load(tbs_der),
+            "signature_algorithm": alg,
+            "signature": key.sign(tbs_der, hashes.SHA1()),
+        }).dump()
+    cert = ax509.Certificate.load(der)
+    tbs = cert["tbs_certificate"]
+    tbs["signature"] = alg
+    tbs_der = tbs.dump(force=True)
+    return ax509.Certificate({
+        "tbs_certificate": ax509.TbsCertificate.load(tbs_der),
+        "signature_algorithm": alg,
+        "signature_value": key.sign(tbs_der, hashes.SHA1()),
+    }).dump()
 
 
 def _name(country: str, cn: str, org: str = "Test Government") -> x509.Name:
@@ -139,7 +207,7 @@ def make_csca(
         .add_extension(ski, critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
     )
-    return Issued(b.sign(**sign_args(key, scheme)).public_bytes(serialization.Encoding.DER), key, key_spec)
+    return Issued(_signed(b, key, scheme), key, key_spec)
 
 
 def make_link(old: Issued, new: Issued, *, serial: int = 1000, scheme: str = "pss") -> Issued:
@@ -158,7 +226,7 @@ def make_link(old: Issued, new: Issued, *, serial: int = 1000, scheme: str = "ps
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(new.key.public_key()), critical=False)
         .add_extension(_aki(old), critical=False)
     )
-    return Issued(b.sign(**sign_args(old.key, scheme)).public_bytes(serialization.Encoding.DER), new.key, new.key_spec)
+    return Issued(_signed(b, old.key, scheme), new.key, new.key_spec)
 
 
 def make_dsc(
@@ -188,7 +256,7 @@ def make_dsc(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(_aki(csca), critical=False)
     )
-    return Issued(b.sign(**sign_args(csca.key, scheme)).public_bytes(serialization.Encoding.DER), key, key_spec)
+    return Issued(_signed(b, csca.key, scheme), key, key_spec)
 
 
 def make_crl(
@@ -215,7 +283,7 @@ def make_crl(
         b = b.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(s).revocation_date(this_update).build()
         )
-    return b.sign(**sign_args((signer or csca).key, scheme)).public_bytes(serialization.Encoding.DER)
+    return _signed(b, (signer or csca).key, scheme)
 
 
 def _aki(issuer: Issued) -> x509.AuthorityKeyIdentifier:
@@ -243,20 +311,30 @@ _RSA_OIDS = {"sha1": "1.2.840.113549.1.1.5", "sha224": "1.2.840.113549.1.1.14", 
              "sha384": "1.2.840.113549.1.1.12", "sha512": "1.2.840.113549.1.1.13"}
 _ECDSA_OIDS = {"sha1": "1.2.840.10045.4.1", "sha224": "1.2.840.10045.4.3.1", "sha256": "1.2.840.10045.4.3.2",
                "sha384": "1.2.840.10045.4.3.3", "sha512": "1.2.840.10045.4.3.4"}
+# id-dsa-with-sha1 (RFC 3279 §2.2.2), dsa-with-sha224 .. (NIST sigAlgs, RFC 5758 §3.1)
+_DSA_OIDS = {"sha1": "1.2.840.10040.4.3", "sha224": "2.16.840.1.101.3.4.3.1", "sha256": "2.16.840.1.101.3.4.3.2",
+             "sha384": "2.16.840.1.101.3.4.3.3", "sha512": "2.16.840.1.101.3.4.3.4"}
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 
 def default_hash(key_spec: str) -> str:
-    """The hash a signer of this key size normally uses (ICAO 9303-12 §4.4)."""
-    return {"p384": "sha384", "bp384": "sha384", "p521": "sha512", "bp512": "sha512"}.get(key_spec, "sha256")
+    """The hash a signer of this key size normally uses (ICAO 9303-12 §4.4; DSA: the size of q)."""
+    return {"p384": "sha384", "bp384": "sha384", "p521": "sha512", "bp512": "sha512",
+            "dsa1024": "sha1", "dsa2048-224": "sha224"}.get(key_spec, "sha256")
+
+
+def _dsa_hash(key: dsa.DSAPrivateKey) -> str:
+    """SHA-1 / SHA-224 / SHA-256 for N = 160 / 224 / 256 (FIPS 186-4 §4.2 pairs hash and N)."""
+    n = key.parameters().parameter_numbers().q.bit_length()
+    return {160: "sha1", 224: "sha224"}.get(n, "sha256")
 
 
 def cms_signing(signer: Issued, *, scheme: str = "pss", hash_alg: Optional[str] = None) -> dict:
     """Keyword arguments for ``lds.cms.build_signed_data`` / ``lds.sod.build_sod``.
 
-    ``scheme``: ``pss`` or ``pkcs1`` for RSA keys (ignored for EC keys, which use
-    ECDSA with DER signatures). Returns signer, signature_alg_oid,
-    signature_params_der and the digest algorithm name.
+    ``scheme``: ``pss`` or ``pkcs1`` for RSA keys (ignored for EC and DSA keys,
+    which use ECDSA / DSA with DER signatures). Returns signer,
+    signature_alg_oid, signature_params_der and the digest algorithm name.
     """
     from ..lds.cms import rsassa_pss_params
 
@@ -278,8 +356,17 @@ def cms_signing(signer: Issued, *, scheme: str = "pss", hash_alg: Optional[str] 
             "signature_params_der": None,
             "digest_alg": h,
         }
+    if isinstance(key, dsa.DSAPrivateKey):
+        dsa_key = key
+        return {
+            "signer": lambda data: dsa_key.sign(data, hcls()),
+            "signature_alg_oid": _DSA_OIDS[h],
+            "signature_params_der": None,
+            "digest_alg": h,
+        }
+    ec_key = key
     return {
-        "signer": lambda data: key.sign(data, ec.ECDSA(hcls())),
+        "signer": lambda data: ec_key.sign(data, ec.ECDSA(hcls())),
         "signature_alg_oid": _ECDSA_OIDS[h],
         "signature_params_der": None,
         "digest_alg": h,
@@ -331,7 +418,7 @@ def make_ml_signer(csca: Issued, *, key_spec: str = "p256", serial: int = 50) ->
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(_aki(csca), critical=False)
     )
-    return Issued(b.sign(**sign_args(csca.key)).public_bytes(serialization.Encoding.DER), key, key_spec)
+    return Issued(_signed(b, csca.key, "pss"), key, key_spec)
 
 
 def make_master_list(signer: Issued, cscas: Iterable[bytes], *, signing_time: Optional[_dt.datetime] = None) -> bytes:
@@ -408,6 +495,8 @@ def resign_with_spki(cert_der: bytes, spki_der: bytes, issuer_key: PrivateKey, *
     h = args["algorithm"]
     if isinstance(issuer_key, rsa.RSAPrivateKey):
         sig = issuer_key.sign(tbs_der, args.get("rsa_padding") or padding.PKCS1v15(), h)
+    elif isinstance(issuer_key, dsa.DSAPrivateKey):
+        sig = issuer_key.sign(tbs_der, h)
     else:
         sig = issuer_key.sign(tbs_der, ec.ECDSA(h))
     new = ax509.Certificate(

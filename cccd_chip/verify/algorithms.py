@@ -44,6 +44,7 @@ FORBIDDEN_SIGNATURES: dict[str, str] = {
 DEPRECATED_HASHES = frozenset({"sha1"})
 
 _RSA, _PSS, _EC = "1.2.840.113549.1.1.1", "1.2.840.113549.1.1.10", "1.2.840.10045.2.1"
+_DSA = "1.2.840.10040.4.1"  # id-dsa (RFC 3279 §2.3.2)
 _MGF1 = "1.2.840.113549.1.1.8"
 # signature OID -> hash name (None: the hash comes from the SignerInfo's digestAlgorithm)
 _SIGNATURES: dict[str, Optional[str]] = {
@@ -54,8 +55,11 @@ _SIGNATURES: dict[str, Optional[str]] = {
     "1.2.840.10045.4.3.3": "sha384", "1.2.840.10045.4.3.4": "sha512",
     "0.4.0.127.0.7.1.1.4.1.1": "sha1", "0.4.0.127.0.7.1.1.4.1.2": "sha224", "0.4.0.127.0.7.1.1.4.1.3": "sha256",
     "0.4.0.127.0.7.1.1.4.1.4": "sha384", "0.4.0.127.0.7.1.1.4.1.5": "sha512",
+    # DSA (RFC 3279 §2.2.2, RFC 5758 §3.1); bare id-dsa takes the SignerInfo's digestAlgorithm
+    "1.2.840.10040.4.3": "sha1", "2.16.840.1.101.3.4.3.1": "sha224", "2.16.840.1.101.3.4.3.2": "sha256",
+    "2.16.840.1.101.3.4.3.3": "sha384", "2.16.840.1.101.3.4.3.4": "sha512", _DSA: None,
 }
-_KEY_ALGORITHMS = frozenset({_RSA, _PSS, _EC})
+_KEY_ALGORITHMS = frozenset({_RSA, _PSS, _EC, _DSA})
 
 OK, DEPRECATED, FORBIDDEN, UNKNOWN = "ok", "deprecated", "forbidden", "unknown"
 _ORDER = {OK: 0, DEPRECATED: 1, UNKNOWN: 2, FORBIDDEN: 3}
@@ -101,7 +105,7 @@ def classify_signature(oid: str, params: Optional[bytes], digest_oid: Optional[s
     if oid not in _SIGNATURES:
         return (AlgorithmUse(where, oid, UNKNOWN),)
     hash_name = _SIGNATURES[oid]
-    if hash_name is None:  # bare rsaEncryption / id-ecPublicKey: hash from digestAlgorithm
+    if hash_name is None:  # bare rsaEncryption / id-ecPublicKey / id-dsa: hash from digestAlgorithm
         if digest_oid is None:
             return (AlgorithmUse(where, oid, UNKNOWN),)
         return (classify_digest(digest_oid, where),)
