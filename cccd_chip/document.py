@@ -30,6 +30,7 @@ FILE_NAMES = (
     ["CardAccess", "CardSecurity", "ATRINFO", "COM", "SOD"] + [f"DG{i}" for i in range(1, 17)]
 )
 _NAME_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
+_DIGEST_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,23 @@ class AccessInfo:
 
     @classmethod
     def from_json(cls, d: Mapping) -> "AccessInfo":
+        """From a dump manifest (untrusted): every field must have its type, else DumpFormatError."""
+        if not isinstance(d, dict):
+            raise DumpFormatError("dump 'access' must be an object")
         known: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
+        for k, v in known.items():
+            if k == "parameter_id":
+                ok = v is None or (type(v) is int and 0 <= v < 1 << 32)
+            elif k == "fallback":
+                ok = isinstance(v, bool)
+            elif k == "password_digest":
+                ok = v is None or (isinstance(v, str) and _DIGEST_RE.match(v) is not None)
+            else:
+                ok = isinstance(v, str) or (v is None and k != "protocol")
+            if not ok:
+                raise DumpFormatError(f"dump access field '{k}' has a wrong type or form")
+        if "protocol" not in known:
+            raise DumpFormatError("dump access without 'protocol'")
         return cls(**known)
 
 

@@ -3,6 +3,8 @@ project's DumpFormatError or a Report, never as an escaping AttributeError / Val
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import pytest
@@ -12,6 +14,7 @@ from cccd_chip.errors import CccdError
 from cccd_chip.verify.document_check import verify_document
 from cccd_chip.verify.passive import Policy
 from cccd_chip.verify.report import Verdict
+from host_cli import render
 
 from .conftest import INSIDE, POLICY
 from cccd_chip.document import AccessInfo
@@ -34,6 +37,15 @@ HOSTILE = [
     ("top", "read_at", 12345),
     ("top", "read_at", ["2027"]),
     ("top", "evidence", [1]),
+    ("top", "access", [1]),
+    ("access", "protocol", None),
+    ("access", "protocol", ["PACE"]),
+    ("access", "mapping", 5),
+    ("access", "parameter_id", "13"),
+    ("access", "parameter_id", 10**400),
+    ("access", "fallback", "yes"),
+    ("access", "password_digest", 1),
+    ("access", "password_digest", "\u00e9" * 64),
 ]
 
 
@@ -49,8 +61,8 @@ def test_hostile_manifest_field(pki, chip, where, key, value, time_reference):
         cam[key] = value
         if key == "key_id":
             cam["parameter_id"] = None
-    elif where == "evidence":
-        m["evidence"][key] = value
+    elif where in ("evidence", "access"):
+        m[where][key] = value
     else:
         m[key] = value
     raw = json.dumps(m).encode()
@@ -58,6 +70,9 @@ def test_hostile_manifest_field(pki, chip, where, key, value, time_reference):
     try:
         doc = Document.from_json_bytes(raw)
         rep = verify_document(doc, pki.store, policy=policy)
+        render.read_json(doc, rep, None)
+        with contextlib.redirect_stdout(io.StringIO()):
+            render.human_read(doc, rep, None)
     except CccdError as e:
         assert e.exit_code == 6
         return
