@@ -29,6 +29,7 @@ log = logging.getLogger("cccd")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDETERMINED = 0, 1, 2, 3
 EXIT_TRANSPORT, EXIT_ACCESS, EXIT_MALFORMED, EXIT_INTERNAL = 4, 5, 6, 70
 MAX_INSPECT_BYTES = 4 * 1024 * 1024
+MAX_STREAM_LINE = 32 * 1024 * 1024  # one single-file dump per stdin line; no dump is larger (document.py)
 
 
 class _State:
@@ -400,8 +401,18 @@ def _batch_items(dumps, stream):
         else:
             yield Path(d)
     if stream:
-        for n, line in enumerate(sys.stdin.buffer, 1):
-            if line.strip():
+        src = sys.stdin.buffer
+        n = 0
+        while True:
+            line = src.readline(MAX_STREAM_LINE + 1)  # bounded: a line without end is not read whole
+            if not line:
+                break
+            n += 1
+            if len(line) > MAX_STREAM_LINE:
+                while line and not line.endswith(b"\n"):  # skip the rest of it in bounded pieces
+                    line = src.readline(1 << 16)
+                yield InlineDump(b"", f"stdin:{n}", oversized=True)
+            elif line.strip():
                 yield InlineDump(line, f"stdin:{n}")
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional, Union
 
 from ..document import Document
-from ..errors import CccdError
+from ..errors import CccdError, DumpFormatError
 from ..pki.trust_store import TrustStore
 from .document_check import verify_document
 from .passive import Policy
@@ -40,6 +40,7 @@ class InlineDump:
 
     data: bytes
     label: str
+    oversized: bool = False  # a line longer than any dump, not kept (``data`` is empty)
 
 
 Item = Union[Document, InlineDump, str, "os.PathLike[str]"]
@@ -77,6 +78,8 @@ def verify_one(item: Item, trust_store: TrustStore, policy: Policy) -> BatchResu
         if isinstance(item, Document):
             doc = item
         elif isinstance(item, InlineDump):
+            if item.oversized:
+                raise DumpFormatError("dump is too large")
             doc = Document.from_json_bytes(item.data)
         else:
             doc = Document.load(item)
