@@ -123,7 +123,12 @@ def verify_passive(
     checks.append(check_algorithms(sod.signed_data, sod.security_object.hash_algorithm.oid, outcome.dsc, outcome.csca))
     dg_checks = check_data_groups(sod, files, absent, outcome)
     checks.extend(dg_checks)
-    verdicts = {int(c.subject[2:]): c.verdict for c in dg_checks if c.subject and c.subject.startswith("DG")}
+    verdicts: dict[int, Verdict] = {}
+    for c in dg_checks:  # a DG with several checks (listed twice in the SOD) gets the worst of them
+        if c.subject and c.subject.startswith("DG"):
+            n = int(c.subject[2:])
+            if n not in verdicts or _RANK[c.verdict] > _RANK[verdicts[n]]:
+                verdicts[n] = c.verdict
     return PassiveResult(tuple(checks), sod, outcome, verdicts)
 
 
