@@ -123,7 +123,7 @@ def test_unknown_data_group_hash_is_undetermined_not_a_crash(pki):
     assert SHA3_256 in a.detail
 
 
-@pytest.mark.parametrize("oid", ["1.2.3.4.5.6", "1.2.840.10040.4.3"])  # invented; dsa-with-sha1 (not supported)
+@pytest.mark.parametrize("oid", ["1.2.3.4.5.6", "1.3.101.112"])  # invented; Ed25519 (not an eMRTD algorithm)
 def test_unknown_signature_algorithm_is_undetermined(pki, oid):
     files = pki.files("ecdsa-p256")
     sd = sod.parse(files["SOD"]).signed_data
