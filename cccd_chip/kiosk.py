@@ -386,7 +386,7 @@ class KioskLoop:
             return rec(STATUS_ERROR, 70, reason="INTERNAL", message=f"internal error ({type(e).__name__})",
                        document=doc)
         verdict = report.overall.value if report is not None else None
-        code = {"successful": 0, "failed": 1, "undetermined": 3}.get(verdict or "successful", 0)
+        code = {"successful": 0, "failed": 1, "undetermined": 3, "aborted": 4}.get(verdict or "successful", 0)
         return rec(STATUS_COMPLETE, code, verdict=verdict, result=self._render(doc, report, stats), document=doc)
 
 

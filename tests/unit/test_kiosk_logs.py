@@ -69,3 +69,18 @@ def test_failing_ui_callback_is_logged_as_error_without_its_message(caplog):
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "on_record" in errors[0].getMessage() and "KeyError" in errors[0].getMessage()
     assert CANARY not in caplog.text
+
+
+def test_aborted_verification_is_never_exit_code_0(monkeypatch):
+    """A verify hook whose Report is 'aborted' gives the CLI's code 4 (cccd read: exit_for), not 0."""
+    import cccd_chip.kiosk as kiosk
+    from cccd_chip.document import Document
+    from cccd_chip.verify.report import CheckResult, Reason, Report, Verdict
+
+    monkeypatch.setattr(kiosk, "read_document", lambda *a, **k: Document(files={}))
+    report = Report.of([CheckResult("passive.signature", Verdict.ABORTED, Reason.NOT_PERFORMED)])
+    sink = ListSink()
+    loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=lambda i: Credential.from_can("123456"),
+                     sink=sink, verify=lambda doc, store: report, render=lambda d, r, s: {})
+    loop.run(max_cards=1)
+    assert [(r.status, r.verdict, r.exit_code) for r in sink.records] == [("complete", "aborted", 4)]
