@@ -229,7 +229,7 @@ class DumpDirSink:
         tmp = self.dir / f".tmp-{name}-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
-        tmp.mkdir()
+        tmp.mkdir(mode=0o700)  # personal data: owner only, like the JSON-lines sink's 0600
         (tmp / "record.json").write_text(json.dumps(record.to_json(), ensure_ascii=False, indent=1) + "\n")
         if record.document is not None:
             record.document.save(tmp / "dump")

@@ -84,3 +84,27 @@ def test_aborted_verification_is_never_exit_code_0(monkeypatch):
                      sink=sink, verify=lambda doc, store: report, render=lambda d, r, s: {})
     loop.run(max_cards=1)
     assert [(r.status, r.verdict, r.exit_code) for r in sink.records] == [("complete", "aborted", 4)]
+
+
+def test_dump_dir_records_are_private(tmp_path, monkeypatch):
+    """Records hold personal data (and the access-password digest of a CCCD): like the JSON-lines
+    sink (0600), a record folder is readable by its owner only, whatever the umask."""
+    import os
+    import stat
+
+    import cccd_chip.kiosk as kiosk
+    from cccd_chip.document import AccessInfo, Document
+    from cccd_chip.kiosk import DumpDirSink
+
+    monkeypatch.setattr(kiosk, "read_document", lambda *a, **k: Document(
+        files={"DG1": b"\x61\x00"}, access=AccessInfo("PACE", "CAN", password_digest="ab" * 32)))
+    old = os.umask(0o022)
+    try:
+        loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=lambda i: Credential.from_can("123456"),
+                         sink=DumpDirSink(tmp_path / "out"))
+        loop.run(max_cards=1)
+    finally:
+        os.umask(old)
+    (rec,) = [p for p in (tmp_path / "out").iterdir()]
+    assert stat.S_IMODE(rec.stat().st_mode) & 0o077 == 0
+    assert (rec / "record.json").exists() and (rec / "dump" / "DG1.bin").exists()
