@@ -11,6 +11,11 @@ recorded access information (robustness catalogue families 18, 26, 33):
   DocumentTypeList extension, DG1's document code is one it may sign.
 - ``binding.com_sod`` (TR-03135-1 §5.6.4.4.1, B51 LDS_H_90..93): EF.COM lists
   exactly the data groups the SOD has hashes for.
+- ``binding.card_access`` (ICAO 9303-11 §9.2.8 / 9303-10 §4.7.14, TR-03135-1
+  §5.6.2; catalogue family 20): the PACEInfos of the unsigned EF.CardAccess are
+  those of a PA-verified DG14 (or EF.CardSecurity), and the PACE protocol used is
+  one of them, so a chip or a man in the middle cannot hide or alter the PACE
+  offer (a downgrade) without it showing.
 - ``binding.access`` (TR-03135-1 §5.7.2): the MRZ data (BAC, PACE-MRZ) or the
   CAN (PACE-CAN on a CCCD: the last 6 digits of the 12-digit ID) that opened
   the chip are DG1's. The password itself is never stored: the reader records
@@ -41,12 +46,15 @@ CHECK_DOCUMENT_TYPE = "binding.document_type"
 CHECK_COM_SOD = "binding.com_sod"
 DOCUMENT_TYPE_LIST_OID = "2.23.136.1.1.6.2"
 CHECK_ACCESS = "binding.access"
+CHECK_CARD_ACCESS = "binding.card_access"
 
 __all__ = [
     "CHECK_COUNTRY",
     "CHECK_DOCUMENT_TYPE",
     "CHECK_COM_SOD",
     "CHECK_ACCESS",
+    "CHECK_CARD_ACCESS",
+    "check_card_access",
     "check_country",
     "check_document_type",
     "document_types",
@@ -333,6 +341,75 @@ def _dg1(raw: Optional[bytes]) -> "dg1_mod.DG1 | CccdError | None":
         return dg1_mod.parse(raw)
     except CccdError as e:
         return e
+
+
+# --- family 20: EF.CardAccess confirmed by signed SecurityInfos --------------------------
+
+
+def _pace_offer(infos) -> frozenset:
+    return frozenset((i.protocol, i.version, i.parameter_id) for i in infos.pace_infos)
+
+
+def _describe_offer(offer: frozenset) -> str:
+    if not offer:
+        return "none"
+    return ", ".join(f"{oid} v{v} p{pid}" for oid, v, pid in sorted(offer, key=lambda t: (t[0], t[2] or -1)))
+
+
+def check_card_access(
+    card_access: Optional[bytes],
+    dg14: Optional[bytes],
+    dg14_authenticated: bool,
+    card_security_infos,
+    card_security_trusted: bool,
+    access: Optional[AccessInfo],
+) -> CheckResult:
+    """The unsigned EF.CardAccess offers exactly the PACE protocols of the signed SecurityInfos.
+
+    The reference is DG14 when it passed Passive Authentication, else a verified
+    EF.CardSecurity. No signed reference: ``not_supported`` (nothing to compare)
+    or ``undetermined`` (present but not authenticated).
+    """
+    from ..lds import dg14 as dg14_mod
+    from ..lds import security_infos
+
+    signed: Optional[frozenset] = None
+    source = ""
+    if dg14 is not None and dg14_authenticated:
+        try:
+            signed, source = _pace_offer(dg14_mod.parse(dg14).security_infos), "DG14"
+        except CccdError:
+            signed = None
+    if signed is None and card_security_infos is not None and card_security_trusted:
+        signed, source = _pace_offer(card_security_infos), "CardSecurity"
+    if signed is None:
+        if dg14 is None and card_security_infos is None:
+            return _r(CHECK_CARD_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "CardAccess",
+                      "no DG14 or EF.CardSecurity to confirm EF.CardAccess with")
+        return _r(CHECK_CARD_ACCESS, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "CardAccess",
+                  "DG14 / EF.CardSecurity did not pass Passive Authentication")
+    if card_access is None:
+        unsigned: frozenset = frozenset()
+    else:
+        try:
+            unsigned = _pace_offer(security_infos.parse(card_access, file="CardAccess"))
+        except CccdError as e:
+            return _r(CHECK_CARD_ACCESS, Verdict.FAILED, Reason.CARD_ACCESS_MISMATCH, "CardAccess",
+                      f"EF.CardAccess does not parse ({e.reason})")
+    if not signed:
+        return _r(CHECK_CARD_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "CardAccess",
+                  f"{source} lists no PACEInfo; EF.CardAccess ({_describe_offer(unsigned)}) cannot be confirmed")
+    if unsigned != signed:
+        where = "EF.CardAccess not read" if card_access is None else f"EF.CardAccess offers {_describe_offer(unsigned)}"
+        return _r(CHECK_CARD_ACCESS, Verdict.FAILED, Reason.CARD_ACCESS_MISMATCH, "CardAccess",
+                  f"{where}; signed {source} offers {_describe_offer(signed)}")
+    if access is not None and access.protocol == "PACE":
+        used = {(oid, pid) for oid, _v, pid in signed}
+        if (access.oid, access.parameter_id) not in used and (access.oid, None) not in used:
+            return _r(CHECK_CARD_ACCESS, Verdict.FAILED, Reason.CARD_ACCESS_MISMATCH, "CardAccess",
+                      f"PACE ran with {access.oid} p{access.parameter_id}, not offered by {source}")
+    return _r(CHECK_CARD_ACCESS, Verdict.SUCCESSFUL, Reason.OK, "CardAccess",
+              f"EF.CardAccess PACE offer = {source}'s ({_describe_offer(signed)})")
 
 
 def _r(check: str, verdict: Verdict, reason: Reason, subject: Optional[str], detail: str) -> CheckResult:

@@ -30,7 +30,7 @@ from ..lds import card_security, oids
 from ..pki.trust_store import TrustStore
 from .active_auth import check_active_authentication
 from .algorithms import check_algorithms
-from .binding import binding_checks
+from .binding import binding_checks, check_card_access
 from .passive import Policy, SignerOutcome, reference_time, verify_passive, verify_signed_object
 from .report import CheckResult, Reason, Report, Verdict
 
@@ -49,6 +49,8 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
 
     cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy, read_at=doc.read_at)
     checks.extend(cs_checks)
+    checks.append(check_card_access(doc.files.get("CardAccess"), doc.files.get("DG14"), pa.dg_authenticated(14),
+                                    cs_infos, cs_outcome.trusted, doc.access))
 
     mapping = doc.access.mapping if doc.access else None
     if mapping == "CAM" or doc.evidence.pace_cam:

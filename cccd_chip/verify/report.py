@@ -82,6 +82,7 @@ class Reason(str, Enum):
     DOCUMENT_BINDING_MISMATCH = "DOCUMENT_BINDING_MISMATCH"  # DG1 differs from the MRZ / CAN used for access
     DATA_NOT_AUTHENTICATED = "DATA_NOT_AUTHENTICATED"  # consistent, but the data compared did not pass PA
     DOCUMENT_TYPE_MISMATCH = "DOCUMENT_TYPE_MISMATCH"  # DSC's DocumentTypeList excludes DG1's document code
+    CARD_ACCESS_MISMATCH = "CARD_ACCESS_MISMATCH"  # unsigned EF.CardAccess differs from signed DG14/CardSecurity
 
 
 _RANK = {
