@@ -185,13 +185,24 @@ def human_report(report) -> None:
 
         out.print(Text("Verification: ") + Text(overall.upper(), style=_VERDICT_STYLE.get(overall, "")))
         for c in report.checks:
-            subj = f" {c.subject}" if c.subject else ""
+            subj = f" {short_subject(c.subject)}" if c.subject else ""
             detail = f" — {c.detail}" if c.detail else ""
             line = Text("  ") + Text(f"{c.verdict.value:<13}", style=_VERDICT_STYLE.get(c.verdict.value, ""))
             out.print(line + Text(f" {c.check}{subj} [{c.reason.value}]{detail}"))
         return
     out.print(f"Verification: {overall.upper()}", markup=False)
     for c in report.checks:
-        subj = f" {c.subject}" if c.subject else ""
+        subj = f" {short_subject(c.subject)}" if c.subject else ""
         detail = f" — {c.detail}" if c.detail else ""
         out.print(f"  {c.verdict.value:<13} {c.check}{subj} [{c.reason.value}]{detail}", markup=False)
+
+
+def short_subject(subject: str) -> str:
+    """A certificate subject for one-line human output: ``DSC C=VN, O=.., CN=X`` -> ``DSC CN=X``.
+
+    JSON output keeps the full subject.
+    """
+    kind, _, dn = subject.partition(" ")
+    if kind in ("DSC", "CSCA") and "CN=" in dn:
+        return f"{kind} CN={dn.rsplit('CN=', 1)[1]}"
+    return subject
