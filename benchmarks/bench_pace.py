@@ -28,7 +28,8 @@ from cccd_chip.access.passwords import can_password  # noqa: E402
 from cccd_chip.access.pace import perform_pace  # noqa: E402
 from cccd_chip.channel import CardChannel  # noqa: E402
 from cccd_chip.emulator import pace_card  # noqa: E402
-from cccd_chip.emulator.applet import Applet, CardRng  # noqa: E402
+from cccd_chip.emulator.applet import Applet  # noqa: E402
+from cccd_chip.emulator.determinism import Drbg  # noqa: E402
 from cccd_chip.emulator.card import CardFile, CardOptions, VirtualCard  # noqa: E402
 
 TARGET_MS = 15.0
@@ -61,7 +62,7 @@ def host_pace_ms(pid: int, n: int) -> list[float]:
     pw = can_password("123456")
     out = []
     for i in range(n):
-        app = Applet(card, rng=CardRng(b"bench%d" % i))
+        app = Applet(card, rng=Drbg(f"bench{i}"))
         tr = _TimedTransport(app)
         ch = CardChannel(tr)
         t = time.process_time()

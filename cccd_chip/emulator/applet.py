@@ -25,6 +25,7 @@ from ..iso7816.apdu import CommandApdu
 from ..sm.tdes import TdesCipher
 from .bac_card import answer_external_authenticate
 from .card import CardFile, VirtualCard
+from .determinism import Drbg
 from .sm_card import CardSm
 
 Handler = Callable[["Applet", CommandApdu], "Reply"]
@@ -41,21 +42,6 @@ class Reply:
     sw: int = 0x9000
     new_sm: Optional[CardSm] = None  # installed after this reply is wrapped
     plain: bool = False  # answer without SM wrapping (e.g. the last PACE step before keys exist)
-
-
-class CardRng:
-    """Deterministic chip randomness (SHA-256 counter mode over the card seed)."""
-
-    def __init__(self, seed: bytes) -> None:
-        self._seed = seed
-        self._counter = 0
-
-    def __call__(self, n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            self._counter += 1
-            out += hashlib.sha256(self._seed + self._counter.to_bytes(8, "big")).digest()
-        return out[:n]
 
 
 @dataclass
@@ -77,7 +63,7 @@ class Applet:
 
     def __init__(self, card: VirtualCard, *, rng: Optional[Callable[[int], bytes]] = None) -> None:
         self.card = card
-        self.rng = rng or CardRng(f"card:{card.profile}:{card.seed}".encode())
+        self.rng = rng or Drbg(f"card:{card.profile}:{card.seed}")
         self.handlers: dict[int, Handler] = {}
         self.state = AppletState()
         self.apdu_index = 0  # counts every C-APDU since the card was created

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
+from cccd_chip.emulator.determinism import Drbg
+
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec as oec
@@ -13,16 +14,8 @@ from cccd_chip.errors import InvalidPublicKeyError
 
 
 def _det_rng(seed: bytes):
-    state = {"c": 0}
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            state["c"] += 1
-            out += hashlib.sha256(seed + state["c"].to_bytes(4, "big")).digest()
-        return out[:n]
-
-    return rng
+    """Deterministic rng for tests (the emulator's seeded DRBG)."""
+    return Drbg(seed.hex())
 
 
 # toy curve y^2 = x^3 + x + 1 over GF(1019): #E = 1052 = 4 * 263, (467, 0) has order 2

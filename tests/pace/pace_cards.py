@@ -7,7 +7,8 @@ from typing import Optional
 from cccd_chip.access.passwords import mrz_password, can_password
 from cccd_chip.channel import CardChannel
 from cccd_chip.emulator import ca_card, pace_card
-from cccd_chip.emulator.applet import Applet, CardRng
+from cccd_chip.emulator.applet import Applet
+from cccd_chip.emulator.determinism import Drbg
 from cccd_chip.emulator.card import CardFile, CardOptions, VirtualCard
 from cccd_chip.lds import security_infos as si
 from cccd_chip.transport.local import LocalTransport
@@ -64,5 +65,5 @@ def make_card(pace_infos: list, *, ca_keys: Optional[list] = None, card_security
 
 
 def channel_for(card: VirtualCard, seed: bytes = b"chip") -> tuple[CardChannel, Applet]:
-    app = Applet(card, rng=CardRng(seed))
+    app = Applet(card, rng=Drbg(seed.hex()))
     return CardChannel(LocalTransport(app)), app

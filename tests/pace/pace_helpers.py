@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
+from cccd_chip.emulator.determinism import Drbg
+
 import json
 from pathlib import Path
 from typing import Optional
@@ -36,16 +37,8 @@ class FeedRng:
 
 
 def det_rng(seed: bytes):
-    state = {"c": 0}
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            state["c"] += 1
-            out += hashlib.sha256(seed + state["c"].to_bytes(4, "big")).digest()
-        return out[:n]
-
-    return rng
+    """Deterministic rng for tests (the emulator's seeded DRBG)."""
+    return Drbg(seed.hex())
 
 
 class ScriptedChannel:

@@ -193,7 +193,8 @@ def test_pace_and_ca_record_and_replay_exactly(tmp_path, mp, pid):
     import os
 
     from cccd_chip.channel import CardChannel
-    from cccd_chip.emulator.applet import Applet, CardRng
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.emulator.determinism import Drbg
     from cccd_chip.transport.local import LocalTransport
     from cccd_chip.transport.trace import TraceRecorder, TraceReplayer
     from cccd_chip.verify import chip_auth
@@ -202,7 +203,7 @@ def test_pace_and_ca_record_and_replay_exactly(tmp_path, mp, pid):
     info = pace_card.pace_info(mp, ka, "AES-128", pid)
     key = ca_card.make_ca_key(pid, det_rng(b"ca"), key_id=pid)
     card = make_card([info], ca_keys=[key], card_security=(mp == "CAM"), dg14=True)
-    rec = TraceRecorder(LocalTransport(Applet(card, rng=CardRng(b"chip"))), tmp_path / "t.jsonl", rng=os.urandom)
+    rec = TraceRecorder(LocalTransport(Applet(card, rng=Drbg("chip"))), tmp_path / "t.jsonl", rng=os.urandom)
 
     def session(transport, rng):
         ch = CardChannel(transport)
