@@ -43,7 +43,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .errors import CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch, TransportError
+from .errors import CardError, ParseError, ProtocolError, TraceMismatch, TransportError
 from .iso7816 import commands, tlv
 from .iso7816.apdu import CommandApdu, ResponseApdu
 from .iso7816.sw import error_for
@@ -453,10 +453,5 @@ class CardChannel:
             self.progress(name, done, total)
 
 
-def ensure_sm_alive(channel: CardChannel) -> None:
-    if channel.sm is not None and not channel.sm.alive:
-        raise SecureMessagingError("secure messaging session is closed")
-
-
-__all__ = ["CardChannel", "CardError", "LengthInfo", "atr_card_capabilities", "max_protected_plain",
+__all__ = ["CardChannel", "LengthInfo", "atr_card_capabilities", "max_protected_plain",
            "parse_atr_info"]

@@ -33,7 +33,7 @@ from .errors import (
     UsageError,
 )
 from .iso7816 import tlv
-from .lds import registry
+from .lds import registry, security_infos
 
 log = logging.getLogger("cccd_chip.reader")
 
@@ -224,12 +224,6 @@ def _read_card_access(ctx: _Ctx) -> Optional[bytes]:
     return data
 
 
-def _security_infos(card_access: bytes):
-    from .lds import security_infos
-
-    return security_infos.parse(card_access)
-
-
 def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], opt: ReadOptions) -> None:
     """PACE when offered, else BAC; BAC after a failed PACE only when allowed (recorded)."""
     ch = ctx.channel
@@ -238,7 +232,7 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
     if card_access is not None and opt.force != "BAC":
         infos = None
         try:
-            infos = _security_infos(card_access)
+            infos = security_infos.parse(card_access)
         except ParseError as e:
             pace_error = e
             log.info("EF.CardAccess malformed: %s", e.reason)
