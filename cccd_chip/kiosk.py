@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Protocol
 
-from .errors import CccdError, TransportError, UsageError
+from .errors import AccessDeniedError, CccdError, TransportError, UsageError
 from .reader import Credential, ReadOptions, ReadStats, read_document, system_rng
 
 log = logging.getLogger("cccd_chip.kiosk")
@@ -254,6 +254,8 @@ class KioskCallbacks:
     on_record: Optional[Callable[[Record], None]] = None
     on_removal_wait: Optional[Callable[[Record], None]] = None
     on_removed: Optional[Callable[[], None]] = None
+    # the chip refused the credential and another attempt follows (``credential_attempts`` > 1)
+    on_access_denied: Optional[Callable[[CardInfo, int], None]] = None
 
 
 CredentialProvider = Callable[[CardInfo], Optional[Credential]]
@@ -286,6 +288,7 @@ class KioskLoop:
         verify: Optional[Callable] = None,
         render: Optional[Callable] = None,
         poll: float = 0.5,
+        credential_attempts: int = 1,
     ) -> None:
         self.source = source
         self.credentials = credentials
@@ -297,6 +300,7 @@ class KioskLoop:
         self._verify = verify or _default_verify
         self._render = render or _default_render
         self.poll = poll
+        self.credential_attempts = max(1, credential_attempts)  # > 1: a wrong CAN may be typed again
         self.counts = KioskCounts()
         self.sequence = 0
 
@@ -352,12 +356,14 @@ class KioskLoop:
         self._call("on_record", record)
         return record
 
-    def _read(self, conn, info: CardInfo, started: str) -> Record:
+    def _read(self, conn, info: CardInfo, started: str, attempt: int = 1) -> Record:
         def rec(status: str, code: int, **kw) -> Record:
             return Record(info.sequence, status, started, _now(), info.reader, info.atr, code, **kw)
 
         try:
             cred = self.credentials(info)
+        except TransportError as e:  # the card left while its credential was being asked for
+            return rec(STATUS_ABORTED, e.exit_code, reason=e.reason, message=str(e))
         except CccdError as e:
             return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
         except Exception as e:  # noqa: BLE001 - operator cancelled, UI timeout, ...
@@ -370,6 +376,11 @@ class KioskLoop:
             progress = (lambda n, d, t: self._call("on_progress", n, d, t)) if self.cb.on_progress else None
             doc = read_document(conn, cred, rng=self.rng, options=self.options, progress=progress,
                                 source=f"kiosk:{info.reader}", stats=stats)
+        except AccessDeniedError as e:
+            if attempt < self.credential_attempts:  # ask again for the same card (one record in the end)
+                self._call("on_access_denied", info, attempt)
+                return self._read(conn, info, started, attempt + 1)
+            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
         except TransportError as e:
             return rec(STATUS_ABORTED, e.exit_code, reason=e.reason, message=str(e))
         except CccdError as e:
