@@ -17,7 +17,13 @@ WIDTH, HEIGHT = 480, 640
 
 
 def _draw(seed: int, width: int, height: int):
-    from PIL import Image, ImageDraw, ImageFilter
+    try:
+        from PIL import Image, ImageDraw, ImageFilter
+    except ImportError as exc:
+        from ..errors import UnsupportedError
+
+        raise UnsupportedError("virtual cards draw their face with Pillow "
+                               "(pip install 'cccd-chip[emulator]')") from exc
 
     r = random.Random(f"face:{seed}")
     bg = (r.randint(215, 240), r.randint(220, 245), r.randint(225, 250))

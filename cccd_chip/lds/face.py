@@ -259,7 +259,11 @@ def export_image(image: bytes, path_or_format) -> bytes:
 
 
 def _convert(image: bytes, fmt: str) -> bytes:
-    from PIL import Image
+    try:
+        from PIL import Image
+    except ImportError as exc:
+        raise UnsupportedError("converting the face image needs Pillow "
+                               "(pip install 'cccd-chip[cli]')") from exc
 
     try:
         with Image.open(io.BytesIO(image)) as im:

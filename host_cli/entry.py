@@ -1,0 +1,36 @@
+"""The `cccd` console script: says which extra is missing instead of a traceback.
+
+The library (``cccd_chip``) needs none of click, rich or Pillow; the command line
+does. A wheel installed without the ``cli`` extra still gets the script, so the
+script checks its own dependencies before importing the command modules.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import Optional
+
+CLI_REQUIREMENTS = ("click", "rich")
+EXIT_USAGE = 2
+
+
+def missing_requirements() -> list[str]:
+    """Top-level modules of the ``cli`` extra that cannot be imported."""
+    return [name for name in CLI_REQUIREMENTS if importlib.util.find_spec(name) is None]
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    missing = missing_requirements()
+    if missing:
+        sys.stderr.write(
+            f"cccd: the command line needs {', '.join(missing)}, which is not installed; "
+            "install the extra: pip install 'cccd-chip[cli]'\n")
+        sys.exit(EXIT_USAGE)
+    from .main import main as cli_main
+
+    cli_main(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m host_cli.entry
+    main()
