@@ -27,7 +27,9 @@ The read strategy (fewest APDUs, ISO/IEC 7816-4 §11.2, ICAO 9303-10 §4.7):
    (``extended_length = False``) disables it. Under SM an unknown capability
    means short APDUs: a reader that refuses an extended APDU itself would
    otherwise leave the chip's SSC behind the host's.
-4. Adaptation: ``6700`` -> extended off, then short Le 0xDF, then halve; a
+4. Adaptation: ``6700`` -> extended off (so is any error status to the extended probe
+   other than 6A82 / 6982: the file is then read again with short APDUs, a refused
+   probe never hides EF.CardAccess), then short Le 0xDF, then halve; a
    chip that refuses any Le beyond the end of file gets a 6-byte header read
    first; ``6Cxx`` -> exactly xx; ``6282`` -> end of file (an error only when
    the TLV declared more); fewer bytes than asked -> continue at the new
@@ -64,6 +66,9 @@ EXT_LADDER = (0x8000, 0x4000, 0x2000, 0x1000, 0x0800, 0x0400)  # extended Le fal
 LE_LADDER = (0xDF, 0xC0, 0xA0, 0x80, 0x70, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02, 0x01)  # short Le fallbacks
 MAX_ADAPTATIONS = 32  # Le changes per READ BINARY before giving up (both ladders fit)
 SFI_REFUSED = (0x6A81, 0x6A86, 0x6986, 0x6D00, 0x6E00)
+# answers to the unprotected extended probe that are about the file, not the APDU: the
+# extended command was understood (no short retry); any other error status is a refused probe
+PROBE_FILE_ANSWERS = (0x6A82, 0x6982)
 READ_OK = (0x9000, 0x6282)
 EF_ATR_INFO_SFI = 0x01
 EF_ATR_INFO_FID = 0x2F01
@@ -346,6 +351,12 @@ class CardChannel:
                 self._note(f"{name}: 6C{r.sw2:02X}, re-sent with Le={forced}")
                 continue
             refused = r.sw == 0x6700 or (r.sw == 0x6B00 and offset == 0 and le > SAFE_SHORT_LE)
+            if not refused and ext_cmd and self.extended is None and self.sm is None \
+                    and r.sw not in READ_OK and r.sw not in PROBE_FILE_ANSWERS:
+                # a chip may refuse the extended probe with any status (6F00, 6D00, 6A86, ...):
+                # that says "no extended length", never "no file"; read again with short APDUs
+                self._learn_extended(False, f"probe refused ({r.sw:04X})")
+                continue
             if refused:
                 forced = None
                 if ext_cmd:

@@ -32,6 +32,8 @@ no-do99[:N]          response without DO'99'                      SecureMessagin
 sm-drop[:N]          the chip ends the SM session before APDU N   6988 -> SM error
 remove:N             the card leaves the field at APDU N          CardRemovedError
 sw:XXXX:FILE         SELECT / READ of FILE answers XXXX           per SW (6A82: absent)
+ext-sw:XXXX          every unprotected extended C-APDU answers    extended length off,
+                     XXXX (a chip refusing the probe, e.g. 6F00)  files read short
 aa-wrong-signature   INTERNAL AUTHENTICATE answers a bad sig.     AA failed
 ==================== ============================================ ======================
 """
@@ -48,7 +50,7 @@ from ..iso7816.apdu import CommandApdu
 DATA_FAULTS = ("dg-altered", "dg-not-in-sod", "extra-dg", "huge-length", "sod-signature-broken")
 PKI_FAULTS = ("dsc-expired", "dsc-not-yet-valid", "csca-unknown", "dsc-revoked")
 KEY_FAULTS = ("ca-key-mismatch",)
-RUNTIME_FAULTS = ("bad-mac", "no-do99", "sm-drop", "remove", "sw", "aa-wrong-signature")
+RUNTIME_FAULTS = ("bad-mac", "no-do99", "sm-drop", "remove", "sw", "aa-wrong-signature", "ext-sw")
 ALL_FAULTS = DATA_FAULTS + PKI_FAULTS + KEY_FAULTS + RUNTIME_FAULTS
 _DG = re.compile(r"^DG([1-9]|1[0-6])$")
 
@@ -106,6 +108,9 @@ def _validate(f: FaultSpec) -> None:
         m = re.match(r"^([0-9A-Fa-f]{4}):(\w+)$", a or "")
         if not m:
             raise UsageError("fault sw needs SW and file: sw:6A82:DG2")
+    elif f.name == "ext-sw":
+        if not re.match(r"^[0-9A-Fa-f]{4}$", a or ""):
+            raise UsageError("fault ext-sw needs a status word: ext-sw:6F00")
     elif a is not None:
         raise UsageError(f"fault {f.name} takes no argument")
 
@@ -211,6 +216,23 @@ class StatusFor:
         return reply
 
 
+class ExtendedRefused:
+    """Every unprotected extended-length C-APDU is answered with one status word.
+
+    Some chips refuse an extended APDU they do not support with 6F00, 6D00 or
+    6A86 instead of 6700 (ISO/IEC 7816-4 §5.1: extended length is optional).
+    """
+
+    def __init__(self, sw: int) -> None:
+        self.sw = sw
+
+    def before_command(self, app, raw: bytes):
+        extended = len(raw) >= 7 and raw[4] == 0
+        if extended and not raw[0] & 0x0C:
+            return self.sw.to_bytes(2, "big")
+        return None
+
+
 class WrongAaSignature:
     def alter_reply(self, app, cmd: CommandApdu, reply):
         from dataclasses import replace
@@ -238,6 +260,8 @@ def runtime_fault(spec: FaultSpec):
         return StatusFor(int(sw, 16), file)
     if spec.name == "aa-wrong-signature":
         return WrongAaSignature()
+    if spec.name == "ext-sw":
+        return ExtendedRefused(int(spec.arg or "6F00", 16))
     return None
 
 

@@ -40,7 +40,7 @@ ERROR_FAULTS = {
 
 
 # faults the host recovers from (the read completes and verifies)
-RECOVERED_FAULTS = ("sm-drop",)
+RECOVERED_FAULTS = ("sm-drop", "ext-sw:6F00")
 
 
 def test_every_fault_name_is_covered():
