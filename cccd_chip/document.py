@@ -29,6 +29,12 @@ MAX_DUMP_FILE = 4 * 1024 * 1024
 FILE_NAMES = (
     ["CardAccess", "CardSecurity", "ATRINFO", "COM", "SOD"] + [f"DG{i}" for i in range(1, 17)]
 )
+# One canonical name per file (ICAO 9303-10 §4.6 names; DG1..DG16 without leading zeros).
+# Anything else in a dump (DG02, dg2, DG17, "DG2 ") is refused: every consumer (hash check,
+# binding checks, AA, --face, inspect) must see the same bytes under the same name (issue 10).
+CANONICAL_NAMES = frozenset(FILE_NAMES)
+# keys of ``absent``: a file name, or "AA" (INTERNAL AUTHENTICATE refused, reader.py)
+ABSENT_NAMES = CANONICAL_NAMES | {"AA"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _DIGEST_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -126,6 +132,8 @@ class Evidence:
         for key in ("ca", "pace_cam"):
             if d.get(key) is not None and not isinstance(d[key], dict):
                 raise DumpFormatError(f"dump evidence '{key}' must be an object")
+        if d.get("ca"):
+            _check_evidence_ca(d["ca"])
         return cls(
             aa_challenge=_unhex(d.get("aa_challenge"), "aa_challenge"),
             aa_signature=_unhex(d.get("aa_signature"), "aa_signature"),
@@ -134,9 +142,62 @@ class Evidence:
         )
 
 
+def canonical_file_name(name: object) -> str:
+    """``name`` if it is the one canonical name of an LDS file, else :class:`DumpFormatError`.
+
+    Aliases are named in the message (``DG02`` -> ``DG2``) so an operator sees the edit.
+    """
+    if isinstance(name, str) and name in CANONICAL_NAMES:
+        return name
+    shown = name if isinstance(name, str) and _NAME_RE.match(name) else "(unprintable)"
+    if isinstance(name, str):
+        m = re.match(r"^\s*dg\s*0*([0-9]{1,3})\s*$", name, re.IGNORECASE)
+        if m and f"DG{int(m.group(1))}" in CANONICAL_NAMES:
+            raise DumpFormatError(f"file name {shown!s} is an alias of DG{int(m.group(1))}: only canonical names are accepted")
+        for canon in CANONICAL_NAMES:
+            if canon.lower() == name.strip().lower():
+                raise DumpFormatError(f"file name {shown!s} is an alias of {canon}: only canonical names are accepted")
+    raise DumpFormatError(f"unknown file name {shown!s} in the dump")
+
+
+def _check_evidence_ca(ca: Mapping) -> None:
+    """Chip Authentication evidence as the reader writes it (verify/chip_auth.py); inconsistent -> error."""
+    verified = ca.get("verified")
+    if "verified" in ca and not isinstance(verified, bool):
+        raise DumpFormatError("dump evidence ca.verified must be true or false")
+    if verified is None and "result" in ca and ca.get("result") not in ("successful", "failed"):
+        raise DumpFormatError("dump evidence ca.result must be successful or failed")
+    ok = verified if verified is not None else ca.get("result") == "successful"
+    reason = ca.get("reason")
+    if reason is not None:
+        from .verify.report import Reason
+
+        if not isinstance(reason, str) or reason not in Reason._value2member_map_:
+            raise DumpFormatError("dump evidence ca.reason is not a known reason")
+        if (reason == "OK") != ok:
+            raise DumpFormatError("dump evidence 'ca' is inconsistent (verified and reason disagree)")
+    check = ca.get("check")
+    if check is not None:
+        if not isinstance(check, dict) or check.get("verdict") != ("successful" if ok else "failed") or (
+                reason is not None and check.get("reason") != reason):
+            raise DumpFormatError("dump evidence 'ca' is inconsistent (check disagrees with verified)")
+    key_id = ca.get("key_id")
+    if key_id is not None and not (type(key_id) is int and 0 <= key_id < 1 << 32):
+        raise DumpFormatError("dump evidence ca.key_id must be a small non-negative integer")
+    for k in ("oid", "cipher", "pk_ifd", "protocol"):
+        if ca.get(k) is not None and not isinstance(ca[k], str):
+            raise DumpFormatError(f"dump evidence ca.{k} must be a string")
+    if "session_lost" in ca and not isinstance(ca["session_lost"], bool):
+        raise DumpFormatError("dump evidence ca.session_lost must be true or false")
+
+
 @dataclass(frozen=True)
 class Document:
-    """Raw files (name -> bytes) + why others are absent + access + evidence."""
+    """Raw files (name -> bytes) + why others are absent + access + evidence.
+
+    File names are canonical (:data:`CANONICAL_NAMES`); any other name, whoever builds
+    the Document, is a :class:`DumpFormatError`.
+    """
 
     files: Mapping[str, bytes]
     absent: Mapping[str, str] = field(default_factory=dict)
@@ -145,6 +206,17 @@ class Document:
     read_at: Optional[str] = None
     tool: str = TOOL_NAME
     source: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        for name, data in self.files.items():
+            canonical_file_name(name)
+            if not isinstance(data, (bytes, bytearray)):
+                raise DumpFormatError(f"file {name} must be bytes")
+        for name in self.absent:
+            if name not in ABSENT_NAMES:
+                canonical_file_name(name)  # names the alias, or "unknown file name"
+            if name in self.files:
+                raise DumpFormatError(f"{name} is both read and absent in the dump")
 
     def get(self, name: str) -> Optional[bytes]:
         return self.files.get(name)
@@ -225,8 +297,8 @@ class Document:
         if len(raw) > MAX_DUMP_FILE * 8:
             raise DumpFormatError("dump is too large")
         try:
-            m = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            m = loads_manifest(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise DumpFormatError("dump is not valid JSON") from None
         files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
         return cls.from_manifest(m, files)
@@ -239,6 +311,8 @@ class Document:
             absent = m.get("absent") or {}
             if not isinstance(absent, dict):
                 raise DumpFormatError("dump 'absent' must be an object")
+            if any(not isinstance(v, str) for v in absent.values()):
+                raise DumpFormatError("dump 'absent' values must be strings")
             for key in ("read_at", "source"):
                 if m.get(key) is not None and not isinstance(m[key], str):
                     raise DumpFormatError(f"dump '{key}' must be a string")
@@ -264,8 +338,7 @@ def _files_map(m: dict) -> dict:
     if not isinstance(files, dict):
         raise DumpFormatError("dump 'files' must be an object")
     for name in files:
-        if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise DumpFormatError("invalid file name in dump")
+        canonical_file_name(name)
     return files
 
 
@@ -273,9 +346,27 @@ def _load_json(path: Path) -> dict:
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_DUMP_FILE * 8 + 1)
-        return json.loads(raw)
+        return loads_manifest(raw)
     except (ValueError, UnicodeDecodeError):
         raise DumpFormatError(f"{path.name} is not valid JSON") from None
+
+
+def _no_duplicate_keys(pairs: list) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise DumpFormatError("duplicate key in the dump manifest")
+        out[k] = v
+    return out
+
+
+def loads_manifest(raw: "bytes | str") -> Any:
+    """Parse a manifest; a key given twice in any object is a :class:`DumpFormatError`.
+
+    (Python's json keeps the last of duplicate keys silently; another parser may keep the
+    first, so a dump with duplicates could mean two things to two readers.)
+    """
+    return json.loads(raw, object_pairs_hook=_no_duplicate_keys)
 
 
 def _unhex(value, what: str) -> Optional[bytes]:

@@ -44,6 +44,7 @@ from .algorithms import certificate_forbidden, check_algorithms, classify_digest
 from .report import CheckResult, Reason, Verdict
 
 EAC_DATA_GROUPS = frozenset({3, 4})
+_DG_NAMES = frozenset(f"DG{n}" for n in range(1, 17))
 MANDATORY_DATA_GROUPS = frozenset({1, 2})
 _CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
 _CHAIN_CACHE_MAX = 50_000
@@ -340,7 +341,12 @@ def check_data_groups(
             out.append(_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, f"DG{h.number}", "DG listed twice in the SOD"))
             continue
         listed[h.number] = h.value
-    read = {int(k[2:]): v for k, v in files.items() if k.startswith("DG") and k[2:].isdigit()}
+    # canonical names only (document.CANONICAL_NAMES): "DG02" is not DG 2 here, so the hash
+    # check and every other consumer see the same file (issue 10, defect 1)
+    read = {n: files[f"DG{n}"] for n in range(1, 17) if f"DG{n}" in files}
+    odd = sorted(k for k in files if k.upper().startswith("DG") and k not in _DG_NAMES)
+    for k in odd:
+        out.append(_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, None, "a data group under a non-canonical name"))
     for n in sorted(set(listed) | set(read)):
         subject = f"DG{n}"
         if n not in listed:
