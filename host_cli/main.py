@@ -145,11 +145,13 @@ def open_source(reader, virtual, replay, wait=0.0):
 
 def trust_options(f):
     f = click.option("--csca", multiple=True, type=click.Path(), help="CSCA certificate file or folder.")(f)
-    f = click.option("--masterlist", multiple=True, type=click.Path(), help="CSCA master list (CMS).")(f)
+    f = click.option("--masterlist", multiple=True, type=click.Path(),
+                     help="CSCA master list (CMS); needs --masterlist-root.")(f)
     f = click.option("--masterlist-root", multiple=True, type=click.Path(),
-                     help="Certificate that signs the master list.")(f)
+                     help="CSCA that issued the master-list signer (for --masterlist and the lists in --ldif).")(f)
     f = click.option("--crl", multiple=True, type=click.Path(), help="CRL file.")(f)
-    f = click.option("--ldif", multiple=True, type=click.Path(), help="ICAO PKD LDIF file.")(f)
+    f = click.option("--ldif", multiple=True, type=click.Path(),
+                     help="ICAO PKD LDIF file: master lists (with --masterlist-root), known DSCs, CRLs.")(f)
     f = click.option("--at", "at", help="Verify as of this UTC time (ISO 8601) instead of now.")(f)
     return policy_options(f)
 
@@ -235,6 +237,10 @@ def make_policy(at=None, options: Optional[dict] = None):
 
 
 def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=()):
+    """The trust store from the trust options (docs/verification.md §1: the trust model)."""
+    if masterlist and not masterlist_root:
+        raise UsageError("--masterlist needs --masterlist-root: a master list is trusted only when its signer "
+                         "chains to a root you name")
     if not (csca or masterlist or crl or ldif):
         return None
     from cccd_chip.pki import trust_store as ts

@@ -199,6 +199,23 @@ def check_issued_by(child: Certificate, issuer: Certificate) -> None:
     verify_certificate_signature(child, issuer.public_key)
 
 
+def ca_profile_problem(cert: Certificate) -> Optional[str]:
+    """Why ``cert`` cannot be a trust anchor (CSCA, link or master-list root), or None.
+
+    ICAO 9303-12 §7.1.1 Table 6 (CSCA and link certificates): basicConstraints
+    with cA TRUE and keyUsage with keyCertSign (RFC 5280 §4.2.1.3, §4.2.1.9: a
+    key that signs certificates must assert both). A certificate without them is
+    a DSC, a master-list signer or something else, whatever its source says.
+    """
+    if not cert.is_ca:
+        return "not a CA certificate (basicConstraints cA missing)"
+    if cert.key_usage is None:
+        return "not a CA certificate (keyUsage missing)"
+    if "key_cert_sign" not in cert.key_usage:
+        return "not a CA certificate (keyUsage lacks keyCertSign)"
+    return None
+
+
 def verify_certificate_signature(cert: Certificate, key: PublicKey) -> None:
     """Check ``cert``'s signature with ``key`` over the received tbs bytes."""
     if cert.signature_algorithm != cert.tbs_signature_algorithm:  # RFC 5280 §4.1.1.2: MUST be identical
@@ -211,6 +228,7 @@ __all__ = [
     "Certificate",
     "load_certificate",
     "check_issued_by",
+    "ca_profile_problem",
     "verify_certificate_signature",
     "UnsupportedError",
 ]

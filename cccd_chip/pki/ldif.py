@@ -4,7 +4,8 @@ The PKD publishes three LDIF collections: DSCs and CRLs
 (``userCertificate;binary``, ``certificateRevocationList;binary``), CSCA
 master lists (``pkdMasterListContent``) and non-conformant DSCs. This module
 only splits an LDIF file into typed binary objects; nothing in it is trusted
-yet (the trust store verifies each object).
+yet (the trust store verifies each object, and takes CSCAs from LDIF only out
+of master lists whose signer chains to a root the operator named).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from ..errors import ParseError
+from .dn import attribute_values, parse_dn
 
 MAX_LDIF_SIZE = 512 * 1024 * 1024
 MAX_VALUE_SIZE = 16 * 1024 * 1024
@@ -42,12 +44,17 @@ class LdifObject:
 
     @property
     def collection(self) -> Optional[str]:
-        """``dsc``, ``crl``, ``ml``, ``csca`` ... from the ``o=`` RDN of the DN, if any."""
-        for part in self.dn.split(","):
-            k, _, v = part.strip().partition("=")
-            if k.lower() == "o":
-                return v.lower()
-        return None
+        """``dsc``, ``crl``, ``ml``, ``csca`` ... from the ``o=`` attribute of the DN (RFC 4514).
+
+        None when the DN does not parse, has no ``o=``, or names more than one
+        collection (ambiguous). Only a label: no LDIF entry is ever trusted because
+        of its DN (the trust store takes CSCAs from verified master lists only).
+        """
+        try:
+            values = {v.lower() for v in attribute_values(parse_dn(self.dn), "o")}
+        except ParseError:
+            return None
+        return values.pop() if len(values) == 1 else None
 
 
 def parse_ldif(text: bytes, *, file: Optional[str] = "ldif") -> list[LdifObject]:

@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 from ..errors import CccdError, ParseError, TrustStoreError
-from .certificate import Certificate, check_issued_by, load_certificate
+from ..lds.oids import ID_ICAO_CSCA_MASTER_LIST_SIGNING_KEY
+from ..safe_files import is_regular_file, read_regular_file
+from .certificate import Certificate, ca_profile_problem, check_issued_by, load_certificate
 from .crl import CRL, load_crl, verify_crl
 from .ldif import parse_ldif
 from .masterlist import MasterList, load_master_list
@@ -49,8 +51,9 @@ class TrustStore:
         self._by_subject: dict[str, list[Certificate]] = defaultdict(list)
         self._by_country: dict[str, list[Certificate]] = defaultdict(list)
         self._dscs: dict[bytes, Certificate] = {}
-        self._dsc_by_ski: dict[bytes, Certificate] = {}
-        self._dsc_by_issuer_serial: dict[tuple[str, int], Certificate] = {}
+        self._dsc_by_ski: dict[bytes, list[Certificate]] = defaultdict(list)
+        self._dsc_by_issuer_serial: dict[tuple[str, int], list[Certificate]] = defaultdict(list)
+        self._ml_roots: list[Certificate] = []
         self._crls: dict[str, list[CRL]] = defaultdict(list)
         self._ml_dates: list[datetime] = []
         self.rejected: list[Rejected] = []
@@ -58,24 +61,55 @@ class TrustStore:
 
     # --- adding --------------------------------------------------------------
     def add_csca(self, cert: Union[bytes, Certificate], *, source: str = "csca") -> Certificate:
-        """Trust one CSCA (or link) certificate as given by the caller."""
+        """Trust one CSCA certificate named by the caller (the operator's ``--csca``).
+
+        It must have the CA profile (basicConstraints cA, keyUsage keyCertSign) and a
+        usable key, else TrustStoreError: a DSC or any other end-entity certificate is
+        never an anchor, wherever it comes from.
+        """
         c = cert if isinstance(cert, Certificate) else load_certificate(cert, file=source)
-        try:
-            c.public_key  # noqa: B018 - refuse a CSCA whose key we cannot use
-        except CccdError as e:
-            raise TrustStoreError(f"CSCA key unusable: {e.message}", file=source) from None
+        problem = self._anchor_problem(c)
+        if problem is not None:
+            raise TrustStoreError(f"not accepted as a CSCA: {problem}", file=source)
         self._insert_csca(c)
         return c
 
+    def add_masterlist_root(self, cert: Union[bytes, Certificate], *, source: str = "masterlist-root") -> Certificate:
+        """Name a certificate that may sign master-list signers (the operator's ``--masterlist-root``).
+
+        A root is a CSCA (CA profile, usable key) and is trusted as a CSCA too.
+        Master lists are verified only against roots named this way (or passed to
+        :meth:`add_master_list`), never against CSCAs that other lists brought in.
+        """
+        c = self.add_csca(cert, source=source)
+        if all(r.fingerprint != c.fingerprint for r in self._ml_roots):
+            self._ml_roots.append(c)
+        return c
+
     def add_link_certificate(self, data: bytes, *, source: str = "link") -> Certificate:
-        """Trust a link certificate (new CSCA key signed by an already trusted CSCA)."""
+        """Trust a CSCA link certificate (ICAO 9303-12 §5.2: a new CSCA key signed by the old one).
+
+        Accepted only when it has the CA profile, names the same country as its
+        issuer, and its signature verifies with a CSCA already in the store. A DSC or
+        master-list signer issued by a trusted CSCA is refused.
+        """
         c = load_certificate(data, file=source)
+        problem = self._anchor_problem(c)
+        if problem is not None:
+            raise TrustStoreError(f"not a CSCA link certificate: {problem}", file=source)
+        if ID_ICAO_CSCA_MASTER_LIST_SIGNING_KEY in c.ext_key_usage or "digital_signature" in (c.key_usage or ()):
+            raise TrustStoreError("not a CSCA link certificate: it is a signer certificate", file=source)
+        if c.country is None or c.country != c.issuer_country:
+            raise TrustStoreError("not a CSCA link certificate: subject and issuer country differ", file=source)
         for issuer in self.issuers_of(c):
             try:
                 check_issued_by(c, issuer)
             except CccdError:
                 continue
-            return self.add_csca(c, source=source)
+            if issuer.country != c.country:
+                continue
+            self._insert_csca(c)
+            return c
         raise TrustStoreError("link certificate not signed by a trusted CSCA", file=source)
 
     def add_master_list(
@@ -86,14 +120,32 @@ class TrustStore:
         at: Optional[datetime] = None,
         source: str = "masterlist",
     ) -> MasterList:
-        """Verify a master list against ``roots`` (default: the CSCAs already trusted), then add its CSCAs."""
+        """Verify a master list against ``roots`` (else the master-list roots named before), add its CSCAs.
+
+        The signer must chain to a root the operator named for master lists: CSCAs
+        that an earlier list or ``--csca`` brought in never vouch for a list. Entries
+        without the CA profile are listed in ``rejected`` and not trusted.
+        """
         root_certs = [r if isinstance(r, Certificate) else load_certificate(r, file=source) for r in roots or ()]
+        for r in root_certs:
+            problem = self._anchor_problem(r)
+            if problem is not None:
+                raise TrustStoreError(f"master-list root not accepted: {problem}", file=source)
         if not root_certs:
-            root_certs = list(self._cscas.values())
+            root_certs = list(self._ml_roots)
+        if not root_certs:
+            raise TrustStoreError("no master-list root named (--masterlist-root): a master list is trusted only "
+                                  "when its signer chains to a root the operator names", file=source)
         ml = load_master_list(data, root_certs, at=at, file=source)
         for r in root_certs if roots else ():
             self._insert_csca(r)
-        for c in ml.cscas:
+            if all(x.fingerprint != r.fingerprint for x in self._ml_roots):
+                self._ml_roots.append(r)
+        for i, c in enumerate(ml.cscas):
+            problem = self._anchor_problem(c)
+            if problem is not None:
+                self.rejected.append(Rejected(f"{source}: {c.subject_text}", problem))
+                continue
             self._insert_csca(c)
         for i, why in ml.rejected:
             self.rejected.append(Rejected(f"{source}[{i}]", why))
@@ -103,13 +155,22 @@ class TrustStore:
         return ml
 
     def add_crl(self, data: Union[bytes, CRL], *, source: str = "crl") -> CRL:
-        """Add a CRL after checking its signature with the issuing CSCA."""
+        """Add a CRL after checking its signature with a key of its issuer (RFC 5280 §6.3.3 f, g).
+
+        A CRL covers every certificate its issuer NAME issued; its AKI names the key
+        that signed the CRL, which after a CSCA key rollover is the new key, not the
+        one that signed an older DSC. Every trusted CSCA with the CRL's issuer name
+        (the one the AKI names first) is tried; the key must be allowed to sign CRLs.
+        """
         crl = data if isinstance(data, CRL) else load_crl(data, file=source)
-        candidates = [c for c in self._by_subject.get(crl.issuer_key, []) if crl.aki is None or c.ski in (None, crl.aki)]
+        same_name = self._by_subject.get(crl.issuer_key, [])
+        candidates = sorted(same_name, key=lambda c: 0 if crl.aki is not None and c.ski == crl.aki else 1)
         last: Optional[CccdError] = None
         for csca in candidates:
+            if csca.key_usage is not None and "crl_sign" not in csca.key_usage:
+                continue
             try:
-                verify_crl(crl, csca.subject_key, csca.ski, csca.public_key)
+                verify_crl(crl, csca.subject_key, None, csca.public_key)  # AKI: a hint for the order only
             except CccdError as e:
                 last = e
                 continue
@@ -123,13 +184,15 @@ class TrustStore:
         raise TrustStoreError(f"CRL rejected{why}", file=source)
 
     def add_dsc(self, data: Union[bytes, Certificate], *, source: str = "dsc") -> Certificate:
-        """Remember a DSC (e.g. from the PKD) for SODs that do not embed theirs. Not a trust anchor."""
+        """Remember a DSC (e.g. from the PKD) for SODs that do not embed theirs. Never a trust anchor."""
         c = data if isinstance(data, Certificate) else load_certificate(data, file=source)
+        if c.fingerprint in self._dscs:
+            return c
         self._dscs[c.fingerprint] = c
         self._version = None
         if c.ski is not None:
-            self._dsc_by_ski.setdefault(c.ski, c)
-        self._dsc_by_issuer_serial.setdefault((c.issuer_key, c.serial), c)
+            self._dsc_by_ski[c.ski].append(c)
+        self._dsc_by_issuer_serial[(c.issuer_key, c.serial)].append(c)
         return c
 
     def add_ldif(
@@ -137,7 +200,10 @@ class TrustStore:
     ) -> dict[str, int]:
         """Load a PKD LDIF: master lists first, then DSCs, then CRLs. Returns counts.
 
-        Entries that fail verification are recorded in ``rejected``; the
+        CSCAs come only out of master lists whose signer chains to ``roots`` (or the
+        master-list roots named before); a certificate entry is at most a known DSC,
+        whatever its DN says (``o=csca`` entries are rejected: ICAO publishes CSCAs
+        only inside signed master lists). Entries that fail go to ``rejected``; the
         file itself is rejected only if it cannot be parsed at all.
         """
         objects = parse_ldif(data, file=source)
@@ -150,8 +216,9 @@ class TrustStore:
                         self.add_master_list(obj.data, roots, source=where)
                     elif kind == "crl":
                         self.add_crl(obj.data, source=where)
-                    elif obj.collection in ("csca",):
-                        self.add_csca(obj.data, source=where)
+                    elif obj.collection != "dsc":
+                        raise TrustStoreError("an LDIF certificate outside the DSC collection is not loaded "
+                                              "(CSCAs only from verified master lists)", file=where)
                     else:
                         self.add_dsc(obj.data, source=where)
                     counts[kind] += 1
@@ -164,13 +231,8 @@ class TrustStore:
         """Add a file or every file of a folder, by content/extension; returns objects added."""
         p = Path(path)
         if p.is_dir():
-            return sum(self.add_path(f, roots=roots) for f in sorted(p.iterdir()) if f.is_file())
-        try:
-            if p.stat().st_size > MAX_SOURCE_FILE:
-                raise TrustStoreError("trust source file too large", file=p.name)
-            data = p.read_bytes()
-        except OSError as e:
-            raise TrustStoreError(f"cannot read trust source: {e.strerror or e}", file=p.name) from None
+            return sum(self.add_path(f, roots=roots) for f in sorted(p.iterdir()) if is_regular_file(f, follow_symlinks=True))
+        data = _read_source(p)
         ext = p.suffix.lower()
         if ext == ".ldif":
             counts = self.add_ldif(data, roots, source=p.name)
@@ -195,6 +257,17 @@ class TrustStore:
             self.add_csca(data, source=p.name)
             return 1
         return 0
+
+    @staticmethod
+    def _anchor_problem(c: Certificate) -> Optional[str]:
+        problem = ca_profile_problem(c)
+        if problem is not None:
+            return problem
+        try:
+            c.public_key  # noqa: B018 - refuse an anchor whose key we cannot use
+        except CccdError as e:
+            return f"key unusable: {e.message}"
+        return None
 
     def _insert_csca(self, c: Certificate) -> None:
         if c.fingerprint in self._cscas:
@@ -245,15 +318,27 @@ class TrustStore:
         return self.by_subject(cert.issuer_key)
 
     def find_dsc(self, *, ski: Optional[bytes] = None, issuer_der: Optional[bytes] = None, serial: Optional[int] = None) -> Optional[Certificate]:
+        """The first known DSC matching a SignerInfo's sid (see :meth:`find_dscs` for all)."""
+        found = self.find_dscs(ski=ski, issuer_der=issuer_der, serial=serial)
+        return found[0] if found else None
+
+    def find_dscs(self, *, ski: Optional[bytes] = None, issuer_der: Optional[bytes] = None, serial: Optional[int] = None) -> list[Certificate]:
+        """Every known DSC matching a sid: a second certificate with the same SKI or issuer+serial
+        (e.g. from an LDIF an attacker edited) never hides the genuine one."""
         if ski is not None:
-            return self._dsc_by_ski.get(ski)
+            return list(self._dsc_by_ski.get(ski, ()))
         if issuer_der is not None and serial is not None:
-            return self._dsc_by_issuer_serial.get((_name_key(issuer_der), serial))
-        return None
+            return list(self._dsc_by_issuer_serial.get((_name_key(issuer_der), serial), ()))
+        return []
+
+    @property
+    def masterlist_roots(self) -> tuple[Certificate, ...]:
+        return tuple(self._ml_roots)
 
     def crls_for(self, csca: Certificate) -> list[CRL]:
-        """Verified CRLs of ``csca``'s issuer name, newest first."""
-        return [c for c in self._crls.get(csca.subject_key, ()) if c.aki is None or csca.ski is None or c.aki == csca.ski]
+        """Verified CRLs of ``csca``'s issuer name, newest first (RFC 5280 §6.3.3: the CRL issuer is
+        matched by name; its AKI names the CRL's own signing key, which may be a newer key)."""
+        return list(self._crls.get(csca.subject_key, ()))
 
     # --- identity ----------------------------------------------------------------
     @property
@@ -292,14 +377,18 @@ class TrustStore:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for k in ("_by_ski", "_by_subject", "_by_country", "_crls"):
+        for k in _LIST_MAPS:
             state[k] = dict(state[k])
         return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        for k in ("_by_ski", "_by_subject", "_by_country", "_crls"):
-            self.__dict__[k] = defaultdict(list, state[k])
+        for k in _LIST_MAPS:
+            self.__dict__[k] = defaultdict(list, state.get(k, {}))
+        self.__dict__.setdefault("_ml_roots", [])
+
+
+_LIST_MAPS = ("_by_ski", "_by_subject", "_by_country", "_crls", "_dsc_by_ski", "_dsc_by_issuer_serial")
 
 
 def trust_store_from(
@@ -312,19 +401,23 @@ def trust_store_from(
 ) -> TrustStore:
     """Convenience for the CLI: CSCA files/folders, then master lists, LDIFs, CRLs."""
     ts = TrustStore()
-    root_certs: list[Certificate] = []
     for r in roots or ():
-        for label, der in _pem_or_der(Path(r).read_bytes(), "CERTIFICATE"):
-            root_certs.append(load_certificate(der, file=str(r)))
+        for label, der in _pem_or_der(_read_source(r), "CERTIFICATE"):
+            ts.add_masterlist_root(der, source=Path(r).name)
     for p in cscas:
         ts.add_path(p)
     for p in masterlists:
-        ts.add_master_list(Path(p).read_bytes(), root_certs or None, source=Path(p).name)
+        ts.add_master_list(_read_source(p), source=Path(p).name)
     for p in ldifs:
-        ts.add_ldif(Path(p).read_bytes(), root_certs or None, source=Path(p).name)
+        ts.add_ldif(_read_source(p), source=Path(p).name)
     for p in crls:
         ts.add_path(p)
     return ts
+
+
+def _read_source(path: PathLike) -> bytes:
+    """An operator-named trust file: a regular file (symlinks followed), at most MAX_SOURCE_FILE bytes."""
+    return read_regular_file(path, MAX_SOURCE_FILE, error=TrustStoreError, follow_symlinks=True)
 
 
 def _pem_blocks(data: bytes) -> list[tuple[str, bytes]]:

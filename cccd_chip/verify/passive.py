@@ -184,7 +184,8 @@ def verify_signed_object(
         return [_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, subject, _short(e))], SignerOutcome(False, None)
     dsc = sdv.find_signer(si, sd.certificates)
     if dsc is None:
-        dsc = trust_store.find_dsc(ski=si.sid_ski, issuer_der=si.sid_issuer, serial=si.sid_serial)
+        known = trust_store.find_dscs(ski=si.sid_ski, issuer_der=si.sid_issuer, serial=si.sid_serial)
+        dsc = _first_that_signed(si, known)
     if dsc is None:
         return [_r(name, Verdict.UNDETERMINED, Reason.SIGNER_NOT_FOUND, subject, "no certificate matches the SignerInfo")], SignerOutcome(False, None)
     try:
@@ -201,6 +202,20 @@ def verify_signed_object(
     worst = _worst(chain_checks)
     chain_ok = True if worst is Verdict.SUCCESSFUL else (False if worst in (Verdict.FAILED, Verdict.ABORTED) else None)
     return checks, SignerOutcome(True, chain_ok, dsc, csca)
+
+
+def _first_that_signed(si, known: list[Certificate]) -> Optional[Certificate]:
+    """Of several known DSCs with the SignerInfo's sid, the one whose key verifies it (else the first):
+    a look-alike added to the store never hides the genuine certificate."""
+    if len(known) < 2:
+        return known[0] if known else None
+    for c in known:
+        try:
+            sdv.verify_signer_signature(si, c.public_key)
+        except CccdError:
+            continue
+        return c
+    return known[0]
 
 
 def check_dsc(
@@ -305,14 +320,18 @@ def _profile(dsc: Certificate, policy: Policy, prefix: str, label: str) -> Check
 
 def _revocation(dsc: Certificate, csca: Certificate, ts: TrustStore, policy: Policy, when: datetime, prefix: str, label: str) -> CheckResult:
     name = f"{prefix}.revocation"
-    crls = ts.crls_for(csca)
+    crls = ts.crls_for(csca)  # every verified CRL of the CSCA's name, whichever of its keys signed it
     if not crls:
         verdict = Verdict.UNDETERMINED if policy.revocation == "require" else Verdict.NOT_SUPPORTED
         return _r(name, verdict, Reason.CRL_MISSING, label, f"no CRL of CSCA {csca.label} in the trust store")
     for crl in crls:
         if crl.is_revoked(dsc.serial):
             return _r(name, Verdict.FAILED, Reason.DSC_REVOKED, label, f"on the CRL of {crl.this_update.date()}")
-    newest = crls[0]
+    current = [c for c in crls if c.this_update <= when]  # RFC 5280 §6.3.3: a CRL from the future is not current
+    if not current:
+        return _r(name, Verdict.UNDETERMINED, Reason.CRL_STALE, label,
+                  f"no CRL issued by {when.date()} (thisUpdate {crls[-1].this_update.date()} is later)")
+    newest = current[0]
     if newest.stale_at(when):
         return _r(name, Verdict.UNDETERMINED, Reason.CRL_STALE, label, f"newest CRL expired {newest.next_update.date() if newest.next_update else '?'}")
     return _r(name, Verdict.SUCCESSFUL, Reason.OK, label, f"not on the CRL of {newest.this_update.date()}")
