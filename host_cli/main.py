@@ -379,8 +379,8 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
     if not dumps and not stream:
         raise UsageError("give one or more dumps (folders or .json files), or --stream")
     if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:
-        document = Document.load(dumps[0])
         store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+        document = Document.load(dumps[0])
         report = verify(document, store, policy=policy)
         if report is None:
             raise UsageError("verification is not available in this build")
