@@ -207,10 +207,19 @@ def octets(data: bytes, span: Span, what: str, *, file: Optional[str] = None, ba
         return data[vs:ve]
     if tag != 0x24:
         raise ParseError(f"{what} is not an OCTET STRING", file=file, offset=base + pos)
-    segs = children(data, vs, ve, file=file, base=base)
-    if any(t != 0x04 for t, *_ in segs):
-        raise ParseError(f"constructed {what} with a non-OCTET STRING segment", file=file, offset=base + pos)
-    return b"".join(data[s:e] for _, _, s, e in segs)
+    pieces: list[bytes] = []
+    stack = [iter(children(data, vs, ve, file=file, base=base))]  # BER nests segments (X.690 §8.7.3.2)
+    while stack:
+        seg = next(stack[-1], None)
+        if seg is None:
+            stack.pop()
+        elif seg[0] == 0x04:
+            pieces.append(data[seg[2] : seg[3]])
+        elif seg[0] == 0x24 and len(stack) < MAX_DER_DEPTH:
+            stack.append(iter(children(data, seg[2], seg[3], file=file, base=base)))
+        else:
+            raise ParseError(f"constructed {what} with a non-OCTET STRING segment", file=file, offset=base + seg[1])
+    return b"".join(pieces)
 
 
 def int_at(data: bytes, span: Span, what: str, *, file: Optional[str] = None, base: int = 0, max_len: int = 8) -> int:

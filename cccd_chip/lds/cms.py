@@ -21,7 +21,7 @@ from asn1crypto import x509 as a_x509
 
 from ..errors import ParseError
 from ..iso7816.tlv import read_header
-from . import oids
+from . import ber, oids
 from ._der import (
     Span,
     check_structure,
@@ -109,24 +109,34 @@ class SignerInfo:
 
     @property
     def signed_attrs_der(self) -> Optional[bytes]:
-        """The signed attributes re-encoded as a DER SET OF (sorted, minimal length).
+        """The signed attributes re-encoded in DER (RFC 5652 §5.4): SET OF sorted, minimal
+        definite lengths, constructed strings flattened (:func:`ber.canonical_der`).
 
-        Some signers signed this canonical form while storing another order;
-        a verifier may try it after :attr:`signed_attrs`.
+        Some signers signed this canonical form while storing another order or a
+        BER form; a verifier tries it after :attr:`signed_attrs`.
         """
         if self.signed_attrs is None:
             return None
-        return der_set([bytes(e[1]) for e in elements(self.signed_attrs[_hdr_len(self.signed_attrs):])])
+        try:
+            return ber.canonical_der(self.signed_attrs, file="SignerInfo")
+        except ParseError:
+            return der_set([bytes(e[1]) for e in elements(self.signed_attrs[_hdr_len(self.signed_attrs):])])
 
     def _single(self, oid: str, tag: int) -> Optional[bytes]:
         attrs = [a for a in self.signed_attributes if a.oid == oid]
         if len(attrs) != 1 or len(attrs[0].values) != 1:
             return None
+        v = attrs[0].values[0]
         try:
-            (t, _, value, _), = elements(attrs[0].values[0])
-        except (ParseError, ValueError):
+            spans = children(v, 0, len(v))
+            if len(spans) != 1:
+                return None
+            if tag == 0x04 and spans[0][0] in (0x04, 0x24):  # BER: a segmented OCTET STRING (X.690 §8.7.3)
+                return octets(v, spans[0], "attribute value")
+        except ParseError:
             return None
-        return value if t == tag else None
+        t, _, s, e = spans[0]
+        return v[s:e] if t == tag else None
 
 
 @dataclass(frozen=True)
@@ -346,9 +356,33 @@ def _raw(data: bytes, span: Span, file: Optional[str], base: int) -> bytes:
 
 
 def parse(raw: bytes, *, file: Optional[str] = "CMS") -> SignedData:
-    """Parse a DER ContentInfo holding SignedData (RFC 5652 §3, §5.1)."""
+    """Parse a ContentInfo holding SignedData (RFC 5652 §3, §5.1), DER or BER (:func:`definite_form`)."""
     raw = bytes(raw)
-    return parse_at(raw, 0, len(raw), file=file)[0]
+    try:
+        return parse_at(raw, 0, len(raw), file=file)[0]
+    except ParseError as exc:
+        fixed = definite_form(raw, exc, file=file)
+    return parse_at(fixed, 0, len(fixed), file=file)[0]
+
+
+def definite_form(raw: bytes, der_error: ParseError, *, file: Optional[str]) -> bytes:
+    """``raw`` with its indefinite lengths made definite, after the DER pass failed with ``der_error``.
+
+    RFC 5652 §1.1 allows BER for SignedData. Only lengths change
+    (:func:`cccd_chip.lds.ber.definite`): eContent octets, signatures and
+    certificates stay byte for byte as received. Raises ``der_error`` when
+    the input has no indefinite length (a plain DER defect), the BER error
+    when the BER itself is malformed (end-of-contents missing, ...).
+    """
+    try:
+        fixed = ber.definite(raw, file=file, max_size=MAX_CMS_SIZE + 64)
+    except ParseError as ber_error:
+        if "indefinite" in der_error.message:
+            raise ber_error from None
+        raise der_error from None
+    if fixed is raw:
+        raise der_error
+    return fixed
 
 
 # --- encode -----------------------------------------------------------------

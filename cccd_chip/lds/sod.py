@@ -114,10 +114,19 @@ def build_security_object(value: LDSSecurityObject) -> bytes:
 
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> SOD:
-    """Parse EF.SOD (tag 77): one bounded pass over the DER, eContent and signed attributes byte-exact."""
+    """Parse EF.SOD (tag 77): one bounded pass over the DER (BER made definite first), eContent and signed attributes byte-exact."""
     raw = bytes(raw)
-    _, _, vs, ve = single(raw, 0, len(raw), TAG, "EF.SOD", file=file)
-    sd, eoff = cms.parse_at(raw, vs, ve, file=file)
+    try:
+        return _parse(raw, raw, file)
+    except ParseError as exc:
+        # RFC 5652 §1.1: BER (indefinite lengths, segmented eContent); only lengths change
+        fixed = cms.definite_form(raw, exc, file=file)
+    return _parse(fixed, raw, file)
+
+
+def _parse(data: bytes, raw: bytes, file: Optional[str]) -> SOD:
+    _, _, vs, ve = single(data, 0, len(data), TAG, "EF.SOD", file=file)
+    sd, eoff = cms.parse_at(data, vs, ve, file=file)
     if sd.econtent is None:
         raise ParseError("SOD without encapsulated LDSSecurityObject", file=file, offset=vs)
     # an unexpected eContentType still parses: the verifier reports

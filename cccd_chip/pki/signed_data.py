@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Iterable, Optional
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Sequence
 
 from ..crypto.signatures import (
     PublicKey,
@@ -23,7 +24,7 @@ from ..crypto.signatures import (
     signature_algorithm,
     verify_signature,
 )
-from ..errors import ParseError, VerificationError
+from ..errors import CccdError, ParseError, VerificationError
 from ..lds.cms import AlgorithmIdentifier, SignedData, SignerInfo
 from .certificate import Certificate, load_certificate
 
@@ -59,14 +60,67 @@ def signer_matches(si: SignerInfo, cert: Certificate) -> bool:
 
 def find_signer(si: SignerInfo, candidates: Iterable[bytes | Certificate]) -> Optional[Certificate]:
     """First candidate certificate designated by the SignerInfo's sid; malformed ones are skipped."""
-    for c in candidates:
-        try:
-            cert = c if isinstance(c, Certificate) else load_certificate(c)
-        except ParseError:
-            continue
+    for cert in _loaded(candidates):
         if signer_matches(si, cert):
             return cert
     return None
+
+
+MAX_SIGNER_CANDIDATES = 8  # embedded certificates whose key is tried when the sid designates none
+
+
+@dataclass(frozen=True)
+class SignerIdentification:
+    """Which certificate signed a SignerInfo, and how it was found (RFC 5652 §5.3, §5.6).
+
+    ``by``: ``"sid"`` (issuerAndSerialNumber per RFC 5280 §7.1, or SKI),
+    ``"key"`` (the sid designates no embedded certificate, or several, and this
+    is the one whose key verifies the signature; reported as SIGNER_ID_MISMATCH),
+    ``"none"``. ``algorithm`` is set when the signature was verified here.
+    """
+
+    certificate: Optional[Certificate]
+    by: str
+    algorithm: Optional[SignatureAlgorithm] = None
+
+
+def identify_signer(
+    si: SignerInfo, embedded: Sequence[bytes], extra: Callable[[], Sequence[Certificate]] = lambda: ()
+) -> SignerIdentification:
+    """Find the signer of ``si`` (RFC 5652 §5.6) and verify its signature.
+
+    Order: the embedded certificate(s) the sid designates (issuerAndSerialNumber
+    compared per RFC 5280 §7.1, or the SKI of a v3 SignerInfo), else ``extra()``
+    (the trust store's known DSCs with that sid: every one is tried, so a look-alike
+    never hides the genuine one); if none of them verifies the signature, the
+    other embedded certificates by key. The sid is unsigned framing, so a signer
+    found by its key is as good as one found by name: the signature and the
+    chain to a CSCA are what prove it. At most ``MAX_SIGNER_CANDIDATES`` undesignated
+    keys are tried (a hostile SOD cannot make the verifier check thousands of signatures).
+    When nothing verifies, the designated certificate is returned unverified
+    (the caller reports the signature as invalid / the algorithm as unsupported).
+    """
+    certs = list(_loaded(embedded))
+    matches = [c for c in certs if signer_matches(si, c)]
+    designated = matches or list(extra())
+    others = [c for c in certs if not any(c is m for m in matches)]
+    for n, cert in enumerate(designated + others[:MAX_SIGNER_CANDIDATES]):
+        try:
+            alg = verify_signer_signature(si, cert.public_key)
+        except CccdError:
+            continue
+        return SignerIdentification(cert, "sid" if n < len(designated) else "key", alg)
+    if designated:
+        return SignerIdentification(designated[0], "sid")
+    return SignerIdentification(None, "none")
+
+
+def _loaded(candidates: Iterable[bytes | Certificate]) -> Iterable[Certificate]:
+    for c in candidates:
+        try:
+            yield c if isinstance(c, Certificate) else load_certificate(c)
+        except ParseError:
+            continue
 
 
 def check_profile(sd: SignedData, si: SignerInfo) -> None:
@@ -135,16 +189,29 @@ def _signer_algorithm(oid: str, params: Optional[bytes], digest_oid: str) -> Sig
 
 def _spki_sha1(cert: Certificate) -> bytes:
     """RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING value."""
+    return _spki_sha1_of(cert.spki)
+
+
+@lru_cache(maxsize=4096)
+def _spki_sha1_of(spki: bytes) -> bytes:
     from asn1crypto import keys
 
     try:
-        info = keys.PublicKeyInfo.load(cert.spki)
+        info = keys.PublicKeyInfo.load(spki)
         return hashlib.sha1(bytes(info["public_key"].contents[1:])).digest()
     except Exception:
         return b""
 
 
+@lru_cache(maxsize=4096)
 def _name_key(name_der: bytes) -> str:
+    """RFC 5280 §7.1 comparison key of a DER Name (cached: a verifier sees the same few issuers).
+
+    asn1crypto's ``Name.hashable`` prepares every attribute value per RFC 4518
+    (case folded, insignificant spaces removed, whatever the string type) and
+    sorts the attributes of a multi-valued RDN (set semantics); the RDN sequence
+    order is kept, as RFC 5280 requires.
+    """
     from asn1crypto import x509
 
     try:

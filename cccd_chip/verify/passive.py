@@ -182,40 +182,31 @@ def verify_signed_object(
         return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None)
     except CccdError as e:
         return [_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, subject, _short(e))], SignerOutcome(False, None)
-    dsc = sdv.find_signer(si, sd.certificates)
-    if dsc is None:
-        known = trust_store.find_dscs(ski=si.sid_ski, issuer_der=si.sid_issuer, serial=si.sid_serial)
-        dsc = _first_that_signed(si, known)
+    found = sdv.identify_signer(
+        si, sd.certificates, lambda: trust_store.find_dscs(ski=si.sid_ski, issuer_der=si.sid_issuer, serial=si.sid_serial)
+    )
+    dsc = found.certificate
     if dsc is None:
         return [_r(name, Verdict.UNDETERMINED, Reason.SIGNER_NOT_FOUND, subject, "no certificate matches the SignerInfo")], SignerOutcome(False, None)
     try:
-        alg = sdv.verify_signer_signature(si, dsc.public_key)
+        alg = found.algorithm or sdv.verify_signer_signature(si, dsc.public_key)
     except VerificationError as e:
         return [_r(name, Verdict.FAILED, Reason.SOD_SIGNATURE_INVALID, subject, e.message)], SignerOutcome(False, None, dsc)
     except UnsupportedError as e:
         return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None, dsc)
     except CccdError as e:
         return [_r(name, Verdict.FAILED, Reason.KEY_PARAMS_INVALID, subject, _short(e))], SignerOutcome(False, None, dsc)
-    checks = [_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{alg.name} by {dsc.public_key.description}")]
+    if found.by == "key":  # the sid is unsigned framing: a warning, not a verdict (issue 11)
+        checks = [_r(name, Verdict.SUCCESSFUL, Reason.SIGNER_ID_MISMATCH, subject,
+                     f"{alg.name} by {dsc.public_key.description}; the SignerInfo's sid does not designate "
+                     "this embedded certificate, which was identified by its key")]
+    else:
+        checks = [_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{alg.name} by {dsc.public_key.description}")]
     chain_checks, csca = check_dsc(dsc, trust_store, policy, when, prefix=prefix)
     checks.extend(chain_checks)
     worst = _worst(chain_checks)
     chain_ok = True if worst is Verdict.SUCCESSFUL else (False if worst in (Verdict.FAILED, Verdict.ABORTED) else None)
     return checks, SignerOutcome(True, chain_ok, dsc, csca)
-
-
-def _first_that_signed(si, known: list[Certificate]) -> Optional[Certificate]:
-    """Of several known DSCs with the SignerInfo's sid, the one whose key verifies it (else the first):
-    a look-alike added to the store never hides the genuine certificate."""
-    if len(known) < 2:
-        return known[0] if known else None
-    for c in known:
-        try:
-            sdv.verify_signer_signature(si, c.public_key)
-        except CccdError:
-            continue
-        return c
-    return known[0]
 
 
 def check_dsc(

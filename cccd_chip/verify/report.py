@@ -83,6 +83,9 @@ class Reason(str, Enum):
     DATA_NOT_AUTHENTICATED = "DATA_NOT_AUTHENTICATED"  # consistent, but the data compared did not pass PA
     DOCUMENT_TYPE_MISMATCH = "DOCUMENT_TYPE_MISMATCH"  # DSC's DocumentTypeList excludes DG1's document code
     CARD_ACCESS_MISMATCH = "CARD_ACCESS_MISMATCH"  # unsigned EF.CardAccess differs from signed DG14/CardSecurity
+    # field tolerances (issue 11, docs/field-quirks.md): verdict successful, the reason is the warning
+    SIGNER_ID_MISMATCH = "SIGNER_ID_MISMATCH"  # SignerInfo sid designates no embedded cert; signer found by its key
+    KEY_INTEGER_NEGATIVE = "KEY_INTEGER_NEGATIVE"  # a key integer DER-encoded as negative, read unsigned
 
 
 _RANK = {

@@ -162,9 +162,12 @@ def test_econtent_exact_octets_non_minimal_length_and_ber_segments():
     # BER constructed OCTET STRING: the octets are the concatenated segments (X.690 §8.7.3)
     eci_ber = der_seq(der_oid(good.econtent_type), der(0xA0, der(0x24, der(0x04, b"\x05") + der(0x04, b"\x00"))))
     assert cms.parse(_swap(raw, eci_old, eci_ber)).econtent == b"\x05\x00"
+    # BER nests segments (X.690 §8.7.3.2; issue 11): still the concatenated octets
     nested = der_seq(der_oid(good.econtent_type), der(0xA0, der(0x24, der(0x24, der(0x04, b"\x05\x00")))))
+    assert cms.parse(_swap(raw, eci_old, nested)).econtent == b"\x05\x00"
+    other = der_seq(der_oid(good.econtent_type), der(0xA0, der(0x24, der(0x24, der(0x02, b"\x05")))))
     with pytest.raises(ParseError):
-        cms.parse(_swap(raw, eci_old, nested))
+        cms.parse(_swap(raw, eci_old, other))
 
 
 def _swap(raw: bytes, old: bytes, new: bytes) -> bytes:
