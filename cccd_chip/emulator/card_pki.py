@@ -10,6 +10,17 @@ asks for explicit parameters) before signing.
 One PKI per card set: the keys depend on the profile's signer settings and
 the ``set_label``, not on the card seed, so every card of a profile chains to
 the same ``csca.pem``.
+
+Two shapes. ``generic``: a compact CSCA -> DSC pair named "... TEST <set>".
+``vn-cccd``: the shape of the real Vietnamese CCCD PKI (cccd-chip-facts §7a,
+``../shared/data/cscas/``): a self-signed P-384 CSCA signing with
+ecdsa-with-SHA384, pathLen 0, a 20-byte serial, a privateKeyUsagePeriod of
+five years inside a 25-year validity (Decree 68/2024 Art. 26) and a CRL
+distribution point; DSCs on brainpoolP384r1 with a three-month
+privateKeyUsagePeriod. Every name says TEST and every URL ends in
+``.invalid``: it is never confusable with the real ``CN=CSCA Vietnam``.
+The ``cccd-2021`` and ``cccd-2024`` profiles share this CSCA (one CSCA
+system for every generation of the card) and have their own DSCs.
 """
 
 from __future__ import annotations
@@ -91,6 +102,173 @@ class CardPki:
     dsc: Issued
     crl_der: Optional[bytes]
     csca_trusted: Issued  # what csca.pem exports (differs from ``csca`` for the unknown-CSCA fault)
+    signing_time: dt.datetime = SIGNING_TIME  # signingTime of the SOD / EF.CardSecurity
+
+
+# --- the vn-cccd shape (cccd-chip-facts §7a; the real certificate in ../shared/data/cscas/) ---
+
+VN_CSCA_CN = "CSCA Vietnam TEST"
+VN_ORG = "cccd-chip Test Authority"
+VN_OU = "TEST ONLY - not a real document"
+VN_CRL_URL = "http://csca-vietnam.test.invalid/csca-vietnam-test.crl"
+# the real CSCA's dates: certificate 2021-01-19 .. 2046-04-13, key usable to 2026-01-21
+VN_CSCA_VALIDITY = (dt.datetime(2021, 1, 19, 18, 11, 36, tzinfo=UTC), dt.datetime(2046, 4, 13, 18, 11, 36, tzinfo=UTC))
+VN_CSCA_KEY_USAGE = (VN_CSCA_VALIDITY[0], dt.datetime(2026, 1, 21, 18, 11, 36, tzinfo=UTC))
+VN_CSCA_SPEC = SignerSpec("p384", "ecdsa", "sha384")
+DS_KEY_MONTHS = 3  # Decree 68/2024: a DS key is used at most 3 months (or 100,000 cards)
+DS_CERT_YEARS = 22  # Decree 68/2024: a DS certificate lives at most 22 years
+# per card generation: when its DS key was issued and the SOD signed (invented, inside the CSCA key period)
+VN_ISSUED = {2021: dt.datetime(2021, 6, 1, tzinfo=UTC), 2024: dt.datetime(2024, 7, 1, tzinfo=UTC)}
+VN_DSC_EXPIRED = (dt.datetime(2021, 2, 1, tzinfo=UTC), dt.datetime(2023, 2, 1, tzinfo=UTC))
+
+
+def add_months(t: dt.datetime, months: int) -> dt.datetime:
+    """``t`` plus whole calendar months (day clamped to 28 so every month has it)."""
+    m = t.month - 1 + months
+    return t.replace(year=t.year + m // 12, month=m % 12 + 1, day=min(t.day, 28))
+
+
+def vn_name(cn: str) -> x509.Name:
+    """C=VN, O/OU saying TEST, serialNumber=001 (as the real CSCA's name has), CN."""
+    return x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, VN_ORG),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, VN_OU),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, "001"),
+        x509.NameAttribute(NameOID.COMMON_NAME, cn),
+    ])
+
+
+def _serial20(label: str) -> int:
+    """A positive 20-byte serial number from the DRBG (the real CSCA has one)."""
+    return int.from_bytes(det.Drbg(f"serial|{label}")(20), "big") >> 1 | (1 << 150)
+
+
+def _crl_dp(url: str = VN_CRL_URL) -> x509.CRLDistributionPoints:
+    return x509.CRLDistributionPoints([x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)])
+
+
+def make_vn_csca(*, label: str = "vn-cccd", cn: str = VN_CSCA_CN,
+                 validity: tuple[dt.datetime, dt.datetime] = VN_CSCA_VALIDITY,
+                 key_usage_period: tuple[dt.datetime, dt.datetime] = VN_CSCA_KEY_USAGE,
+                 spec: SignerSpec = VN_CSCA_SPEC) -> Issued:
+    """A self-signed CSCA shaped like ``CSCA Vietnam`` (ICAO 9303-12 Table 6; RFC 5280 §4.2.1.4 PKUP).
+
+    Extensions in the real certificate's order: basicConstraints (critical,
+    CA, pathLen 0), AKI = SKI, CRL distribution point, SKI,
+    privateKeyUsagePeriod, keyUsage (critical, keyCertSign + cRLSign).
+    """
+    key = det.key_for(spec.key_spec, f"csca|{label}")
+    name = vn_name(cn)
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    b = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+         .serial_number(_serial20(f"csca|{label}")).not_valid_before(validity[0]).not_valid_after(validity[1])
+         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+         .add_extension(_crl_dp(), critical=False)
+         .add_extension(ski, critical=False)
+         .add_extension(x509.PrivateKeyUsagePeriod(key_usage_period[0], key_usage_period[1]), critical=False)
+         .add_extension(_key_usage(cert_sign=True), critical=True))
+    der = b.sign(**_builder_sign_args(key, spec)).public_bytes(serialization.Encoding.DER)
+    return Issued(_resign(der, key, spec, f"csca-cert|{label}"), key, spec)
+
+
+def make_vn_link(old: Issued, new: Issued, *, label: str) -> Issued:
+    """A link certificate (ICAO 9303-12 §5.2): ``new``'s name and key, signed by ``old``'s key.
+
+    Both directions are built with it: old -> new (the new key vouched for by
+    the old one, for stores that trust the old CSCA) and new -> old (the old
+    key vouched for by the new one). The CA profile (basicConstraints CA,
+    keyCertSign + cRLSign) and the subject's privateKeyUsagePeriod are kept;
+    the link is valid from its own issuance to the end of the subject's
+    validity.
+    """
+    subj = x509.load_der_x509_certificate(new.cert_der)
+    issuer = x509.load_der_x509_certificate(old.cert_der)
+    issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    pkup = subj.extensions.get_extension_for_class(x509.PrivateKeyUsagePeriod).value
+    issued = max(subj.not_valid_before_utc, issuer.not_valid_before_utc)
+    new_pub = subj.public_key()
+    b = (x509.CertificateBuilder().subject_name(subj.subject).issuer_name(issuer.subject)
+         .public_key(new_pub).serial_number(_serial20(f"link|{label}"))
+         .not_valid_before(issued).not_valid_after(subj.not_valid_after_utc)
+         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False)
+         .add_extension(_crl_dp(), critical=False)
+         .add_extension(subj.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value, critical=False)
+         .add_extension(pkup, critical=False)
+         .add_extension(_key_usage(cert_sign=True), critical=True))
+    der = b.sign(**_builder_sign_args(old.key, old.spec)).public_bytes(serialization.Encoding.DER)
+    return Issued(_resign(der, old.key, old.spec, f"link-cert|{label}"), new.key, new.spec)
+
+
+def make_vn_dsc(csca: Issued, *, label: str, issued: dt.datetime, spec: SignerSpec = SignerSpec("bp384", "ecdsa", "sha256"),
+                validity: Optional[tuple[dt.datetime, dt.datetime]] = None, serial: Optional[int] = None,
+                doc_types: tuple[str, ...] = ("ID",)) -> Issued:
+    """A Document Signer shaped like the CCCD's (facts §7a): brainpoolP384r1 key, issued by ``csca``.
+
+    Validity: ``issued`` to ``issued`` + 22 years (capped at the CSCA's end);
+    privateKeyUsagePeriod: three months from ``issued``. keyUsage
+    digitalSignature (critical), AKI, SKI, CRL distribution point, Document
+    Type List (9303-12 §7.1.1).
+    """
+    issuer = x509.load_der_x509_certificate(csca.cert_der)
+    key = det.key_for(spec.key_spec, f"dsc|{label}")
+    csca_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    if validity is None:
+        end = min(issued.replace(year=issued.year + DS_CERT_YEARS), issuer.not_valid_after_utc)
+        validity = (issued, end)
+    doc_list = tlv.encode(0x30, tlv.encode(0x02, b"\x00") + tlv.encode(
+        0x31, b"".join(sorted(tlv.encode(0x13, t.encode()) for t in doc_types))))
+    b = (x509.CertificateBuilder().subject_name(vn_name(f"DS Vietnam TEST {label}"))
+         .issuer_name(issuer.subject).public_key(key.public_key())
+         .serial_number(serial if serial is not None else _serial20(f"dsc|{label}"))
+         .not_valid_before(validity[0]).not_valid_after(validity[1])
+         .add_extension(_key_usage(cert_sign=False), critical=True)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(csca_ski), critical=False)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+         .add_extension(x509.PrivateKeyUsagePeriod(issued, add_months(issued, DS_KEY_MONTHS)), critical=False)
+         .add_extension(_crl_dp(), critical=False)
+         .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(ID_DOCUMENT_TYPE_LIST), doc_list),
+                        critical=False))
+    der = b.sign(**_builder_sign_args(csca.key, csca.spec)).public_bytes(serialization.Encoding.DER)
+    return Issued(_resign(der, csca.key, csca.spec, f"dsc-cert|{label}"), key, spec)
+
+
+def make_vn_crl(csca: Issued, revoked: tuple[int, ...], *, label: str, this_update: dt.datetime = CRL_THIS_UPDATE,
+                next_update: dt.datetime = CRL_NEXT_UPDATE, number: int = 1) -> bytes:
+    """A CRL of the vn-cccd CSCA (9303-12 §7.1.4: CRL number, AKI)."""
+    issuer = x509.load_der_x509_certificate(csca.cert_der)
+    ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    b = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+         .last_update(this_update).next_update(next_update)
+         .add_extension(x509.CRLNumber(number), critical=False)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False))
+    for s in revoked:
+        b = b.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(s).revocation_date(this_update).build())
+    der = b.sign(**_builder_sign_args(csca.key, csca.spec)).public_bytes(serialization.Encoding.DER)
+    return _resign(der, csca.key, csca.spec, f"crl|{label}")
+
+
+def make_vn_card_pki(dsc_spec: SignerSpec, *, generation: int, doc_types: tuple[str, ...] = ("ID",),
+                     faults: frozenset = frozenset()) -> CardPki:
+    """The vn-cccd PKI of one card generation, with the PKI faults applied."""
+    csca = trusted = make_vn_csca()
+    if "csca-unknown" in faults:  # same name, another key: what a forger's CSCA looks like
+        csca = make_vn_csca(label="vn-cccd|rogue")
+    issued = VN_ISSUED[generation]
+    validity = None
+    if "dsc-expired" in faults:
+        validity = VN_DSC_EXPIRED
+    elif "dsc-not-yet-valid" in faults:
+        validity = DSC_NOT_YET_VALID
+    tag = "+".join(sorted(f for f in faults if f.startswith(("dsc-", "csca-"))))
+    label = f"{issued:%Y-%m}" + (f"|{tag}" if tag else "")
+    dsc = make_vn_dsc(csca, label=label, issued=issued, spec=dsc_spec, validity=validity, doc_types=doc_types)
+    revoked = (dsc.serial,) if "dsc-revoked" in faults else ()
+    crl = make_vn_crl(trusted, revoked, label="vn-cccd" + ("|revoked" if revoked else ""))
+    return CardPki(csca, dsc, crl, trusted, signing_time=issued.replace(hour=9))
 
 
 def _name(country: str, cn: str) -> x509.Name:

@@ -89,10 +89,20 @@ def _dg1(p: Profile, h: Holder, seed: int) -> tuple[bytes, dict]:
     return dg1.build(v), secrets
 
 
-def _dg2(h: Holder, seed: int) -> bytes:
+# The CCCD's biometric header template: type face, no subtype, owner SC37, type 19794-5, no header
+# version. With it the JPEG starts at byte 84 of DG2, where one CCCD reader cuts it out (it drops the
+# first 112 base64 characters = 84 bytes, cccd-chip-facts §4 / S-07); DG2 lengths are 2-byte long forms.
+CCCD_FACE_HEADER = cbeff.BiometricHeader(((0x81, b"\x02"), (0x82, b"\x00"), (0x87, b"\x01\x01"), (0x88, b"\x00\x08")))
+CCCD_JPEG_OFFSET = 84
+
+
+def _dg2(h: Holder, seed: int, layout: str = "icao") -> bytes:
     jpeg = face_jpeg(seed)
     img = face.FaceImage(gender=1 if h.sex == "M" else 2, face_image_type=1, image_data_type=0,
                          width=480, height=640, colour_space=1, source_type=2, image=jpeg)
+    if layout == "cccd":
+        info = cbeff.BiometricInfo(CCCD_FACE_HEADER, face.build_record([img]))
+        return cbeff.encode_file(dg2.TAG, cbeff.BiometricGroup(1, (info,)))
     return dg2.make([img]).raw
 
 
@@ -199,13 +209,16 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
 
     # PKI of the card set
     pki_faults = frozenset(n for n in names if n in fault_mod.PKI_FAULTS)
-    pki = card_pki.make_card_pki(p.country, p.csca, p.dsc, set_label=p.name, explicit_csca=p.explicit_csca,
-                                 doc_types=p.doc_types, faults=pki_faults)
+    if p.pki == "vn-cccd":
+        pki = card_pki.make_vn_card_pki(p.dsc, generation=p.generation, doc_types=p.doc_types, faults=pki_faults)
+    else:
+        pki = card_pki.make_card_pki(p.country, p.csca, p.dsc, set_label=p.name, explicit_csca=p.explicit_csca,
+                                     doc_types=p.doc_types, faults=pki_faults)
 
     files: dict[str, bytes] = {}
     files["DG1"], secrets = _dg1(p, holder, seed)
     if 2 in p.data_groups:
-        files["DG2"] = _dg2(holder, seed)
+        files["DG2"] = _dg2(holder, seed, p.dg2_layout)
     if 3 in p.data_groups:
         files["DG3"] = _dg3(seed)
     if 13 in p.data_groups:
@@ -254,7 +267,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
             args = pki.dsc.cms_args(f"cardsecurity|{p.name}|{seed}")
             mf["CardSecurity"] = card_security.build_card_security(
                 cs_infos, pki.dsc.cert_der, args["signer"], args["digest_alg"], args["signature_alg_oid"],
-                args["signature_params_der"], signing_time=card_pki.SIGNING_TIME)
+                args["signature_params_der"], signing_time=pki.signing_time)
 
     # EF.COM and EF.SOD (data faults: extra DG / DG missing from the SOD / broken signature)
     extra = fault_mod.arg_of(specs, "extra-dg", "DG11")
@@ -279,7 +292,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
         sod.hash_data_groups(signed, p.dg_hash), pki.dsc.cert_der, signer, hash_alg=p.dg_hash,
         digest_alg=args["digest_alg"], signature_alg_oid=args["signature_alg_oid"],
         signature_params_der=args["signature_params_der"], version=p.sod_version,
-        signing_time=card_pki.SIGNING_TIME)
+        signing_time=pki.signing_time)
     altered = fault_mod.arg_of(specs, "dg-altered", "DG1")
     if altered is not None:
         files[altered] = _alter(altered, files[altered])

@@ -2,9 +2,12 @@
 
 A profile says what a card of that kind holds and how its chip behaves:
 document layout, access control (BAC, PACE variants), CA / AA keys,
-signers of the PKI, APDU limits. ``cccd-2021`` follows
-``cccd-chip-facts.md`` (§1, §2.2-2.3); the other profiles cover the
-algorithm matrix a reader must handle. Every value not documented for a
+signers of the PKI, APDU limits. ``cccd-2021`` and ``cccd-2024`` follow
+``cccd-chip-facts.md`` (§1, §2.2-2.3, §4, §7a: SHA-256 DG hashes, SOD
+ecdsa-with-SHA256 by a brainpoolP384r1 DSC under a P-384 CSCA shaped like
+``CSCA Vietnam``, RSA-2048 Active Authentication, DG2 with the JPEG at byte
+84); the other profiles cover the algorithm matrix a reader must handle
+(``passport-pss`` keeps the RSA-PSS signer the CCCD profile used to have). Every value not documented for a
 real card is a choice of this project and is named as such in
 docs/emulator.md.
 """
@@ -71,6 +74,8 @@ class Profile:
     mf_select_sw: int = 0x9000
     eof_warning: bool = False
     dg13_layout: str = "A"
+    dg2_layout: str = "icao"  # "icao": BHT with header version; "cccd": the CCCD's 84-byte header (facts §4, §7a)
+    pki: str = "generic"  # "generic" | "vn-cccd" (card_pki: the real CCCD PKI's shape, shared by both generations)
     generation: int = 2021
     atr_historical: bytes = b"cccd-chip"
     doc_types: tuple[str, ...] = ("P",)
@@ -86,28 +91,44 @@ def _add(p: Profile) -> None:
     PROFILES[p.name] = p
 
 
+_VN_DSC = SignerSpec("bp384", "ecdsa", "sha256")  # facts §7a: ECDSA brainpoolP384r1 over SHA-256
 _add(Profile(
     name="cccd-2021",
-    description="Vietnamese CCCD (2021): PACE-ECDH-GM-AES-128 on brainpoolP256r1 with CAN, BAC, CA, TA info",
+    description="Vietnamese CCCD (2021): PACE-ECDH-GM-AES-128 on brainpoolP256r1 with CAN, BAC, CA, TA info; "
+                "SOD ecdsa-with-SHA256 by a brainpoolP384r1 DSC under a P-384 test CSCA; RSA-2048 AA",
     kind="cccd", country="VN", state="VNM", bac=True, pace=(_CCCD_PACE,), ta_info=True,
     ca=CaSpec("ECDH", "AES-128", 13, None), aa=AaSpec("rsa2048", "sha1"),
-    csca=SignerSpec("bp512", "ecdsa", "sha512"), dsc=SignerSpec("rsa2048", "pss", "sha256"),
+    csca=SignerSpec("p384", "ecdsa", "sha384"), dsc=_VN_DSC, dg_hash="sha256", sod_version=0,
     data_groups=(1, 2, 3, 13, 14, 15), eac_data_groups=(3,), max_le=256, extended=False,
-    mf_select_sw=0x6D00, dg13_layout="A", generation=2021, atr_historical=b"VNM-CCCD", doc_types=("ID",),
+    mf_select_sw=0x6D00, dg13_layout="A", dg2_layout="cccd", pki="vn-cccd", generation=2021,
+    atr_historical=b"VNM-CCCD", doc_types=("ID",),
     notes=("EF.CardAccess byte-identical to the blob of cccd-chip-facts §2.2",
-           "AA key type and SOD algorithms are not documented for real cards (facts §7): "
-           "RSA-2048 AA with ISO 9796-2 / SHA-1 and an RSA-PSS DSC under a brainpoolP512r1 CSCA are choices"),
+           "SOD, DSC, CSCA and AA key type follow facts §7a; the AA hash is not documented: "
+           "SHA-1 (trailer BC) is a choice; the CA curve (bp256) is a choice"),
 ))
 _add(Profile(
     name="cccd-2024",
-    description="Vietnamese Căn cước (2024): PACE-CAN only (GM and CAM), no BAC, extended length, ECDSA bp384 DSC",
+    description="Vietnamese Căn cước (2024): PACE-CAN only (GM and CAM), no BAC, extended length; "
+                "SOD v1 (long-form eContent) ecdsa-with-SHA256 by a brainpoolP384r1 DSC; RSA-2048 AA",
     kind="cccd", country="VN", state="VNM", bac=False,
     pace=(_CCCD_PACE, PaceSpec("CAM", "ECDH", "AES-128", 13)), ta_info=True,
-    ca=CaSpec("ECDH", "AES-128", 13, 13), aa=AaSpec("bp256", "sha256"), card_security=True,
-    csca=SignerSpec("bp512", "ecdsa", "sha512"), dsc=SignerSpec("bp384", "ecdsa", "sha384"), dg_hash="sha256",
+    ca=CaSpec("ECDH", "AES-128", 13, 13), aa=AaSpec("rsa2048", "sha1"), card_security=True,
+    csca=SignerSpec("p384", "ecdsa", "sha384"), dsc=_VN_DSC, dg_hash="sha256",
     sod_version=1, data_groups=(1, 2, 3, 13, 14, 15), eac_data_groups=(3,), max_le=256, extended=True,
-    mf_select_sw=0x6D00, dg13_layout="B", generation=2024, atr_historical=b"VNM-CC24", doc_types=("ID",),
-    notes=("whether 2024 cards keep BAC is open (facts §2.1); this profile assumes they do not",),
+    mf_select_sw=0x6D00, dg13_layout="B", dg2_layout="cccd", pki="vn-cccd", generation=2024,
+    atr_historical=b"VNM-CC24", doc_types=("ID",),
+    notes=("whether 2024 cards keep BAC is open (facts §2.1); this profile assumes they do not",
+           "the longer 2024 eContent (facts §7a) is modelled as LDS v1 with LDSVersionInfo "
+           "(LDSSecurityObject length 30 82 ..; the 2021 one is 30 81 ..)"),
+))
+_add(Profile(
+    name="passport-pss",
+    description="Passport, BAC + PACE-ECDH-GM-AES-128 bp256, RSA-PSS-2048 signer under a brainpoolP512r1 CSCA, "
+                "RSA-2048 AA (the algorithms the cccd-2021 profile had before issue 20)",
+    kind="passport", country="UT", state="UTO", bac=True, pace=(_CCCD_PACE,),
+    ca=CaSpec("ECDH", "AES-128", 13, None), aa=AaSpec("rsa2048", "sha1"),
+    csca=SignerSpec("bp512", "ecdsa", "sha512"), dsc=SignerSpec("rsa2048", "pss", "sha256"),
+    data_groups=(1, 2, 14, 15), max_le=256, extended=False,
 ))
 _add(Profile(
     name="passport-bac",

@@ -58,6 +58,7 @@ CASES = (
     Case("passport-aes256", "passport-aes256", note="PACE-ECDH-GM-AES-256 on brainpoolP384r1"),
     Case("id-small-le", "id-small-le", note="picky chip: at most 0x80 bytes per READ BINARY, 6282 at EOF"),
     Case("id-explicit-csca", "id-explicit-csca", note="CSCA with explicit EC parameters"),
+    Case("passport-pss", "passport-pss", note="RSA-PSS-2048 DSC under a brainpoolP512r1 CSCA, RSA-2048 AA"),
     Case("fault-dg-altered", "cccd-2021", faults=("dg-altered:DG2",), exit_code=1, note="DG2 changed after signing"),
     Case("fault-no-trust-anchor", "cccd-2021", trust=False, exit_code=3, note="no CSCA given: undetermined"),
     Case("fault-removed", "cccd-2021", faults=("remove:40",), exit_code=4, note="card pulled at APDU 40"),
