@@ -59,8 +59,9 @@ def _log_failure(what: str, e: BaseException, level: int = logging.DEBUG) -> Non
     """
     import traceback
 
-    frames = "".join(traceback.format_tb(e.__traceback__))
-    log.log(level, "%s (%s)\nTraceback (message withheld):\n%s", what, type(e).__name__, frames.rstrip())
+    frames = "".join(traceback.format_tb(e.__traceback__)).rstrip().replace("%", "%%")
+    # the frames are the toolkit's own code (kept as lines); only ``what`` and the type are arguments
+    log.log(level, "%s (%s)\nTraceback (message withheld):\n" + frames, what, type(e).__name__)
 
 
 def _now() -> str:

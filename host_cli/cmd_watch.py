@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cccd_chip.errors import UsageError
+from cccd_chip.safe_text import visible
 
 
 def parse_credential_line(line: str):
@@ -95,6 +96,7 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
     from cccd_chip.kiosk import CardSource, DumpDirSink, JsonLinesSink, KioskCallbacks, KioskLoop, ScriptedCardSource
 
     from . import main as m
+    from . import render
 
     if bool(reader) == bool(virtual):
         raise UsageError("give --reader, or one or more --virtual card directories")
@@ -127,16 +129,17 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
 
     def on_record(rec) -> None:
         if as_json:
-            sys.stdout.write(json.dumps(rec.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            sys.stdout.write(render.json_text(rec.to_json(), indent=None, separators=(",", ":")) + "\n")
             sys.stdout.flush()
-        else:
-            what = f"verification {rec.verdict}" if rec.status == "complete" else f"{rec.reason}: {rec.message}"
+        else:  # reason and message may quote card data: escaped, one line
+            what = (f"verification {rec.verdict}" if rec.status == "complete"
+                    else f"{visible(rec.reason)}: {visible(rec.message)}")
             click.echo(f"card {rec.sequence}: {rec.status} ({what})")
 
     tty = sys.stderr.isatty()
     callbacks = KioskCallbacks(
         on_waiting=None,
-        on_card=(lambda info: click.echo(f"card {info.sequence} on {info.reader}: reading...", err=True)) if tty
+        on_card=(lambda info: click.echo(f"card {info.sequence} on {visible(info.reader)}: reading...", err=True)) if tty
         else None,
         on_record=on_record,
         on_removal_wait=(lambda rec: click.echo("remove the card", err=True)) if tty else None,

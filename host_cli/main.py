@@ -20,6 +20,7 @@ import click
 
 from cccd_chip import TOOL_NAME
 from cccd_chip.errors import CccdError, ParseError, UsageError
+from cccd_chip.safe_text import visible
 
 from . import render
 from .progress import file_progress
@@ -42,7 +43,7 @@ def _fail(err: CccdError, as_json: bool) -> int:
         render.print_json({"schema": render.SCHEMA_ERROR, "exit_code": code, "message": str(err),
                            "aborted": code == EXIT_TRANSPORT, **err.context()})
     label = "aborted" if code == EXIT_TRANSPORT else "error"
-    click.echo(f"cccd: {label}: {err}", err=True)
+    click.echo(f"cccd: {label}: {visible(err)}", err=True)  # an error may quote a file name or a field
     return code
 
 
@@ -54,7 +55,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     except click.exceptions.Exit as e:
         code = e.exit_code
     except click.ClickException as e:
-        e.show()
+        click.echo(f"cccd: usage: {visible(e.format_message())}", err=True)
         code = EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("cccd: aborted", err=True)
@@ -78,7 +79,27 @@ def main(argv: Optional[list[str]] = None) -> None:
 def cli(verbose: int) -> None:
     """Read and verify chip identity documents (Vietnamese CCCD, ICAO 9303 eMRTD)."""
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    logging.basicConfig(level=level, stream=sys.stderr, format="cccd: %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(DataSafeFormatter("cccd: %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+class DataSafeFormatter(logging.Formatter):
+    """Log lines whose arguments (data: names, reasons, file names) are escaped visibly.
+
+    The format strings are the tool's own; every ``%s`` argument may come from a card
+    or a file, so a line break or an escape sequence in it can neither forge a log
+    line nor drive the terminal (cccd_chip.safe_text).
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record = logging.makeLogRecord(record.__dict__)
+            record.args = tuple(visible(a) if isinstance(a, str) else a for a in args)
+        return super().format(record)
 
 
 # --- credential and source options -------------------------------------------
@@ -432,7 +453,7 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
         key = r.report.overall.value if r.report is not None else "error"
         counts[key] = counts.get(key, 0) + 1
         if as_jsonl:
-            sys.stdout.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            sys.stdout.write(render.json_text(r.to_json(), indent=None) + "\n")
             sys.stdout.flush()
         elif as_json:
             results.append(r.to_json())
@@ -455,11 +476,12 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
 
 
 def _batch_line(r) -> str:
+    """One line per dump; the source, subjects and messages are data and escaped (one line, no controls)."""
     if r.report is None:
-        return f"{r.source}: error {r.error.get('reason')}: {r.error.get('message')}"
-    bad = [f"{c.check}{' ' + c.subject if c.subject else ''} {c.reason.value}" for c in r.report.checks
+        return f"{visible(r.source)}: error {visible(r.error.get('reason'))}: {visible(r.error.get('message'))}"
+    bad = [f"{c.check}{' ' + visible(c.subject) if c.subject else ''} {c.reason.value}" for c in r.report.checks
            if c.verdict.value in ("failed", "undetermined")]
-    return f"{r.source}: {r.report.overall.value}" + (f" ({'; '.join(bad)})" if bad else "")
+    return f"{visible(r.source)}: {r.report.overall.value}" + (f" ({'; '.join(bad)})" if bad else "")
 
 
 @cli.command()
@@ -516,7 +538,7 @@ def readers(as_json):
         for r in rs:
             state = f"card present, ATR {r.atr.hex().upper()}" if r.card_present and r.atr else (
                 "card present" if r.card_present else "no card")
-            click.echo(f"{r.index}: {r.name}  [{state}]")
+            click.echo(f"{r.index}: {visible(r.name)}  [{state}]")
     return EXIT_OK
 
 
@@ -603,11 +625,13 @@ def inspect(path, as_json):
         render.print_json({"schema": render.SCHEMA_INSPECT, "files": render._jsonable(items)})
     else:
         for name, desc in items.items():
-            click.echo(f"== {name}")
-            click.echo(json.dumps(render._jsonable(desc), ensure_ascii=False, indent=1))
+            click.echo(f"== {visible(name)}")
+            # JSON escapes C0 controls; visible() also shows C1, bidi and zero-width characters
+            text = json.dumps(render._jsonable(desc), ensure_ascii=False, indent=1)
+            click.echo("\n".join(visible(line) for line in text.split("\n")))
     bad = [name for name, desc in items.items() if isinstance(desc, dict) and desc.get("error")]
     if bad:
-        click.echo(f"cccd: malformed: {', '.join(bad)}", err=True)
+        click.echo(f"cccd: malformed: {visible(', '.join(bad))}", err=True)
         return EXIT_MALFORMED
     return EXIT_OK
 

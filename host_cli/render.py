@@ -4,6 +4,13 @@
 as upper-case hex; no markup. Human output uses rich on a terminal and plain
 text otherwise. Neither contains keys; personal data is shown only in the
 explicit read output the operator asked for.
+
+Every string that came from a card, a dump, a certificate or a file is data:
+human output passes it through :func:`cccd_chip.safe_text.visible` (controls,
+ESC, bidi overrides, zero-width characters shown as ``\x1b`` / ``<U+202E>``) and
+never lets rich interpret it (``Text`` objects, ``markup=False``, no emoji codes).
+The verdict line ``Verification: ...`` is printed last, on its own line, styled by
+the tool only.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import sys
 from typing import Any, Optional
 
 from cccd_chip.document import Document
+from cccd_chip.safe_text import visible
 
 SCHEMA_READ = "cccd-read/1"
 SCHEMA_VERIFY = "cccd-verify/1"
@@ -102,14 +110,31 @@ def read_json(doc: Document, report=None, stats=None) -> dict:
     return out
 
 
+def json_text(obj: Any, *, indent: Optional[int] = 1, separators=None) -> str:
+    """``obj`` as JSON text that every stdout can carry.
+
+    Non-ASCII text stays readable when stdout is UTF-8; otherwise, or when a string
+    holds a lone surrogate (which no UTF encoding can carry), everything non-ASCII is
+    written as ``\\uXXXX`` escapes: still the same JSON value, never an encoding error.
+    """
+    text = json.dumps(obj, ensure_ascii=False, indent=indent, separators=separators)
+    enc = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
+    try:
+        text.encode(enc if enc in ("utf-8", "utf8") else "ascii")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(obj, ensure_ascii=True, indent=indent, separators=separators)
+    return text
+
+
 def print_json(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+    sys.stdout.write(json_text(obj) + "\n")
 
 
-def _console():
+def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    # data is never markup, never emoji codes, never highlighted
+    return Console(highlight=False, soft_wrap=True, markup=False, emoji=False, stderr=stderr)
 
 
 def _summary_lines(doc: Document, stats=None) -> list[tuple[str, str]]:
@@ -152,18 +177,19 @@ def _summary_lines(doc: Document, stats=None) -> list[tuple[str, str]]:
 
 
 def human_read(doc: Document, report=None, stats=None, *, note: Optional[str] = None) -> None:
-    lines = _summary_lines(doc, stats)
+    lines = [(visible(k), visible(v)) for k, v in _summary_lines(doc, stats)]
     out = _console()
     if note:
-        out.print(note, markup=False)
+        out.print(visible(note), markup=False)
     if out.is_terminal:
         from rich.table import Table
+        from rich.text import Text
 
         t = Table(show_header=False, box=None, pad_edge=False)
         t.add_column(style="bold cyan", no_wrap=True)
         t.add_column()
         for k, v in lines:
-            t.add_row(k, v)
+            t.add_row(Text(k), Text(v))  # Text: never parsed as markup
         out.print(t)
     else:
         width = max(len(k) for k, _ in lines) if lines else 10
@@ -177,24 +203,28 @@ _VERDICT_STYLE = {"successful": "bold green", "failed": "bold red", "undetermine
                   "not_supported": "dim", "aborted": "bold magenta"}
 
 
+def check_line(c) -> str:
+    """One check as one line of plain text; every part that may hold data is escaped."""
+    subj = f" {visible(short_subject(c.subject))}" if c.subject else ""
+    detail = f" — {visible(c.detail)}" if c.detail else ""
+    return f"{visible(c.check)}{subj} [{c.reason.value}]{detail}"
+
+
 def human_report(report) -> None:
+    """The checks, then the verdict line: last, on its own line, styled by the tool only."""
     out = _console()
     overall = report.overall.value
     if out.is_terminal:
         from rich.text import Text
 
-        out.print(Text("Verification: ") + Text(overall.upper(), style=_VERDICT_STYLE.get(overall, "")))
         for c in report.checks:
-            subj = f" {short_subject(c.subject)}" if c.subject else ""
-            detail = f" — {c.detail}" if c.detail else ""
             line = Text("  ") + Text(f"{c.verdict.value:<13}", style=_VERDICT_STYLE.get(c.verdict.value, ""))
-            out.print(line + Text(f" {c.check}{subj} [{c.reason.value}]{detail}"))
+            out.print(line + Text(" " + check_line(c)))
+        out.print(Text("Verification: ") + Text(overall.upper(), style=_VERDICT_STYLE.get(overall, "")))
         return
-    out.print(f"Verification: {overall.upper()}", markup=False)
     for c in report.checks:
-        subj = f" {short_subject(c.subject)}" if c.subject else ""
-        detail = f" — {c.detail}" if c.detail else ""
-        out.print(f"  {c.verdict.value:<13} {c.check}{subj} [{c.reason.value}]{detail}", markup=False)
+        out.print(f"  {c.verdict.value:<13} {check_line(c)}", markup=False)
+    out.print(f"Verification: {overall.upper()}", markup=False)
 
 
 def short_subject(subject: str) -> str:
