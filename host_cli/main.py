@@ -22,7 +22,7 @@ from cccd_chip import TOOL_NAME
 from cccd_chip.errors import CccdError, ParseError, UsageError
 from cccd_chip.safe_text import visible
 
-from . import render
+from . import cmd_archive, render
 from .progress import file_progress
 
 log = logging.getLogger("cccd")
@@ -386,17 +386,23 @@ def _save_face(document, path):
               help="Processes for many dumps (default: every core; 1: in this process).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Many dumps: one JSON line per dump, as they finish.")
-def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, workers, as_json, as_jsonl, at=None):
+@cmd_archive.archive_options
+def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, workers, as_json, as_jsonl, at=None,
+               **archive):
     """Re-verify dumps offline: one dump, several, folders of dumps, or a stream on stdin.
 
     One dump prints its report. Many dumps are verified on every core (shared
     caches per process) and print one line each; the exit code is the worst:
     1 if any failed, else 6 if any dump is malformed, else 3 if any is undetermined.
+    Archives (folder trees, .jsonl, .zip, .tar) with --engine process|dask: see docs/archive.md.
     """
     from cccd_chip.document import Document
 
     _State.json_errors = as_json
     policy = make_policy(parse_at(at))
+    if cmd_archive.wanted(dumps, **archive):
+        return cmd_archive.run(dumps, build_trust_store(csca, masterlist, masterlist_root, crl, ldif), policy,
+                               workers=workers, stream=stream, **archive)
     if not dumps and not stream:
         raise UsageError("give one or more dumps (folders or .json files), or --stream")
     if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:

@@ -1,0 +1,27 @@
+"""Re-verification of dump archives (issue 15; docs/archive.md).
+
+An *archive* is a folder tree of dumps, a ``.jsonl`` stream file of
+single-file dumps, or a ``.zip`` / ``.tar`` of dumps. The client scans it
+into small :class:`~.source.DumpRef` references (never the dump bytes), cuts
+them into batches, and an engine verifies each batch in a worker process:
+
+- ``process``: a local process pool (:mod:`.engines`);
+- ``dask``: a ``distributed`` cluster, local or an existing scheduler
+  (:mod:`.dask_engine`); the trust material travels once per worker in a
+  worker plugin, the verifier's caches live per worker process.
+
+Workers read the dump bytes themselves (:mod:`.loader`, bounded, data only)
+and return one :class:`~.results.ResultLine` per dump; the client writes them
+in archive order, once per dump (:mod:`.run`).
+
+Modules: ``source`` (scanning archives), ``loader`` (reading one dump in a
+worker), ``worker`` (the batch task and the per-process trust registry),
+``engines`` (process pool, ordered windowed submission), ``dask_engine``,
+``results`` (result lines, previous runs, summary), ``run`` (the pipeline).
+"""
+
+from .results import ResultLine, Summary
+from .run import ArchiveRun, RunOptions
+from .source import DumpRef, iter_refs
+
+__all__ = ["ArchiveRun", "DumpRef", "ResultLine", "RunOptions", "Summary", "iter_refs"]
