@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa, uti
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
 from . import ec as _ec
 from . import ecdsa as _ecdsa
+from .key_integers import read_key_integer, read_key_integer_element, read_rsa_public_key
 from .primes import probably_prime
 
 # --- algorithm identifiers ----------------------------------------------------
@@ -222,6 +223,8 @@ class PublicKey:
     _curve: Optional[_ec.Curve] = field(default=None, repr=False, compare=False)
     _point: Optional[_ec.Point] = field(default=None, repr=False, compare=False)
     subgroup_bits: int = 0
+    # key integers DER-encoded as negative and read unsigned (crypto/key_integers.py): a warning
+    negative_integers: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:
@@ -271,13 +274,14 @@ def load_public_key(spki_der: bytes) -> PublicKey:
 
 
 def _load_rsa(spki_der: bytes, info) -> PublicKey:
-    rsa_key = _keys.RSAPublicKey.load(bytes(info["public_key"]), strict=True)
-    n = int(rsa_key["modulus"].native)
-    e = int(rsa_key["public_exponent"].native)
+    """RSA key; modulus and exponent read unsigned (:mod:`.key_integers`, issue 11)."""
+    n_int, e_int = read_rsa_public_key(bytes(info["public_key"]))
+    n, e = n_int.value, e_int.value
     if n <= 0 or e < 3 or e % 2 == 0 or n.bit_length() < 512 or n.bit_length() > 16384:
         raise InvalidPublicKeyError("RSA public key out of range")
     key = rsa.RSAPublicNumbers(e, n).public_key()
-    return PublicKey("rsa", spki_der, n.bit_length(), _key=key)
+    warnings = tuple(w for w, k in (("RSA modulus", n_int), ("RSA exponent", e_int)) if k.negative_encoding)
+    return PublicKey("rsa", spki_der, n.bit_length(), _key=key, negative_integers=warnings)
 
 
 def _load_ec(spki_der: bytes, info) -> PublicKey:
@@ -318,9 +322,13 @@ def _load_dsa(spki_der: bytes, info) -> PublicKey:
     if not isinstance(params, _keys.DSAParams):
         # absent: RFC 3279 §2.3.2 lets the key inherit the issuer's parameters
         raise UnsupportedError("DSA key without p, q, g (inherited parameters) not supported", reason="ALGORITHM_UNSUPPORTED")
-    p, q, g = (int(params[k].native) for k in ("p", "q", "g"))
-    y = int(_core.Integer.load(bytes(info["public_key"]), strict=True).native)
+    ints = {k: read_key_integer(params[k].contents, what=f"DSA {k}") for k in ("p", "q", "g")}
+    ints["y"] = read_key_integer_element(bytes(info["public_key"]), what="DSA y")
+    p, q, g, y = (ints[k].value for k in ("p", "q", "g", "y"))
+    warnings = tuple(f"DSA {k}" for k, v in ints.items() if v.negative_encoding)
     size = (p.bit_length(), q.bit_length())
+    if size not in DSA_SIZES and warnings:  # negative, and no sense as a magnitude either
+        raise InvalidPublicKeyError(f"DSA key integer {warnings[0]} is negative")
     if size not in DSA_SIZES:
         raise UnsupportedError(f"DSA (L, N) = {size} is not a FIPS 186-4 size", reason="ALGORITHM_UNSUPPORTED")
     if p <= 0 or q <= 0 or p % 2 == 0 or (p - 1) % q != 0:
@@ -337,7 +345,7 @@ def _load_dsa(spki_der: bytes, info) -> PublicKey:
         raise UnsupportedError(
             f"DSA key refused by the crypto back end ({type(e).__name__})", reason="ALGORITHM_UNSUPPORTED"
         ) from None
-    return PublicKey("dsa", spki_der, size[0], _key=key, subgroup_bits=size[1])
+    return PublicKey("dsa", spki_der, size[0], _key=key, subgroup_bits=size[1], negative_integers=warnings)
 
 
 # --- verification ---------------------------------------------------------------

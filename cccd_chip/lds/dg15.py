@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ..crypto.key_integers import read_rsa_public_key
 from ..errors import ParseError
 from ..iso7816 import tlv
 from . import oids
@@ -49,13 +50,18 @@ class DG15:
         if self.key_type != "RSA":
             return None
         try:
-            (tag, _, body, _), = elements(self.public_key)
-            parts = elements(body)
-            if tag != 0x30 or len(parts) != 2 or parts[0][0] != 0x02 or parts[1][0] != 0x02:
-                return None
-            return int.from_bytes(parts[0][2], "big"), int.from_bytes(parts[1][2], "big")
-        except (ParseError, ValueError):
+            n, e = read_rsa_public_key(self.public_key, file=FILE)
+        except ParseError:
             return None
+        return n.value, e.value
+
+    @property
+    def negative_integers(self) -> bool:
+        """True when a key integer is DER-encoded as negative (read unsigned, reported as a warning)."""
+        try:
+            return any(k.negative_encoding for k in read_rsa_public_key(self.public_key, file=FILE))
+        except ParseError:
+            return False
 
     @property
     def key_size(self) -> Optional[int]:

@@ -468,8 +468,10 @@ def _parse_info(body: bytes, raw: bytes, file: str, off: int) -> SecurityInfo:
 
 
 def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None):
-    """(Domain, validated public element) from a CA SubjectPublicKeyInfo (EC point or DH INTEGER)."""
+    """(Domain, validated public element) from a CA SubjectPublicKeyInfo (EC point or DH INTEGER,
+    read unsigned by :mod:`cccd_chip.crypto.key_integers`)."""
     from ..crypto import domain_params
+    from ..crypto.key_integers import read_key_integer_element
 
     file = "ChipAuthenticationPublicKey"
     try:
@@ -484,10 +486,8 @@ def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None):
             raise ParseError("public key BIT STRING with unused bits", file=file)
         key = bits[1:]
         if domain.kind == "DH":
-            y = tlv.decode_one(key, expected_tag=0x02, file=file).value
-            if len(y) > 1 and y[0] == 0:
-                y = y[1:]
-            return domain, domain.decode(y)
+            y = read_key_integer_element(key, what="DH public value", file=file).value
+            return domain, domain.decode(y.to_bytes(max(1, (y.bit_length() + 7) // 8), "big"))
         return domain, domain.decode(key)
     except CccdError:
         raise

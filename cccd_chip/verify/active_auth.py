@@ -188,4 +188,7 @@ def check_active_authentication(
     text = f"{res.scheme} {res.hash} by {key.description}" + (f" ({res.detail})" if res.detail else "")
     if not dg15_authenticated or (key.kind == "ec" and dg14 is not None and not dg14_authenticated):
         return CheckResult(name, Verdict.UNDETERMINED, Reason.KEY_NOT_AUTHENTICATED, "DG15", "signature valid, but the key did not pass PA: " + text)
+    if key.negative_integers:  # read unsigned (crypto/key_integers.py): a warning, issue 11
+        return CheckResult(name, Verdict.SUCCESSFUL, Reason.KEY_INTEGER_NEGATIVE, "DG15",
+                           f"{text}; {', '.join(key.negative_integers)} DER-encoded as negative, read unsigned")
     return CheckResult(name, Verdict.SUCCESSFUL, Reason.OK, "DG15", text)

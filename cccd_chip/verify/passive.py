@@ -196,12 +196,17 @@ def verify_signed_object(
         return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, subject, e.message)], SignerOutcome(False, None, dsc)
     except CccdError as e:
         return [_r(name, Verdict.FAILED, Reason.KEY_PARAMS_INVALID, subject, _short(e))], SignerOutcome(False, None, dsc)
-    if found.by == "key":  # the sid is unsigned framing: a warning, not a verdict (issue 11)
-        checks = [_r(name, Verdict.SUCCESSFUL, Reason.SIGNER_ID_MISMATCH, subject,
-                     f"{alg.name} by {dsc.public_key.description}; the SignerInfo's sid does not designate "
-                     "this embedded certificate, which was identified by its key")]
-    else:
-        checks = [_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{alg.name} by {dsc.public_key.description}")]
+    # field tolerances (issue 11): successful, the reason carries the warning
+    detail = f"{alg.name} by {dsc.public_key.description}"
+    reason = Reason.OK
+    negative = dsc.public_key.negative_integers
+    if negative:
+        reason = Reason.KEY_INTEGER_NEGATIVE
+        detail += f"; DSC key: {', '.join(negative)} DER-encoded as negative, read unsigned"
+    if found.by == "key":  # the sid is unsigned framing
+        reason = Reason.SIGNER_ID_MISMATCH
+        detail += "; the SignerInfo's sid does not designate this embedded certificate, which was identified by its key"
+    checks = [_r(name, Verdict.SUCCESSFUL, reason, subject, detail)]
     chain_checks, csca = check_dsc(dsc, trust_store, policy, when, prefix=prefix)
     checks.extend(chain_checks)
     worst = _worst(chain_checks)
@@ -245,7 +250,12 @@ def _static_dsc_checks(
     if csca is None:
         verdict = Verdict.UNDETERMINED if reason in (Reason.CSCA_NOT_FOUND, Reason.ALGORITHM_UNSUPPORTED) else Verdict.FAILED
         return (_r(f"{prefix}.dsc_chain", verdict, reason, label, detail), None), None
-    chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}")
+    negative = csca.public_key.negative_integers
+    if negative:  # read unsigned (crypto/key_integers.py): a warning, issue 11
+        chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.KEY_INTEGER_NEGATIVE, label,
+                   f"issued by CSCA {csca.label}; CSCA key: {', '.join(negative)} DER-encoded as negative, read unsigned")
+    else:
+        chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}")
     return (chain, _profile(dsc, policy, prefix, label)), csca
 
 

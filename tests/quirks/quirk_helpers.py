@@ -45,3 +45,19 @@ def flip(data: bytes, pos: int) -> bytes:
     b = bytearray(data)
     b[pos] ^= 0x01
     return bytes(b)
+
+
+def negative_rsa_spki(spki_der: bytes) -> bytes:
+    """The same RSA SubjectPublicKeyInfo with the modulus DER-encoded as a negative INTEGER
+    (its leading 00 dropped): what some issuers wrote into DG15 (issue 11 defect 3)."""
+    from cccd_chip.lds._der import children, der, der_seq
+
+    _, _, vs, ve = children(spki_der, 0, len(spki_der))[0]
+    alg, bits = children(spki_der, vs, ve)
+    key = spki_der[bits[2] + 1 : bits[3]]
+    _, _, ks, ke = children(key, 0, len(key))[0]
+    n, e = children(key, ks, ke)
+    modulus = key[n[2] : n[3]]
+    assert modulus[0] == 0 and modulus[1] & 0x80, "modulus must need its leading 00"
+    rsa_key = der_seq(der(0x02, modulus[1:]) + key[e[1] : e[3]])
+    return der_seq(spki_der[alg[1] : alg[3]] + der(0x03, b"\x00" + rsa_key))
