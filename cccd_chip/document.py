@@ -273,6 +273,8 @@ class Document:
         try:
             if p.is_dir():
                 manifest_path = p / "dump.json"
+                if not manifest_path.is_file():
+                    raise DumpFormatError(f"folder {p.name} holds no dump.json: not a dump")
                 m = _load_json(manifest_path)
                 files = {}
                 for name, fname in _files_map(m).items():
@@ -378,6 +380,11 @@ def _unhex(value, what: str) -> Optional[bytes]:
         return bytes.fromhex(value)
     except ValueError:
         raise DumpFormatError(f"{what} is not valid hex") from None
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically, readable by the owner only (0600; personal data)."""
+    _atomic_write(path, data)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

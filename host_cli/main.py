@@ -277,10 +277,13 @@ def parse_at(at: Optional[str]):
     import datetime as _dt
 
     try:
-        t = _dt.datetime.fromisoformat(at.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError("--at needs an ISO 8601 time such as 2026-01-31T12:00:00Z") from None
-    return t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+        t = _dt.datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+        t = t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
+        # normalised to UTC here: an extreme offset (0001-01-01T00:00:00+23:59) leaves the
+        # datetime range and is a usage error, not an OverflowError later (issue 10, defect 9)
+        return t.astimezone(_dt.timezone.utc)
+    except (ValueError, OverflowError):
+        raise UsageError("--at needs an ISO 8601 time such as 2026-01-31T12:00:00Z (in years 1..9999 UTC)") from None
 
 
 def verify(doc, store, at=None, policy=None):
@@ -372,9 +375,12 @@ def _save_face(document, path):
     raw = document.get("DG2")
     if raw is None:
         raise UsageError("no DG2 (face) was read")
+    from cccd_chip.document import write_private
     from cccd_chip.lds import dg2
 
-    dg2.export_face(dg2.parse(raw), path)
+    suffix = Path(path).suffix.lower().lstrip(".")
+    data = dg2.export_face(dg2.parse(raw), suffix if suffix in ("jpeg", "jpg", "png") else "auto")
+    write_private(Path(path), data)  # 0600 like a dump: a face is personal data (issue 10, defect 10)
 
 
 @cli.command("verify")
@@ -405,8 +411,11 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
                                workers=workers, stream=stream, **archive)
     if not dumps and not stream:
         raise UsageError("give one or more dumps (folders or .json files), or --stream")
+    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)  # option errors first
+    for d in dumps:  # a path where nothing exists is a usage error; a folder without a dump is exit 6
+        if not os.path.lexists(d):
+            raise UsageError(f"{d}: no such file or folder")
     if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:
-        store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
         document = Document.load(dumps[0])
         report = verify(document, store, policy=policy)
         if report is None:
@@ -416,8 +425,7 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
         else:
             render.human_report(report)
         return exit_for(report)
-    return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl,
-                        build_trust_store(csca, masterlist, masterlist_root, crl, ldif))
+    return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store)
 
 
 def _is_dump_folder_of_dumps(path: str) -> bool:
@@ -430,7 +438,12 @@ def _batch_items(dumps, stream):
 
     for d in dumps:
         if _is_dump_folder_of_dumps(d):
-            yield from dump_paths(d)
+            found = False
+            for p in dump_paths(d):
+                found = True
+                yield p
+            if not found:  # no dump in it: the folder itself fails to load ("no dump.json"), exit 6
+                yield Path(d)
         else:
             yield Path(d)
     if stream:
@@ -466,6 +479,13 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
         else:
             click.echo(_batch_line(r))
     total = sum(counts.values())
+    if total == 0:  # e.g. an empty stream: "0 dumps" is never a success (issue 10, defect 4)
+        if as_json:
+            render.print_json({"schema": render.SCHEMA_VERIFY_BATCH, "count": 0, "summary": counts,
+                               "trust_store_version": store.version if store is not None else None,
+                               "results": []})
+        click.echo("cccd verify: error: no dump found", err=True)
+        return EXIT_MALFORMED
     if as_json:
         render.print_json({"schema": render.SCHEMA_VERIFY_BATCH, "count": total, "summary": counts,
                            "trust_store_version": store.version if store is not None else None,

@@ -354,12 +354,15 @@ def _load_dsa(spki_der: bytes, info) -> PublicKey:
 def verify_signature(key: PublicKey, alg: SignatureAlgorithm, message: bytes, signature: bytes) -> None:
     """Verify ``signature`` over ``message``; raise VerificationError if it is wrong.
 
-    The key type must fit the scheme (an RSA key cannot verify ECDSA);
-    a mismatch raises UnsupportedError(ALGORITHM_UNSUPPORTED).
+    The key type must fit the scheme. Both are known here, so a mismatch (an ECDSA
+    signature under an RSA key, ...) is a signature that cannot be valid under this key:
+    VerificationError (KEY_FAMILY_MISMATCH), never "unsupported" - a forger who re-signs
+    with a key of another family must not be downgraded to undetermined (issue 10, defect 5).
     """
     wanted = "rsa" if alg.scheme.startswith("rsa") else "dsa" if alg.scheme == "dsa" else "ec"
     if key.kind != wanted:
-        raise UnsupportedError(f"{alg.name} with a {key.kind.upper()} key", reason="ALGORITHM_UNSUPPORTED")
+        raise VerificationError(f"{alg.name} signature cannot be made by a {key.kind.upper()} key",
+                                reason="KEY_FAMILY_MISMATCH")
     if wanted == "rsa":
         _verify_rsa(key, alg, message, signature)
         return
@@ -459,7 +462,8 @@ def _decode_der_signature(signature: bytes) -> tuple[int, int]:
 def verify_ecdsa_rs(key: PublicKey, hash_name: str, message: bytes, r: int, s: int) -> None:
     """ECDSA verification of (r, s) over ``message`` hashed with ``hash_name``."""
     if key.kind != "ec":
-        raise UnsupportedError(f"ECDSA with a {key.kind.upper()} key", reason="ALGORITHM_UNSUPPORTED")
+        raise VerificationError(f"an ECDSA signature cannot be made by a {key.kind.upper()} key",
+                                reason="KEY_FAMILY_MISMATCH")
     ossl = _ossl_ec(key)
     if ossl is not None:
         if r <= 0 or s <= 0:

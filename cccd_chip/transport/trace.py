@@ -228,6 +228,23 @@ def parse(raw: bytes) -> tuple[TraceHeader, list[TraceEvent]]:
     return header, events
 
 
+_STEPS = {0xA4: "SELECT", 0xB0: "READ BINARY", 0xB1: "READ BINARY", 0x22: "MSE:SET",
+          0x86: "GENERAL AUTHENTICATE", 0x84: "GET CHALLENGE", 0x82: "EXTERNAL AUTHENTICATE",
+          0x88: "INTERNAL AUTHENTICATE", 0x2A: "PSO"}
+
+
+def mismatch_step(sent: bytes, recorded: bytes) -> str:
+    """The protocol step of a mismatching command, from its INS byte (never from its body)."""
+    def step(apdu: bytes) -> str:
+        return _STEPS.get(apdu[1], f"INS {apdu[1]:02X}") if len(apdu) >= 2 else "short APDU"
+
+    a, b = step(sent), step(recorded)
+    same_header = sent[:4] == recorded[:4]
+    if a == b:
+        return f"step {a}, {'same header, other body' if same_header else 'other header'}"
+    return f"sent {a}, recorded {b}"
+
+
 class TraceReplayer:
     """A transport + rng that replays a trace strictly."""
 
@@ -271,10 +288,14 @@ class TraceReplayer:
         if ev.kind != "apdu":
             raise TraceMismatch(f"host sends an APDU but the trace has a {ev.kind} event", index=self.pos - 1)
         if ev.command != apdu:
-            # Command headers are not secret; show up to 16 bytes of each side.
+            # Only the step and the 4-byte headers are shown: the body of a PACE / BAC / CA
+            # command (mapping points, EXTERNAL AUTHENTICATE cryptogram, SM-wrapped data) is
+            # derived from the password, so printing it lets anyone brute-force the CAN or
+            # MRZ offline from a failed replay (issue 10, defect 10).
             raise TraceMismatch(
-                f"command differs from the trace: sent {apdu[:16].hex().upper()}..., "
-                f"recorded {ev.command[:16].hex().upper()}...",
+                f"the host sent another command than the trace recorded at this point "
+                f"({mismatch_step(apdu, ev.command)}; headers {apdu[:4].hex().upper()} / "
+                f"{ev.command[:4].hex().upper()}; command bodies are not shown)",
                 index=self.pos - 1,
             )
         return ev.response

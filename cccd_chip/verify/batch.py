@@ -119,9 +119,17 @@ def verify_many(
 
 
 def dump_paths(folder: Union[str, "os.PathLike[str]"]) -> Iterator[Path]:
-    """Every dump in ``folder``: sub-folders holding ``dump.json`` and ``*.json`` files, sorted."""
+    """Every dump in ``folder``, sorted: sub-folders and ``*.json`` files.
+
+    A sub-folder without ``dump.json`` is listed too (it fails to load, exit 6): a dump
+    whose manifest went missing is reported, never silently left out of a batch.
+    Hidden entries (``.name``, e.g. the temporary folder of an atomic save) and other
+    files are not dumps.
+    """
     for p in sorted(Path(folder).iterdir()):
-        if (p.is_dir() and (p / "dump.json").is_file()) or (p.is_file() and p.suffix.lower() == ".json"):
+        if p.name.startswith("."):
+            continue
+        if p.is_dir() or (p.is_file() and p.suffix.lower() == ".json"):
             yield p
 
 

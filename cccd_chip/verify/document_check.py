@@ -111,7 +111,7 @@ def check_pace_cam(evidence: Optional[Mapping], infos, outcome: SignerOutcome) -
         ev = CamEvidence(ev.oid, evidence["key_id"], ev.ca_ic, ev.pk_map_ic)
     if ev.parameter_id is not None and (type(ev.parameter_id) is not int or ev.parameter_id < 0):
         return malformed
-    return check_cam(ev, infos, signature_verified=outcome.trusted)
+    return check_cam(ev, infos, signature_verified=outcome.trusted, offline=True)
 
 
 def check_chip_authentication(evidence: Optional[Mapping], dg14: Optional[bytes], dg14_authenticated: bool) -> CheckResult:

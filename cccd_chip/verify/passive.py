@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from typing import Mapping, Optional
 
 from ..crypto.signatures import hash_name_from_oid
-from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
+from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, UsageError, VerificationError
 from ..lds import oids
 from ..lds import sod as sod_mod
 from ..lds.cms import SignedData
@@ -63,6 +63,16 @@ class Policy:
     # extra (MRZ state code, certificate C=) pairs binding.country accepts besides the
     # ICAO 9303-3 / ISO 3166-1 table, e.g. ("RKS", "KS") for Kosovo's CSCA
     country_aliases: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if self.at is not None:
+            if not isinstance(self.at, datetime):
+                raise UsageError("Policy.at must be a datetime")
+            try:  # one instant in UTC; an offset that leaves the datetime range is refused here
+                at = (self.at if self.at.tzinfo else self.at.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+            except OverflowError:
+                raise UsageError("Policy.at is outside the range of representable UTC times") from None
+            object.__setattr__(self, "at", at)
 
     def now(self) -> datetime:
         return self.at or datetime.now(timezone.utc)
@@ -142,8 +152,8 @@ def reference_time(policy: Policy, sd: SignedData, read_at: Optional[str] = None
     elif policy.time_reference == "read_time" and read_at:
         try:
             t = datetime.fromisoformat(read_at.replace("Z", "+00:00"))
-            return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-        except ValueError:
+            return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        except (ValueError, OverflowError):
             pass
     return policy.now()
 

@@ -56,4 +56,4 @@ def test_dump_then_verify_offline(cccd, cards, tmp_path):
     assert cccd("read", "--virtual", card, "--id", cards.secrets(card)["id"], "--out", dump).code == 3
     r = cccd("verify", dump, "--csca", card / "csca.pem", "--json")
     assert r.code == 0 and r.json()["schema"] == "cccd-verify/1"
-    assert cccd("verify", tmp_path / "missing").code == 6
+    assert cccd("verify", tmp_path / "missing").code == 2  # nothing at that path: usage (issue 10 defect 4)

@@ -127,8 +127,9 @@ def test_altered_cofactor_is_refused():
 def test_rsa_key_cannot_verify_ecdsa():
     key = testpki.make_key("rsa2048", label="mix")
     pub = load_public_key(testpki.Issued(b"", key, "rsa2048").spki)
-    with pytest.raises(UnsupportedError):
+    with pytest.raises(VerificationError) as e:  # a signature that cannot be valid: failed, not unsupported
         verify_signature(pub, _alg("1.2.840.10045.4.3.2"), MSG, b"\x30\x00")
+    assert e.value.reason == "KEY_FAMILY_MISMATCH"
 
 
 def test_ecdsa_integer_without_leading_zero_is_tolerated():

@@ -174,14 +174,15 @@ def test_bare_id_dsa_takes_the_digest_algorithm(cscas):
     assert (s.verdict, s.detail, rep.overall) == (Verdict.SUCCESSFUL, "dsa-sha256 by DSA-2048/256", Verdict.SUCCESSFUL)
 
 
-def test_dsa_signature_with_an_ec_dsc_is_undetermined(cscas):
-    """dsa-with-sha256 claimed, but the DSC's key is EC: the algorithm cannot apply -> undetermined."""
+def test_dsa_signature_with_an_ec_dsc_fails(cscas):
+    """dsa-with-sha256 claimed, but the DSC's key is EC: no such signature can be valid under this
+    key -> failed SOD_SIGNATURE_INVALID (issue 10 defect 5; it was undetermined, a forger's downgrade)."""
     csca = cscas["ecdsa"]
     dsc = testpki.make_dsc(csca, key_spec="p256", seed=23, serial=305)
     files = _with_signer_info(_files(dsc), signature_algorithm=cms.AlgorithmIdentifier(DSA_SHA256))
     res, rep = _run(files, _store(csca))
     s = _find(res, "passive.signature")
-    assert (s.verdict, s.reason, rep.overall) == (Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, Verdict.UNDETERMINED)
+    assert (s.verdict, s.reason, rep.overall) == (Verdict.FAILED, Reason.SOD_SIGNATURE_INVALID, Verdict.FAILED)
 
 
 # --- certificates signed by a DSA CSCA ------------------------------------------------------
@@ -466,10 +467,12 @@ def test_key_and_scheme_must_agree(cscas):
     sig_der = c_utils.encode_dss_signature(1, 1)
     for key, oid in [(dsa_key, "1.2.840.10045.4.3.2"), (dsa_key, "1.2.840.113549.1.1.11"),
                      (dsa_key, "0.4.0.127.0.7.1.1.4.1.3"), (ec_key, DSA_SHA256), (rsa_key, DSA_SHA256)]:
-        with pytest.raises(UnsupportedError) as e:
+        # both known, but no such signature can be valid under this key: a wrong signature
+        # (issue 10 defect 5), never "unsupported"
+        with pytest.raises(VerificationError) as e:
             sig.verify_signature(key, _alg(oid), b"m", sig_der)
-        assert e.value.reason == "ALGORITHM_UNSUPPORTED"
-    with pytest.raises(UnsupportedError):  # the AA / raw (r, s) entry point is ECDSA only
+        assert e.value.reason == "KEY_FAMILY_MISMATCH"
+    with pytest.raises(VerificationError):  # the AA / raw (r, s) entry point is ECDSA only
         sig.verify_ecdsa_rs(dsa_key, "sha256", b"m", 1, 1)
 
 
@@ -477,7 +480,7 @@ def test_active_authentication_with_a_dsa_dg15_key_fails_cleanly(cscas):
     spki = testpki.make_dsc(cscas["ecdsa"], key_spec="dsa1024", seed=23, serial=331).spki
     dg15 = tlv.encode(0x6F, spki)
     c = check_active_authentication(b"\x01" * 8, c_utils.encode_dss_signature(5, 7), dg15, None, dg15_authenticated=True)
-    assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED)  # AA is RSA / ECDSA (ICAO 9303-11 §6.1)
+    assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.AA_SIGNATURE_INVALID)  # AA is RSA / ECDSA (ICAO 9303-11 §6.1)
     c = check_active_authentication(b"\x01" * 8, b"\x02" * 40, dg15, None, dg15_authenticated=True)
     assert c.verdict is Verdict.FAILED
 

@@ -55,8 +55,13 @@ def _result(verdict: Verdict, reason: Reason, detail: str) -> CheckResult:
     return CheckResult(CHECK, verdict, reason, "CardSecurity", detail)
 
 
-def check_cam(evidence: CamEvidence, infos: si.SecurityInfos, *, signature_verified: bool) -> CheckResult:
-    """Check CA_IC against the CA public key of EF.CardSecurity (keyId = parameterId)."""
+def check_cam(evidence: CamEvidence, infos: si.SecurityInfos, *, signature_verified: bool,
+              offline: bool = False) -> CheckResult:
+    """Check CA_IC against the CA public key of EF.CardSecurity (keyId = parameterId).
+
+    ``offline``: the data come from a record (a dump), not from the PACE run just done;
+    the detail then says it is the reader's statement (see :data:`OFFLINE_STATEMENT`).
+    """
     key = infos.ca_public_key(evidence.parameter_id)
     if key is None or key.key_agreement != "ECDH":
         return _result(Verdict.FAILED, Reason.CAM_DATA_INVALID,
@@ -65,16 +70,33 @@ def check_cam(evidence: CamEvidence, infos: si.SecurityInfos, *, signature_verif
         domain, pk_ic = key.domain_and_key()
         pk_map = domain.decode(evidence.pk_map_ic)
         ca_ic = int.from_bytes(evidence.ca_ic, "big")
-        ok = 0 < ca_ic < domain.order and mapping.cam_check(domain, ca_ic, pk_ic, pk_map)
+        n = domain.order
+        # Degenerate values are made from public data alone: CA_IC = 1 with PK_map = PK_IC
+        # (copied from EF.CardSecurity), n-1 with its negative, 0. A chip computes
+        # CA_IC = SK_map * SK_IC^-1 mod n, never one of these (issue 10, defect 6).
+        degenerate = ca_ic in (0, 1, n - 1) or ca_ic >= n or pk_map == pk_ic or pk_map == domain.mul(n - 1, pk_ic)
+        ok = not degenerate and mapping.cam_check(domain, ca_ic, pk_ic, pk_map)
     except CccdError as e:
         return _result(Verdict.FAILED, Reason.CAM_DATA_INVALID, f"CA key or CAM data unusable: {e.reason}")
+    if degenerate:
+        return _result(Verdict.FAILED, Reason.CAM_DATA_INVALID,
+                       "degenerate PACE-CAM data (CA_IC 0, 1 or n-1, or PK_map,IC = +/-PK_IC): made from public data")
     if not ok:
         return _result(Verdict.FAILED, Reason.CAM_DATA_INVALID,
                        "PK_map,IC != CA_IC * PK_IC: the chip does not hold the key of EF.CardSecurity")
     if not signature_verified:
         return _result(Verdict.UNDETERMINED, Reason.CARD_SECURITY_NOT_VERIFIED,
-                       "chip holds the CA key of EF.CardSecurity; EF.CardSecurity's signature not yet verified")
+                       "CAM data consistent with the CA key of EF.CardSecurity; EF.CardSecurity's signature not verified")
+    if offline:
+        return _result(Verdict.SUCCESSFUL, Reason.OK, OFFLINE_STATEMENT)
     return _result(Verdict.SUCCESSFUL, Reason.OK, "chip holds the CA key of the verified EF.CardSecurity")
+
+
+# What a recorded CA_IC / PK_map,IC can prove after the fact: consistency only. Anyone can pick
+# CA_IC and compute PK_map,IC = CA_IC * PK_IC from the public key in EF.CardSecurity; only the
+# live PACE session (whose keys came from SK_map) shows that the chip held SK_IC.
+OFFLINE_STATEMENT = ("recorded CAM data consistent with the CA key of the verified EF.CardSecurity; from a dump "
+                     "this is the reader's statement (only the live PACE-CAM run proves the chip held the key)")
 
 
 def card_security_infos(card_security: bytes) -> si.SecurityInfos:
