@@ -55,9 +55,34 @@ def visible(value: object) -> str:
     return "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in s)
 
 
+def json_escape_invisible(json_text: str) -> str:
+    """JSON text with every character :func:`visible` would escape written as ``\\uXXXX``.
+
+    Outside strings JSON text is ASCII, so this changes only string contents and keeps
+    the very same JSON value. It keeps JSON Lines one record per line for readers that
+    also break lines at U+0085 / U+2028 / U+2029 (``str.splitlines``, JavaScript), keeps
+    bidi and zero-width characters from reordering a terminal showing the JSON, and
+    writes a lone surrogate as an escape instead of failing to encode it.
+    """
+    if json_text.isascii():
+        return json_text
+    out = []
+    for ch in json_text:
+        if ord(ch) >= 0x80 and _needs_escape(ch):
+            o = ord(ch)
+            if o > 0xFFFF:
+                o -= 0x10000
+                out.append(f"\\u{0xD800 + (o >> 10):04x}\\u{0xDC00 + (o & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def is_clean(value: str) -> bool:
     """True when :func:`visible` would not change ``value``."""
     return visible(value) == value
 
 
-__all__ = ["visible", "is_clean"]
+__all__ = ["visible", "is_clean", "json_escape_invisible"]

@@ -81,8 +81,9 @@ def cli(verbose: int) -> None:
     level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(DataSafeFormatter("cccd: %(name)s: %(message)s"))
+    handler._cccd = True  # type: ignore[attr-defined]
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "_cccd", False)] + [handler]
     root.setLevel(level)
 
 

@@ -21,7 +21,7 @@ import sys
 from typing import Any, Optional
 
 from cccd_chip.document import Document
-from cccd_chip.safe_text import visible
+from cccd_chip.safe_text import json_escape_invisible, visible
 
 SCHEMA_READ = "cccd-read/1"
 SCHEMA_VERIFY = "cccd-verify/1"
@@ -111,17 +111,16 @@ def read_json(doc: Document, report=None, stats=None) -> dict:
 
 
 def json_text(obj: Any, *, indent: Optional[int] = 1, separators=None) -> str:
-    """``obj`` as JSON text that every stdout can carry.
+    """``obj`` as JSON text that every stdout and every line-splitting reader can carry.
 
-    Non-ASCII text stays readable when stdout is UTF-8; otherwise, or when a string
-    holds a lone surrogate (which no UTF encoding can carry), everything non-ASCII is
-    written as ``\\uXXXX`` escapes: still the same JSON value, never an encoding error.
+    Letters stay readable (UTF-8); control, format and separator characters and lone
+    surrogates inside strings are ``\\uXXXX`` escapes (the same JSON value; see
+    :func:`cccd_chip.safe_text.json_escape_invisible`). When stdout is not UTF-8,
+    everything non-ASCII is escaped.
     """
-    text = json.dumps(obj, ensure_ascii=False, indent=indent, separators=separators)
+    text = json_escape_invisible(json.dumps(obj, ensure_ascii=False, indent=indent, separators=separators))
     enc = (getattr(sys.stdout, "encoding", None) or "utf-8").lower().replace("_", "-")
-    try:
-        text.encode(enc if enc in ("utf-8", "utf8") else "ascii")
-    except (UnicodeEncodeError, LookupError):
+    if enc not in ("utf-8", "utf8") and not text.isascii():
         text = json.dumps(obj, ensure_ascii=True, indent=indent, separators=separators)
     return text
 
