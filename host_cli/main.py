@@ -665,9 +665,11 @@ def inspect(path, as_json):
 
 # the emulator's command and kiosk watch mode live in their own modules
 from .cmd_emulate import emulate as _emulate  # noqa: E402
+from .cmd_kiosk import kiosk as _kiosk  # noqa: E402
 from .cmd_watch import watch as _watch  # noqa: E402
 
 cli.add_command(_emulate)
+cli.add_command(_kiosk)
 cli.add_command(_watch)
 
 

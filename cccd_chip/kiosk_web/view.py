@@ -1,0 +1,172 @@
+"""What the screen shows for a complete read: holder data, the face, the verdict in words.
+
+Sources of each field (cccd-chip-facts §1, §3): for a Vietnamese CCCD the name with its
+diacritics, the dates and the clerk's fields (place of origin, residence, date of issue) come
+from DG13; every other document uses DG1 (ICAO 9303-4 §4.2.2 TD1/TD3 MRZ, name without
+diacritics). The face is DG2's first image (ICAO 9303-10 §4.7.2): a JPEG is sent as it is,
+a JPEG2000 one is converted to PNG here (Pillow), so every browser can show it.
+
+The verdict is one of three large states: ``verified`` (overall ``successful``),
+``not_verified`` (``failed``: evidence of tampering, forgery or a clone) and
+``could_not_verify`` (``undetermined`` and anything else). Reasons are the checks that made it
+so, in plain words from the catalogue. Nothing here is HTML: the page writes every value with
+``textContent``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import logging
+from typing import Any, Optional
+
+from ..errors import CccdError
+from . import catalogue
+
+log = logging.getLogger("cccd_chip.kiosk_web")
+
+VERIFIED, NOT_VERIFIED, COULD_NOT_VERIFY = "verified", "not_verified", "could_not_verify"
+MAX_FIELD_CHARS = 300  # a hostile DG13 cannot flood the screen
+_FILE_SUBJECTS = {"COM", "SOD", "CardAccess", "CardSecurity"} | {f"DG{i}" for i in range(1, 17)}
+
+
+def verdict_state(overall: Optional[str]) -> str:
+    """``successful`` -> verified, ``failed`` -> NOT verified, anything else -> could not verify."""
+    if overall == "successful":
+        return VERIFIED
+    if overall == "failed":
+        return NOT_VERIFIED
+    return COULD_NOT_VERIFY
+
+
+def reasons(verification: Optional[dict], lang: str) -> list[str]:
+    """The checks behind the verdict in plain words (failed ones for NOT verified, else undetermined)."""
+    if not verification:
+        return [catalogue.reason_words(lang, "NOT_PERFORMED")]
+    checks = [c for c in verification.get("checks") or () if isinstance(c, dict)]
+    overall = verification.get("overall")
+    wanted = ("failed",) if overall == "failed" else ("undetermined", "aborted")
+    out: list[str] = []
+    for c in checks:
+        if c.get("verdict") not in wanted:
+            continue
+        subject = c.get("subject")
+        words = catalogue.reason_words(lang, str(c.get("reason")), subject if subject in _FILE_SUBJECTS else None)
+        if words not in out:
+            out.append(words)
+    if not out and overall != "successful":
+        out.append(catalogue.reason_words(lang, "_default"))
+    return out
+
+
+def error_words(reason: Optional[str], lang: str) -> str:
+    """A read error (record reason) in plain words."""
+    return catalogue.reason_words(lang, reason or "_default")
+
+
+def _clip(value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    s = str(value).strip()
+    if not s:
+        return None
+    return s if len(s) <= MAX_FIELD_CHARS else s[: MAX_FIELD_CHARS - 1] + "…"
+
+
+def _date(value: Any) -> Optional[str]:
+    if isinstance(value, _dt.date):
+        return value.strftime("%d/%m/%Y")
+    return _clip(value)
+
+
+def _mrz_date(yymmdd: str, *, birth: bool) -> Optional[str]:
+    """YYMMDD (ICAO 9303-3 §4.4) -> dd/mm/yyyy; a birth year is never in the future."""
+    if len(yymmdd) != 6 or not yymmdd.isdigit():
+        return _clip(yymmdd)
+    yy, mm, dd = int(yymmdd[:2]), yymmdd[2:4], yymmdd[4:]
+    year = 2000 + yy
+    if birth and year > _dt.date.today().year:
+        year -= 100
+    return f"{dd}/{mm}/{year}"
+
+
+def holder_fields(doc, lang: str) -> list[dict]:
+    """Ordered (key, label, value) rows for the result; absent values are left out."""
+    ui = catalogue.section(lang, "ui")
+    rows: dict[str, Optional[str]] = {}
+    v1 = None
+    raw1 = doc.get("DG1")
+    if raw1:
+        try:
+            from ..lds import dg1
+
+            v1 = dg1.parse(raw1)
+        except CccdError as e:
+            log.info("DG1 not shown: %s", e.reason)
+    pd = None
+    raw13 = doc.get("DG13")
+    if raw13:
+        try:
+            from ..lds import dg13
+
+            pd = dg13.parse(raw13).personal_data
+        except CccdError as e:
+            log.info("DG13 not shown: %s", e.reason)
+    if v1 is not None:
+        rows["name"] = _clip(" ".join(p for p in (v1.primary_identifier, v1.secondary_identifier) if p))
+        rows["id"] = v1.cccd_id
+        rows["document_number"] = v1.document_number if not v1.cccd_id else None
+        rows["dob"] = _mrz_date(v1.date_of_birth, birth=True)
+        sex = v1.sex.strip("<") or "X"
+        rows["sex"] = ui.get(f"sex_{sex}", sex)
+        rows["nationality"] = _clip(v1.nationality.strip("<"))
+        rows["expiry"] = ui["no_expiry"] if v1.no_expiry else _mrz_date(v1.date_of_expiry, birth=False)
+    if pd is not None:  # a CCCD: DG13 has the name with diacritics and the clerk's fields
+        for key, value in (("name", _clip(pd.full_name)), ("id", _clip(pd.id_number)), ("dob", _date(pd.date_of_birth)),
+                           ("sex", _clip(pd.sex)), ("nationality", _clip(pd.nationality)),
+                           ("expiry", _date(pd.date_of_expiry))):
+            if value:
+                rows[key] = value
+        rows["origin"] = _clip(pd.place_of_origin)
+        rows["residence"] = _clip(pd.place_of_residence)
+        rows["issue"] = _date(pd.date_of_issue)
+    order = ("name", "id", "document_number", "dob", "sex", "nationality", "expiry", "origin", "residence", "issue")
+    return [{"key": k, "label": ui[f"field_{k}"], "value": rows[k]} for k in order if rows.get(k)]
+
+
+def face(doc) -> Optional[dict]:
+    """The first face of DG2 as a data URL (JPEG as read; JPEG2000 converted to PNG)."""
+    raw = doc.get("DG2")
+    if not raw:
+        return None
+    try:
+        from ..lds import dg2, face as facemod
+
+        parsed = dg2.parse(raw)
+        faces = parsed.faces
+        if not faces:
+            return None
+        image = faces[0].image
+        source = {"JP2": "JPEG2000", "J2K": "JPEG2000"}.get(facemod.sniff_image(image), facemod.sniff_image(image))
+        shown = dg2.export_face(parsed, "auto")
+    except CccdError as e:
+        log.info("face not shown: %s", e.reason)
+        return None
+    except Exception as e:  # noqa: BLE001 - an image the decoder chokes on must not stop the screen
+        log.info("face not shown (%s)", type(e).__name__)
+        return None
+    mime = "image/jpeg" if shown[:2] == b"\xff\xd8" else "image/png"
+    return {"src": f"data:{mime};base64,{base64.b64encode(shown).decode()}", "format": source,
+            "shown_as": mime}
+
+
+def result_view(doc, verification: Optional[dict], lang: str) -> dict:
+    """Everything the result screen shows for one complete read."""
+    overall = (verification or {}).get("overall")
+    return {
+        "verdict": verdict_state(overall),
+        "overall": overall,
+        "reasons": reasons(verification, lang),
+        "fields": holder_fields(doc, lang),
+        "face": face(doc),
+    }
