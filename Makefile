@@ -7,7 +7,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools opensc chromium chromium-driver fonts-dejavu-core
+DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools opensc chromium chromium-driver fonts-dejavu-core postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench setup system-deps clean test-fast
@@ -43,7 +43,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	@[ -x $(BIN)/python ] || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[pcsc,cli,emulator,test,archive,kiosk]'
+	$(BIN)/python -m pip install -q -e '.[pcsc,cli,emulator,test,archive,kiosk,service]'
 	@touch $(STAMP)
 
 clean:

@@ -422,7 +422,7 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
         if report is None:
             raise UsageError("verification is not available in this build")
         if as_json:
-            render.print_json({"schema": render.SCHEMA_VERIFY, "dump": str(dumps[0]), **report.to_json()})
+            render.print_json(render.verify_json(report, str(dumps[0])))
         else:
             render.human_report(report)
         return exit_for(report)
@@ -671,6 +671,14 @@ from .cmd_watch import watch as _watch  # noqa: E402
 cli.add_command(_emulate)
 cli.add_command(_kiosk)
 cli.add_command(_watch)
+
+# the verification service (cccd_chip/service, docs/service.md)
+from .cmd_keys import keys as _keys, purge as _purge  # noqa: E402
+from .cmd_serve import serve as _serve  # noqa: E402
+
+cli.add_command(_keys)
+cli.add_command(_purge)
+cli.add_command(_serve)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,9 +22,9 @@ from typing import Any, Optional
 
 from cccd_chip.document import Document
 from cccd_chip.safe_text import json_escape_invisible, visible
+from cccd_chip.verify.report import SCHEMA_VERIFY, verify_json  # noqa: F401 - one rendering, shared with cccd serve
 
 SCHEMA_READ = "cccd-read/1"
-SCHEMA_VERIFY = "cccd-verify/1"
 SCHEMA_VERIFY_BATCH = "cccd-verify-batch/1"
 SCHEMA_READERS = "cccd-readers/1"
 SCHEMA_ERROR = "cccd-error/1"

@@ -16,6 +16,9 @@ from enum import Enum
 from typing import Optional
 
 
+SCHEMA_VERIFY = "cccd-verify/1"
+
+
 class Verdict(str, Enum):
     SUCCESSFUL = "successful"
     FAILED = "failed"
@@ -155,3 +158,13 @@ class Report:
             "verified_at": self.verified_at,
             "checks": [c.to_json() for c in self.checks],
         }
+
+
+def verify_json(report: Report, dump: str) -> dict:
+    """The document ``cccd verify --json DUMP`` prints for one dump (schema ``cccd-verify/1``).
+
+    The one rendering of a single verification: the CLI and the HTTP service
+    (``cccd serve``, whose ``report`` is this document) both call it. ``dump`` names
+    the dump: the path given on the command line, ``sha256:<hex>`` in the service.
+    """
+    return {"schema": SCHEMA_VERIFY, "dump": dump, **report.to_json()}

@@ -1,0 +1,543 @@
+"""The HTTP API of ``cccd serve`` (FastAPI on Starlette; docs/service.md "API").
+
+Every answer is JSON; every error is RFC 9457 problem+json (:mod:`.problems`).
+Order of the gates for a request: authentication (``Authorization: Bearer``,
+401/403) -> rate limit (429 + ``Retry-After``) -> body size (413) and read
+timeout (408) -> JSON depth / syntax (400) -> dump format (422). Database work
+runs in threads, verification in the process pool (:mod:`.verifier`); the event
+loop only moves bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import time
+import uuid
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from .. import __version__
+from ..errors import CccdError
+from .config import ServiceConfig
+from .db import DatabaseError, ping
+from .keys import allows, bearer_token
+from .metrics import Metrics
+from .privacy import DumpSealer
+from .problems import PROBLEM_JSON, Problem
+from .ratelimit import RateLimiter
+from .repository import ApiKey, NewVerification, Repository, VerificationRecord
+from .trust import earliest_next_update, summary, with_material
+from .verifier import Verifier
+
+log = logging.getLogger("cccd.service")
+
+VERDICTS = ("successful", "failed", "undetermined", "not_supported", "aborted")
+ID_PATTERN = r"^[0-9a-f]{32}$"
+
+
+@dataclass
+class Service:
+    """Everything a request needs; one per process."""
+
+    config: ServiceConfig
+    repo: Repository
+    verifier: Verifier
+    roots: list = field(default_factory=list)  # --masterlist-root certificates (DER)
+    metrics: Metrics = field(default_factory=Metrics)
+    limiter: Optional[RateLimiter] = None
+    sealer: Optional[DumpSealer] = None
+    swap_lock: Optional[asyncio.Lock] = None
+    in_flight: Optional[asyncio.Semaphore] = None
+
+    def __post_init__(self) -> None:
+        lim = self.config.limits
+        self.limiter = self.limiter or RateLimiter(lim.rate, lim.burst)
+        if self.config.store_dumps and self.config.dump_key is not None:
+            self.sealer = DumpSealer(self.config.dump_key)
+
+
+# --- OpenAPI models (the answers; the request body is described in openapi_extra) --------------
+
+class Check(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    check: str
+    verdict: Literal["successful", "failed", "undetermined", "not_supported", "aborted"]
+    reason: str
+    subject: Optional[str] = None
+    detail: Optional[str] = None
+
+
+class VerifyReport(BaseModel):
+    """Exactly what ``cccd verify --json`` prints for the dump (schema cccd-verify/1)."""
+
+    model_config = ConfigDict(extra="allow")
+    schema_: Literal["cccd-verify/1"] = Field(alias="schema")
+    dump: str
+    overall: Literal["successful", "failed", "undetermined", "not_supported", "aborted"]
+    trust_store_version: Optional[str] = None
+    verified_at: Optional[str] = None
+    checks: list[Check]
+
+
+class Verification(BaseModel):
+    id: str
+    created_at: str
+    dump_sha256: str
+    trust_version: str
+    verdict: str
+    report: VerifyReport
+
+
+class VerificationSummary(BaseModel):
+    id: str
+    created_at: str
+    verdict: str
+    dump_sha256: str
+    trust_version: str
+
+
+class VerificationPage(BaseModel):
+    items: list[VerificationSummary]
+    next: Optional[str] = None
+
+
+class CrlInfo(BaseModel):
+    issuer: str
+    country: Optional[str] = None
+    this_update: Optional[str] = None
+    next_update: Optional[str] = None
+
+
+class TrustInfo(BaseModel):
+    version: str
+    loaded_at: str
+    swaps: int
+    cscas: int
+    cscas_by_country: dict[str, int]
+    crls: list[CrlInfo]
+
+
+class TrustChange(BaseModel):
+    trust_version: str
+    previous_version: str
+    changed: bool
+
+
+class Health(BaseModel):
+    status: str
+    trust_version: Optional[str] = None
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def _problem_responses(*codes: int) -> dict:
+    words = {400: "Malformed JSON or JSON nested too deep", 401: "Missing or unknown API key",
+             403: "API key lacks the scope", 404: "No such record", 408: "Body not received in time",
+             413: "Body too large", 422: "Invalid dump or parameter",
+             429: "Rate limit of this API key (see Retry-After)", 500: "Internal error",
+             503: "Unavailable or verification timed out (see Retry-After)"}
+    return {c: {"description": words[c], "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}}
+            for c in codes}
+
+
+AUTH_ERRORS = (401, 403, 422, 429, 500, 503)
+BODY_ERRORS = (400, 408, 413)
+
+DUMP_SCHEMA = {
+    "type": "object",
+    "description": "A single-file cccd-dump v1, as `cccd read --out x.json` writes it (docs/dump-format.md).",
+    "required": ["format", "version", "files"],
+    "properties": {
+        "format": {"type": "string", "enum": ["cccd-dump"]},
+        "version": {"type": "integer", "enum": [1]},
+        "tool": {"type": "string"},
+        "read_at": {"type": ["string", "null"]},
+        "source": {"type": ["string", "null"]},
+        "access": {"type": ["object", "null"]},
+        "evidence": {"type": "object"},
+        "absent": {"type": "object", "additionalProperties": {"type": "string"}},
+        "files": {"type": "object", "additionalProperties": {"type": "string", "pattern": "^([0-9A-Fa-f]{2})*$"}},
+    },
+}
+BINARY_BODY = {"required": True, "content": {
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+    "application/pkix-crl": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+def create_app(svc: Service) -> FastAPI:
+    """The ASGI application (``uvicorn`` runs it; tests may too)."""
+    app = FastAPI(title="cccd serve", version=__version__, docs_url=None, redoc_url=None,
+                  description="Verification of cccd-dump documents (ICAO 9303 eMRTD, Vietnamese CCCD) "
+                              "for eKYC back-ends. See docs/service.md.")
+    app.state.svc = svc
+    lim = svc.config.limits
+
+    # --- errors as problem+json ---------------------------------------------------------
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, exc: Problem) -> Response:
+        return problem_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        errs = exc.errors()
+        loc = ".".join(str(x) for x in errs[0].get("loc", ())) if errs else "request"
+        return problem_response(Problem(422, "invalid-parameter", f"invalid value for {loc}"[:200]))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> Response:
+        slug = {404: "not-found", 405: "invalid-parameter"}.get(exc.status_code, "invalid-parameter")
+        return problem_response(Problem(exc.status_code, slug, str(exc.detail)[:200]))
+
+    @app.exception_handler(DatabaseError)
+    async def _db(_request: Request, exc: DatabaseError) -> Response:
+        log.error("database error", extra={"fields": {"reason": exc.reason}})
+        return problem_response(Problem(503, "unavailable", "database unavailable", {"Retry-After": "5"}))
+
+    # --- gates ----------------------------------------------------------------------------
+    async def authenticate(request: Request) -> ApiKey:
+        token = bearer_token(request.headers.get("authorization"))
+        key = await run_in_threadpool(svc.repo.authenticate, token) if token else None
+        if key is None:
+            raise Problem(401, "unauthorized", "send 'Authorization: Bearer <key>' with a key from 'cccd keys create'",
+                          {"WWW-Authenticate": 'Bearer realm="cccd"'})
+        request.state.client = key.key_id
+        wait = svc.limiter.take(key.key_id)
+        if wait > 0:
+            raise Problem(429, "rate-limited", f"at most {lim.rate:g} requests/s per key",
+                          {"Retry-After": str(max(1, math.ceil(wait)))})
+        return key
+
+    async def verify_scope(request: Request) -> ApiKey:
+        return await authenticate(request)
+
+    async def admin_scope(request: Request) -> ApiKey:
+        key = await authenticate(request)
+        if not allows(key.scope, "admin"):
+            raise Problem(403, "forbidden", "this endpoint needs a key of scope admin")
+        return key
+
+    # --- verifications ----------------------------------------------------------------------
+    @app.post("/v1/verifications", status_code=201, response_model=None, tags=["verifications"],
+              summary="Verify a dump and record the result",
+              responses={201: {"model": Verification, "description": "Verified; a new record"},
+                         200: {"model": Verification, "description": "Same dump and trust version: the existing record"},
+                         **_problem_responses(*BODY_ERRORS, *AUTH_ERRORS)},
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": DUMP_SCHEMA}}}})
+    async def create_verification(request: Request, key: ApiKey = Depends(verify_scope),
+                                  at: Optional[str] = Query(None, max_length=40,
+                                                            description="Verify as of this UTC time (ISO 8601) "
+                                                                        "instead of now, like `cccd verify --at`.")) -> Response:
+        deadline = time.monotonic() + lim.timeout
+        at_time = parse_at(at)
+        at_iso = at_time.isoformat() if at_time is not None else None
+        raw = await read_body(request, lim.max_body, deadline)
+        if not raw.strip():
+            raise Problem(400, "malformed-json", "empty body: send a cccd-dump JSON document")
+        digest = hashlib.sha256(raw).hexdigest()
+        time_ref = at_iso or ""
+        while True:  # the idempotency check and the submit see the same trust state
+            state = svc.verifier.current
+            found = await run_in_threadpool(svc.repo.find_verification, key.key_id, digest, state.version, time_ref)
+            if found is not None:
+                svc.metrics.verification(found.verdict, created=False)
+                request.state.record = found.id
+                return record_response(found, 200)
+            if svc.verifier.current is state:
+                break
+        result = await _verify(request, state, raw, at_iso, f"sha256:{digest}", deadline)
+        if "status" in result:
+            raise Problem(result["status"], result["slug"], result["detail"])
+        rid = uuid.uuid4().hex
+        sealed = svc.sealer.seal(rid, raw) if svc.sealer is not None else None
+        new = NewVerification(client=key.key_id, dump_sha256=digest, trust_version=state.version,
+                              time_reference=time_ref, verdict=result["verdict"], report_json=result["report_json"],
+                              document_number_hash=result["document_number_hash"], dump_ciphertext=sealed,
+                              dump_key_id=svc.sealer.key_id if svc.sealer is not None else None, id=rid)
+        rec, created = await run_in_threadpool(svc.repo.insert_verification, new)
+        svc.metrics.verification(rec.verdict, created=created)
+        request.state.record = rec.id
+        request.state.verdict = rec.verdict
+        return record_response(rec, 201 if created else 200)
+
+    async def _verify(request: Request, state, raw: bytes, at_iso: Optional[str], label: str, deadline: float) -> dict:
+        sem = svc.in_flight
+        if sem is None:
+            sem = svc.in_flight = asyncio.Semaphore(svc.verifier.workers * 4)
+        try:
+            await asyncio.wait_for(sem.acquire(), max(0.001, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            raise Problem(503, "timeout", "too many verifications queued", {"Retry-After": "1"}) from None
+        try:
+            try:
+                fut = svc.verifier.submit(state, raw, at_iso, label)
+            except (RuntimeError, BrokenProcessPool):  # this state's pool was retired or broke: take the current one
+                state = svc.verifier.current
+                fut = svc.verifier.submit(state, raw, at_iso, label)
+            return await asyncio.wait_for(fut, max(0.001, deadline - time.monotonic()))
+        except asyncio.TimeoutError:
+            raise Problem(503, "timeout", f"verification took longer than {lim.timeout:g} s",
+                          {"Retry-After": "5"}) from None
+        except BrokenProcessPool:
+            asyncio.get_running_loop().create_task(_repair(state))
+            raise Problem(503, "unavailable", "verification workers are restarting", {"Retry-After": "5"}) from None
+        finally:
+            sem.release()
+
+    async def _repair(state) -> None:
+        async with _swap_lock():
+            if svc.verifier.current is state:
+                log.error("verification pool broken; restarting it")
+                new = await run_in_threadpool(svc.verifier.prepare, state.store)
+                svc.verifier.install(new)
+
+    @app.get("/v1/verifications/{record_id}", response_model=None, tags=["verifications"],
+             summary="One verification record",
+             responses={200: {"model": Verification, "description": "The record"}, **_problem_responses(404, *AUTH_ERRORS)})
+    async def get_verification(request: Request, key: ApiKey = Depends(verify_scope),
+                               record_id: str = PathParam(..., max_length=64)) -> Response:
+        import re
+
+        if not re.match(ID_PATTERN, record_id):
+            raise Problem(404, "not-found", "no such record")
+        client = None if key.scope == "admin" else key.key_id
+        rec = await run_in_threadpool(svc.repo.get_verification, record_id, client=client)
+        if rec is None:
+            raise Problem(404, "not-found", "no such record")
+        return record_response(rec, 200)
+
+    @app.get("/v1/verifications", response_model=VerificationPage, tags=["verifications"],
+             summary="Records, oldest first, one page at a time",
+             responses=_problem_responses(*AUTH_ERRORS))
+    async def list_verifications(key: ApiKey = Depends(verify_scope),
+                                 since: Optional[str] = Query(None, max_length=40, description="ISO 8601 time; records created at or after it"),
+                                 verdict: Optional[Literal["successful", "failed", "undetermined", "not_supported", "aborted"]] = Query(None),
+                                 cursor: Optional[str] = Query(None, max_length=20, pattern=r"^[0-9]{1,19}$",
+                                                               description="The `next` value of the previous page"),
+                                 limit: int = Query(50, ge=1, le=lim.page_max)) -> Any:
+        since_t = parse_at(since, name="since")
+        after = int(cursor) if cursor is not None else None
+        client = None if key.scope == "admin" else key.key_id
+        recs, nxt = await run_in_threadpool(lambda: svc.repo.list_verifications(
+            client=client, since=since_t, verdict=verdict, after=after, limit=limit))
+        return {"items": [r.summary() for r in recs], "next": str(nxt) if nxt is not None else None}
+
+    # --- trust ----------------------------------------------------------------------------------
+    @app.get("/v1/trust", response_model=TrustInfo, tags=["trust"], summary="The trust store in use",
+             responses=_problem_responses(*AUTH_ERRORS))
+    async def get_trust(key: ApiKey = Depends(verify_scope)) -> Any:
+        state = svc.verifier.current
+        return {"version": state.version, "loaded_at": state.loaded_at.isoformat(timespec="seconds"),
+                "swaps": svc.verifier.swaps, **summary(state.store)}
+
+    async def add_material(request: Request, key: ApiKey, kind: str) -> Response:
+        deadline = time.monotonic() + lim.timeout
+        raw = await read_body(request, lim.max_body, deadline)
+        if not raw:
+            raise Problem(400, "trust-material-rejected", f"empty body: send the {kind} (DER or PEM)")
+        async with _swap_lock():
+            current = svc.verifier.current
+            try:
+                new_store = await run_in_threadpool(with_material, current.store, kind, raw, svc.roots)
+            except CccdError as e:
+                raise Problem(422, "trust-material-rejected", e.message[:300]) from None
+            if new_store.version == current.version:
+                return json_response({"trust_version": current.version, "previous_version": current.version,
+                                      "changed": False}, 200)
+            await run_in_threadpool(svc.repo.add_trust_material, kind, raw, key.key_id)
+            new_state = await run_in_threadpool(svc.verifier.prepare, new_store)
+            svc.verifier.install(new_state)
+        log.info("trust store swapped", extra={"fields": {"kind": kind, "trust_version": new_state.version,
+                                                          "client": key.key_id}})
+        return json_response({"trust_version": new_state.version, "previous_version": current.version,
+                              "changed": True}, 201)
+
+    trust_doc = {"requestBody": BINARY_BODY}
+    trust_responses = {201: {"model": TrustChange, "description": "Verified and installed"},
+                       200: {"model": TrustChange, "description": "Nothing new: the store already had it"},
+                       **_problem_responses(400, 408, 413, *AUTH_ERRORS)}
+
+    @app.post("/v1/trust/crls", status_code=201, response_model=None, tags=["trust"], openapi_extra=trust_doc,
+              summary="Add a CRL (admin): its signature is checked, the store swaps atomically",
+              responses=trust_responses)
+    async def post_crl(request: Request, key: ApiKey = Depends(admin_scope)) -> Response:
+        return await add_material(request, key, "crl")
+
+    @app.post("/v1/trust/masterlists", status_code=201, response_model=None, tags=["trust"], openapi_extra=trust_doc,
+              summary="Add a CSCA master list (admin): its signature is checked, the store swaps atomically",
+              responses=trust_responses)
+    async def post_masterlist(request: Request, key: ApiKey = Depends(admin_scope)) -> Response:
+        return await add_material(request, key, "masterlist")
+
+    def _swap_lock() -> asyncio.Lock:
+        if svc.swap_lock is None:
+            svc.swap_lock = asyncio.Lock()
+        return svc.swap_lock
+
+    # --- operations -------------------------------------------------------------------------------
+    @app.get("/healthz", response_model=Health, response_model_exclude_none=True, tags=["operations"], summary="The process is alive")
+    async def healthz() -> Any:
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=Health, tags=["operations"], summary="Database and verification pool ready",
+             responses=_problem_responses(503))
+    async def readyz() -> Any:
+        if not await run_in_threadpool(ping, svc.repo.engine):
+            raise Problem(503, "unavailable", "database unavailable", {"Retry-After": "5"})
+        return {"status": "ready", "trust_version": svc.verifier.current.version}
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response,
+             responses={200: {"description": "Prometheus text format 0.0.4",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}})
+    async def metrics() -> Response:
+        state = svc.verifier.current
+        text = svc.metrics.render(trust_version=state.version, trust_loaded_at=state.loaded_at,
+                                  swaps=svc.verifier.swaps, workers=svc.verifier.workers,
+                                  crl_next_update=earliest_next_update(state.store))
+        return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    def custom_openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        comps = doc.setdefault("components", {})
+        schemas = comps.setdefault("schemas", {})
+        schemas["ProblemDetails"] = ProblemDetails.model_json_schema()
+        comps["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer",
+                                               "description": "A key from `cccd keys create`"}}
+        for path, ops in doc.get("paths", {}).items():
+            if path.startswith("/v1/"):
+                for op in ops.values():
+                    op["security"] = [{"bearer": []}]
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]
+    app.add_middleware(Observe, svc=svc)
+    return app
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def parse_at(value: Optional[str], name: str = "at") -> Optional[dt.datetime]:
+    """An ISO 8601 time (``Z`` or an offset; none: UTC), like ``cccd verify --at``."""
+    if value is None:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Problem(422, "invalid-parameter", f"{name} needs an ISO 8601 time such as 2026-01-31T12:00:00Z") from None
+    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+
+
+async def read_body(request: Request, limit: int, deadline: float) -> bytes:
+    """The body, at most ``limit`` bytes (413 beyond, also for a Content-Length that says so), before ``deadline``."""
+    cl = request.headers.get("content-length")
+    if cl is not None:
+        if not cl.strip().isdigit():
+            raise Problem(400, "malformed-json", "invalid Content-Length")
+        if int(cl) > limit:
+            raise Problem(413, "payload-too-large", f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+
+    async def _read() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Problem(413, "payload-too-large", f"body larger than {limit} bytes")
+            chunks.append(chunk)
+
+    try:
+        await asyncio.wait_for(_read(), max(0.001, deadline - time.monotonic()))
+    except asyncio.TimeoutError:
+        raise Problem(408, "request-timeout", "the body did not arrive in time") from None
+    except ClientDisconnect:
+        raise Problem(400, "malformed-json", "client disconnected before the body was complete") from None
+    return b"".join(chunks)
+
+
+def problem_response(p: Problem) -> Response:
+    return Response(json.dumps(p.body()), status_code=p.status, media_type=PROBLEM_JSON, headers=p.headers)
+
+
+def json_response(obj: dict, status: int) -> Response:
+    return Response(json.dumps(obj), status_code=status, media_type="application/json")
+
+
+def record_response(rec: VerificationRecord, status: int) -> Response:
+    """The record as JSON; ``report`` is the stored text exactly (no re-encoding)."""
+    head = json.dumps({"id": rec.id, "created_at": rec.created_at.isoformat(timespec="milliseconds"),
+                       "dump_sha256": rec.dump_sha256, "trust_version": rec.trust_version, "verdict": rec.verdict})
+    body = head[:-1] + ',"report":' + rec.report_json + "}"
+    return Response(body.encode(), status_code=status, media_type="application/json",
+                    headers={"Location": f"/v1/verifications/{rec.id}"})
+
+
+class Observe:
+    """Pure ASGI middleware: request id, metrics, one JSON log line, and a problem+json 500 for bugs."""
+
+    def __init__(self, app, svc: Service) -> None:
+        self.app = app
+        self.svc = svc
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        rid = uuid.uuid4().hex[:16]
+        status = 500
+        started = False
+
+        async def send_wrapped(message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                started = True
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapped)
+        except Exception as e:  # a bug: answer 500 without details, log the type only
+            log.error("unhandled error", extra={"fields": {"request_id": rid, "exception": type(e).__name__}})
+            if not started:
+                p = problem_response(Problem(500, "internal", f"internal error (request {rid})"))
+                await p(scope, receive, send_wrapped)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            seconds = time.perf_counter() - t0
+            self.svc.metrics.observe(scope.get("method", "?"), template, status, seconds)
+            st = scope.get("state") or {}
+            fields = {"request_id": rid, "method": scope.get("method"), "route": template, "status": status,
+                      "ms": round(seconds * 1000, 2)}
+            for k in ("client", "record", "verdict"):
+                if k in st:
+                    fields[k] = st[k]
+            log.info("request", extra={"fields": fields})
