@@ -128,13 +128,13 @@ def add_months(t: dt.datetime, months: int) -> dt.datetime:
     return t.replace(year=t.year + m // 12, month=m % 12 + 1, day=min(t.day, 28))
 
 
-def vn_name(cn: str) -> x509.Name:
-    """C=VN, O/OU saying TEST, serialNumber=001 (as the real CSCA's name has), CN."""
+def vn_name(cn: str, serial: str = "001") -> x509.Name:
+    """C=VN, O/OU saying TEST, serialNumber (``001`` as in the real CSCA's name; successors count on), CN."""
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, VN_ORG),
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, VN_OU),
-        x509.NameAttribute(NameOID.SERIAL_NUMBER, "001"),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, serial),
         x509.NameAttribute(NameOID.COMMON_NAME, cn),
     ])
 
@@ -151,7 +151,7 @@ def _crl_dp(url: str = VN_CRL_URL) -> x509.CRLDistributionPoints:
 def make_vn_csca(*, label: str = "vn-cccd", cn: str = VN_CSCA_CN,
                  validity: tuple[dt.datetime, dt.datetime] = VN_CSCA_VALIDITY,
                  key_usage_period: tuple[dt.datetime, dt.datetime] = VN_CSCA_KEY_USAGE,
-                 spec: SignerSpec = VN_CSCA_SPEC) -> Issued:
+                 spec: SignerSpec = VN_CSCA_SPEC, name_serial: str = "001") -> Issued:
     """A self-signed CSCA shaped like ``CSCA Vietnam`` (ICAO 9303-12 Table 6; RFC 5280 §4.2.1.4 PKUP).
 
     Extensions in the real certificate's order: basicConstraints (critical,
@@ -159,7 +159,7 @@ def make_vn_csca(*, label: str = "vn-cccd", cn: str = VN_CSCA_CN,
     privateKeyUsagePeriod, keyUsage (critical, keyCertSign + cRLSign).
     """
     key = det.key_for(spec.key_spec, f"csca|{label}")
-    name = vn_name(cn)
+    name = vn_name(cn, name_serial)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     b = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
          .serial_number(_serial20(f"csca|{label}")).not_valid_before(validity[0]).not_valid_after(validity[1])
@@ -179,19 +179,18 @@ def make_vn_link(old: Issued, new: Issued, *, label: str) -> Issued:
     Both directions are built with it: old -> new (the new key vouched for by
     the old one, for stores that trust the old CSCA) and new -> old (the old
     key vouched for by the new one). The CA profile (basicConstraints CA,
-    keyCertSign + cRLSign) and the subject's privateKeyUsagePeriod are kept;
-    the link is valid from its own issuance to the end of the subject's
-    validity.
+    keyCertSign + cRLSign), the subject's privateKeyUsagePeriod and its
+    validity are kept, so a store that reaches an old key through a link
+    verifies that key's old DSCs at their own dates.
     """
     subj = x509.load_der_x509_certificate(new.cert_der)
     issuer = x509.load_der_x509_certificate(old.cert_der)
     issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     pkup = subj.extensions.get_extension_for_class(x509.PrivateKeyUsagePeriod).value
-    issued = max(subj.not_valid_before_utc, issuer.not_valid_before_utc)
     new_pub = subj.public_key()
     b = (x509.CertificateBuilder().subject_name(subj.subject).issuer_name(issuer.subject)
          .public_key(new_pub).serial_number(_serial20(f"link|{label}"))
-         .not_valid_before(issued).not_valid_after(subj.not_valid_after_utc)
+         .not_valid_before(subj.not_valid_before_utc).not_valid_after(subj.not_valid_after_utc)
          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski), critical=False)
          .add_extension(_crl_dp(), critical=False)

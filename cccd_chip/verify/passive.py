@@ -10,7 +10,10 @@ robustness catalogue family 25):
 3. The DSC: issued by a CSCA of the trust store (AKI -> SKI, else issuer
    name), valid at the reference time (as is the CSCA), key usage
    digitalSignature, no unknown critical extension, not revoked on a CRL
-   verified by its CSCA.
+   verified by its CSCA, issued (notBefore) inside the issuing CSCA key's
+   privateKeyUsagePeriod when that certificate states one (RFC 5280
+   §4.2.1 / X.509 §8.2.2.5; ICAO 9303-12 §5: a CSCA key signs only during
+   its usage period, the certificate lives on to cover what it signed).
    MD5 anywhere is ``failed`` ``ALGORITHM_FORBIDDEN``, an unknown algorithm
    ``undetermined`` ``ALGORITHM_UNSUPPORTED``; ``passive.algorithms`` sums up
    every algorithm used (:mod:`.algorithms`, SHA-1 flagged).
@@ -238,14 +241,15 @@ def check_dsc(
     hit = _DSC_CACHE.get(key)
     if hit is None:
         hit = _static_dsc_checks(dsc, trust_store, policy, prefix)
-        if len(_DSC_CACHE) >= _CHAIN_CACHE_MAX:
-            _DSC_CACHE.clear()
-        _DSC_CACHE[key] = hit
+        _cache_put(_DSC_CACHE, key, hit)
     (chain, profile), csca = hit
     if csca is None:
         return [chain], None
     label = chain.subject or ""
     checks = [chain, _validity(dsc, csca, when, prefix, label), profile]
+    period = _key_usage_period(dsc, csca, prefix, label)
+    if period is not None:
+        checks.append(period)
     if policy.revocation != "off":
         checks.append(_revocation(dsc, csca, trust_store, policy, when, prefix, label))
     return checks, csca
@@ -296,10 +300,15 @@ def _chain(dsc: Certificate, ts: TrustStore) -> tuple[Optional[bytes], Reason, s
                 continue
             out = (csca.fingerprint, Reason.OK, "")
             break
-    if len(_CHAIN_CACHE) >= _CHAIN_CACHE_MAX:
-        _CHAIN_CACHE.clear()
-    _CHAIN_CACHE[key] = out
+    _cache_put(_CHAIN_CACHE, key, out)
     return out
+
+
+def _cache_put(cache: dict, key, value) -> None:
+    """Insert, evicting the oldest entries beyond ``_CHAIN_CACHE_MAX`` (a back-end sees thousands of DSCs)."""
+    while cache and len(cache) >= _CHAIN_CACHE_MAX:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
 
 
 def _validity(dsc: Certificate, csca: Certificate, when: datetime, prefix: str, label: str) -> CheckResult:
@@ -314,6 +323,27 @@ def _validity(dsc: Certificate, csca: Certificate, when: datetime, prefix: str, 
     if when > csca.not_after:
         return _r(name, Verdict.FAILED, Reason.CSCA_EXPIRED, f"CSCA {csca.label}", f"expired {csca.not_after.date()}, checked at {at}")
     return _r(name, Verdict.SUCCESSFUL, Reason.OK, label, f"DSC and CSCA valid at {at}")
+
+
+def _key_usage_period(dsc: Certificate, csca: Certificate, prefix: str, label: str) -> Optional[CheckResult]:
+    """The DSC was issued while its CSCA's private key could sign (X.509 §8.2.2.5 privateKeyUsagePeriod).
+
+    A DSC dated outside that period carries a CSCA signature the CSCA's own
+    signed certificate says it never makes: ``failed`` (docs/verification.md
+    §2c explains why this is not ``undetermined``). The DSC's notBefore is its
+    issuance date. No period in the CSCA (or link) certificate: no check.
+    """
+    period = csca.private_key_usage_period
+    if period is None or period == (None, None):
+        return None
+    start, end = period
+    name = f"{prefix}.csca_key_period"
+    issued = dsc.not_before
+    span = f"{start.date() if start else '-'} .. {end.date() if end else '-'}"
+    if (start is not None and issued < start) or (end is not None and issued > end):
+        return _r(name, Verdict.FAILED, Reason.CSCA_KEY_USAGE_PERIOD, label,
+                  f"DSC issued {issued.date()}, outside the private key usage period {span} of CSCA {csca.label}")
+    return _r(name, Verdict.SUCCESSFUL, Reason.OK, label, f"DSC issued {issued.date()}, within the CSCA key's usage period {span}")
 
 
 def _profile(dsc: Certificate, policy: Policy, prefix: str, label: str) -> CheckResult:
