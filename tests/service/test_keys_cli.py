@@ -21,7 +21,7 @@ def test_keys_create_list_revoke(db_url):
     assert doc["schema"] == "cccd-keys/1"
     [k] = doc["keys"]
     assert k["name"] == "kiosk-12" and k["scope"] == "admin" and k["revoked_at"] is None
-    assert key not in listed.stdout and key.split("_")[2] not in listed.stdout  # never the secret
+    assert key not in listed.stdout and key[len("cccd_") + 13:] not in listed.stdout  # never the secret
     assert run_cccd("keys", "revoke", "--db", db_url, k["key_id"]).returncode == 0
     again = run_cccd("keys", "revoke", "--db", db_url, k["key_id"])
     assert again.returncode == 2 and "no active key" in again.stderr
