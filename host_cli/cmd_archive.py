@@ -51,7 +51,7 @@ def wanted(dumps, engine, scheduler, batch_size, out, resume, changed_since) -> 
 
 
 def run(dumps, store, policy, *, workers: Optional[int], stream: bool, engine, scheduler, batch_size, out,
-        resume, changed_since) -> int:
+        resume, changed_since, as_json: bool = False) -> int:
     from cccd_chip.archive import ArchiveRun, RunOptions
     from cccd_chip.archive.results import prepare_resume, previous_run
     from cccd_chip.archive.run import DEFAULT_BATCH
@@ -59,6 +59,8 @@ def run(dumps, store, policy, *, workers: Optional[int], stream: bool, engine, s
 
     if stream:
         raise UsageError("--stream reads stdin; for archives give a .jsonl file instead")
+    if as_json:
+        raise UsageError("archives print one JSON line per dump (--jsonl); --json is for single dumps")
     if not dumps:
         raise UsageError("give one or more archives (folder trees, .jsonl, .zip, .tar, dumps)")
     if resume and out and os.path.abspath(resume) != os.path.abspath(out):

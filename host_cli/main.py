@@ -409,7 +409,7 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
     policy = make_policy(parse_at(at))
     if cmd_archive.wanted(dumps, **archive):
         return cmd_archive.run(dumps, build_trust_store(csca, masterlist, masterlist_root, crl, ldif), policy,
-                               workers=workers, stream=stream, **archive)
+                               workers=workers, stream=stream, as_json=as_json, **archive)
     if not dumps and not stream:
         raise UsageError("give one or more dumps (folders or .json files), or --stream")
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)  # option errors first

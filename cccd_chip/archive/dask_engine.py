@@ -84,6 +84,10 @@ class DaskEngine:
                 raise UsageError(f"cannot reach the Dask scheduler at {scheduler} ({type(e).__name__})") from None
         else:
             n = workers or os.cpu_count() or 1
+            import dask.config
+
+            # the statistical profiler samples every worker thread each 10 ms: ~10 % of a core here
+            dask.config.set({"distributed.worker.profile.enabled": False})
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                                         dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
             self.client = Client(self.cluster, set_as_default=False)
