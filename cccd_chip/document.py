@@ -134,6 +134,9 @@ class Evidence:
                 raise DumpFormatError(f"dump evidence '{key}' must be an object")
         if d.get("ca"):
             _check_evidence_ca(d["ca"])
+        for key in ("ca", "pace_cam"):
+            if key in d and d[key] is not None and not d[key] and not isinstance(d[key], dict):
+                raise DumpFormatError(f"dump evidence '{key}' must be an object")
         return cls(
             aa_challenge=_unhex(d.get("aa_challenge"), "aa_challenge"),
             aa_signature=_unhex(d.get("aa_signature"), "aa_signature"),
@@ -308,9 +311,11 @@ class Document:
     @classmethod
     def from_manifest(cls, m: dict, files: Mapping[str, bytes]) -> "Document":
         try:
-            access = AccessInfo.from_json(m["access"]) if m.get("access") else None
-            evidence = Evidence.from_json(m.get("evidence") or {})
-            absent = m.get("absent") or {}
+            # an empty list or "" is no object: only null/absent means "none" (a falsy wrong type
+            # must not pass as an empty value)
+            access = AccessInfo.from_json(m["access"]) if m.get("access") is not None else None
+            evidence = Evidence.from_json(m["evidence"] if m.get("evidence") is not None else {})
+            absent = m["absent"] if m.get("absent") is not None else {}
             if not isinstance(absent, dict):
                 raise DumpFormatError("dump 'absent' must be an object")
             if any(not isinstance(v, str) for v in absent.values()):
@@ -349,7 +354,7 @@ def _load_json(path: Path) -> dict:
         with open(path, "rb") as f:
             raw = f.read(MAX_DUMP_FILE * 8 + 1)
         return loads_manifest(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise DumpFormatError(f"{path.name} is not valid JSON") from None
 
 

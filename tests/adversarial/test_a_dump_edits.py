@@ -274,3 +274,297 @@ def test_cli_alias_attack_in_a_folder_dump_exits_6(genuine, judge, tmp_path, pro
     judge(r.outcome, expect="error", exit_code=6)
     with pytest.raises(Exception):
         Document.load(d)
+
+
+# --- evidence edits (AA, CA, PACE-CAM) ----------------------------------------------------------
+
+
+def _hexflip(h: str, at: int = -1) -> str:
+    b = bytearray.fromhex(h)
+    b[at] ^= 0x01
+    return bytes(b).hex().upper()
+
+
+def _with_aa(profile_list):
+    return [p for p in profile_list if p not in ("passport-pace-cam", "id-small-le", "id-explicit-csca")]
+
+
+AA_EDITS = {
+    # edit -> (expected verdict, reason)
+    "signature-flip-last": ("failed", ("AA_SIGNATURE_INVALID", "AA_CHALLENGE_MISMATCH")),
+    "signature-flip-first": ("failed", ("AA_SIGNATURE_INVALID", "AA_CHALLENGE_MISMATCH")),
+    "signature-truncated": ("failed", ("AA_SIGNATURE_INVALID", "AA_CHALLENGE_MISMATCH", "AA_PROTOCOL_ERROR")),
+    "signature-removed": ("failed", "AA_PROTOCOL_ERROR"),
+    "challenge-changed": ("failed", ("AA_SIGNATURE_INVALID", "AA_CHALLENGE_MISMATCH")),
+    "challenge-short": ("failed", "AA_PROTOCOL_ERROR"),
+    "signature-from-other-card": ("failed", ("AA_SIGNATURE_INVALID", "AA_CHALLENGE_MISMATCH")),
+    "challenge-and-signature-from-other-card": ("failed", ("AA_SIGNATURE_INVALID", "AA_CHALLENGE_MISMATCH")),
+    "dg15-from-other-card-with-its-signature": ("failed", "DG_HASH_MISMATCH"),
+    "signature-not-hex": ("error", "DUMP_FORMAT"),
+}
+
+
+@pytest.mark.parametrize("profile", _with_aa(PROFILES))
+@pytest.mark.parametrize("edit", sorted(AA_EDITS))
+def test_active_authentication_evidence_edits(genuine, judge, profile, edit):
+    g, other = genuine(profile), genuine(profile, OTHER_SEED)
+    m = g.manifest_copy()
+    ev, oev = m["evidence"], other.manifest["evidence"]
+    if edit == "signature-flip-last":
+        ev["aa_signature"] = _hexflip(ev["aa_signature"])
+    elif edit == "signature-flip-first":
+        ev["aa_signature"] = _hexflip(ev["aa_signature"], 0)
+    elif edit == "signature-truncated":
+        ev["aa_signature"] = ev["aa_signature"][:-2]
+    elif edit == "signature-removed":
+        del ev["aa_signature"]
+    elif edit == "challenge-changed":
+        ev["aa_challenge"] = _hexflip(ev["aa_challenge"])
+    elif edit == "challenge-short":
+        ev["aa_challenge"] = ev["aa_challenge"][:-2]
+    elif edit == "signature-from-other-card":
+        ev["aa_signature"] = oev["aa_signature"]
+        ev["aa_challenge"] = _hexflip(ev["aa_challenge"])  # the fixed rng gives both reads one challenge
+    elif edit == "challenge-and-signature-from-other-card":
+        ev["aa_signature"], ev["aa_challenge"] = oev["aa_signature"], oev["aa_challenge"]
+    elif edit == "dg15-from-other-card-with-its-signature":
+        m["files"]["DG15"] = other.manifest["files"]["DG15"]
+        ev["aa_signature"], ev["aa_challenge"] = oev["aa_signature"], oev["aa_challenge"]
+    elif edit == "signature-not-hex":
+        ev["aa_signature"] = "ZZ" + ev["aa_signature"][2:]
+    verdict, reason = AA_EDITS[edit]
+    judge(dump_outcome(m, g.store), expect=verdict, reason=reason)
+
+
+def _with_ca(profile_list):
+    return [p for p in profile_list if p in ("cccd-2021", "cccd-2024", "passport-pace-im", "passport-pace-cam",
+                                             "passport-dh", "passport-aes256")]
+
+
+CA_EDITS = {
+    # inconsistent evidence is refused at load (defect 10)
+    "verified-false-reason-ok": ("error", "DUMP_FORMAT"),
+    "verified-true-reason-mismatch": ("error", "DUMP_FORMAT"),
+    "verified-string": ("error", "DUMP_FORMAT"),
+    "reason-unknown": ("error", "DUMP_FORMAT"),
+    "check-disagrees": ("error", "DUMP_FORMAT"),
+    "key-id-negative": ("error", "DUMP_FORMAT"),
+    "key-id-float": ("error", "DUMP_FORMAT"),
+    "ca-not-object": ("error", "DUMP_FORMAT"),
+    # a consistent record of a failure is honoured
+    "recorded-clone": ("failed", "CA_KEY_MISMATCH"),
+    "recorded-protocol-error": ("failed", "CA_PROTOCOL_ERROR"),
+    # the chip's DG14 swapped for another card's: PA catches it
+    "dg14-from-other-card": ("failed", "DG_HASH_MISMATCH"),
+}
+
+
+@pytest.mark.parametrize("profile", _with_ca(PROFILES))
+@pytest.mark.parametrize("edit", sorted(CA_EDITS))
+def test_chip_authentication_evidence_edits(genuine, judge, profile, edit):
+    g, other = genuine(profile), genuine(profile, OTHER_SEED)
+    m = g.manifest_copy()
+    ca = m["evidence"]["ca"]
+    if edit == "verified-false-reason-ok":
+        ca["verified"] = False
+        ca.pop("check", None)
+    elif edit == "verified-true-reason-mismatch":
+        ca["reason"] = "CA_KEY_MISMATCH"
+        ca.pop("check", None)
+    elif edit == "verified-string":
+        ca["verified"] = "true"
+    elif edit == "reason-unknown":
+        ca["reason"] = "TOTALLY_FINE"
+    elif edit == "check-disagrees":
+        ca["check"]["verdict"] = "failed"
+    elif edit == "key-id-negative":
+        ca["key_id"] = -1
+    elif edit == "key-id-float":
+        ca["key_id"] = 1.5
+    elif edit == "ca-not-object":
+        m["evidence"]["ca"] = [True]
+    elif edit == "recorded-clone":
+        ca.update(verified=False, reason="CA_KEY_MISMATCH")
+        ca.pop("check", None)
+    elif edit == "recorded-protocol-error":
+        ca.update(verified=False, reason="CA_PROTOCOL_ERROR")
+        ca.pop("check", None)
+    elif edit == "dg14-from-other-card":
+        if other.manifest["files"]["DG14"] == m["files"]["DG14"]:
+            m["files"]["DG14"] = _edit(m["files"]["DG14"], "flip-last")
+        else:
+            m["files"]["DG14"] = other.manifest["files"]["DG14"]
+    verdict, reason = CA_EDITS[edit]
+    judge(dump_outcome(m, g.store), expect=verdict, reason=reason)
+
+
+CAM_PROFILES = ("cccd-2024", "passport-pace-cam")
+CAM_EDITS = {
+    "ca-ic-one-pk-map-is-pk-ic": ("failed", "CAM_DATA_INVALID"),  # defect 6: made from public data
+    "ca-ic-minus-one-pk-map-negated": ("failed", "CAM_DATA_INVALID"),
+    "ca-ic-zero": ("failed", "CAM_DATA_INVALID"),
+    "ca-ic-order": ("failed", "CAM_DATA_INVALID"),
+    "ca-ic-flipped": ("failed", "CAM_DATA_INVALID"),
+    "pk-map-flipped": ("failed", "CAM_DATA_INVALID"),
+    "pk-map-not-on-curve": ("failed", "CAM_DATA_INVALID"),
+    "pk-map-compressed-garbage": ("failed", "CAM_DATA_INVALID"),
+    "key-id-unknown": ("failed", "CAM_DATA_INVALID"),
+    "ca-ic-from-other-card": ("failed", "CAM_DATA_INVALID"),
+    "card-security-from-other-card-profile": ("failed", ("CAM_DATA_INVALID", "CARD_ACCESS_MISMATCH",
+                                                         "SOD_SIGNATURE_INVALID", "SOD_MALFORMED")),
+    "card-security-flipped": ("failed", ("CAM_DATA_INVALID", "SOD_SIGNATURE_INVALID", "SOD_MALFORMED",
+                                         "SOD_MESSAGE_DIGEST_MISMATCH")),
+    "card-security-removed": ("failed", ("CARD_SECURITY_NOT_VERIFIED", "CAM_DATA_INVALID")),
+    "evidence-removed": ("undetermined", "NOT_PERFORMED"),
+    "evidence-not-object": ("error", "DUMP_FORMAT"),
+    "ca-ic-not-hex": ("failed", "CAM_DATA_INVALID"),
+}
+
+
+def _cam_key(m):
+    from cccd_chip.access.pace.cam import card_security_infos
+
+    infos = card_security_infos(bytes.fromhex(m["files"]["CardSecurity"]))
+    return infos.ca_public_key(m["evidence"]["pace_cam"]["parameter_id"]).domain_and_key()
+
+
+@pytest.mark.parametrize("profile", CAM_PROFILES)
+@pytest.mark.parametrize("edit", sorted(CAM_EDITS))
+def test_pace_cam_evidence_edits(genuine, judge, profile, edit):
+    g, other = genuine(profile), genuine(profile, OTHER_SEED)
+    m = g.manifest_copy()
+    cam = m["evidence"]["pace_cam"]
+    domain, pk_ic = _cam_key(m)
+    n = domain.order
+    size = (n.bit_length() + 7) // 8
+    if edit == "ca-ic-one-pk-map-is-pk-ic":
+        cam["ca_ic"], cam["pk_map_ic"] = (1).to_bytes(size, "big").hex(), domain.encode(pk_ic).hex()
+    elif edit == "ca-ic-minus-one-pk-map-negated":
+        cam["ca_ic"], cam["pk_map_ic"] = (n - 1).to_bytes(size, "big").hex(), domain.encode(domain.mul(n - 1, pk_ic)).hex()
+    elif edit == "ca-ic-zero":
+        cam["ca_ic"] = "00" * size
+    elif edit == "ca-ic-order":
+        cam["ca_ic"] = n.to_bytes(size, "big").hex()
+    elif edit == "ca-ic-flipped":
+        cam["ca_ic"] = _hexflip(cam["ca_ic"])
+    elif edit == "pk-map-flipped":
+        cam["pk_map_ic"] = _hexflip(cam["pk_map_ic"])
+    elif edit == "pk-map-not-on-curve":
+        cam["pk_map_ic"] = "04" + "11" * (2 * size)
+    elif edit == "pk-map-compressed-garbage":
+        cam["pk_map_ic"] = "02" + "FF" * size
+    elif edit == "key-id-unknown":
+        cam["parameter_id"] = cam["key_id"] = 99
+    elif edit == "ca-ic-from-other-card":
+        cam["ca_ic"] = other.manifest["evidence"]["pace_cam"]["ca_ic"]
+    elif edit == "card-security-from-other-card-profile":
+        donor = genuine("cccd-2024" if profile != "cccd-2024" else "passport-pace-cam")
+        m["files"]["CardSecurity"] = donor.manifest["files"]["CardSecurity"]
+    elif edit == "card-security-flipped":
+        m["files"]["CardSecurity"] = _edit(m["files"]["CardSecurity"], "flip-last")
+    elif edit == "card-security-removed":
+        del m["files"]["CardSecurity"]
+    elif edit == "evidence-removed":
+        del m["evidence"]["pace_cam"]
+    elif edit == "evidence-not-object":
+        m["evidence"]["pace_cam"] = "yes"
+    elif edit == "ca-ic-not-hex":
+        cam["ca_ic"] = "not hex"
+    verdict, reason = CAM_EDITS[edit]
+    judge(dump_outcome(m, g.store), expect=verdict, reason=reason)
+
+
+# --- access, EF.CardAccess, EF.COM and the manifest ----------------------------------------------
+
+
+MANIFEST_EDITS = {
+    "format-wrong": ("error", "DUMP_FORMAT"),
+    "version-2": ("error", "DUMP_FORMAT"),
+    "files-not-object": ("error", "DUMP_FORMAT"),
+    "file-not-hex": ("error", "DUMP_FORMAT"),
+    "file-odd-hex": ("error", "DUMP_FORMAT"),
+    "file-number": ("error", "DUMP_FORMAT"),
+    "absent-not-object": ("error", "DUMP_FORMAT"),
+    "absent-value-number": ("error", "DUMP_FORMAT"),
+    "absent-unknown-name": ("error", "DUMP_FORMAT"),
+    "access-not-object": ("error", "DUMP_FORMAT"),
+    "access-protocol-missing": ("error", "DUMP_FORMAT"),
+    "access-parameter-id-string": ("error", "DUMP_FORMAT"),
+    "access-digest-not-hex": ("error", "DUMP_FORMAT"),
+    "evidence-not-object": ("error", "DUMP_FORMAT"),
+    "read-at-number": ("error", "DUMP_FORMAT"),
+    "not-an-object": ("error", "DUMP_FORMAT"),
+    "deeply-nested": ("error", "DUMP_FORMAT"),
+    "cardaccess-flipped": ("failed", "CARD_ACCESS_MISMATCH"),
+    "cardaccess-from-other-profile": ("failed", "CARD_ACCESS_MISMATCH"),
+    "com-lists-fewer": ("failed", ("COM_SOD_MISMATCH", "COM_MALFORMED")),
+    "com-flipped": ("failed", ("COM_SOD_MISMATCH", "COM_MALFORMED")),
+}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("edit", sorted(MANIFEST_EDITS))
+def test_manifest_edits(genuine, judge, profile, edit):
+    g = genuine(profile)
+    m = g.manifest_copy()
+    raw = None
+    if edit == "format-wrong":
+        m["format"] = "cccd-dump-x"
+    elif edit == "version-2":
+        m["version"] = 2
+    elif edit == "files-not-object":
+        m["files"] = list(m["files"].values())
+    elif edit == "file-not-hex":
+        m["files"]["DG1"] = "XYZ"
+    elif edit == "file-odd-hex":
+        m["files"]["DG1"] = m["files"]["DG1"] + "0"
+    elif edit == "file-number":
+        m["files"]["DG1"] = 12
+    elif edit == "absent-not-object":
+        m["absent"] = ["DG3"]
+    elif edit == "absent-value-number":
+        m["absent"]["DG9"] = 1
+    elif edit == "absent-unknown-name":
+        m["absent"]["XYZ"] = "6A82"
+    elif edit == "access-not-object":
+        m["access"] = "PACE"
+    elif edit == "access-protocol-missing":
+        m["access"] = {"password": "CAN"}
+    elif edit == "access-parameter-id-string":
+        m["access"]["parameter_id"] = "13"
+    elif edit == "access-digest-not-hex":
+        m["access"]["password_digest"] = "g" * 64
+    elif edit == "evidence-not-object":
+        m["evidence"] = []
+    elif edit == "read-at-number":
+        m["read_at"] = 20270301
+    elif edit == "not-an-object":
+        raw = json.dumps([m])
+    elif edit == "deeply-nested":
+        raw = json.dumps(m)[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    elif edit == "cardaccess-flipped":
+        if "CardAccess" not in m["files"] or not _authenticated_pace_infos(g):
+            return
+        m["files"]["CardAccess"] = _edit(m["files"]["CardAccess"], "flip-last")
+    elif edit == "cardaccess-from-other-profile":
+        if "CardAccess" not in m["files"] or not _authenticated_pace_infos(g):
+            return
+        donor = next(d for d in ("passport-aes256", "id-small-le") if d != profile)
+        m["files"]["CardAccess"] = genuine(donor).manifest["files"]["CardAccess"]
+    elif edit == "com-lists-fewer":
+        from cccd_chip.lds import com
+
+        m["files"]["COM"] = com.build(com.make([1])).hex().upper()
+    elif edit == "com-flipped":
+        m["files"]["COM"] = _edit(m["files"]["COM"], "truncate")
+    verdict, reason = MANIFEST_EDITS[edit]
+    judge(dump_outcome(raw if raw is not None else m, g.store), expect=verdict, reason=reason)
+
+
+def _authenticated_pace_infos(g) -> bool:
+    """The read is PACE and DG14 or EF.CardSecurity carries signed PACEInfos to compare with."""
+    from adversary import outcome_of_report  # noqa: F401
+
+    rep = dump_outcome(g.manifest, g.store).report
+    c = [c for c in rep.checks if c.check == "binding.card_access"]
+    return bool(c) and c[0].verdict.value == "successful"
