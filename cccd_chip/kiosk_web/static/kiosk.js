@@ -122,7 +122,7 @@
     decoded.catch(function () {}).then(function () {
       window.requestAnimationFrame(function () {
         if (lastSeq !== seq) { return; }
-        kiosk.timings.push({ seq: seq, detected_at: s.detected_at, shown_at: Date.now() });
+        kiosk.timings.push({ seq: seq, detected_at: s.detected_at, sent_at: s.at, shown_at: Date.now() });
         document.body.dataset.shown = String(seq);
       });
     });
