@@ -48,7 +48,7 @@ class Cards:
         return json.loads((card / "card.json").read_text())["secrets"]
 
 
-def _dg2_jpeg2000(h, seed: int) -> bytes:
+def _dg2_jpeg2000(h, seed: int, *layout) -> bytes:
     """DG2 whose face is JPEG2000 (ISO 19794-5 image data type 1), signed like any other card."""
     from PIL import Image
 
