@@ -45,11 +45,11 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .errors import CardError, ParseError, ProtocolError, TraceMismatch, TransportError
+from .errors import CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch, TransportError
 from .iso7816 import commands, tlv
 from .iso7816.apdu import CommandApdu, ResponseApdu
 from .iso7816.sw import error_for
-from .sm.base import SecureMessaging
+from .sm.base import UNCOUNTED, SecureMessaging
 
 log = logging.getLogger("cccd_chip.channel")
 
@@ -186,6 +186,7 @@ class CardChannel:
         self.bytes_received = 0
         self.adaptations: list[str] = []
         self._atr_info_tried = False
+        self.bare_error_preference = UNCOUNTED  # SSC convention after bare errors (sm/base.py)
 
     # --- raw ----------------------------------------------------------------
     def _count(self, apdu: bytes, raw: bytes) -> None:
@@ -214,6 +215,8 @@ class CardChannel:
         return ResponseApdu(bytes(data), resp.sw1, resp.sw2)
 
     def start_sm(self, sm: SecureMessaging) -> None:
+        if sm.convention is None:  # what an earlier session on this card learnt (sm/base.py)
+            sm.preferred = self.bare_error_preference
         self.sm = sm
 
     def stop_sm(self) -> None:
@@ -237,7 +240,14 @@ class CardChannel:
             return self._raw(cmd.encode())
         wrapped = self.sm.wrap(cmd)
         resp = self._raw(wrapped.encode())
-        return self.sm.unwrap(resp)
+        try:
+            return self.sm.unwrap(resp)
+        except SecureMessagingError:
+            hint = self.sm.mismatch_hint
+            if hint is not None and hint != self.bare_error_preference:
+                self.bare_error_preference = hint
+                self._note(f"SSC after a bare error status word: the chip follows the '{hint}' convention")
+            raise
 
     def _note(self, what: str) -> None:
         self.adaptations.append(what)

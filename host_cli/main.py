@@ -511,18 +511,28 @@ def _batch_line(r) -> str:
     return f"{visible(r.source)}: {r.report.overall.value}" + (f" ({'; '.join(bad)})" if bad else "")
 
 
+def _quirk_names() -> str:
+    from cccd_chip.emulator.quirks import help_text
+
+    return help_text() + "."
+
+
 @cli.command()
 @click.option("--profile", default="cccd-2021", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--out", required=True, type=click.Path())
 @click.option("--fault", "faults", multiple=True, metavar="NAME[:ARG]",
               help="Named fault (repeatable), e.g. dg-altered:DG2, remove:40; see docs/emulator.md.")
-def personalize(profile, seed, out, faults):
+@click.option("--quirk", "quirks", multiple=True, metavar="NAME[:ARG]",
+              help="Field quirk of real chips / issuers (repeatable, composes with faults; docs/field-quirks.md): "
+                   + _quirk_names())
+def personalize(profile, seed, out, faults, quirks):
     """Personalise a virtual card into a directory."""
     from cccd_chip.emulator.personalize import personalize as do
 
-    d = do(profile, seed, out, faults)
+    d = do(profile, seed, out, faults, quirks)
     extra = f", faults {', '.join(faults)}" if faults else ""
+    extra += f", quirks {', '.join(quirks)}" if quirks else ""
     click.echo(f"virtual card ({profile}, seed {seed}{extra}) written to {d}", err=True)
     return EXIT_OK
 

@@ -69,6 +69,7 @@ class Applet:
         self.apdu_index = 0  # counts every C-APDU since the card was created
         self.removed = False
         self.faults: list = []
+        self.counts_bare_errors = False  # SSC convention after bare errors (quirk ssc-counts-bare-errors)
         self._install_defaults()
         from . import plugins
 
@@ -145,6 +146,7 @@ class Applet:
         if sm is None or reply.plain:
             out = reply.data + reply.sw.to_bytes(2, "big")
         elif not reply.data and reply.sw != 0x9000 and reply.sw >> 8 not in (0x62, 0x63):
+            sm.counts_bare_errors = self.counts_bare_errors
             out = sm.plain_status(reply.sw)
         else:
             kw: dict[str, Any] = {}

@@ -10,7 +10,8 @@ A card directory (written by :mod:`cccd_chip.emulator.personalize`) holds
      "options": {...CardOptions...},
      "files": [{"name": "DG1", "fid": "0101", "sfi": 1, "path": "files/DG1.bin", "access": "sm"}, ...],
      "keys": {"aa": "keys/aa.pem", "ca": [...]},
-     "faults": [{"name": "...", ...}]}
+     "faults": [{"name": "...", ...}],
+     "quirks": [{"name": "...", "arg": ...}]}
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class VirtualCard:
     keys: Mapping[str, Any] = field(default_factory=dict)  # card.json "keys": JSON values
     faults: tuple = ()
     directory: Optional[Path] = None
+    quirks: tuple = ()  # card.json "quirks" (emulator/quirks.py): genuine behaviour of real chips
 
     def file_by_fid(self, fid: int, *, in_app: Optional[bool] = None) -> Optional[CardFile]:
         """The file with this FID in the current DF (``in_app``), else a unique MF file."""
@@ -131,4 +133,5 @@ class VirtualCard:
             keys=dict(meta.get("keys", {})),
             faults=tuple(meta.get("faults", [])),
             directory=d,
+            quirks=tuple(meta.get("quirks", [])),
         )

@@ -32,7 +32,7 @@ from ..errors import UsageError
 from ..iso7816 import tlv
 from ..lds import card_access, card_security, cbeff, com, dg1, dg2, dg13, dg14, dg15, face, oids, sod
 from ..lds import security_infos as si
-from . import card_pki, determinism as det, faults as fault_mod
+from . import card_pki, determinism as det, faults as fault_mod, quirks as quirk_mod
 from .card import CARD_FORMAT, CARD_VERSION, CardOptions
 from .face_synth import face_jpeg
 from .holder import Holder, fold, invent
@@ -196,9 +196,11 @@ def _dg11(h: Holder) -> bytes:
 # --- main ---------------------------------------------------------------------------
 
 
-def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str] = ()) -> Path:
-    """Write the card directory for ``profile`` / ``seed`` (with ``faults``) to ``out``; return it."""
-    p = get_profile(profile)
+def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str] = (),
+                quirks: Iterable = ()) -> Path:
+    """Write the card directory for ``profile`` / ``seed`` (with ``faults`` and field ``quirks``) to ``out``."""
+    qspecs = quirk_mod.parse_specs(quirks)
+    p = quirk_mod.adjust_profile(get_profile(profile), qspecs)
     if not isinstance(seed, int) or seed < 0:
         raise UsageError("the seed must be a non-negative integer")
     specs = fault_mod.parse_specs(faults)
@@ -275,11 +277,13 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
         files[extra] = _dg11(holder)
     dg_numbers = sorted(int(n[2:]) for n in files)
     files["COM"] = com.build(com.make(dg_numbers))
+    quirk_mod.before_sod(files, qspecs, seed=seed)
     signed = {int(n[2:]): d for n, d in files.items() if n.startswith("DG") and n != extra}
     missing = fault_mod.arg_of(specs, "dg-not-in-sod", "DG2")
     if missing is not None:
         signed.pop(int(missing[2:]), None)
     args = pki.dsc.cms_args(f"sod|{p.name}|{seed}")
+    args.update(quirk_mod.sod_overrides(qspecs, pki, args, label=f"sod|{p.name}|{seed}"))
     signer = args["signer"]
     if "sod-signature-broken" in names:
         inner = signer
@@ -292,20 +296,22 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
         sod.hash_data_groups(signed, p.dg_hash), pki.dsc.cert_der, signer, hash_alg=p.dg_hash,
         digest_alg=args["digest_alg"], signature_alg_oid=args["signature_alg_oid"],
         signature_params_der=args["signature_params_der"], version=p.sod_version,
-        signing_time=pki.signing_time)
+        signing_time=pki.signing_time, **{k: v for k, v in args.items() if k in ("sid", "extra_certificates")})
+    files["SOD"] = quirk_mod.after_sod(files["SOD"], qspecs, pki)
     altered = fault_mod.arg_of(specs, "dg-altered", "DG1")
     if altered is not None:
         files[altered] = _alter(altered, files[altered])
     huge = fault_mod.arg_of(specs, "huge-length", "DG2")
     if huge is not None:
         files[huge] = _huge_length(files[huge])
+    quirk_mod.finish(files, qspecs)
 
-    _write(out, p, seed, files, mf, secrets, keys, key_files, pki, specs)
+    _write(out, p, seed, files, mf, secrets, keys, key_files, pki, specs, qspecs)
     return out
 
 
 def _write(out: Path, p: Profile, seed: int, files: dict, mf: dict, secrets: dict, keys: dict,
-           key_files: dict, pki: card_pki.CardPki, specs) -> None:
+           key_files: dict, pki: card_pki.CardPki, specs, qspecs=()) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("files", "keys"):
         if (out / sub).exists():
@@ -345,6 +351,7 @@ def _write(out: Path, p: Profile, seed: int, files: dict, mf: dict, secrets: dic
         "keys": keys,
         "pki": {"csca": "csca.pem", "dsc": "dsc.pem", "crl": "csca.crl" if pki.crl_der else None},
         "faults": [f.to_json() for f in specs],
+        "quirks": [q.to_json() for q in qspecs],
         "warning": "TEST CARD: invented holder, test keys; never a real document",
     }
     (out / "card.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

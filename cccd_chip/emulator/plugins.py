@@ -13,6 +13,7 @@ MODULES = (
     "cccd_chip.emulator.ca_card",
     "cccd_chip.emulator.aa_card",
     "cccd_chip.emulator.faults",
+    "cccd_chip.emulator.quirks",
 )
 
 

@@ -82,11 +82,17 @@ def protect_response(
 
 
 class CardSm:
-    """The chip's SM state: cipher + SSC, incremented per command and response."""
+    """The chip's SM state: cipher + SSC, incremented per command and per protected response.
 
-    def __init__(self, cipher: SmCipher, ssc: bytes) -> None:
+    ``counts_bare_errors``: whether an unprotected error status word also
+    advances the SSC. Real chips, JMRTD and vsmartcard's ePass do not (the
+    default); the emulator quirk ``ssc-counts-bare-errors`` makes this chip count it.
+    """
+
+    def __init__(self, cipher: SmCipher, ssc: bytes, *, counts_bare_errors: bool = False) -> None:
         self.cipher = cipher
         self.ssc = bytes(ssc)
+        self.counts_bare_errors = counts_bare_errors
 
     def unwrap(self, cmd: CommandApdu) -> CommandApdu:
         self.ssc = increment(self.ssc)
@@ -97,6 +103,7 @@ class CardSm:
         return protect_response(self.cipher, self.ssc, data, sw, **kw)
 
     def plain_status(self, sw: int) -> bytes:
-        """An unprotected status-only error (the host increments its SSC too)."""
-        self.ssc = increment(self.ssc)
+        """An unprotected status-only error; the SSC advances only with ``counts_bare_errors``."""
+        if self.counts_bare_errors:
+            self.ssc = increment(self.ssc)
         return sw.to_bytes(2, "big")

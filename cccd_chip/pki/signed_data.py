@@ -97,8 +97,13 @@ def identify_signer(
     found by its key is as good as one found by name: the signature and the
     chain to a CSCA are what prove it. At most ``MAX_SIGNER_CANDIDATES`` undesignated
     keys are tried (a hostile SOD cannot make the verifier check thousands of signatures).
-    When nothing verifies, the designated certificate is returned unverified
-    (the caller reports the signature as invalid / the algorithm as unsupported).
+
+    When nothing verifies, the certificate the signature is judged against is
+    returned unverified (the caller reports the signature as invalid): the
+    designated one; else one whose serial matches and whose issuer has the same
+    RDNs in another order; else the only embedded end-entity certificate. Only
+    when none of these exists is the signer not found (undetermined): editing
+    the unsigned sid never turns a wrong signature into "undetermined".
     """
     certs = list(_loaded(embedded))
     matches = [c for c in certs if signer_matches(si, c)]
@@ -112,7 +117,31 @@ def identify_signer(
         return SignerIdentification(cert, "sid" if n < len(designated) else "key", alg)
     if designated:
         return SignerIdentification(designated[0], "sid")
+    loose = [c for c in others if _loosely_designated(si, c)]
+    if loose:
+        return SignerIdentification(loose[0], "key")
+    end_entities = [c for c in others if not c.is_ca]
+    if len(end_entities) == 1:
+        return SignerIdentification(end_entities[0], "key")
     return SignerIdentification(None, "none")
+
+
+def _loosely_designated(si: SignerInfo, cert: Certificate) -> bool:
+    """Same serial, and the issuer has the same RDNs (RFC 5280 §7.1 each) in any order."""
+    if si.sid_issuer is None or si.sid_serial != cert.serial:
+        return False
+    a, b = _rdn_keys(si.sid_issuer), _rdn_keys(cert.issuer)
+    return a is not None and a == b
+
+
+@lru_cache(maxsize=4096)
+def _rdn_keys(name_der: bytes) -> Optional[tuple[str, ...]]:
+    from asn1crypto import x509
+
+    try:
+        return tuple(sorted(rdn.hashable for rdn in x509.Name.load(name_der).chosen))
+    except Exception:
+        return None
 
 
 def _loaded(candidates: Iterable[bytes | Certificate]) -> Iterable[Certificate]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Optional
 
 from cryptography.hazmat.primitives import constant_time
 
@@ -167,14 +168,47 @@ def increment(ssc: bytes) -> bytes:
     return ((int.from_bytes(ssc, "big") + 1) % (1 << (8 * len(ssc)))).to_bytes(len(ssc), "big")
 
 
-class SecureMessaging:
-    """A live session: cipher + SSC. Wrap each command, unwrap its response."""
+# What a chip does with its SSC when it answers a protected command with a bare error
+# status word (no DO'99'/DO'8E'). ICAO 9303-11 §9.8 does not say. Real chips, JMRTD and
+# vsmartcard's ePass do not count the bare response ("uncounted"); some implementations
+# (this project's emulator before issue 11, now the emulator quirk ssc-counts-bare-errors)
+# count it ("counted").
+UNCOUNTED = "uncounted"
+COUNTED = "counted"
+BARE_ERROR_CONVENTIONS = (UNCOUNTED, COUNTED)
 
-    def __init__(self, cipher: SmCipher, ssc: bytes) -> None:
+
+def is_bare_error(resp: ResponseApdu) -> bool:
+    """A status-only answer reporting an error other than the end of SM (6987/6988)."""
+    return not resp.data and resp.sw not in (0x6987, 0x6988, 0x9000) and resp.sw1 not in (0x61, 0x62, 0x63)
+
+
+class SecureMessaging:
+    """A live session: cipher + SSC. Wrap each command, unwrap its response.
+
+    After a bare error status word the SSC is ambiguous (see ``UNCOUNTED`` /
+    ``COUNTED``). The next command is protected under ``preferred`` (real
+    chips: uncounted); its response is accepted under either candidate SSC,
+    and the one that verified is then fixed for the session (``convention``).
+    A MAC that verifies under neither is fatal as always. A command MAC can be
+    valid under one SSC only: a chip of the other convention answers the next
+    command with a bare 6988 and ends the session; the session records that in
+    ``mismatch_hint`` so the caller can prefer the other convention after
+    re-authenticating (the reader does; at most once per card).
+    """
+
+    def __init__(self, cipher: SmCipher, ssc: bytes, *, preferred: str = UNCOUNTED,
+                 convention: Optional[str] = None) -> None:
         if len(ssc) != cipher.ssc_len:
             raise ValueError("SSC length does not match the cipher")
+        if preferred not in BARE_ERROR_CONVENTIONS or convention not in (None,) + BARE_ERROR_CONVENTIONS:
+            raise ValueError("unknown bare-error convention")
         self.cipher = cipher
         self._ssc = bytes(ssc)
+        self._alt: Optional[bytes] = None  # the other candidate SSC after a bare error
+        self.preferred = preferred
+        self.convention = convention  # fixed once a response decided it (or given)
+        self.mismatch_hint: Optional[str] = None
         self.alive = True
 
     @property
@@ -185,17 +219,60 @@ class SecureMessaging:
         if not self.alive:
             raise SecureMessagingError("secure messaging session is closed")
         self._ssc = increment(self._ssc)
+        if self._alt is not None:
+            self._alt = increment(self._alt)
         return protect_command(self.cipher, self._ssc, cmd)
 
     def unwrap(self, resp: ResponseApdu) -> ResponseApdu:
         if not self.alive:
             raise SecureMessagingError("secure messaging session is closed")
+        if is_bare_error(resp):
+            return self._bare_error(resp)
+        pending, self._alt = self._alt, None
         self._ssc = increment(self._ssc)
         try:
-            return unprotect_response(self.cipher, self._ssc, resp)
-        except SecureMessagingError:
-            self.alive = False
-            raise
+            out = unprotect_response(self.cipher, self._ssc, resp)
+        except SecureMessagingError as first:
+            if pending is None or not resp.data:
+                if pending is not None and resp.sw in (0x6987, 0x6988):
+                    # the chip could not verify a command protected under our candidate
+                    self.mismatch_hint = COUNTED if self._guess() == UNCOUNTED else UNCOUNTED
+                self.alive = False
+                raise
+            alt = increment(pending)
+            try:
+                out = unprotect_response(self.cipher, alt, resp)
+            except SecureMessagingError:
+                self.alive = False
+                raise first from None
+            self._ssc = alt
+            self.convention = self._other(self._guess())
+            return out
+        if pending is not None:
+            self.convention = self._guess()
+        return out
+
+    def _guess(self) -> str:
+        return self.convention or self.preferred
+
+    @staticmethod
+    def _other(c: str) -> str:
+        return COUNTED if c == UNCOUNTED else UNCOUNTED
+
+    def _bare_error(self, resp: ResponseApdu) -> ResponseApdu:
+        """ICAO 9303-11 §9.8 is silent: keep both candidates unless the convention is known."""
+        guess = self._guess()
+        if self._alt is not None:
+            # the previous answer was bare too, and the chip did not refuse this command's MAC
+            # (6988): it verified it under our candidate, which is therefore right
+            self.convention = guess
+            self._alt = None
+        counted = increment(self._ssc)
+        if self.convention is None:
+            self._alt = self._ssc if guess == COUNTED else counted
+        if guess == COUNTED:
+            self._ssc = counted
+        return resp
 
     def __repr__(self) -> str:
         return f"SecureMessaging({self.cipher.name})"

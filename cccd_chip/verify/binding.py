@@ -65,7 +65,8 @@ __all__ = [
 
 
 def binding_checks(
-    files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo], *, country_aliases: Iterable[tuple[str, str]] = ()
+    files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo], *, country_aliases: Iterable[tuple[str, str]] = (),
+    absent: Mapping[str, str] = {},
 ) -> list[CheckResult]:
     """The binding checks, in report order.
 
@@ -79,7 +80,7 @@ def binding_checks(
     return [
         check_country(head[2:5] if isinstance(head, str) else head, pa, country_aliases=country_aliases),
         check_document_type(head[0:2] if isinstance(head, str) else head, pa),
-        check_com_sod(files.get("COM"), pa),
+        check_com_sod(files.get("COM"), pa, absent),
         check_access_binding(_dg1(raw_dg1) if needs_dg1 else None, pa, access),
     ]
 
@@ -230,8 +231,14 @@ def _parse_document_types(raw_cert: bytes) -> Optional[tuple[str, ...]]:
 # --- family 26: EF.COM versus the SOD ----------------------------------------------------
 
 
-def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult) -> CheckResult:
-    """EF.COM's data-group list equals the SOD's (EF.COM absent: not supported)."""
+def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[str, str] = {}) -> CheckResult:
+    """EF.COM's data-group list equals the SOD's (EF.COM absent: not supported).
+
+    Field tolerance (issue 11, docs/field-quirks.md): EF.COM is unsigned, and some
+    chips list a DG they do not have. A DG that only EF.COM lists and that the
+    chip reported as absent (``absent``, e.g. 6A82) is a warning,
+    ``COM_LISTS_ABSENT``, not a mismatch: nothing signed disagrees.
+    """
     if raw_com is None:
         return _r(CHECK_COM_SOD, Verdict.NOT_SUPPORTED, Reason.COM_MISSING, "COM", "EF.COM not read")
     try:
@@ -242,6 +249,8 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult) -> CheckResult:
         return _r(CHECK_COM_SOD, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "COM", "no parsable SOD to compare with")
     in_com = set(com.data_groups)
     in_sod = {h.number for h in pa.sod.security_object.data_group_hashes}
+    listed_absent = {n for n in in_com - in_sod if f"DG{n}" in absent}
+    in_com -= listed_absent
     if in_com != in_sod:
         parts = []
         if in_sod - in_com:
@@ -254,6 +263,10 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult) -> CheckResult:
         return _r(CHECK_COM_SOD, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "COM",
                   f"same DGs ({listed}), but the SOD did not pass Passive Authentication")
     extra = f"; unknown tags ignored: {','.join(f'{t:02X}' for t in com.unknown_tags)}" if com.unknown_tags else ""
+    if listed_absent:
+        names = ",".join(f"DG{n}" for n in sorted(listed_absent))
+        return _r(CHECK_COM_SOD, Verdict.SUCCESSFUL, Reason.COM_LISTS_ABSENT, "COM",
+                  f"same DGs as the SOD ({listed}); EF.COM also lists {names}, absent on the chip{extra}")
     return _r(CHECK_COM_SOD, Verdict.SUCCESSFUL, Reason.OK, "COM", f"same DGs as the SOD ({listed}){extra}")
 
 

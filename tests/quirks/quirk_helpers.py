@@ -61,3 +61,39 @@ def negative_rsa_spki(spki_der: bytes) -> bytes:
     assert modulus[0] == 0 and modulus[1] & 0x80, "modulus must need its leading 00"
     rsa_key = der_seq(der(0x02, modulus[1:]) + key[e[1] : e[3]])
     return der_seq(spki_der[alg[1] : alg[3]] + der(0x03, b"\x00" + rsa_key))
+
+
+def read_and_verify(tmp_path, profile: str, quirks=(), faults=(), seed: int = 3, options=None):
+    """Personalise a virtual card with ``quirks``/``faults``, read it in-process, verify it.
+
+    Returns (report, document, read stats)."""
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.emulator.card import VirtualCard
+    from cccd_chip.emulator.determinism import Drbg
+    from cccd_chip.emulator.personalize import personalize
+    from cccd_chip.pki.trust_store import trust_store_from
+    from cccd_chip.reader import Credential, ReadOptions, ReadStats, read_document
+    from cccd_chip.transport.local import LocalTransport
+    from cccd_chip.verify.document_check import verify_document
+
+    name = "-".join([profile, *quirks, *faults]).replace(":", "_")
+    d = personalize(profile, seed, tmp_path / name, faults=faults, quirks=quirks)
+    card = VirtualCard.load(d)
+    s = card.secrets
+    cred = Credential(s.get("can"), s["document_number"], s["date_of_birth"], s["date_of_expiry"])
+    stats = ReadStats()
+    doc = read_document(LocalTransport(Applet(card)), cred, rng=Drbg("quirk-host"),
+                        options=options or ReadOptions(), stats=stats)
+    crls = [d / "csca.crl"] if (d / "csca.crl").exists() else []
+    store = trust_store_from([d / "csca.pem"], crls=crls)
+    return verify_document(doc, store, policy=POLICY), doc, stats
+
+
+def warnings_of(report) -> set[str]:
+    """Reasons other than OK on checks that are successful / not_supported."""
+    return {c.reason.value for c in report.checks if c.reason.value != "OK" and c.verdict.value in ("successful", "not_supported")}
+
+
+def problems_of(report) -> list[str]:
+    return [f"{c.check} {c.subject} {c.verdict.value} {c.reason.value}" for c in report.checks
+            if c.verdict.value in ("failed", "undetermined", "aborted")]
