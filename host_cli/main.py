@@ -675,8 +675,9 @@ def inspect(path, as_json):
 
 # the emulator's command and kiosk watch mode live in their own modules; they import this module
 # as host_cli.main: under `python -m host_cli.main` that name must be this (__main__) module, not a
-# second copy that would import them again half-initialised
-if __name__ == "__main__":  # pragma: no cover - exercised by every subprocess test
+# second copy that would import them again half-initialised. "__mp_main__" is the same module
+# re-imported in a process started by multiprocessing's spawn method (Dask's local-cluster workers)
+if __name__ in ("__main__", "__mp_main__"):  # pragma: no cover - exercised by every subprocess test
     sys.modules.setdefault("host_cli.main", sys.modules[__name__])
 from .cmd_emulate import emulate as _emulate  # noqa: E402
 from .cmd_kiosk import kiosk as _kiosk  # noqa: E402
