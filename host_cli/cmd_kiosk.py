@@ -51,10 +51,11 @@ from .cmd_watch import FileCredentials
               help="Seconds the keypad waits for a CAN.")
 @click.option("--poll", type=click.FloatRange(0.01, 5), default=0.1, show_default=True,
               help="Reader polling interval (s).")
+@click.option("--style", type=click.Path(), help="Your own CSS, loaded after the page's (restyling, docs/kiosk.md).")
 @click.option("--url-file", type=click.Path(), help="Also write the page's address to this file (mode 0600).")
 def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id12, mrz, doc, dob, doe, cred_file, csca, masterlist,
           masterlist_root, crl, ldif, out_jsonl, out_dir, host, port, lang, clear_after, hold, can_attempts,
-          can_timeout, poll, url_file, at=None):
+          can_timeout, poll, style, url_file, at=None):
     """The kiosk web screen: serve a page on loopback and read card after card behind it."""
     import importlib.util
 
@@ -92,7 +93,8 @@ def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id1
                                               latency=virtual_latency / 1000.0)
     sink = JsonLinesSink(out_jsonl) if out_jsonl else (DumpDirSink(out_dir) if out_dir else None)
     options = KioskWebOptions(host=host, port=port, lang=lang, clear_after=clear_after, hold=hold,
-                              can_timeout=can_timeout, credential_attempts=can_attempts, poll=poll)
+                              can_timeout=can_timeout, credential_attempts=can_attempts, poll=poll,
+                              style=style)
     web = KioskWeb(source, sink=sink, credentials=credentials, trust_store=store,
                    verify=lambda d, s: m.verify(d, s, policy=policy), options=options, virtual=vsource)
     web.bind()

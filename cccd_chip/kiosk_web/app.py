@@ -5,6 +5,7 @@ Routes (everything personal needs the token printed at start-up; no response is 
 =========================== ==================================================================
 ``GET /?token=T``           the page (static HTML; without the right token: 403)
 ``GET /static/...``         the page's CSS, JavaScript and text catalogue (package data)
+``GET /custom.css``         the operator's stylesheet (``--style FILE``; empty without)
 ``GET /events?token=T``     Server-Sent Events: ``hello`` (texts, settings) then one whole
                             state per event; a newer stream replaces an older one (one client)
 ``POST /api/can``           ``{"can": "123456"}`` from the keypad, header ``X-Kiosk-Token``
@@ -82,8 +83,9 @@ class _Guard:
         await self.app(scope, receive, send_secured)
 
 
-def create_app(screen: Screen, token: str, *, host: str = "127.0.0.1", virtual=None) -> Any:
-    """The ASGI app of one kiosk screen (``virtual``: the VirtualCardSource, for its remove button)."""
+def create_app(screen: Screen, token: str, *, host: str = "127.0.0.1", virtual=None, style: bytes = b"") -> Any:
+    """The ASGI app of one kiosk screen (``virtual``: the VirtualCardSource, for its remove button;
+    ``style``: the operator's own CSS, served as ``/custom.css`` after the page's stylesheet)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.generation = 0
     app.state.stopping = False
@@ -110,6 +112,10 @@ def create_app(screen: Screen, token: str, *, host: str = "127.0.0.1", virtual=N
             return PlainTextResponse("Open the address that `cccd kiosk` printed at start-up.", status_code=403)
         html = resources.files(__package__).joinpath("static/index.html").read_bytes()
         return Response(html, media_type="text/html; charset=utf-8")
+
+    @app.get("/custom.css")
+    async def custom_css() -> Response:
+        return Response(style, media_type="text/css; charset=utf-8")
 
     @app.get("/favicon.ico")
     async def favicon() -> Response:

@@ -43,6 +43,24 @@ class KioskWebOptions:
     can_timeout: float = 120.0  # seconds the keypad waits for a CAN
     credential_attempts: int = 3  # CAN tries per card on the keypad
     poll: float = 0.1  # reader polling interval
+    style: Optional[str] = None  # the operator's CSS file, served after the page's own (restyling)
+
+
+MAX_STYLE_BYTES = 256 * 1024
+
+
+def _read_style(path: Optional[str]) -> bytes:
+    if not path:
+        return b""
+    from pathlib import Path
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read the style sheet: {e.strerror}") from None
+    if len(data) > MAX_STYLE_BYTES:
+        raise UsageError(f"the style sheet is larger than {MAX_STYLE_BYTES // 1024} KiB")
+    return data
 
 
 class KioskWeb:
@@ -62,7 +80,8 @@ class KioskWeb:
         self._fixed = credentials
         self._credential = Credential
         self._verify_fn = verify
-        self.app = create_app(self.screen, self.token, host=options.host, virtual=virtual)
+        self.app = create_app(self.screen, self.token, host=options.host, virtual=virtual,
+                              style=_read_style(options.style))
         self.loop = KioskLoop(self.source, credentials=self._credentials, sink=sink or NullSink(),
                               trust_store=trust_store, callbacks=self.screen.callbacks(), verify=self._verify,
                               poll=options.poll, credential_attempts=max(1, options.credential_attempts))

@@ -27,6 +27,9 @@ log = logging.getLogger("cccd_chip.kiosk_web")
 
 VERIFIED, NOT_VERIFIED, COULD_NOT_VERIFY = "verified", "not_verified", "could_not_verify"
 MAX_FIELD_CHARS = 300  # a hostile DG13 cannot flood the screen
+# reasons that only follow from another check's outcome (e.g. PA undetermined -> the CA key is not
+# authenticated): shown only when nothing else explains the verdict
+CONSEQUENCES = frozenset({"NOT_PERFORMED", "DATA_NOT_AUTHENTICATED", "KEY_NOT_AUTHENTICATED"})
 _FILE_SUBJECTS = {"COM", "SOD", "CardAccess", "CardSecurity"} | {f"DG{i}" for i in range(1, 17)}
 
 
@@ -47,9 +50,10 @@ def reasons(verification: Optional[dict], lang: str) -> list[str]:
     overall = verification.get("overall")
     wanted = ("failed",) if overall == "failed" else ("undetermined", "aborted")
     out: list[str] = []
-    for c in checks:
-        if c.get("verdict") not in wanted:
-            continue
+    chosen = [c for c in checks if c.get("verdict") in wanted]
+    if any(c.get("reason") not in CONSEQUENCES for c in chosen):
+        chosen = [c for c in chosen if c.get("reason") not in CONSEQUENCES]
+    for c in chosen:
         subject = c.get("subject")
         words = catalogue.reason_words(lang, str(c.get("reason")), subject if subject in _FILE_SUBJECTS else None)
         if words not in out:

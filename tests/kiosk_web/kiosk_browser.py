@@ -166,3 +166,31 @@ def screenshot(driver, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+_CONTRAST_JS = r"""
+function lin(c) { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); }
+function lum(rgb) { return 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]); }
+function parse(s) { var m = s.match(/rgba?\(([^)]+)\)/); if (!m) { return null; }
+  var p = m[1].split(',').map(parseFloat); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; }
+function bg(el) { for (var e = el; e; e = e.parentElement) { var c = parse(getComputedStyle(e).backgroundColor);
+  if (c && c[3] > 0.5) { return c; } } return [255, 255, 255, 1]; }
+var out = [];
+document.querySelectorAll('body *').forEach(function (el) {
+  var own = Array.from(el.childNodes).some(function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+  if (!own || !el.getClientRects().length) { return; }
+  var st = getComputedStyle(el);
+  if (st.visibility === 'hidden' || el.closest('[hidden]') || el.disabled) { return; }
+  var fg = parse(st.color), b = bg(el);
+  var l1 = lum(fg), l2 = lum(b), ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+  var size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+  var need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+  if (ratio < need) { out.push(el.tagName + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2)); }
+});
+return out;
+"""
+
+
+def contrast_failures(driver) -> list:
+    """Visible text below WCAG 2.x AA contrast (4.5:1; 3:1 for large text) on the current screen."""
+    return driver.execute_script(_CONTRAST_JS)

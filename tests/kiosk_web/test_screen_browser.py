@@ -46,6 +46,7 @@ def test_keypad_reading_result_removed_waiting(cards, browser, kiosk, tmp_path):
     kb.wait_state(browser, "can")  # no credential given: the keypad
     assert kb.text_of(browser, '[data-for="can"] h2') == "Enter the 6-digit CAN"
     assert browser.execute_script("return document.getElementById('can-error').hidden") is True
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, "02-can-portrait")
     kb.type_can(browser, cards.secrets(card)["can"])
     kb.wait_state(browser, "reading")
@@ -54,6 +55,7 @@ def test_keypad_reading_result_removed_waiting(cards, browser, kiosk, tmp_path):
 
     WebDriverWait(browser, 10, 0.02).until(lambda d: d.execute_script(
         "return !!document.querySelector('#files li[data-file=\"DG2\"]')"))
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, "03-reading-portrait")
     kb.wait_shown(browser)
     history = browser.execute_script("return window.kiosk.history")
@@ -79,6 +81,7 @@ def test_keypad_reading_result_removed_waiting(cards, browser, kiosk, tmp_path):
         " sw: document.documentElement.scrollWidth, sh: document.documentElement.scrollHeight,"
         " w: window.innerWidth, h: window.innerHeight};")
     assert geo["faceBottom"] <= geo["fieldsTop"] and geo["sw"] <= geo["w"] and geo["sh"] <= geo["h"]
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, "04-result-verified-portrait")
     kb.set_size(browser, kb.LANDSCAPE)
     geo = browser.execute_script(
@@ -99,6 +102,7 @@ def test_keypad_reading_result_removed_waiting(cards, browser, kiosk, tmp_path):
     kb.screenshot(browser, "06-removed-landscape")
     kb.wait_state(browser, "waiting")
     assert kb.text_of(browser, '[data-for="waiting"] h2') == "Place the ID card on the reader"
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, "01-waiting-landscape")
     kb.set_size(browser, kb.PORTRAIT)
     kb.screenshot(browser, "01-waiting-portrait")
@@ -121,6 +125,7 @@ def test_wrong_can_on_keypad_then_retry(cards, browser, kiosk):
         "return document.body.getAttribute('data-state') === 'can' && !document.getElementById('can-error').hidden"))
     assert kb.text_of(browser, "#can-error") == catalogue.text("en", "ui", "can_wrong")
     assert browser.execute_script("return document.querySelectorAll('#can-display .filled').length") == 0
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, "07-can-wrong-portrait")
     kb.type_can(browser, right)
     kb.wait_shown(browser)
@@ -149,6 +154,7 @@ def test_dg_altered_card_is_not_verified_with_the_reason_in_words(cards, browser
     assert words in reasons
     assert all("_" not in r for r in reasons)  # words, not reason codes
     assert browser.execute_script("return document.documentElement.lang") == lang
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, f"08-result-not-verified-{lang}-landscape")
 
 
@@ -162,6 +168,7 @@ def test_no_trust_anchor_could_not_verify(cards, browser, kiosk):
     reasons = browser.execute_script(
         "return Array.from(document.querySelectorAll('#reasons li')).map(function (l) { return l.textContent; })")
     assert catalogue.reason_words("vi", "CSCA_NOT_FOUND") in reasons
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, "09-result-could-not-verify-vi-portrait")
 
 
@@ -178,6 +185,7 @@ def test_card_pulled_mid_read_shows_try_again_then_next_card_works(cards, browse
     assert kb.text_of(browser, '[data-for="aborted"] h2') == "Card removed, try again"
     assert kb.fields(browser) == {} and kb.face_info(browser)["src"] is None  # never a partial result
     assert "result" not in browser.execute_script("return window.kiosk.history")
+    assert kb.contrast_failures(browser) == []
     kb.screenshot(browser, "10-aborted-portrait")
     kb.wait_shown(browser)  # the next card is read normally
     assert kb.text_of(browser, "#verdict-title") == "Verified"
@@ -227,3 +235,29 @@ def test_strings_from_the_card_are_text_never_markup(cards, browser, kiosk):
     assert browser.execute_script("return document.querySelectorAll('script').length") == 1  # kiosk.js only
     assert browser.title != "pwned"
     assert kb.text_of(browser, "#verdict-title") == "Verified"  # the odd strings are the signed data
+
+
+def test_restyle_with_own_stylesheet(cards, browser, kiosk, tmp_path):
+    card = cards.get(7)
+    css = tmp_path / "bank.css"
+    css.write_text(":root { --bar-bg: #5a1a7a; --ok-bg: #00522a; }\n.bar h1 { letter-spacing: 0.1em; }\n")
+    k = kiosk("--virtual", card, *_trust(card), "--can", cards.secrets(card)["can"], "--lang", "en", "--style", css)
+    kb.set_size(browser, kb.LANDSCAPE)
+    browser.get(k.url)
+    kb.wait_shown(browser)
+    bar = browser.execute_script("return getComputedStyle(document.querySelector('.bar')).backgroundColor")
+    ok = browser.execute_script("return getComputedStyle(document.getElementById('verdict')).backgroundColor")
+    assert bar == "rgb(90, 26, 122)" and ok == "rgb(0, 82, 42)"
+    assert kb.contrast_failures(browser) == []
+
+
+def test_contrast_checker_catches_low_contrast(cards, browser, kiosk, tmp_path):
+    """The WCAG check above can fail: a pale verdict colour is reported."""
+    card = cards.get(7)
+    css = tmp_path / "pale.css"
+    css.write_text(":root { --ok-bg: #7fd69a; }\n")
+    k = kiosk("--virtual", card, *_trust(card), "--can", cards.secrets(card)["can"], "--lang", "en", "--style", css)
+    browser.get(k.url)
+    kb.wait_shown(browser)
+    failures = kb.contrast_failures(browser)
+    assert any("Verified" in f for f in failures)

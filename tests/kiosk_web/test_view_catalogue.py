@@ -88,3 +88,12 @@ def test_result_view_of_a_passport_uses_dg1(tmp_path):
     assert re.fullmatch(r"\d\d/\d\d/(19|20)\d\d", f["dob"]) and re.fullmatch(r"\d\d/\d\d/20\d\d", f["expiry"])
     assert shown["face"]["src"].startswith("data:image/jpeg;base64,")
     assert shown["verdict"] == "could_not_verify"
+
+
+def test_consequences_only_when_nothing_else_explains():
+    v = {"overall": "undetermined", "checks": [
+        {"check": "passive.dsc_chain", "verdict": "undetermined", "reason": "CSCA_NOT_FOUND"},
+        {"check": "chip_auth.key", "verdict": "undetermined", "reason": "KEY_NOT_AUTHENTICATED"}]}
+    assert view.reasons(v, "en") == [catalogue.reason_words("en", "CSCA_NOT_FOUND")]
+    v["checks"] = v["checks"][1:]
+    assert view.reasons(v, "en") == [catalogue.reason_words("en", "KEY_NOT_AUTHENTICATED")]
