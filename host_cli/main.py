@@ -175,7 +175,25 @@ def trust_options(f):
     f = click.option("--ldif", multiple=True, type=click.Path(),
                      help="ICAO PKD LDIF file: master lists (with --masterlist-root), known DSCs, CRLs.")(f)
     f = click.option("--at", "at", help="Verify as of this UTC time (ISO 8601) instead of now.")(f)
+    f = click.option("--trust-known", multiple=True, type=click.Choice(["vn-cccd"]), expose_value=False,
+                     callback=_trust_known_cb,
+                     help="Also trust a public CSCA the project knows by fingerprint but nobody vouches for "
+                          "(vn-cccd: CSCA Vietnam 2021); prints what it trusts and why it is not authenticated.")(f)
     return policy_options(f)
+
+
+TRUST_KNOWN_META = "cccd.trust_known"
+
+
+def _trust_known_cb(ctx, param, value):
+    if value:
+        ctx.meta[TRUST_KNOWN_META] = tuple(value)
+    return value
+
+
+def _trust_known() -> tuple:
+    ctx = click.get_current_context(silent=True)
+    return tuple(ctx.meta.get(TRUST_KNOWN_META, ())) if ctx is not None else ()
 
 
 # --- verification policy (cccd_chip.verify.passive.Policy; docs/verification.md) ------------
@@ -263,12 +281,21 @@ def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=(
     if masterlist and not masterlist_root:
         raise UsageError("--masterlist needs --masterlist-root: a master list is trusted only when its signer "
                          "chains to a root you name")
-    if not (csca or masterlist or crl or ldif):
+    known = _trust_known()
+    if not (csca or masterlist or crl or ldif or known):
         return None
     from cccd_chip.pki import trust_store as ts
 
-    return ts.TrustStore.from_sources(csca=csca, masterlists=masterlist, masterlist_roots=masterlist_root,
-                                      crls=crl, ldif=ldif)
+    store = ts.TrustStore.from_sources(csca=csca, masterlists=masterlist, masterlist_roots=masterlist_root,
+                                       crls=crl, ldif=ldif)
+    if known:  # an explicit opt-in, said out loud (docs/verification.md §8)
+        from cccd_chip.pki import known_cscas
+
+        for name in dict.fromkeys(known):
+            click.echo(known_cscas.describe(name), err=True)
+            for k in known_cscas.bundle(name):
+                store.add_csca(known_cscas.certificate(k), source=f"known:{name}")
+    return store
 
 
 def parse_at(at: Optional[str]):
@@ -637,7 +664,7 @@ def _demo_transport(card_dir, card):
 @click.argument("path", type=click.Path())
 @click.option("--json", "as_json", is_flag=True)
 def inspect(path, as_json):
-    """Show any LDS file (or every file of a dump) in human form.
+    """Show any LDS file (or every file of a dump), or an X.509 certificate, in human form.
 
     Exit 6 when a file is not a well-formed LDS file (its error is shown).
     """
@@ -658,6 +685,12 @@ def inspect(path, as_json):
         except OSError as e:
             raise UsageError(f"cannot read {p}: {e.strerror}") from None
         items = {p.name: insp.describe(None, data)}
+        if items[p.name].get("error"):  # not an LDS file: a CSCA / link / DSC certificate (PEM or DER)?
+            from cccd_chip.pki.inspect_cert import describe_certificate
+
+            cert = describe_certificate(data)
+            if cert is not None and not cert.get("error"):
+                items = {p.name: cert}
     if as_json:
         render.print_json({"schema": render.SCHEMA_INSPECT, "files": render._jsonable(items)})
     else:

@@ -146,10 +146,24 @@ def _cert(der: bytes) -> dict:
             "serial": str(tbs["serial_number"].native),
             "not_before": tbs["validity"]["not_before"].native.isoformat(),
             "not_after": tbs["validity"]["not_after"].native.isoformat(),
-            "public_key": c.public_key.algorithm,
+            "public_key": _key_text(c.public_key),
+            "signature_algorithm": c["signature_algorithm"]["algorithm"].native,
         }
     except Exception:  # noqa: BLE001 - display only
         return {"der_size": len(der), "error": "certificate not decodable"}
+
+
+def _key_text(pk) -> str:
+    """``ec brainpoolP384r1`` / ``ec (explicit parameters)`` / ``rsa 2048`` (display only)."""
+    try:
+        if pk.algorithm == "ec":
+            params = pk["algorithm"]["parameters"]
+            return f"ec {params.chosen.native}" if params.name == "named" else "ec (explicit parameters)"
+        if pk.algorithm == "rsa":
+            return f"rsa {pk.bit_size}"
+    except Exception:  # noqa: BLE001 - display only
+        pass
+    return str(pk.algorithm)
 
 
 def _signed_data(sd) -> dict:

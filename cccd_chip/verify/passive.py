@@ -40,6 +40,7 @@ from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedEr
 from ..lds import oids
 from ..lds import sod as sod_mod
 from ..lds.cms import SignedData
+from ..pki import known_cscas
 from ..pki import signed_data as sdv
 from ..pki.certificate import Certificate, check_issued_by
 from ..pki.trust_store import TrustStore
@@ -263,13 +264,18 @@ def _static_dsc_checks(
     csca = trust_store.csca_by_fingerprint(csca_fp) if csca_fp else None
     if csca is None:
         verdict = Verdict.UNDETERMINED if reason in (Reason.CSCA_NOT_FOUND, Reason.ALGORITHM_UNSUPPORTED) else Verdict.FAILED
+        known = known_cscas.named_by(dsc) if reason is Reason.CSCA_NOT_FOUND else None
+        if known is not None:  # a public CSCA the project knows but nobody vouches for: say so plainly
+            detail = f"{detail}; {known_cscas.missing_detail(known)}"
         return (_r(f"{prefix}.dsc_chain", verdict, reason, label, detail), None), None
     negative = csca.public_key.negative_integers
     if negative:  # read unsigned (crypto/key_integers.py): a warning, issue 11
         chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.KEY_INTEGER_NEGATIVE, label,
                    f"issued by CSCA {csca.label}; CSCA key: {', '.join(negative)} DER-encoded as negative, read unsigned")
     else:
-        chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}")
+        known = known_cscas.by_fingerprint(csca.fingerprint)
+        note = f" ({known_cscas.anchor_note(known)})" if known is not None else ""
+        chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}{note}")
     return (chain, _profile(dsc, policy, prefix, label)), csca
 
 
