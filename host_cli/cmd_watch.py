@@ -48,13 +48,21 @@ class FileCredentials:
     """Credentials taken in order from a file, one per card (blank lines and # comments skipped)."""
 
     def __init__(self, path: str) -> None:
+        p = Path(path)
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except OSError as e:
-            raise UsageError(f"cannot read the credentials file: {e.strerror}") from None
+            lines = p.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            raise UsageError(f"credentials file not found: {p.absolute()}") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"cannot read the credentials file {p.absolute()}: "
+                             f"{getattr(e, 'strerror', None) or 'not UTF-8 text'}") from None
         self._lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-        for ln in self._lines:  # fail at start, not at the n-th card
-            parse_credential_line(ln)
+        for number, ln in enumerate(lines, 1):  # fail at start, not at the n-th card
+            if ln.strip() and not ln.lstrip().startswith("#"):
+                try:
+                    parse_credential_line(ln)
+                except UsageError as e:  # where, and what is wrong; never the line's content
+                    raise UsageError(f"{p}, line {number}: {e}".replace("credentials file: ", "")) from None
 
     def __call__(self, info):
         if not self._lines:
@@ -119,8 +127,7 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
     if reader:
         from cccd_chip.transport import pcsc
 
-        pcsc._pyscard()  # fail now (exit 4) when PC/SC support is missing, not on every poll
-        source = pcsc.PcscCardSource(reader, poll=poll)
+        source = pcsc.PcscCardSource(reader, poll=poll)  # raises now when PC/SC support is missing
     else:
         source = ScriptedCardSource([_virtual_factory(d) for d in virtual])
         if max_cards is None:

@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import click
 
@@ -47,8 +47,20 @@ def _fail(err: CccdError, as_json: bool) -> int:
     return code
 
 
+def install_verbose_options(group: click.Group) -> None:
+    """``-v`` works after the subcommand too (``cccd read -v ...``), on every command."""
+    for cmd in group.commands.values():
+        if isinstance(cmd, click.Group):
+            install_verbose_options(cmd)
+        if not any("--verbose" in getattr(p, "opts", ()) for p in cmd.params):
+            cmd.params.append(grouped("Options", "-v", "--verbose", count=True, expose_value=False,
+                                      callback=_verbose_cb,
+                                      help="Log protocol steps to stderr (never secrets); -vv for more."))
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the click group and map every error to its exit code."""
+    install_verbose_options(cli)
     try:
         rv = cli.main(args=argv, prog_name="cccd", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -73,18 +85,67 @@ def main(argv: Optional[list[str]] = None) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class GroupedCommand(click.Command):
+    """A command whose ``--help`` lists options in sections (Credential, Source, ...)."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is not None:
+                sections.setdefault(getattr(param, "help_group", "Options"), []).append(record)
+        for title, rows in sections.items():
+            with formatter.section(title):
+                formatter.write_dl(rows)
+
+
+class CccdGroup(click.Group):
+    command_class = GroupedCommand
+
+
+def grouped(group: str, *decls: str, **attrs) -> click.Option:
+    """A click option that ``GroupedCommand`` lists under ``group``."""
+    opt = click.Option(decls, **attrs)
+    opt.help_group = group  # type: ignore[attr-defined]
+    return opt
+
+
+def _options(group: str, *specs: tuple) -> Callable[[Any], Any]:
+    """Decorator adding options in the order given (click lists them as added)."""
+
+    def deco(f):
+        params = getattr(f, "__click_params__", [])
+        for decls, attrs in reversed(specs):
+            params.append(grouped(group, *decls, **attrs))
+        f.__click_params__ = params
+        return f
+
+    return deco
+
+
+def _set_verbosity(verbose: int) -> None:
+    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
+    root = logging.getLogger()
+    if not any(getattr(h, "_cccd", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(DataSafeFormatter("%(name)s: %(message)s"))
+        handler._cccd = True  # type: ignore[attr-defined]
+        root.handlers[:] = [handler]
+    root.setLevel(min(root.level or logging.WARNING, level) if verbose else level)
+
+
+def _verbose_cb(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value:
+        _set_verbosity(value)
+    return value
+
+
+@click.group(cls=CccdGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(TOOL_NAME.split()[-1], prog_name="cccd")
-@click.option("-v", "--verbose", count=True, help="Log protocol steps to stderr (never secrets).")
+@click.option("-v", "--verbose", count=True, help="Log protocol steps to stderr (never secrets); -vv for more.")
 def cli(verbose: int) -> None:
     """Read and verify chip identity documents (Vietnamese CCCD, ICAO 9303 eMRTD)."""
-    level = logging.WARNING if not verbose else (logging.INFO if verbose == 1 else logging.DEBUG)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(DataSafeFormatter("cccd: %(name)s: %(message)s"))
-    handler._cccd = True  # type: ignore[attr-defined]
-    root = logging.getLogger()
-    root.handlers[:] = [h for h in root.handlers if not getattr(h, "_cccd", False)] + [handler]
-    root.setLevel(level)
+    _set_verbosity(verbose)
 
 
 class DataSafeFormatter(logging.Formatter):
@@ -105,14 +166,44 @@ class DataSafeFormatter(logging.Formatter):
 
 # --- credential and source options -------------------------------------------
 
-def credential_options(f):
-    f = click.option("--can", help="Card access number (6 digits).")(f)
-    f = click.option("--id", "id12", help="CCCD 12-digit ID number (CAN = last 6 digits).")(f)
-    f = click.option("--mrz", help="The MRZ lines (TD1, TD2 or TD3).")(f)
-    f = click.option("--doc", help="Document number (BAC).")(f)
-    f = click.option("--dob", help="Date of birth YYMMDD.")(f)
-    f = click.option("--doe", help="Date of expiry YYMMDD (991231: no expiry).")(f)
-    return f
+credential_options = _options(
+    "Credential (exactly one of --can, --id, --mrz, --doc)",
+    (("--can",), dict(help="Card access number (6 digits).")),
+    (("--id", "id12"), dict(help="CCCD 12-digit ID number (CAN = last 6 digits; with --dob/--doe BAC "
+                                 "is possible too).")),
+    (("--mrz",), dict(help="The MRZ (TD1, TD2 or TD3), lines separated by any whitespace.")),
+    (("--doc",), dict(help="Document number (BAC, with --dob and --doe).")),
+    (("--dob",), dict(help="Date of birth YYMMDD.")),
+    (("--doe",), dict(help="Date of expiry YYMMDD (991231: no expiry).")),
+)
+
+
+def require_path(path, what: str) -> Path:
+    """An input path that must exist: a missing one is a usage error naming the full path."""
+    p = Path(path)
+    if not os.path.lexists(p):
+        raise UsageError(f"{what} not found: {p.absolute()}")
+    return p
+
+
+def prepare_output(path, what: str, *, folder_ok: bool = False) -> Path:
+    """Check an output path before any card is touched; create its parent folders.
+
+    Every output (``--out``, ``--trace``, ``--face``, ...) follows one rule: missing
+    parents are created, an existing folder where a file is expected, or a parent
+    that cannot be created or written, is a usage error naming the full path.
+    """
+    p = Path(path)
+    if p.is_dir() and not folder_ok:
+        raise UsageError(f"{what} {p.absolute()} is a folder; give a file name")
+    parent = p.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create the folder of {what} {parent}: {e.strerror or e}") from None
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {what} into {parent}")
+    return p
 
 
 def make_credential(can, id12, mrz, doc, dob, doe):
@@ -132,12 +223,13 @@ def make_credential(can, id12, mrz, doc, dob, doe):
     return Credential.from_mrz(doc, dob, doe)
 
 
-def source_options(f):
-    f = click.option("--reader", "reader", help="PC/SC reader name or index.")(f)
-    f = click.option("--virtual", "virtual", type=click.Path(), help="Virtual card directory (in-process).")(f)
-    f = click.option("--replay", "replay", type=click.Path(), help="Replay a recorded APDU trace.")(f)
-    f = click.option("--wait", type=float, default=0.0, help="Seconds to wait for a card.")(f)
-    return f
+source_options = _options(
+    "Source (exactly one of --reader, --virtual, --replay)",
+    (("--reader", "reader"), dict(help="PC/SC reader name or index (see `cccd readers`).")),
+    (("--virtual", "virtual"), dict(type=click.Path(), help="Virtual card directory (in-process).")),
+    (("--replay", "replay"), dict(type=click.Path(), help="Replay a recorded APDU trace.")),
+    (("--wait",), dict(type=click.FloatRange(0), default=0.0, help="Seconds to wait for a card.")),
+)
 
 
 def open_source(reader, virtual, replay, wait=0.0):
@@ -148,6 +240,7 @@ def open_source(reader, virtual, replay, wait=0.0):
     if len(given) != 1:
         raise UsageError("give exactly one of --reader, --virtual, --replay")
     if virtual is not None:
+        require_path(virtual, "virtual card folder")
         from cccd_chip.emulator.applet import Applet
         from cccd_chip.emulator.card import VirtualCard
         from cccd_chip.transport.local import LocalTransport
@@ -155,6 +248,7 @@ def open_source(reader, virtual, replay, wait=0.0):
         card = VirtualCard.load(virtual)
         return LocalTransport(Applet(card)), system_rng, f"emulator:{card.profile} seed={card.seed}", None
     if replay is not None:
+        require_path(replay, "trace")
         from cccd_chip.transport.trace import TraceReplayer
 
         rep = TraceReplayer(replay)
@@ -165,21 +259,28 @@ def open_source(reader, virtual, replay, wait=0.0):
     return t, system_rng, f"pcsc:{t.reader}", None
 
 
-def trust_options(f):
-    f = click.option("--csca", multiple=True, type=click.Path(), help="CSCA certificate file or folder.")(f)
-    f = click.option("--masterlist", multiple=True, type=click.Path(),
-                     help="CSCA master list (CMS); needs --masterlist-root.")(f)
-    f = click.option("--masterlist-root", multiple=True, type=click.Path(),
-                     help="CSCA that issued the master-list signer (for --masterlist and the lists in --ldif).")(f)
-    f = click.option("--crl", multiple=True, type=click.Path(), help="CRL file.")(f)
-    f = click.option("--ldif", multiple=True, type=click.Path(),
-                     help="ICAO PKD LDIF file: master lists (with --masterlist-root), known DSCs, CRLs.")(f)
-    f = click.option("--at", "at", help="Verify as of this UTC time (ISO 8601) instead of now.")(f)
-    f = click.option("--trust-known", multiple=True, type=click.Choice(["vn-cccd"]), expose_value=False,
-                     callback=_trust_known_cb,
-                     help="Also trust a public CSCA the project knows by fingerprint but nobody vouches for "
-                          "(vn-cccd: CSCA Vietnam 2021); prints what it trusts and why it is not authenticated.")(f)
-    return policy_options(f)
+_trust_options = _options(
+    "Trust material",
+    (("--csca",), dict(multiple=True, type=click.Path(), help="CSCA certificate file or folder (repeatable).")),
+    (("--masterlist",), dict(multiple=True, type=click.Path(),
+                             help="CSCA master list (CMS; repeatable); needs --masterlist-root.")),
+    (("--masterlist-root",), dict(multiple=True, type=click.Path(),
+                                  help="CSCA that issued the master-list signer (for --masterlist and the "
+                                       "lists in --ldif).")),
+    (("--crl",), dict(multiple=True, type=click.Path(), help="CRL file (repeatable).")),
+    (("--ldif",), dict(multiple=True, type=click.Path(),
+                       help="ICAO PKD LDIF file: master lists (with --masterlist-root), known DSCs, CRLs.")),
+    (("--at", "at"), dict(help="Verify as of this UTC time (ISO 8601) instead of now.")),
+    (("--trust-known",), dict(multiple=True, type=click.Choice(["vn-cccd"]), expose_value=False,
+                              callback=lambda ctx, param, value: _trust_known_cb(ctx, param, value),
+                              help="Also trust a public CSCA the project knows by fingerprint but nobody vouches "
+                                   "for (vn-cccd: CSCA Vietnam 2021); prints what it trusts and why it is not "
+                                   "authenticated.")),
+)
+
+
+def trust_options(f: Any) -> Any:
+    return _trust_options(policy_options(f))
 
 
 TRUST_KNOWN_META = "cccd.trust_known"
@@ -214,26 +315,29 @@ def _policy_cb(key):
 
 
 def policy_options(f):
-    f = click.option("--require-crl", is_flag=True, expose_value=False, callback=_policy_cb("require_crl"),
-                     help="Revocation must be known: no CRL for the DSC's CSCA makes the result undetermined "
-                          "(same as --revocation require).")(f)
-    f = click.option("--revocation", type=click.Choice(["if-available", "require", "off"]), expose_value=False,
-                     callback=_policy_cb("revocation"),
-                     help="CRL policy: if-available (default; no CRL is not_supported), require, off.")(f)
-    f = click.option("--time-reference", type=click.Choice(["now", "signing-time", "read-time"]),
-                     expose_value=False, callback=_policy_cb("time_reference"),
-                     help="Time certificate validity is checked at: now (default, or --at), the SOD's "
-                          "signing time, or the dump's read time.")(f)
-    f = click.option("--require-key-usage", is_flag=True, expose_value=False,
-                     callback=_policy_cb("require_key_usage"),
-                     help="Strict profile: a DSC without keyUsage fails.")(f)
-    f = click.option("--legacy-content-type", multiple=True, metavar="OID", expose_value=False,
-                     callback=_policy_cb("legacy_content_types"),
-                     help="Accept this SOD eContentType too (allow-list, e.g. 1.3.27.1.1.1; repeatable).")(f)
+    before = len(getattr(f, "__click_params__", []))
     f = click.option("--country-alias", multiple=True, metavar="MRZ=C", expose_value=False,
                      callback=_policy_cb("country_aliases"),
                      help="Also accept certificates with C=C for documents of MRZ state code MRZ "
                           "(e.g. RKS=KS; repeatable).")(f)
+    f = click.option("--legacy-content-type", multiple=True, metavar="OID", expose_value=False,
+                     callback=_policy_cb("legacy_content_types"),
+                     help="Accept this SOD eContentType too (allow-list, e.g. 1.3.27.1.1.1; repeatable).")(f)
+    f = click.option("--require-key-usage", is_flag=True, expose_value=False,
+                     callback=_policy_cb("require_key_usage"),
+                     help="Strict profile: a DSC without keyUsage fails.")(f)
+    f = click.option("--time-reference", type=click.Choice(["now", "signing-time", "read-time"]),
+                     expose_value=False, callback=_policy_cb("time_reference"),
+                     help="Time certificate validity is checked at: now (default, or --at), the SOD's "
+                          "signing time, or the dump's read time.")(f)
+    f = click.option("--revocation", type=click.Choice(["if-available", "require", "off"]), expose_value=False,
+                     callback=_policy_cb("revocation"),
+                     help="CRL policy: if-available (default; no CRL is not_supported), require, off.")(f)
+    f = click.option("--require-crl", is_flag=True, expose_value=False, callback=_policy_cb("require_crl"),
+                     help="Revocation must be known: no CRL for the DSC's CSCA makes the result undetermined "
+                          "(same as --revocation require).")(f)
+    for param in f.__click_params__[before:]:
+        param.help_group = "Verification policy"
     return f
 
 
@@ -284,6 +388,10 @@ def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=(
     known = _trust_known()
     if not (csca or masterlist or crl or ldif or known):
         return None
+    for flag, paths in (("--csca", csca), ("--masterlist", masterlist), ("--masterlist-root", masterlist_root),
+                        ("--crl", crl), ("--ldif", ldif)):
+        for path in paths:
+            require_path(path, f"{flag} file")
     from cccd_chip.pki import trust_store as ts
 
     store = ts.TrustStore.from_sources(csca=csca, masterlists=masterlist, masterlist_roots=masterlist_root,
@@ -361,6 +469,12 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
     at_time = parse_at(at)
     policy = make_policy(at_time)  # option errors before the card is touched
+    if out:
+        prepare_output(out, "dump", folder_ok=Path(out).suffix.lower() != ".json")
+    if trace_path:
+        prepare_output(trace_path, "trace")
+    if face:
+        prepare_output(face, "face image")
     transport, rng, source, replayer = open_source(reader, virtual, replay, wait)
     base = transport
     recorder = None
@@ -388,6 +502,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
              stats.bytes_received, {True: "on", False: "off", None: "unused"}[stats.extended],
              "".join(f"; {a}" for a in stats.adaptations))
     report = verify(document, store, at_time, policy)
+    _note_unused_dates(cred, document)
     if out:
         document.save(out)
     if face:
@@ -397,6 +512,34 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     else:
         render.human_read(document, report, stats)
     return exit_for(report)
+
+
+def _note_unused_dates(cred, document) -> None:
+    """--dob/--doe given but access used the CAN: say so, and whether DG1 agrees (no values shown)."""
+    if not (cred.can and (cred.date_of_birth or cred.date_of_expiry)):
+        return
+    access = getattr(document, "access", None)
+    if access is None or getattr(access, "password", None) != "CAN":
+        return
+    raw = document.get("DG1")
+    if raw is None:
+        click.echo("cccd: note: --dob/--doe were not used (access with the CAN) and there is no DG1 to "
+                   "check them against", err=True)
+        return
+    from cccd_chip.lds import dg1
+
+    try:
+        parsed = dg1.parse(raw)
+    except CccdError:
+        return
+    wrong = [flag for flag, given, on_chip in (("--dob", cred.date_of_birth, parsed.date_of_birth),
+                                               ("--doe", cred.date_of_expiry, parsed.date_of_expiry))
+             if given and given != on_chip]
+    if wrong:
+        verb = "do" if len(wrong) > 1 else "does"
+        click.echo(f"cccd: note: {' and '.join(wrong)} {verb} not match DG1 (not used: access with the CAN)", err=True)
+    else:
+        click.echo("cccd: note: --dob/--doe were not used for access (CAN); they match DG1", err=True)
 
 
 def _save_face(document, path):
@@ -416,7 +559,7 @@ def _save_face(document, path):
 @trust_options
 @click.option("--stream", is_flag=True,
               help="Read single-file dumps (JSON, one per line) from standard input.")
-@click.option("--workers", type=int, default=None,
+@click.option("--workers", type=click.IntRange(1), default=None,
               help="Processes for many dumps (default: every core; 1: in this process).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="Many dumps: one JSON line per dump, as they finish.")
@@ -441,8 +584,10 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
         raise UsageError("give one or more dumps (folders or .json files), or --stream")
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)  # option errors first
     for d in dumps:  # a path where nothing exists is a usage error; a folder without a dump is exit 6
-        if not os.path.lexists(d):
-            raise UsageError(f"{d}: no such file or folder")
+        p = require_path(d, "dump")
+        if p.name == "dump.json" and any(p.parent.glob("*.bin")):
+            raise UsageError(f"{p.absolute()} is the manifest of a folder dump: pass the folder "
+                             f"{p.parent.absolute()}")
     if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:
         document = Document.load(dumps[0])
         report = verify(document, store, policy=policy)
@@ -538,29 +683,68 @@ def _batch_line(r) -> str:
     return f"{visible(r.source)}: {r.report.overall.value}" + (f" ({'; '.join(bad)})" if bad else "")
 
 
-def _quirk_names() -> str:
-    from cccd_chip.emulator.quirks import help_text
+class PersonalizeCommand(GroupedCommand):
+    """``cccd personalize --help`` lists the profiles and faults of this installation."""
 
-    return help_text() + "."
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from cccd_chip.emulator import faults as fault_mod
+        from cccd_chip.emulator.profiles import PROFILES
+
+        with formatter.section("Profiles"):
+            formatter.write_dl([(name, p.description) for name, p in PROFILES.items()])
+        groups = [("data (personalisation)", fault_mod.DATA_FAULTS), ("PKI", fault_mod.PKI_FAULTS),
+                  ("keys", fault_mod.KEY_FAULTS), ("runtime (chip behaviour)", fault_mod.RUNTIME_FAULTS)]
+        with formatter.section("Faults (--fault NAME[:ARG], repeatable, composable)"):
+            formatter.write_dl([(title, ", ".join(names)) for title, names in groups if names])
+            formatter.write_paragraph()
+            formatter.write_text("ARG: a data group (dg-altered:DG2), an APDU number (remove:40, bad-mac:12) "
+                                 "or SW and file (sw:6A82:DG2). Details: docs/emulator.md in the source tree.")
+        from cccd_chip.emulator.quirks import QUIRKS
+
+        with formatter.section("Quirks of real chips and issuers (--quirk NAME[:ARG]; docs/field-quirks.md)"):
+            formatter.write_dl([(q.name + (f":{q.arg}" if q.arg else ""), q.summary) for q in QUIRKS.values()])
 
 
-@cli.command()
-@click.option("--profile", default="cccd-2021", show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--out", required=True, type=click.Path())
+@cli.command(cls=PersonalizeCommand)
+@click.option("--profile", default="cccd-2021", show_default=True, metavar="NAME",
+              help="Card profile (listed below).")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True,
+              help="Holder, keys and face follow from the seed: same seed, same card.")
+@click.option("--out", required=True, type=click.Path(), help="Folder to write the card into.")
 @click.option("--fault", "faults", multiple=True, metavar="NAME[:ARG]",
-              help="Named fault (repeatable), e.g. dg-altered:DG2, remove:40; see docs/emulator.md.")
+              help="Named fault (repeatable), e.g. dg-altered:DG2, remove:40 (listed below).")
 @click.option("--quirk", "quirks", multiple=True, metavar="NAME[:ARG]",
-              help="Field quirk of real chips / issuers (repeatable, composes with faults; docs/field-quirks.md): "
-                   + _quirk_names())
-def personalize(profile, seed, out, faults, quirks):
-    """Personalise a virtual card into a directory."""
+              help="Field quirk of real chips / issuers (repeatable, composes with faults; listed below).")
+@click.option("--json", "as_json", is_flag=True, help="Print the card folder and its credentials as JSON.")
+def personalize(profile, seed, out, faults, quirks, as_json):
+    """Personalise a virtual card into a folder and print how to read it.
+
+    The folder holds the card's files, keys and test PKI (csca.pem). The
+    credentials printed are those of an invented holder of a test card.
+    """
+    from cccd_chip.emulator.card import VirtualCard
     from cccd_chip.emulator.personalize import personalize as do
 
+    prepare_output(out, "card folder", folder_ok=True)
     d = do(profile, seed, out, faults, quirks)
+    secrets = VirtualCard.load(d).secrets
     extra = f", faults {', '.join(faults)}" if faults else ""
     extra += f", quirks {', '.join(quirks)}" if quirks else ""
-    click.echo(f"virtual card ({profile}, seed {seed}{extra}) written to {d}", err=True)
+    if as_json:
+        render.print_json({"schema": "cccd-personalize/1", "card": str(d), "profile": profile, "seed": seed,
+                           "faults": list(faults), "quirks": list(quirks), "credentials": {k: v for k, v in secrets.items() if v}})
+        return EXIT_OK
+    click.echo(f"virtual card ({profile}, seed {seed}{extra}) written to {d}")
+    labels = (("id", "ID (12 digits)"), ("can", "CAN"), ("document_number", "document number"),
+              ("date_of_birth", "date of birth"), ("date_of_expiry", "date of expiry"))
+    for key, label in labels:
+        if secrets.get(key):
+            click.echo(f"  {label + ':':17} {secrets[key]}")
+    if secrets.get("mrz"):
+        click.echo("  MRZ:              " + "\n                    ".join(str(secrets["mrz"]).splitlines()))
+    cred = f"--id {secrets['id']}" if secrets.get("id") else (
+        f"--doc {secrets['document_number']} --dob {secrets['date_of_birth']} --doe {secrets['date_of_expiry']}")
+    click.echo(f"read it:  cccd read --virtual {d} {cred} --csca {Path(d) / 'csca.pem'}")
     return EXIT_OK
 
 
@@ -573,10 +757,11 @@ def trace():
 @click.argument("file", type=click.Path())
 @credential_options
 @trust_options
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def trace_replay(file, can, id12, mrz, doc, dob, doe, csca, masterlist, masterlist_root, crl, ldif, as_json,
                  at=None):
     """Replay a trace strictly (same as `cccd read --replay FILE`)."""
+    require_path(file, "trace")
     ctx = click.get_current_context()
     return ctx.invoke(read, can=can, id12=id12, mrz=mrz, doc=doc, dob=dob, doe=doe, reader=None, virtual=None,
                       replay=file, wait=0.0, csca=csca, masterlist=masterlist, masterlist_root=masterlist_root,
@@ -585,7 +770,7 @@ def trace_replay(file, can, id12, mrz, doc, dob, doe, csca, masterlist, masterli
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def readers(as_json):
     """List PC/SC readers, card presence and ATR."""
     from cccd_chip.transport.pcsc import list_readers
@@ -607,15 +792,24 @@ def readers(as_json):
 
 
 @cli.command()
-@click.option("--profile", default="cccd-2021", show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--profile", default="cccd-2021", show_default=True, help="Virtual card profile (see personalize -h).")
+@click.option("--seed", type=click.IntRange(0), default=1, show_default=True, help="Seed of the invented holder.")
 def demo(profile, seed):
     """Personalise a virtual CCCD, read it, verify it, show the result."""
+    tmp = Path(tempfile.mkdtemp(prefix="cccd-demo-"))
+    try:
+        return _demo_in(tmp, profile, seed)
+    finally:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)  # the card folder holds its private keys
+
+
+def _demo_in(tmp: Path, profile: str, seed: int) -> int:
     from cccd_chip.emulator.card import VirtualCard
     from cccd_chip.emulator.personalize import personalize as do
     from cccd_chip.reader import Credential, ReadStats, read_document
 
-    tmp = Path(tempfile.mkdtemp(prefix="cccd-demo-"))
     card_dir = do(profile, seed, tmp / "card")
     card = VirtualCard.load(card_dir)
     s = card.secrets
@@ -634,35 +828,27 @@ def demo(profile, seed):
         crl = (str(card_dir / "csca.crl"),) if (card_dir / "csca.crl").exists() else ()
         store = build_trust_store(csca=(str(card_dir / "csca.pem"),), crl=crl)
     report = verify(document, store)
-    click.echo(f"Virtual card: profile {profile}, seed {seed} ({card_dir})")
+    click.echo(f"Virtual card: profile {profile}, seed {seed} (a temporary folder, removed afterwards)")
     render.human_read(document, report, stats, note=note)
     return exit_for(report)
 
 
 def _demo_transport(card_dir, card):
-    """Over pcscd + vpcd when they can run, else in-process (and say so)."""
+    """Over pcscd + vpcd when they can run, else in-process (saying which part is missing)."""
+    from cccd_chip.emulator import vpcd
+
     try:
-        from cccd_chip.emulator import vpcd  # noqa: F401
-        t = vpcd.demo_transport(card_dir)
-        if t is not None:
-            return t, "Link: real PC/SC stack (pcscd + vpcd virtual reader)"
-    except ImportError:
-        pass
+        return vpcd.demo_transport(card_dir), "Link: real PC/SC stack (pcscd + vpcd virtual reader)"
     except CccdError as e:
-        note = f"Link: in-process (PC/SC path unavailable: {e})"
         from cccd_chip.emulator.applet import Applet
         from cccd_chip.transport.local import LocalTransport
 
-        return LocalTransport(Applet(card)), note
-    from cccd_chip.emulator.applet import Applet
-    from cccd_chip.transport.local import LocalTransport
-
-    return LocalTransport(Applet(card)), "Link: in-process (pcscd + vpcd not available here)"
+        return LocalTransport(Applet(card)), f"Link: in-process (PC/SC path unavailable: {e})"
 
 
 @cli.command()
 @click.argument("path", type=click.Path())
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def inspect(path, as_json):
     """Show any LDS file (or every file of a dump), or an X.509 certificate, in human form.
 
@@ -671,7 +857,7 @@ def inspect(path, as_json):
     from cccd_chip.lds import inspect as insp
 
     _State.json_errors = as_json
-    p = Path(path)
+    p = require_path(path, "file or dump")
     if p.is_dir() or p.suffix == ".json":
         from cccd_chip.document import Document
 
@@ -719,6 +905,7 @@ from .cmd_watch import watch as _watch  # noqa: E402
 cli.add_command(_emulate)
 cli.add_command(_kiosk)
 cli.add_command(_watch)
+install_verbose_options(cli)
 
 # the verification service (cccd_chip/service, docs/service.md)
 from .cmd_keys import keys as _keys, purge as _purge  # noqa: E402

@@ -108,20 +108,24 @@ def cccd_document_number(id12: str) -> str:
 
 
 def parse_mrz_lines(text: str) -> tuple[str, str, str]:
-    """(document number, DOB, DOE) from a TD1/TD2/TD3 MRZ given as text lines."""
-    lines = [ln.strip().upper() for ln in re.split(r"[\r\n]+|\s{2,}|\\n", text.strip()) if ln.strip()]
-    joined = "".join(lines)
-    if len(lines) == 1 and len(joined) in (90, 72, 88):
-        n = {90: 30, 72: 36, 88: 44}[len(joined)]
-        lines = [joined[i : i + n] for i in range(0, len(joined), n)]
-    if len(lines) == 3 and all(len(ln) == 30 for ln in lines):  # TD1
-        l1, l2 = lines[0], lines[1]
-        doc = l1[5:14]
-        if l1[14] == "<" and l1[15:30].rstrip("<"):  # long document number overflow
-            rest = l1[15:30].rstrip("<")
-            doc = doc + rest[:-1]
-        return doc.rstrip("<") or doc, l2[0:6], l2[8:14]
-    if len(lines) == 2 and all(len(ln) in (36, 44) for ln in lines):  # TD2 / TD3
-        l2 = lines[1]
+    """(document number, DOB, DOE) from a TD1/TD2/TD3 MRZ given as text.
+
+    MRZ characters never include a space (ICAO 9303-3 §4.3: filler is ``<``), so
+    any whitespace layout is accepted: newlines, single or several spaces, a
+    literal ``\\n``, or none; the format follows from the 90 / 72 / 88 characters.
+    """
+    joined = re.sub(r"\s+|\\n", "", text).upper()
+    width = {90: 30, 72: 36, 88: 44}.get(len(joined))
+    if width is not None:
+        lines = [joined[i : i + width] for i in range(0, len(joined), width)]
+        if width == 30:  # TD1
+            l1, l2 = lines[0], lines[1]
+            doc = l1[5:14]
+            if l1[14] == "<" and l1[15:30].rstrip("<"):  # long document number overflow
+                rest = l1[15:30].rstrip("<")
+                doc = doc + rest[:-1]
+            return doc.rstrip("<") or doc, l2[0:6], l2[8:14]
+        l2 = lines[1]  # TD2 / TD3
         return l2[0:9].rstrip("<") or l2[0:9], l2[13:19], l2[21:27]
-    raise UsageError("MRZ must be 3 lines of 30 (TD1) or 2 lines of 36 / 44 characters")
+    raise UsageError(f"an MRZ has 90 (TD1: 3 x 30), 72 (TD2: 2 x 36) or 88 (TD3: 2 x 44) characters "
+                     f"without spaces; this one has {len(joined)}")

@@ -363,17 +363,18 @@ def demo_transport(card_dir, *, port: int = DEFAULT_PORT, timeout: float = 10.0)
     """The card of ``card_dir`` behind pcscd + vpcd, as a PC/SC transport.
 
     Uses a running pcscd with the vpcd reader, or starts one (root only).
-    Returns None when pcscd or vpcd are not installed; raises a CccdError
-    when they are but cannot be used (the demo then falls back and says why).
+    Raises a ReaderUnavailableError naming the one cause when the PC/SC path
+    cannot be used (pcscd, the vpcd driver or pyscard missing, pcscd without
+    the vpcd reader, ...); the demo then falls back and says why.
     """
     if shutil.which("pcscd") is None and not Path("/usr/sbin/pcscd").exists():
-        return None
+        raise ReaderUnavailableError("pcscd is not installed (Debian package pcscd)")
     if not Path(VPCD_DRIVER).exists():
-        return None
+        raise ReaderUnavailableError("the vpcd reader driver is not installed (Debian package vsmartcard-vpcd)")
     try:
         import smartcard  # noqa: F401
     except ImportError:
-        return None
+        raise ReaderUnavailableError("pyscard is not installed (the 'pcsc' extra)") from None
     from ..transport.pcsc import PcscTransport
     from .applet import Applet
     from .card import VirtualCard

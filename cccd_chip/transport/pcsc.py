@@ -255,6 +255,7 @@ class PcscCardSource:
     """
 
     def __init__(self, reader: "str | int", *, poll: float = 0.2) -> None:
+        _pyscard()  # no PC/SC support is an error now, not a silent wait on every poll
         self.spec = reader
         self.poll = poll
         self.reader: Optional[str] = None
