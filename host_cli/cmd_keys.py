@@ -58,7 +58,7 @@ def keys_create(db_url, name, scope):
 
 @keys.command("list")
 @db_option
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def keys_list(db_url, as_json):
     """List keys (id, name, scope, created, revoked); never the keys themselves."""
     repo = _repo(db_url)

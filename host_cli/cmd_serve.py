@@ -14,7 +14,7 @@ from .main import make_policy, parse_at, trust_options
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (put a TLS proxy in front).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8787, show_default=True, help="TCP port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Verification processes (default: every core).")
 @db_option
@@ -31,7 +31,7 @@ from .main import make_policy, parse_at, trust_options
 @click.option("--timeout", type=click.FloatRange(0.1, 3600), default=30.0, show_default=True,
               help="Seconds to receive a body and verify it (408 / 503 beyond).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
-              show_default=True)
+              show_default=True, help="Level of the structured JSON log on stderr.")
 def serve(host, port, workers, db_url, csca, masterlist, masterlist_root, crl, ldif, store_dumps, max_body, max_depth,
           rate_limit, burst, timeout, log_level, at=None):
     """Run the verification service: POST a dump, get its report, keep a record.
