@@ -166,7 +166,7 @@ class DataSafeFormatter(logging.Formatter):
 
 # --- credential and source options -------------------------------------------
 
-credential_options = _options(
+credential_options: Callable[[Any], Any] = _options(
     "Credential (exactly one of --can, --id, --mrz, --doc)",
     (("--can",), dict(help="Card access number (6 digits).")),
     (("--id", "id12"), dict(help="CCCD 12-digit ID number (CAN = last 6 digits; with --dob/--doe BAC "
@@ -223,7 +223,7 @@ def make_credential(can, id12, mrz, doc, dob, doe):
     return Credential.from_mrz(doc, dob, doe)
 
 
-source_options = _options(
+source_options: Callable[[Any], Any] = _options(
     "Source (exactly one of --reader, --virtual, --replay)",
     (("--reader", "reader"), dict(help="PC/SC reader name or index (see `cccd readers`).")),
     (("--virtual", "virtual"), dict(type=click.Path(), help="Virtual card directory (in-process).")),
@@ -259,7 +259,7 @@ def open_source(reader, virtual, replay, wait=0.0):
     return t, system_rng, f"pcsc:{t.reader}", None
 
 
-_trust_options = _options(
+_trust_options: Callable[[Any], Any] = _options(
     "Trust material",
     (("--csca",), dict(multiple=True, type=click.Path(), help="CSCA certificate file or folder (repeatable).")),
     (("--masterlist",), dict(multiple=True, type=click.Path(),
@@ -314,7 +314,7 @@ def _policy_cb(key):
     return cb
 
 
-def policy_options(f):
+def policy_options(f: Any) -> Any:
     before = len(getattr(f, "__click_params__", []))
     f = click.option("--country-alias", multiple=True, metavar="MRZ=C", expose_value=False,
                      callback=_policy_cb("country_aliases"),
