@@ -915,6 +915,11 @@ cli.add_command(_keys)
 cli.add_command(_purge)
 cli.add_command(_serve)
 
+# re-verification of the service's stored dumps (cccd_chip/archive, docs/archive.md)
+from .cmd_reverify import reverify as _reverify  # noqa: E402
+
+cli.add_command(_reverify)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -101,9 +101,9 @@ class DaskEngine:
         self.client.register_plugin(TrustPlugin(self.token, store, policy), name=self._plugin)
         self.workers = sum(self.client.nthreads().values()) or 1
 
-    def map_batches(self, batches: Iterable[Batch]) -> Iterator[list[ResultLine]]:
+    def map_batches(self, batches: Iterable[Batch], with_report: bool = False) -> Iterator[list[ResultLine]]:
         def submit(batch: Batch):
-            return self.client.submit(worker.verify_batch, self.token, list(batch), pure=False,
+            return self.client.submit(worker.verify_batch, self.token, list(batch), with_report, pure=False,
                                       retries=TASK_RETRIES)
 
         def result(fut) -> list[ResultLine]:

@@ -32,7 +32,7 @@ class Engine(Protocol):
     name: str
     workers: int
 
-    def map_batches(self, batches: Iterable[Batch]) -> Iterator[list[ResultLine]]: ...
+    def map_batches(self, batches: Iterable[Batch], with_report: bool = False) -> Iterator[list[ResultLine]]: ...
 
     def close(self) -> None: ...
 
@@ -95,8 +95,8 @@ class ProcessEngine:
         self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=worker.install,
                                          initargs=(self.token, store, policy))
 
-    def map_batches(self, batches: Iterable[Batch]) -> Iterator[list[ResultLine]]:
-        return ordered(batches, lambda b: self._pool.submit(worker.verify_batch, self.token, list(b)),
+    def map_batches(self, batches: Iterable[Batch], with_report: bool = False) -> Iterator[list[ResultLine]]:
+        return ordered(batches, lambda b: self._pool.submit(worker.verify_batch, self.token, list(b), with_report),
                        lambda f: f.result(), self.workers * 4, self.trust)
 
     def close(self) -> None:

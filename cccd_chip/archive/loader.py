@@ -64,6 +64,10 @@ def load(ref: DumpRef) -> Loaded:
             raw = _read_zip(_zip(ref.path), ref.member, MAX_DUMP_BYTES)
         elif ref.kind == "tar":
             raw = _read_span(ref.path, ref.offset, ref.size, MAX_DUMP_BYTES)
+        elif ref.kind == "bytes":
+            if len(ref.data) > MAX_DUMP_BYTES:
+                raise DumpFormatError("dump is too large")
+            raw = ref.data
         else:
             raise DumpFormatError(f"unknown dump reference kind {ref.kind!r}")
     except CccdError as e:

@@ -28,7 +28,6 @@ RESULT_SCHEMA = "cccd-archive-result/1"
 SUMMARY_SCHEMA = "cccd-archive-summary/1"
 ERROR = "error"
 MAX_RESULT_LINE = 1 << 20  # a previous run's line longer than this is not one of ours: skipped
-_RANK = {"successful": 0, "not_supported": 0, "undetermined": 1, ERROR: 2, "aborted": 2, "failed": 3}
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,7 @@ class ResultLine:
     verified_at: Optional[str] = None
     message: Optional[str] = None
     previous: Optional[str] = field(default=None, compare=False)
+    report_json: Optional[str] = field(default=None, compare=False, repr=False)  # with_report: `cccd verify --json`
 
     def to_json(self, *, with_previous: bool = False) -> dict:
         out: dict = {"id": self.id, "digest": self.digest, "verdict": self.verdict, "reasons": list(self.reasons),
@@ -184,6 +184,3 @@ class Summary:
             text += "; changed: " + ", ".join(f"{k} {v}" for k, v in sorted(self.transitions.items()))
         return text
 
-
-def rank(verdict: str) -> int:
-    return _RANK.get(verdict, 2)

@@ -41,7 +41,8 @@ class ArchiveRun:
 
     def __init__(self, paths: Iterable[str], store: TrustStore, policy: Policy, options: RunOptions = RunOptions(),
                  *, skip: Optional[set[str]] = None, previous: Optional[dict[str, Previous]] = None,
-                 announce: Callable[[str], None] = lambda s: None) -> None:
+                 announce: Callable[[str], None] = lambda s: None,
+                 source: Optional[Callable[[], Iterator[DumpRef]]] = None, with_report: bool = False) -> None:
         if options.engine not in ENGINES:
             raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
         if not 1 <= options.batch_size <= MAX_BATCH:
@@ -53,9 +54,11 @@ class ArchiveRun:
         self.skip = skip or set()
         self.previous = previous
         self.announce = announce
+        self.source = source or (lambda: iter_refs(self.paths))  # cccd reverify: records of a database
+        self.with_report = with_report
 
     def refs(self) -> Iterator[DumpRef]:
-        return (r for r in iter_refs(self.paths) if r.id not in self.skip)
+        return (r for r in self.source() if r.id not in self.skip)
 
     def _engine(self):
         o = self.options
@@ -73,7 +76,7 @@ class ArchiveRun:
         skipped = [0]
 
         def counted() -> Iterator[DumpRef]:
-            for ref in iter_refs(self.paths):
+            for ref in self.source():
                 if ref.id in self.skip:
                     skipped[0] += 1
                 else:
@@ -83,12 +86,13 @@ class ArchiveRun:
         refs = counted()
         first = next(refs, None)  # usage errors (a missing path) before any cluster starts
         compare = self.previous is not None
-        engine = self._engine()
+        engine = self._engine() if first is not None else None  # nothing to verify: no cluster
         start = time.perf_counter()
         try:
-            summary.workers = engine.workers
-            if first is not None:
-                for lines in engine.map_batches(_batches(_chain(first, refs), self.options.batch_size)):
+            if engine is not None and first is not None:
+                summary.workers = engine.workers
+                batches = _batches(_chain(first, refs), self.options.batch_size)
+                for lines in engine.map_batches(batches, self.with_report):
                     for line in lines:
                         if line.id in seen:
                             continue
@@ -96,7 +100,8 @@ class ArchiveRun:
                         prev = self.previous.get(line.id) if compare and self.previous is not None else None
                         changed = summary.add(line, prev, compare)
                         emit(ResultLine(line.id, line.digest, line.verdict, line.reasons, line.trust,
-                                        line.verified_at, line.message, prev.verdict if prev else None), changed)
+                                        line.verified_at, line.message, prev.verdict if prev else None,
+                                        line.report_json), changed)
         except KeyboardInterrupt:
             summary.interrupted = True
             raise
@@ -104,7 +109,8 @@ class ArchiveRun:
             summary.seconds = time.perf_counter() - start
             summary.skipped = skipped[0]
             self.summary = summary
-            engine.close()
+            if engine is not None:
+                engine.close()
         return summary
 
 

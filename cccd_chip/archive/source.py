@@ -29,7 +29,7 @@ import os
 import stat
 import tarfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
@@ -52,8 +52,10 @@ class DumpRef:
     ``kind``: ``file`` (single-file dump), ``folder`` (dump folder), ``line``
     (``offset``/``size`` in a stream file), ``zip`` / ``zip-folder`` (member
     name / folder prefix in ``path``), ``tar`` (``offset``/``size``),
-    ``tar-folder`` (``parts``: file name, offset, size of each member).
-    ``problem``: a reason found while scanning; the dump is an error result.
+    ``tar-folder`` (``parts``: file name, offset, size of each member),
+    ``bytes`` (a single-file dump held in ``data``, e.g. from the service's
+    database: ``cccd reverify``). ``problem``: a reason found while scanning;
+    the dump is an error result.
     """
 
     id: str
@@ -64,6 +66,7 @@ class DumpRef:
     size: int = 0
     parts: tuple[tuple[str, int, int], ...] = ()
     problem: str = ""
+    data: bytes = field(default=b"", repr=False)
 
 
 def is_archive(path: "str | os.PathLike[str]") -> bool:

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import pickle
+from dataclasses import replace
 from typing import Sequence
 
 from ..errors import CccdError
 from ..pki.trust_store import TrustStore
 from ..verify.document_check import verify_document
 from ..verify.passive import Policy
-from ..verify.report import Report, Verdict
+from ..verify.report import Report, Verdict, verify_json
 from . import loader
 from .results import ERROR, ResultLine
 from .source import DumpRef
@@ -54,16 +56,20 @@ def installed(token: str) -> bool:
     return token in _TRUST
 
 
-def verify_batch(token: str, refs: Sequence[DumpRef]) -> list[ResultLine]:
-    """Load and verify every dump of a batch, one result line each, in order."""
+def verify_batch(token: str, refs: Sequence[DumpRef], with_report: bool = False) -> list[ResultLine]:
+    """Load and verify every dump of a batch, one result line each, in order.
+
+    ``with_report``: each line also carries the ``cccd verify --json`` document of its
+    report (labelled ``sha256:<digest>``, as ``cccd serve`` stores it).
+    """
     try:
         store, policy = _TRUST[token]
     except KeyError:
         raise TrustNotInstalled(f"trust material {token} is not installed on this worker") from None
-    return [verify_ref(ref, store, policy) for ref in refs]
+    return [verify_ref(ref, store, policy, with_report) for ref in refs]
 
 
-def verify_ref(ref: DumpRef, store: TrustStore, policy: Policy) -> ResultLine:
+def verify_ref(ref: DumpRef, store: TrustStore, policy: Policy, with_report: bool = False) -> ResultLine:
     now = _now()
     if ref.problem:
         return ResultLine(ref.id, None, ERROR, ("DUMP_FORMAT",), store.version, now, ref.problem)
@@ -77,7 +83,11 @@ def verify_ref(ref: DumpRef, store: TrustStore, policy: Policy) -> ResultLine:
     except Exception as e:  # a verifier bug on this dump: one error line, the batch goes on
         return ResultLine(ref.id, digest, ERROR, ("INTERNAL",), store.version, now,
                           f"internal error ({type(e).__name__})")
-    return from_report(ref.id, digest, report, now)
+    line = from_report(ref.id, digest, report, now)
+    if with_report:
+        doc = verify_json(report, f"sha256:{digest}")
+        line = replace(line, report_json=json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
+    return line
 
 
 def from_report(rid: str, digest: str | None, report: Report, now: str) -> ResultLine:
