@@ -15,7 +15,7 @@ dg-not-in-sod[:DGn]  the SOD has no hash for DGn (DG2)       PA failed/undetermi
 extra-dg[:DG11]      a DG on the card and in COM, not in SOD PA: DG not covered
 huge-length[:DGn]    DGn's outer length says 0x7FFFFFF0      ParseError (exit 6)
 sod-signature-broken one bit of the SOD signature            PA failed: signature
-dsc-expired          the DSC expired (2015-2020)             PA failed: DSC validity
+dsc-expired          the DSC expired (2015-20; vn: 2023)     PA failed: DSC validity
 dsc-not-yet-valid    the DSC is valid from 2040              PA failed: DSC validity
 csca-unknown         the DSC chains to another CSCA          PA failed/undetermined: chain
 dsc-revoked          csca.crl lists the DSC                   PA failed: DSC revoked

@@ -92,6 +92,25 @@ def named_by(cert: Certificate) -> Optional[KnownCsca]:
     return None
 
 
+def named_by_name_only(cert: Certificate) -> Optional[KnownCsca]:
+    """The known CSCA whose name ``cert`` gives as issuer while its AKI names another key (a successor?)."""
+    for k in ALL:
+        try:
+            ca = certificate(k)
+        except CccdError:
+            continue
+        if cert.issuer_key == ca.subject_key and cert.aki is not None and ca.ski is not None and cert.aki != ca.ski:
+            return k
+    return None
+
+
+def other_key_detail(known: KnownCsca) -> str:
+    """What a report says when a DSC names ``known``'s name but another key."""
+    return (f"the DSC's issuer has the name of {known.title} but another key (AKI differs from SHA-256 "
+            f"{known.sha256}'s SKI): a successor CSCA or link certificate of that authority is needed, "
+            f"which this project does not know; obtain it {known.obtain.split(', or opt in')[0]}")
+
+
 def missing_detail(known: KnownCsca) -> str:
     """What a report says when a DSC names ``known`` and the trust store does not hold it."""
     return (f"the DSC names {known.title}, SHA-256 {known.sha256}, which is not in the trust store; "

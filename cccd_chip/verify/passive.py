@@ -267,6 +267,10 @@ def _static_dsc_checks(
         known = known_cscas.named_by(dsc) if reason is Reason.CSCA_NOT_FOUND else None
         if known is not None:  # a public CSCA the project knows but nobody vouches for: say so plainly
             detail = f"{detail}; {known_cscas.missing_detail(known)}"
+        elif reason is Reason.CSCA_NOT_FOUND:
+            successor = known_cscas.named_by_name_only(dsc)
+            if successor is not None:
+                detail = f"{detail}; {known_cscas.other_key_detail(successor)}"
         return (_r(f"{prefix}.dsc_chain", verdict, reason, label, detail), None), None
     negative = csca.public_key.negative_integers
     if negative:  # read unsigned (crypto/key_integers.py): a warning, issue 11

@@ -182,3 +182,25 @@ def test_read_of_a_fresh_cccd_2021_card_shows_the_real_algorithms(cccd, cards):
     assert "sha256" in checks["passive.algorithms"]["detail"]
     assert checks["active_auth"]["detail"].startswith("iso9796-2") and "RSA-2048" in checks["active_auth"]["detail"]
     assert checks["passive.csca_key_period"]["verdict"] == "successful"
+
+
+def test_a_dsc_with_the_name_but_another_key_asks_for_a_successor_or_link():
+    """A DSC under a (future) CSCA Vietnam with the same name and a new key: undetermined, says what is needed."""
+    from cccd_chip.pki.certificate import load_certificate
+    from cccd_chip.verify import passive
+
+    real = x509.load_der_x509_certificate(KNOWN_FILE.read_bytes())
+    new_csca_key = det.key_for("p384", "successor-csca-vietnam")
+    key = det.key_for("bp384", "successor-dsc")
+    t0 = dt.datetime(2026, 6, 1, tzinfo=UTC)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name.from_rfc4514_string("CN=DS Vietnam SUCCESSOR TEST,C=VN"))
+            .issuer_name(real.subject).public_key(key.public_key()).serial_number(0x4343)
+            .not_valid_before(t0).not_valid_after(t0.replace(year=2048))
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(new_csca_key.public_key()), critical=False)
+            .sign(new_csca_key, hashes.SHA384()))
+    dsc = load_certificate(cert.public_bytes(serialization.Encoding.DER))
+    store = TrustStore()
+    store.add_path(KNOWN_FILE)
+    checks, csca = passive.check_dsc(dsc, store, passive.Policy(at=t0), t0)
+    assert csca is None and checks[0].reason is Reason.CSCA_NOT_FOUND and checks[0].verdict.value == "undetermined"
+    assert "another key" in checks[0].detail and "successor CSCA or link certificate" in checks[0].detail
