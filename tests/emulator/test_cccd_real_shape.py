@@ -85,7 +85,7 @@ def test_aa_key_is_rsa_2048_and_dg2_has_the_cccd_header(card_factory, profile):
     raw15 = (d / "files/DG15.bin").read_bytes()
     key = serialization.load_der_public_key(dg15.parse(raw15).subject_public_key_info)
     assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048
-    assert 290 <= len(raw15) <= 300  # "DG15 about 298 bytes" (facts §7a)
+    assert len(raw15) == 298  # "DG15 about 298 bytes" (facts §7a): 6F 82 01 26 + a 294-byte SPKI
     raw2 = (d / "files/DG2.bin").read_bytes()
     assert raw2.find(b"\xff\xd8\xff") == 84 and raw2[1] == 0x82  # JPEG at byte 84; 2-byte long form
     face = dg2.parse(raw2).faces[0]
