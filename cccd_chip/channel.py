@@ -37,15 +37,24 @@ The read strategy (fewest APDUs, ISO/IEC 7816-4 §11.2, ICAO 9303-10 §4.7):
    adaptations is bounded.
 5. Offsets above 32767 use READ BINARY with odd INS B1 (offset DO'54', data
    in DO'53').
+
+A read has a budget (:class:`ReadBudget`, issue 10 defect 7): the card is an
+attacker and may declare a 1 MiB file and answer one byte per READ BINARY. The
+channel counts APDUs against ``base_apdus`` plus an allowance per file from its
+declared length, stops a file whose answers stay far below what was asked (drip
+feed), and stops the whole read after ``max_seconds``; each ends in
+:class:`~cccd_chip.errors.AbortedError` (exit 4, "aborted", with a reason).
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .errors import CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch, TransportError
+from .errors import AbortedError, CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch, TransportError
 from .iso7816 import commands, tlv
 from .iso7816.apdu import CommandApdu, ResponseApdu
 from .iso7816.sw import error_for
@@ -72,6 +81,31 @@ PROBE_FILE_ANSWERS = (0x6A82, 0x6982)
 READ_OK = (0x9000, 0x6282)
 EF_ATR_INFO_SFI = 0x01
 EF_ATR_INFO_FID = 0x2F01
+
+
+@dataclass(frozen=True)
+class ReadBudget:
+    """Bounds on one read of one card (issue 10 defect 7); every bound can be overridden.
+
+    - ``max_apdus``: a fixed cap on C-APDUs; None derives it: ``base_apdus`` (access
+      control, Chip/Active Authentication, selects, re-authentication) plus, per EF,
+      ``ceil(declared length / min_chunk) + per_file_apdus`` once its length is known;
+    - ``max_seconds``: wall-clock time of the whole read (None: no limit);
+    - drip feed: within one EF, an answer of fewer than ``min_chunk`` bytes when at
+      least that many were asked counts as a dribble; more than ``max_dribbles``
+      dribbles end the read (a genuine chip answers what it can carry).
+    """
+
+    max_apdus: Optional[int] = None
+    max_seconds: Optional[float] = 120.0
+    base_apdus: int = 400
+    per_file_apdus: int = 48
+    min_chunk: int = 32
+    max_dribbles: int = 16
+
+    def file_allowance(self, declared: int, le: int) -> int:
+        """APDUs allowed for an EF of ``declared`` bytes read with answers of up to ``le`` bytes."""
+        return math.ceil(max(declared, 0) / max(1, min(self.min_chunk, le))) + self.per_file_apdus
 
 
 def max_protected_plain(response_limit: int, block: int) -> int:
@@ -169,8 +203,12 @@ class CardChannel:
         max_ext_le: int = DEFAULT_MAX_EXT_LE,
         sfi_reads: bool = True,
         progress: Optional[Progress] = None,
+        budget: Optional[ReadBudget] = None,
     ) -> None:
         self.transport = transport
+        self.budget = budget or ReadBudget()
+        self.apdu_limit = self.budget.max_apdus if self.budget.max_apdus is not None else self.budget.base_apdus
+        self._started = time.monotonic()
         self.sm: Optional[SecureMessaging] = None
         self.max_le = max(1, min(max_le, SHORT_MAX))
         self.max_ext_le = max(SHORT_MAX + 1, min(max_ext_le, EXT_MAX))
@@ -193,8 +231,20 @@ class CardChannel:
         self.bytes_sent += len(apdu)
         self.bytes_received += len(raw)
 
-    def _raw(self, apdu: bytes) -> ResponseApdu:
+    def _spend(self) -> None:
+        """One more C-APDU: within the APDU and time budget, else AbortedError (nothing is sent)."""
+        if self.apdu_count >= self.apdu_limit:
+            raise AbortedError(f"read aborted: APDU budget of {self.apdu_limit} spent (chip too slow to "
+                               "deliver its files, or drip-feeding)", reason="ABORTED_APDU_BUDGET",
+                               index=self.apdu_count)
+        limit = self.budget.max_seconds
+        if limit is not None and time.monotonic() - self._started > limit:
+            raise AbortedError(f"read aborted: time budget of {limit:g} s spent", reason="ABORTED_TIME_BUDGET",
+                               index=self.apdu_count)
         self.apdu_count += 1
+
+    def _raw(self, apdu: bytes) -> ResponseApdu:
+        self._spend()
         raw = self.transport.transmit(apdu)
         self._count(apdu, raw)
         resp = ResponseApdu.decode(raw)
@@ -205,7 +255,7 @@ class CardChannel:
             if n > MAX_GET_RESPONSE:
                 raise ProtocolError("too many 61xx responses")
             gr = commands.get_response(resp.sw2 or 256).encode()
-            self.apdu_count += 1
+            self._spend()
             raw = self.transport.transmit(gr)
             self._count(gr, raw)
             resp = ResponseApdu.decode(raw)
@@ -454,6 +504,9 @@ class CardChannel:
             raise ParseError(f"declared file length {total} exceeds the limit {max_size}", file=name, offset=0)
         buf = bytearray(data[:total])
         self._report(name, len(buf), total)
+        if self.budget.max_apdus is None:  # what the chip will need at the Le it accepts (>= 1 byte each)
+            self.apdu_limit += self.budget.file_allowance(total, self._le_limit(self._use_extended()))
+        dribbles = 0
         while len(buf) < total:
             # 6282 with data before the declared end is tolerated (some chips say so early);
             # a chip that really hit its end of file answers the next read without data.
@@ -464,6 +517,12 @@ class CardChannel:
                                  offset=len(buf))
             if sw not in READ_OK:
                 raise error_for(sw, f"READ BINARY {name}", file=name)
+            if len(chunk) < min(self.budget.min_chunk, total - len(buf), self._le_limit(self._use_extended())):
+                dribbles += 1
+                if dribbles > self.budget.max_dribbles:
+                    raise AbortedError(f"read aborted: {name} comes in pieces of {len(chunk)} bytes "
+                                       f"({len(buf)} of {total} declared bytes read)", reason="ABORTED_DRIP_FEED",
+                                       file=name, offset=len(buf), index=self.apdu_count)
             buf += chunk[: total - len(buf)]
             self._report(name, len(buf), total)
         log.debug("read %s: %d bytes (%d APDUs so far)", name, total, self.apdu_count)
@@ -474,5 +533,5 @@ class CardChannel:
             self.progress(name, done, total)
 
 
-__all__ = ["CardChannel", "LengthInfo", "atr_card_capabilities", "max_protected_plain",
+__all__ = ["CardChannel", "LengthInfo", "ReadBudget", "atr_card_capabilities", "max_protected_plain",
            "parse_atr_info"]

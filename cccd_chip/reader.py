@@ -19,7 +19,7 @@ from typing import Callable, Optional
 from . import TOOL_NAME
 from .access import passwords
 from .access.bac import perform_bac
-from .channel import CardChannel, Progress
+from .channel import CardChannel, Progress, ReadBudget
 from .document import AccessInfo, Document, Evidence, access_password_digest
 from .errors import (
     CardError,
@@ -115,6 +115,17 @@ class ReadOptions:
     extended: Optional[bool] = None  # None: detect (unprotected probe, EF.ATR/INFO); True/False: force
     max_ext_le: int = 0xFF00
     sfi: bool = True
+    # explicit PACE / CA domain parameters (not one of ICAO 9303-11 Table 12): refused unless
+    # allowed, and then only when strong enough (crypto.domain_params.check_strength)
+    allow_explicit_domain: bool = False
+    # APDU / time / drip-feed bounds of one read (channel.ReadBudget); exceeded: AbortedError, exit 4
+    budget: ReadBudget = ReadBudget()
+
+    @property
+    def domain_policy(self):
+        from .crypto.domain_params import EXPLICIT_ALLOWED, STRICT
+
+        return EXPLICIT_ALLOWED if self.allow_explicit_domain else STRICT
 
 
 @dataclass
@@ -139,6 +150,7 @@ class _Ctx:
     reopen: Optional[Callable[[], None]] = None
     reauthentications: int = 0
     password: Optional[passwords.Password] = None  # what opened the chip (never stored as such)
+    options: ReadOptions = field(default_factory=ReadOptions)
 
 
 def read_document(
@@ -157,8 +169,8 @@ def read_document(
     t0 = time.perf_counter()
     ch = CardChannel(transport, max_le=options.max_le, extended=options.extended, max_ext_le=options.max_ext_le,
                      sfi_reads=options.sfi,
-                     progress=progress)
-    ctx = _Ctx(ch, rng)
+                     progress=progress, budget=options.budget)
+    ctx = _Ctx(ch, rng, options=options)
     try:
         card_access = _read_card_access(ctx)
         _access_control(ctx, credential, card_access, options)
@@ -281,7 +293,7 @@ def _do_bac(ctx: _Ctx, mrz: passwords.Password) -> None:
 def _do_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
     from .access.pace import perform_pace
 
-    result = perform_pace(ctx.channel, infos, pw, ctx.rng)
+    result = perform_pace(ctx.channel, infos, pw, ctx.rng, domain_policy=ctx.options.domain_policy)
     ctx.channel.start_sm(result.sm)
     ctx.access = result.access
     ctx.password = pw
@@ -296,7 +308,7 @@ def _reopen_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
     from .access.pace import perform_pace
 
     ctx.channel.stop_sm()
-    result = perform_pace(ctx.channel, infos, pw, ctx.rng)
+    result = perform_pace(ctx.channel, infos, pw, ctx.rng, domain_policy=ctx.options.domain_policy)
     ctx.channel.start_sm(result.sm)
     ctx.channel.select_aid()
 
@@ -327,7 +339,7 @@ def _redo_chip_authentication(ctx: _Ctx) -> None:
     """Chip Authentication again on the re-opened session; it must succeed again."""
     from .verify import chip_auth
 
-    ev = chip_auth.perform(ctx.channel, ctx.files["DG14"], ctx.rng)
+    ev = chip_auth.perform(ctx.channel, ctx.files["DG14"], ctx.rng, domain_policy=ctx.options.domain_policy)
     if (ev or {}).get("check", {}).get("verdict") != "successful":
         raise SecureMessagingError("Chip Authentication failed after re-authentication", reason="SM_INTEGRITY")
 
@@ -410,7 +422,8 @@ def _chip_authentication(ctx: _Ctx) -> None:
         from .verify import chip_auth
     except ImportError:  # pragma: no cover
         return
-    ctx.evidence["ca"] = chip_auth.perform(ctx.channel, dg14, ctx.rng, reopen=ctx.reopen)
+    ctx.evidence["ca"] = chip_auth.perform(ctx.channel, dg14, ctx.rng, reopen=ctx.reopen,
+                                           domain_policy=ctx.options.domain_policy)
 
 
 def _chip_checks(ctx: _Ctx, opt: ReadOptions) -> Evidence:

@@ -97,9 +97,16 @@ def prompt_credential(info):
 @click.option("--max-cards", type=int, help="Stop after this many cards.")
 @click.option("--idle-timeout", type=float, help="Stop when no card came for this many seconds.")
 @click.option("--poll", type=float, default=0.2, show_default=True, help="Reader polling interval (s).")
+@click.option("--card-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Per-card time budget of a read (s); a card that takes longer is recorded as aborted.")
+@click.option("--max-apdus", type=click.IntRange(min=1), default=None,
+              help="Per-card APDU budget (default: from the files' declared sizes).")
+@click.option("--allow-explicit-domain-parameters", "allow_explicit_domain", is_flag=True,
+              help="Accept strong explicit PACE/CA domain parameters (default: ICAO 9303-11 Table 12 only).")
 @click.option("--json", "as_json", is_flag=True, help="Print each record as a JSON line on stdout.")
 def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, out_dir, csca, masterlist,
-          masterlist_root, crl, ldif, max_cards, idle_timeout, poll, as_json):
+          masterlist_root, crl, ldif, max_cards, idle_timeout, poll, as_json, card_timeout=60.0, max_apdus=None,
+          allow_explicit_domain=False):
     """Kiosk mode: wait for a card, read and verify it, record it, wait for removal, repeat."""
     from cccd_chip.kiosk import CardSource, DumpDirSink, JsonLinesSink, KioskCallbacks, KioskLoop, ScriptedCardSource
 
@@ -151,8 +158,12 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
         on_record=on_record,
         on_removal_wait=(lambda rec: click.echo("remove the card", err=True)) if tty else None,
     )
+    from cccd_chip.reader import ReadOptions
+
+    options = ReadOptions(allow_explicit_domain=allow_explicit_domain,
+                          budget=m.read_budget(max_apdus, card_timeout))
     loop = KioskLoop(source, credentials=credentials, sink=sink, trust_store=store, callbacks=callbacks,
-                     poll=poll, verify=lambda d, s: m.verify(d, s))
+                     poll=poll, verify=lambda d, s: m.verify(d, s), options=options)
     if tty:
         click.echo(f"watching {reader or 'virtual cards'}; Ctrl-C to stop", err=True)
     try:

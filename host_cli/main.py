@@ -442,6 +442,29 @@ def exit_for(report) -> int:
             "aborted": EXIT_TRANSPORT}.get(v, EXIT_OK)
 
 
+DEFAULT_MAX_SECONDS = 120.0
+
+
+def chip_options(f):
+    """What a chip may impose on a read: explicit domain parameters, APDUs, time (issue 10)."""
+    f = click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_MAX_SECONDS,
+                     show_default=True, help="Abort a read (exit 4) that takes longer than this.")(f)
+    f = click.option("--max-apdus", type=click.IntRange(min=1), default=None,
+                     help="Abort a read (exit 4) after this many APDUs (default: from the files' declared "
+                          "sizes plus a per-card allowance).")(f)
+    f = click.option("--allow-explicit-domain-parameters", "allow_explicit_domain", is_flag=True,
+                     help="Accept explicit PACE/CA domain parameters from the chip (only strong ones: "
+                          "curves >= 224 bits, DH p >= 2048 / q >= 224 bits). Default: ICAO 9303-11 "
+                          "Table 12 domains only.")(f)
+    return f
+
+
+def read_budget(max_apdus, max_seconds):
+    from cccd_chip.channel import ReadBudget
+
+    return ReadBudget(max_apdus=max_apdus, max_seconds=max_seconds)
+
+
 # --- commands -------------------------------------------------------------------
 
 @cli.command()
@@ -457,10 +480,11 @@ def exit_for(report) -> int:
               help="Force extended-length APDUs on or off (default: detect).")
 @click.option("--max-le", type=click.IntRange(1, 256), default=256, show_default=True,
               help="Cap on short Le (quirky readers or chips).")
+@chip_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, masterlist, masterlist_root,
          crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json, extended=None, max_le=256,
-         at=None):
+         at=None, allow_explicit_domain=False, max_apdus=None, max_seconds=DEFAULT_MAX_SECONDS):
     """Read a document from a reader, a virtual card or a recorded trace."""
     from cccd_chip.reader import ReadOptions, ReadStats, read_document
 
@@ -485,7 +509,8 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
         transport, rng = recorder, recorder.rng
     stats = ReadStats()
     opts = ReadOptions(allow_bac_fallback=allow_bac_fallback, force="BAC" if force_bac else None,
-                       extended=extended, max_le=max_le)
+                       extended=extended, max_le=max_le, allow_explicit_domain=allow_explicit_domain,
+                       budget=read_budget(max_apdus, max_seconds))
     try:
         with file_progress() as progress:
             document = read_document(transport, cred, rng=rng, options=opts, progress=progress,

@@ -11,11 +11,20 @@ brainpool curves; 3-7 and 19-31 are reserved. Explicit parameters come as an
 AlgorithmIdentifier (ecPublicKey + specifiedCurve, or dhpublicnumber +
 DomainParameters): they are matched to a named curve by every parameter,
 else validated (:func:`ec.validate_domain`, :func:`dh.validate_group`).
+
+The chip chooses the domain (EF.CardAccess is unsigned), and a weak domain
+lets a fake chip recover the password offline from one PACE run: a
+:class:`DomainPolicy` therefore accepts only the standardized domains of
+Table 12 (or explicit parameters equal to one of them, every parameter) by
+default. Other explicit parameters need ``allow_explicit`` and then pass
+:func:`check_strength` (sizes, prime order, small cofactor, not anomalous,
+no small embedding degree; DH: sizes, prime q, g of order q).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Callable, Generic, Optional, TypeVar, Union
 
 from asn1crypto import core as _core
@@ -42,6 +51,104 @@ STANDARD_EC = {
     18: "secp521r1",
 }
 STANDARD_IDS = tuple(sorted(list(STANDARD_DH) + list(STANDARD_EC)))
+
+STANDARD_CURVE_NAMES = frozenset(STANDARD_EC.values())
+STANDARD_DH_GROUP_NAMES = frozenset(STANDARD_DH.values())
+R_NOT_STANDARDIZED = "DOMAIN_NOT_STANDARDIZED"
+R_EC_WEAK = "EC_DOMAIN_WEAK"
+R_DH_WEAK = "DH_DOMAIN_WEAK"
+MAX_EMBEDDING_DEGREE_CHECKED = 100  # MOV/Frey-Rueck: p^k = 1 mod n for a small k is refused
+
+
+@dataclass(frozen=True)
+class DomainPolicy:
+    """Which domain parameters a chip may impose on PACE / Chip Authentication.
+
+    Default: the standardized domains of ICAO 9303-11 Table 12 (IDs 0-2, 8-18),
+    named or spelt out with every parameter equal. ``allow_explicit`` also accepts
+    other explicit parameters that pass :func:`check_strength` with these minimums.
+    """
+
+    allow_explicit: bool = False
+    min_ec_bits: int = 224  # field and order (BSI TR-03111 §4.1; TR-02102-1 §3.6)
+    max_ec_cofactor: int = 4
+    min_dh_p_bits: int = 2048
+    min_dh_q_bits: int = 224
+
+
+STRICT = DomainPolicy()
+EXPLICIT_ALLOWED = DomainPolicy(allow_explicit=True)
+
+
+def check_strength(domain: "Domain", policy: DomainPolicy = EXPLICIT_ALLOWED) -> None:
+    """Refuse explicit parameters too weak for a password-authenticated key agreement.
+
+    EC (BSI TR-03111 §4.1.1, SEC 1 §3.1.1.2.1): field and order of at least
+    ``min_ec_bits``, prime order (checked by :func:`ec.validate_domain`), cofactor at
+    most ``max_ec_cofactor``, not anomalous (n != p: Smart's attack), embedding
+    degree above :data:`MAX_EMBEDDING_DEGREE_CHECKED` (MOV / Frey-Rueck).
+    DH (RFC 2785, NIST SP 800-56A §5.5.1.1): p of ``min_dh_p_bits``, q of
+    ``min_dh_q_bits``, both prime, q | p-1, g of order q (:func:`dh.validate_group`).
+    Raises InvalidPublicKeyError with reason EC_DOMAIN_WEAK / DH_DOMAIN_WEAK.
+    """
+    if isinstance(domain, EcDomain):
+        c = domain.curve
+
+        def weak(msg: str) -> InvalidPublicKeyError:
+            return InvalidPublicKeyError(f"explicit EC domain parameters too weak: {msg}", reason=R_EC_WEAK)
+
+        if c.p.bit_length() < policy.min_ec_bits or c.n.bit_length() < policy.min_ec_bits:
+            raise weak(f"field {c.p.bit_length()} / order {c.n.bit_length()} bits, "
+                       f"at least {policy.min_ec_bits} needed")
+        if c.h > policy.max_ec_cofactor:
+            raise weak(f"cofactor {c.h}")
+        if c.n == c.p or c.n * c.h == c.p:
+            raise weak("anomalous curve (order = field size)")
+        t = 1
+        for k in range(1, MAX_EMBEDDING_DEGREE_CHECKED + 1):
+            t = t * c.p % c.n
+            if t == 1:
+                raise weak(f"embedding degree {k}")
+        ec.validate_domain(c)
+        return
+    if isinstance(domain, DhDomain):
+        g = domain.group
+
+        def weak_dh(msg: str) -> InvalidPublicKeyError:
+            return InvalidPublicKeyError(f"explicit DH parameters too weak: {msg}", reason=R_DH_WEAK)
+
+        if g.p.bit_length() < policy.min_dh_p_bits:
+            raise weak_dh(f"p has {g.p.bit_length()} bits, at least {policy.min_dh_p_bits} needed")
+        if g.q.bit_length() < policy.min_dh_q_bits:
+            raise weak_dh(f"q has {g.q.bit_length()} bits, at least {policy.min_dh_q_bits} needed")
+        dh.validate_group(g)
+        return
+    raise UnsupportedError("unknown domain kind")
+
+
+def is_standardized(domain: "Domain") -> bool:
+    """The domain is one of ICAO 9303-11 Table 12 (every parameter, standard generator)."""
+    if isinstance(domain, EcDomain):
+        named = ec.CURVES.get(domain.curve.name)
+        return named is not None and named.name in STANDARD_CURVE_NAMES and named.params == domain.curve.params
+    if isinstance(domain, DhDomain):
+        known = dh.GROUPS.get(domain.group.name)
+        return (known is not None and domain.group.name in STANDARD_DH_GROUP_NAMES
+                and (known.p, known.g, known.q) == (domain.group.p, domain.group.g, domain.group.q))
+    return False
+
+
+def admit(domain: "Domain", policy: DomainPolicy) -> "Domain":
+    """``domain`` when ``policy`` accepts it; UnsupportedError (not standardized) or InvalidPublicKeyError (weak)."""
+    if is_standardized(domain):
+        return domain
+    if not policy.allow_explicit:
+        raise UnsupportedError("domain parameters are not one of the standardized domains (ICAO 9303-11 "
+                               "Table 12); explicit parameters are refused unless allowed by the policy",
+                               reason=R_NOT_STANDARDIZED)
+    check_strength(domain, policy)
+    return domain
+
 
 OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 OID_DH_PUBLIC_NUMBER = "1.2.840.10046.2.1"
@@ -237,13 +344,22 @@ class _AlgId(_core.Sequence):
     _fields = [("algorithm", _core.ObjectIdentifier), ("parameters", _core.Any, {"optional": True})]
 
 
-def from_algorithm_identifier(der: bytes, parameter_id: Optional[int] = None, *, file: Optional[str] = None) -> Domain:
+def from_algorithm_identifier(der: bytes, parameter_id: Optional[int] = None, *, file: Optional[str] = None,
+                              policy: Optional[DomainPolicy] = STRICT) -> Domain:
     """Domain from an AlgorithmIdentifier (explicit EC/DH, or standardizedDomainParameters).
 
     Explicit EC parameters equal to a named curve (all of p, a, b, G, n, h) give
     that curve; others are validated and used as given. Raises ParseError for
-    malformed input, InvalidPublicKeyError for unsound parameters.
+    malformed input, InvalidPublicKeyError for unsound or (by ``policy``) weak
+    parameters, UnsupportedError (reason DOMAIN_NOT_STANDARDIZED) for parameters
+    outside Table 12 when ``policy`` does not allow explicit ones. ``policy=None``
+    skips the policy (sound parameters only; for building test cards).
     """
+    d = _from_algorithm_identifier(der, parameter_id, file=file)
+    return d if policy is None else admit(d, policy)
+
+
+def _from_algorithm_identifier(der: bytes, parameter_id: Optional[int], *, file: Optional[str]) -> Domain:
     try:
         alg = _AlgId.load(der, strict=True)
         oid = alg["algorithm"].dotted

@@ -52,7 +52,7 @@ def load_ca_key(entry) -> CardCaKey:
     sk = int(entry["sk"], 16)
     key_id = entry.get("key_id")
     if entry.get("spki"):
-        d, _ = si.parse_subject_public_key(bytes.fromhex(entry["spki"]), key_id)
+        d, _ = si.parse_subject_public_key(bytes.fromhex(entry["spki"]), key_id, policy=None)
     else:
         d = domain_params.standard(int(entry["parameter_id"]))
     return CardCaKey(key_id, d, sk, d.mul_gen(sk))

@@ -20,6 +20,9 @@ dsc-not-yet-valid    the DSC is valid from 2040              PA failed: DSC vali
 csca-unknown         the DSC chains to another CSCA          PA failed/undetermined: chain
 dsc-revoked          csca.crl lists the DSC                   PA failed: DSC revoked
 ca-key-mismatch      chip CA key differs from DG14 (clone)   CA failed (SM error after CA)
+pace-domain:NAME     PACE on an explicit domain (attack_      refused unless allowed;
+                     domains.NAMES), CardAccess/DG14/         weak ones always refused
+                     CardSecurity alike and signed
 ==================== ======================================= ===========================
 
 *Runtime faults* are applied by the applet (:func:`install`); ``N`` counts
@@ -34,6 +37,10 @@ remove:N             the card leaves the field at APDU N          CardRemovedErr
 sw:XXXX:FILE         SELECT / READ of FILE answers XXXX           per SW (6A82: absent)
 ext-sw:XXXX          every unprotected extended C-APDU answers    extended length off,
                      XXXX (a chip refusing the probe, e.g. 6F00)  files read short
+drip:N               READ BINARY answers at most N bytes (after   aborted (drip feed)
+                     the first answer of each file)
+big-file[:DGn]       DGn (DG2) declares ~1 MiB, padded with zeros APDU budget per file
+slow:MS              the chip takes MS milliseconds per APDU      time budget
 aa-wrong-signature   INTERNAL AUTHENTICATE answers a bad sig.     AA failed
 ==================== ============================================ ======================
 """
@@ -49,8 +56,9 @@ from ..iso7816.apdu import CommandApdu
 
 DATA_FAULTS = ("dg-altered", "dg-not-in-sod", "extra-dg", "huge-length", "sod-signature-broken")
 PKI_FAULTS = ("dsc-expired", "dsc-not-yet-valid", "csca-unknown", "dsc-revoked")
-KEY_FAULTS = ("ca-key-mismatch",)
-RUNTIME_FAULTS = ("bad-mac", "no-do99", "sm-drop", "remove", "sw", "aa-wrong-signature", "ext-sw")
+KEY_FAULTS = ("ca-key-mismatch", "pace-domain")
+RUNTIME_FAULTS = ("bad-mac", "no-do99", "sm-drop", "remove", "sw", "aa-wrong-signature", "ext-sw", "drip",
+                  "big-file", "slow")
 ALL_FAULTS = DATA_FAULTS + PKI_FAULTS + KEY_FAULTS + RUNTIME_FAULTS
 _DG = re.compile(r"^DG([1-9]|1[0-6])$")
 
@@ -108,6 +116,17 @@ def _validate(f: FaultSpec) -> None:
         m = re.match(r"^([0-9A-Fa-f]{4}):(\w+)$", a or "")
         if not m:
             raise UsageError("fault sw needs SW and file: sw:6A82:DG2")
+    elif f.name == "pace-domain":
+        from .attack_domains import NAMES
+
+        if a not in NAMES:
+            raise UsageError(f"fault pace-domain needs a domain name ({', '.join(NAMES)})")
+    elif f.name in ("drip", "slow"):
+        if a is None or not a.isdigit() or not 0 < int(a) <= 100000:
+            raise UsageError(f"fault {f.name} needs a positive number: {f.name}:N")
+    elif f.name == "big-file":
+        if a is not None and not _DG.match(a):
+            raise UsageError("fault big-file takes a data group name (DG1..DG16)")
     elif f.name == "ext-sw":
         if not re.match(r"^[0-9A-Fa-f]{4}$", a or ""):
             raise UsageError("fault ext-sw needs a status word: ext-sw:6F00")
@@ -132,6 +151,8 @@ def check_applicable(specs: Iterable[FaultSpec], profile) -> None:
             dg = f.arg or defaults[f.name]
             if dg not in dgs:
                 raise UsageError(f"profile {profile.name} has no {dg} (fault {f})")
+        if f.name == "pace-domain" and not any(x.mapping == "GM" for x in profile.pace):
+            raise UsageError(f"profile {profile.name} has no PACE-GM to move to an explicit domain")
         if f.name == "ca-key-mismatch" and profile.ca is None:
             raise UsageError(f"profile {profile.name} has no Chip Authentication key")
         if f.name == "aa-wrong-signature" and profile.aa is None:
@@ -233,6 +254,68 @@ class ExtendedRefused:
         return None
 
 
+class Drip:
+    """READ BINARY answers carry at most ``n`` bytes (a chip drip-feeding a large file)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def alter_reply(self, app, cmd: CommandApdu, reply):
+        from dataclasses import replace
+
+        from ..iso7816 import tlv
+
+        if cmd.ins not in (0xB0, 0xB1) or reply.sw not in (0x9000, 0x6282) or not reply.data:
+            return reply
+        offset = cmd.p2 if cmd.p1 & 0x80 else ((cmd.p1 & 0x7F) << 8) | cmd.p2
+        if cmd.ins == 0xB0 and offset == 0:
+            return reply  # the first answer (with the length) in full, the rest drop by drop
+        if cmd.ins == 0xB1:
+            inner = tlv.decode_one(reply.data, expected_tag=0x53).value
+            return replace(reply, data=tlv.encode(0x53, inner[: self.n]), sw=0x9000)
+        return replace(reply, data=reply.data[: self.n], sw=0x9000)
+
+
+BIG_FILE_SIZE = 1024 * 1024 - 64  # under the host's MAX_EF_SIZE: the declared length is believed
+
+
+class BigFile:
+    """DGn declares (almost) 1 MiB: its outer length is rewritten and the value padded with zeros."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.done = False
+
+    def before_command(self, app, raw: bytes):
+        from dataclasses import replace
+
+        from ..iso7816 import tlv
+
+        if not self.done:  # this applet's copy of the card only
+            self.done = True
+            f = app.card.files.get(self.name)
+            if f is not None:
+                h = tlv.read_header(f.data, 0)
+                value = f.data[h.header_len:] + bytes(max(0, BIG_FILE_SIZE - len(f.data)))
+                files = dict(app.card.files)
+                files[self.name] = replace(f, data=tlv.encode(h.tag, value))
+                app.card = replace(app.card, files=files)
+        return None
+
+
+class Slow:
+    """Every APDU takes ``ms`` milliseconds (a chip stalling the host)."""
+
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def before_command(self, app, raw: bytes):
+        import time
+
+        time.sleep(self.ms / 1000)
+        return None
+
+
 class WrongAaSignature:
     def alter_reply(self, app, cmd: CommandApdu, reply):
         from dataclasses import replace
@@ -260,6 +343,12 @@ def runtime_fault(spec: FaultSpec):
         return StatusFor(int(sw, 16), file)
     if spec.name == "aa-wrong-signature":
         return WrongAaSignature()
+    if spec.name == "drip":
+        return Drip(int(spec.arg or "1"))
+    if spec.name == "big-file":
+        return BigFile(spec.arg or "DG2")
+    if spec.name == "slow":
+        return Slow(int(spec.arg or "10"))
     if spec.name == "ext-sw":
         return ExtendedRefused(int(spec.arg or "6F00", 16))
     return None

@@ -61,7 +61,7 @@ def card_select(infos: si.SecurityInfos, oid: str, password_kind: str, password_
     if len(candidates) > 1:
         raise ProtocolError("ambiguous PACE parameters: DO'84' needed", sw=0x6A80)
     info = candidates[0]
-    domain = domain_for(info, infos)
+    domain = domain_for(info, infos, None)  # the card's own parameters, whatever they are
     cipher = info.algorithm.cipher
     return PaceCardState(info, domain, cipher, protocol.password_key(password_secret, cipher))
 

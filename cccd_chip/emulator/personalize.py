@@ -146,8 +146,14 @@ def _ca_material(p: Profile, seed: int, clone: bool):
     return info, chip_sk, domain.encode(pk)
 
 
-def _pace_infos(p: Profile) -> list:
-    return [si.PaceInfo(si.pace_oid(x.mapping, x.key_agreement, x.cipher), 2, x.parameter_id) for x in p.pace]
+def _pace_infos(p: Profile, specs=()) -> list:
+    infos = [si.PaceInfo(si.pace_oid(x.mapping, x.key_agreement, x.cipher), 2, x.parameter_id) for x in p.pace]
+    explicit = fault_mod.arg_of(specs, "pace-domain", "")
+    if explicit:  # PACE on an explicit (attack) domain, the same in CardAccess, DG14 and CardSecurity
+        from .attack_domains import pace_infos_with_domain
+
+        infos = pace_infos_with_domain(explicit, infos)
+    return infos
 
 
 def _ca_info(p: Profile):
@@ -246,7 +252,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
         files["DG15"] = dg15.build(dg15.make(spki))
     if p.ca is not None and 14 in p.data_groups:
-        infos = [_ca_info(p), ca_pk_info] + _pace_infos(p)
+        infos = [_ca_info(p), ca_pk_info] + _pace_infos(p, specs)
         if p.ta_info:
             infos.append(si.TerminalAuthenticationInfo(si.ID_TA, 1))
         if aa_info is not None:
@@ -258,7 +264,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
     # MF files: EF.CardAccess (PACE, plus CA and TA infos like the CCCD) and EF.CardSecurity
     mf: dict[str, bytes] = {}
     if p.pace:
-        infos = _pace_infos(p)
+        infos = _pace_infos(p, specs)
         if p.ta_info:
             infos.append(si.TerminalAuthenticationInfo(si.ID_TA, 1))
             if p.ca is not None:

@@ -176,6 +176,9 @@ def _der_int(v: int) -> bytes:
 # --- the infos -------------------------------------------------------------------
 
 
+_STRICT = object()  # "the default DomainPolicy" (crypto.domain_params.STRICT, imported lazily)
+
+
 @dataclass(frozen=True)
 class PaceInfo:
     """PACEInfo (ICAO 9303-11 §9.2.1)."""
@@ -207,11 +210,15 @@ class PaceDomainParameterInfo:
     parameter_id: Optional[int] = None
     raw: bytes = field(default=b"", compare=False, repr=False)
 
-    def domain(self):
-        """The parsed, validated :class:`~cccd_chip.crypto.domain_params.Domain`."""
+    def domain(self, policy=_STRICT):
+        """The parsed, validated :class:`~cccd_chip.crypto.domain_params.Domain`, admitted by ``policy``
+        (:class:`~cccd_chip.crypto.domain_params.DomainPolicy`; default: standardized domains only)."""
         from ..crypto import domain_params
 
-        return domain_params.from_algorithm_identifier(self.domain_parameter, self.parameter_id, file="SecurityInfos")
+        if policy is _STRICT:
+            policy = domain_params.STRICT
+        return domain_params.from_algorithm_identifier(self.domain_parameter, self.parameter_id, file="SecurityInfos",
+                                                       policy=policy)
 
     def encode(self) -> bytes:
         body = tlv.encode(0x06, oid_to_bytes(self.protocol)) + self.domain_parameter
@@ -255,9 +262,10 @@ class ChipAuthenticationPublicKeyInfo:
     def key_agreement(self) -> str:
         return "ECDH" if self.protocol == ID_PK_ECDH else "DH"
 
-    def domain_and_key(self):
-        """(Domain, validated public element) of this key; ParseError / InvalidPublicKeyError."""
-        return parse_subject_public_key(self.public_key, self.key_id)
+    def domain_and_key(self, policy=_STRICT):
+        """(Domain, validated public element) of this key; ParseError / InvalidPublicKeyError /
+        UnsupportedError (a domain ``policy`` refuses; default: standardized domains only)."""
+        return parse_subject_public_key(self.public_key, self.key_id, policy=policy)
 
     def encode(self) -> bytes:
         body = tlv.encode(0x06, oid_to_bytes(self.protocol)) + self.public_key
@@ -467,12 +475,18 @@ def _parse_info(body: bytes, raw: bytes, file: str, off: int) -> SecurityInfo:
     return UnknownSecurityInfo(oid, raw)
 
 
-def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None):
+def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None, *, policy=_STRICT):
     """(Domain, validated public element) from a CA SubjectPublicKeyInfo (EC point or DH INTEGER,
-    read unsigned by :mod:`cccd_chip.crypto.key_integers`)."""
+    read unsigned by :mod:`cccd_chip.crypto.key_integers`).
+
+    ``policy``: a :class:`~cccd_chip.crypto.domain_params.DomainPolicy` (default: standardized
+    domains only), or None for any sound parameters (the virtual chip's own keys).
+    """
     from ..crypto import domain_params
     from ..crypto.key_integers import read_key_integer_element
 
+    if policy is _STRICT:
+        policy = domain_params.STRICT
     file = "ChipAuthenticationPublicKey"
     try:
         outer = tlv.decode_one(spki, expected_tag=0x30, file=file)
@@ -480,7 +494,7 @@ def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None):
         if len(parts) != 2 or parts[0].tag != 0x30 or parts[1].tag != 0x03:
             raise ParseError("SubjectPublicKeyInfo must hold AlgorithmIdentifier and BIT STRING", file=file)
         alg_der = tlv.encode(0x30, parts[0].value)
-        domain = domain_params.from_algorithm_identifier(alg_der, key_id, file=file)
+        domain = domain_params.from_algorithm_identifier(alg_der, key_id, file=file, policy=policy)
         bits = parts[1].value
         if not bits or bits[0] != 0:
             raise ParseError("public key BIT STRING with unused bits", file=file)

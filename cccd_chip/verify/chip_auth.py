@@ -95,15 +95,21 @@ def _out(verdict: Verdict, reason: Reason, detail: str, ev: dict, lost: bool = F
     return ChipAuthOutcome(check, ev, lost)
 
 
-def run(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] = None) -> ChipAuthOutcome:
-    """Perform CA over ``channel`` (already under BAC/PACE secure messaging)."""
+def run(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] = None,
+        domain_policy=None) -> ChipAuthOutcome:
+    """Perform CA over ``channel`` (already under BAC/PACE secure messaging).
+
+    ``domain_policy``: the DomainPolicy for the DG14 key's domain (default: the
+    standardized domains of ICAO 9303-11 Table 12); a refused domain is
+    ``not_supported``, explicit parameters too weak for the policy are ``failed``.
+    """
     ev: dict = {"protocol": "CA"}
     try:
         infos = parse_dg14(dg14)
         ca, key, cipher, oid = choose_key(infos)
         if key is None:
             return _out(Verdict.NOT_SUPPORTED, Reason.CA_NOT_AVAILABLE, "DG14 has no usable Chip Authentication key", ev)
-        domain, pk_ic = key.domain_and_key()
+        domain, pk_ic = key.domain_and_key() if domain_policy is None else key.domain_and_key(domain_policy)
     except (ParseError, InvalidPublicKeyError) as e:
         return _out(Verdict.FAILED, Reason.CA_PROTOCOL_ERROR, f"DG14 Chip Authentication key unusable: {e.reason}", ev)
     except CccdError as e:  # unsupported domain etc.
@@ -144,13 +150,14 @@ def run(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] 
     return _out(Verdict.SUCCESSFUL, Reason.OK, "response verified under the new session keys", ev)
 
 
-def perform(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] = None) -> dict:
+def perform(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] = None,
+            domain_policy=None) -> dict:
     """The reader's entry point: evidence for ``Evidence.ca`` (with ``check`` inside).
 
     Empty when CA was not attempted (no usable key in DG14): the verifier then
     reports ``not_supported``.
     """
-    outcome = run(channel, dg14, rng, reopen=reopen)
+    outcome = run(channel, dg14, rng, reopen=reopen, domain_policy=domain_policy)
     if outcome.check.verdict is Verdict.NOT_SUPPORTED:
         return {}
     return outcome.evidence

@@ -8,7 +8,7 @@ from emu_helpers import credential_for as _cred, read_card, verify_dir
 from cccd_chip.emulator import faults as fm
 from cccd_chip.emulator.applet import Applet
 from cccd_chip.emulator.card import VirtualCard
-from cccd_chip.errors import CardRemovedError, ParseError, SecureMessagingError, UsageError
+from cccd_chip.errors import CardRemovedError, ParseError, SecureMessagingError, UnsupportedError, UsageError
 from cccd_chip.verify.report import Verdict
 
 # fault -> (overall verdict, check, reason, subject or None): read completes, verification judges
@@ -36,6 +36,7 @@ ERROR_FAULTS = {
     "remove:40": CardRemovedError,
     "huge-length": ParseError,
     "huge-length:DG13": ParseError,
+    "pace-domain:small-curve": UnsupportedError,  # explicit PACE domain: refused before any PACE APDU
 }
 
 

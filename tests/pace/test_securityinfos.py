@@ -102,7 +102,10 @@ def test_explicit_pace_domain_parameters_named_and_unnamed():
     spki = si.build_subject_public_key(dp.EcDomain(other), G2, explicit=True)
     inner = tlv.decode_one(spki).value
     alg2 = inner[: tlv.decode(inner)[1].offset]
-    d2 = dp.from_algorithm_identifier(alg2, 6)
+    with pytest.raises(UnsupportedError) as e:  # not one of Table 12: refused by default (issue 10)
+        dp.from_algorithm_identifier(alg2, 6)
+    assert e.value.reason == dp.R_NOT_STANDARDIZED
+    d2 = dp.from_algorithm_identifier(alg2, 6, policy=dp.EXPLICIT_ALLOWED)  # strong enough when allowed
     assert d2.curve.params == other.params and d2.curve.oid is None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping, Optional
 
-from ...errors import CccdError
+from ...errors import CccdError, UnsupportedError
 from ...lds import security_infos as si
 from ...verify.report import CheckResult, Reason, Verdict
 from . import mapping
@@ -56,18 +56,20 @@ def _result(verdict: Verdict, reason: Reason, detail: str) -> CheckResult:
 
 
 def check_cam(evidence: CamEvidence, infos: si.SecurityInfos, *, signature_verified: bool,
-              offline: bool = False) -> CheckResult:
+              offline: bool = False, policy=None) -> CheckResult:
     """Check CA_IC against the CA public key of EF.CardSecurity (keyId = parameterId).
 
     ``offline``: the data come from a record (a dump), not from the PACE run just done;
     the detail then says it is the reader's statement (see :data:`OFFLINE_STATEMENT`).
+    ``policy``: the DomainPolicy for the key's domain (default: standardized domains only);
+    a domain the policy refuses leaves the check undetermined, a weak one fails it.
     """
     key = infos.ca_public_key(evidence.parameter_id)
     if key is None or key.key_agreement != "ECDH":
         return _result(Verdict.FAILED, Reason.CAM_DATA_INVALID,
                        "EF.CardSecurity has no ECDH Chip Authentication key with keyId = parameterId")
     try:
-        domain, pk_ic = key.domain_and_key()
+        domain, pk_ic = key.domain_and_key() if policy is None else key.domain_and_key(policy)
         pk_map = domain.decode(evidence.pk_map_ic)
         ca_ic = int.from_bytes(evidence.ca_ic, "big")
         n = domain.order
@@ -76,6 +78,8 @@ def check_cam(evidence: CamEvidence, infos: si.SecurityInfos, *, signature_verif
         # CA_IC = SK_map * SK_IC^-1 mod n, never one of these (issue 10, defect 6).
         degenerate = ca_ic in (0, 1, n - 1) or ca_ic >= n or pk_map == pk_ic or pk_map == domain.mul(n - 1, pk_ic)
         ok = not degenerate and mapping.cam_check(domain, ca_ic, pk_ic, pk_map)
+    except UnsupportedError as e:
+        return _result(Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, f"CA key not usable here: {e.reason}")
     except CccdError as e:
         return _result(Verdict.FAILED, Reason.CAM_DATA_INVALID, f"CA key or CAM data unusable: {e.reason}")
     if degenerate:
@@ -112,9 +116,9 @@ def card_security_infos(card_security: bytes) -> si.SecurityInfos:
 
 
 def check_cam_against_card_security(evidence: CamEvidence, card_security: bytes, *,
-                                    signature_verified: bool) -> CheckResult:
+                                    signature_verified: bool, policy=None) -> CheckResult:
     try:
         infos = card_security_infos(card_security)
     except CccdError as e:
         return _result(Verdict.FAILED, Reason.CAM_DATA_INVALID, f"EF.CardSecurity unusable: {e.reason}")
-    return check_cam(evidence, infos, signature_verified=signature_verified)
+    return check_cam(evidence, infos, signature_verified=signature_verified, policy=policy)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Sequence, Union
 
 from ...crypto import domain_params
-from ...crypto.domain_params import Domain, Element
+from ...crypto.domain_params import Domain, DomainPolicy, Element
 from ...crypto.ec import random_scalar
 from ...document import AccessInfo
 from ...errors import (
@@ -61,22 +61,26 @@ class PaceResult:
 
 
 def select_info(
-    infos: Sequence[PaceInfo], security_infos: Optional[SecurityInfos] = None
+    infos: Sequence[PaceInfo], security_infos: Optional[SecurityInfos] = None,
+    policy: Optional[DomainPolicy] = domain_params.STRICT,
 ) -> tuple[PaceInfo, Domain]:
     """The PACEInfo to use: version 2, known OID, usable domain parameters.
 
     Among the usable ones the chip's first CAM, else GM, else IM entry wins
     (card order breaks ties). Explicit parameters are taken from a
-    PACEDomainParameterInfo when ``security_infos`` is given.
+    PACEDomainParameterInfo when ``security_infos`` is given, and only when
+    ``policy`` allows them (EF.CardAccess is unsigned: a weak domain chosen by a
+    fake chip would give away the password offline, issue 10).
     """
     usable = []
     problems = []
+    reasons = set()
     for pos, info in enumerate(infos):
         try:
             alg = info.algorithm
             if info.version != 2:
                 raise UnsupportedError(f"PACE version {info.version} is not supported")
-            d = domain_for(info, security_infos)
+            d = domain_for(info, security_infos, policy)
             if alg.mapping == "IM" and not mapping.im_supported(d):
                 raise UnsupportedError("Integrated Mapping is not defined for this curve (p != 3 mod 4)")
             if alg.mapping == "CAM" and d.kind != "ECDH":
@@ -84,21 +88,28 @@ def select_info(
             usable.append((MAPPING_PREFERENCE[alg.mapping], pos, info, d))
         except (UnsupportedError, InvalidPublicKeyError, ParseError, AssertionError) as e:
             problems.append(str(e))
+            reasons.add(getattr(e, "reason", None))
     if not usable:
         why = "; ".join(problems) or "no PACEInfo"
-        raise UnsupportedError(f"no usable PACE protocol offered ({why})", step=protocol.step_label(0))
+        # one reason for every refused offer (e.g. DOMAIN_NOT_STANDARDIZED, EC_DOMAIN_WEAK) is kept
+        reason = reasons.pop() if len(reasons) == 1 and None not in reasons else None
+        raise UnsupportedError(f"no usable PACE protocol offered ({why})", step=protocol.step_label(0),
+                               reason=reason)
     usable.sort(key=lambda u: (u[0], u[1]))
     return usable[0][2], usable[0][3]
 
 
-def domain_for(info: PaceInfo, security_infos: Optional[SecurityInfos]) -> Domain:
+def domain_for(info: PaceInfo, security_infos: Optional[SecurityInfos],
+               policy: Optional[DomainPolicy] = domain_params.STRICT) -> Domain:
+    """The domain of ``info``: standardized by ID, else a PACEDomainParameterInfo admitted by ``policy``
+    (None: any sound parameters, the virtual chip's side)."""
     pid = info.parameter_id
     if pid is not None and pid in domain_params.STANDARD_IDS:
         return domain_params.standard(pid)
     if security_infos is not None:
         dpi = security_infos.pace_domain_parameters(pid)
         if dpi is not None:
-            return dpi.domain()
+            return dpi.domain(policy)
     if pid is None:
         raise UnsupportedError("PACEInfo without parameterId and no PACEDomainParameterInfo")
     raise UnsupportedError(f"PACE domain parameter ID {pid} is reserved or has no PACEDomainParameterInfo")
@@ -139,6 +150,7 @@ def perform_pace(
     parameter_id_needed: Optional[bool] = None,
     security_infos: Optional[SecurityInfos] = None,
     read_card_security: bool = True,
+    domain_policy: DomainPolicy = domain_params.STRICT,
 ) -> PaceResult:
     """Run PACE with ``password`` (access.passwords.Password, kind MRZ or CAN).
 
@@ -159,7 +171,7 @@ def perform_pace(
         infos = (info,)
     else:
         infos = tuple(info)
-    chosen, domain = select_info(infos, security_infos)
+    chosen, domain = select_info(infos, security_infos, domain_policy)
     alg = chosen.algorithm
     cipher = alg.cipher
     if parameter_id_needed is None:
@@ -269,7 +281,8 @@ def perform_pace(
                                     f"EF.CardSecurity not readable after PACE-CAM ({e.reason}"
                                     + (f", SW {e.sw:04X})" if e.sw else ")"))
             else:
-                check = check_cam_against_card_security(ev, card_security, signature_verified=False)
+                check = check_cam_against_card_security(ev, card_security, signature_verified=False,
+                                                        policy=domain_policy)
             ev = ev.with_check(check)
         cam_evidence = ev.to_json()
     return PaceResult(sm=sm, access=access, info=chosen, chip_ephemeral_key=pk_ic_bytes, cars=cars,
