@@ -8,7 +8,7 @@ from emu_helpers import credential_for as _cred, read_card, verify_dir
 from cccd_chip.emulator import faults as fm
 from cccd_chip.emulator.applet import Applet
 from cccd_chip.emulator.card import VirtualCard
-from cccd_chip.errors import CardRemovedError, ParseError, SecureMessagingError, UnsupportedError, UsageError
+from cccd_chip.errors import AbortedError, CardRemovedError, ParseError, SecureMessagingError, UnsupportedError, UsageError
 from cccd_chip.verify.report import Verdict
 
 # fault -> (overall verdict, check, reason, subject or None): read completes, verification judges
@@ -27,6 +27,7 @@ VERDICT_FAULTS = {
     "aa-wrong-signature": ("failed", "active_auth", "AA_SIGNATURE_INVALID", "DG15"),
     "sw:6A82:DG13": ("undetermined", "passive.dg_hash", "DG_NOT_READ", "DG13"),
     "sw:6A82:DG2": ("failed", "passive.dg_hash", "DG_MANDATORY_MISSING", "DG2"),
+    "big-file": ("failed", "passive.dg_hash", "DG_HASH_MISMATCH", "DG2"),  # read within the budget, not signed
 }
 
 # fault -> the error that ends the read (no Document): transport / SM / malformed data
@@ -37,11 +38,19 @@ ERROR_FAULTS = {
     "huge-length": ParseError,
     "huge-length:DG13": ParseError,
     "pace-domain:small-curve": UnsupportedError,  # explicit PACE domain: refused before any PACE APDU
+    "drip:1": AbortedError,  # read budget (tests/emulator/test_read_budget.py)
 }
 
 
 # faults the host recovers from (the read completes and verifies)
-RECOVERED_FAULTS = ("sm-drop", "ext-sw:6F00")
+RECOVERED_FAULTS = ("sm-drop", "ext-sw:6F00", "slow:1")
+
+
+@pytest.mark.parametrize("fault", ["ext-sw:6F00", "slow:1"])
+def test_recovered_fault_reads_and_verifies(card_factory, fault):
+    d = card_factory("cccd-2021", 1, (fault,))
+    doc, _ = read_card(d)
+    assert verify_dir(doc, d).overall is Verdict.SUCCESSFUL
 
 
 def test_every_fault_name_is_covered():
