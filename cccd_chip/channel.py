@@ -54,7 +54,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .errors import AbortedError, CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch, TransportError
+from .errors import (AbortedError, CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch,
+                     TransportError)
 from .iso7816 import commands, tlv
 from .iso7816.apdu import CommandApdu, ResponseApdu
 from .iso7816.sw import error_for
