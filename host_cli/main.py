@@ -873,8 +873,9 @@ def _demo_transport(card_dir, card):
 
 @cli.command()
 @click.argument("path", type=click.Path())
+@click.option("--face", type=click.Path(), help="Write the face image of a dump to this file (0600).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-def inspect(path, as_json):
+def inspect(path, face, as_json):
     """Show any LDS file (or every file of a dump), or an X.509 certificate, in human form.
 
     Exit 6 when a file is not a well-formed LDS file (its error is shown).
@@ -883,11 +884,19 @@ def inspect(path, as_json):
 
     _State.json_errors = as_json
     p = require_path(path, "file or dump")
+    if face:
+        prepare_output(face, "face image")
+    files: Optional[dict[str, bytes]] = None
+    face_written: Optional[str] = None
     if p.is_dir() or p.suffix == ".json":
         from cccd_chip.document import Document
 
         d = Document.load(p)
+        files = dict(d.files)
         items = {name: insp.describe(name, data) for name, data in sorted(d.files.items())}
+        if face:
+            _save_face(d, face)
+            face_written = str(Path(face).absolute())
     else:
         try:
             if p.stat().st_size > MAX_INSPECT_BYTES:
@@ -905,11 +914,8 @@ def inspect(path, as_json):
     if as_json:
         render.print_json({"schema": render.SCHEMA_INSPECT, "files": render._jsonable(items)})
     else:
-        for name, desc in items.items():
-            click.echo(f"== {visible(name)}")
-            # JSON escapes C0 controls; visible() also shows C1, bidi and zero-width characters
-            text = json.dumps(render._jsonable(desc), ensure_ascii=False, indent=1)
-            click.echo("\n".join(visible(line) for line in text.split("\n")))
+        for name in render.sorted_files(items):
+            click.echo("\n".join(render.inspect_view(name, items[name], files, face_written)))
     bad = [name for name, desc in items.items() if isinstance(desc, dict) and desc.get("error")]
     if bad:
         click.echo(f"cccd: malformed: {visible(', '.join(bad))}", err=True)

@@ -15,6 +15,7 @@ the tool only.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import sys
@@ -144,16 +145,16 @@ def _summary_lines(doc: Document, stats=None) -> list[tuple[str, str]]:
     for k, label in (("name", "Name"), ("id_number", "ID number"), ("date_of_birth", "Date of birth"),
                      ("sex", "Sex"), ("nationality", "Nationality")):
         if k in h:
-            lines.append((label, str(h[k])))
+            lines.append((label, mrz_date(str(h[k]), "birth") if k == "date_of_birth" else str(h[k])))
     for k, label in (("document_code", "Document"), ("issuing_state", "Issuing state"),
                      ("document_number", "Document number"), ("date_of_expiry", "Date of expiry")):
         if k in d:
-            lines.append((label, str(d[k])))
+            lines.append((label, mrz_date(str(d[k]), "expiry") if k == "date_of_expiry" else str(d[k])))
     dg13 = view.get("dg13")
     if isinstance(dg13, dict):
         for k, v in dg13.items():
             if v not in (None, "", [], {}):
-                lines.append((f"DG13 {k.replace('_', ' ')}", str(v)))
+                lines.append((f"DG13 {_label(k)}", str(v)))
     if doc.access:
         a = doc.access
         acc = a.protocol
@@ -164,8 +165,8 @@ def _summary_lines(doc: Document, stats=None) -> list[tuple[str, str]]:
         if a.fallback:
             acc += f" — FALLBACK: {a.fallback_reason}"
         lines.append(("Access", acc))
-    lines.append(("Files read", ", ".join(sorted(doc.files))))
-    for name, why in sorted(doc.absent.items()):
+    lines.append(("Files read", ", ".join(sorted_files(doc.files))))
+    for name, why in sorted(doc.absent.items(), key=lambda kv: file_sort_key(kv[0])):
         lines.append((f"Not read: {name}", why))
     if view.get("mrz_check_digits") not in (None, "ok"):
         lines.append(("MRZ check digits", f"FAILED {view['mrz_check_digits']}"))
@@ -235,3 +236,147 @@ def short_subject(subject: str) -> str:
     if kind in ("DSC", "CSCA") and "CN=" in dn:
         return f"{kind} CN={dn.rsplit('CN=', 1)[1]}"
     return subject
+
+
+# --- human views shared by `read` and `inspect` ----------------------------------------------
+
+_FILE_ORDER = ("COM", "CardAccess", "CardSecurity", "ATR", "SOD")
+
+
+def file_sort_key(name: str) -> tuple:
+    """EF.COM, CardAccess, CardSecurity, SOD, then DG1, DG2, ... DG16 (not DG13 before DG2)."""
+    if name in _FILE_ORDER:
+        return (0, _FILE_ORDER.index(name), "")
+    if name.startswith("DG") and name[2:].isdigit():
+        return (1, int(name[2:]), "")
+    return (2, 0, name)
+
+
+def sorted_files(names) -> list[str]:
+    return sorted(names, key=file_sort_key)
+
+
+def mrz_date(yymmdd: str, kind: str, today: "Optional[datetime.date]" = None) -> str:
+    """An MRZ date (YYMMDD) shown as ISO 8601; the century from the kind of date.
+
+    Birth: the latest century that is not in the future. Expiry: 20YY (ICAO 9303-3
+    §4.2.2.3 leaves the century to the reader). ``991231`` on a CCCD is "no expiry".
+    Anything that is not a date is shown as it is.
+    """
+    today = today or datetime.date.today()
+    if len(yymmdd) != 6 or not yymmdd.isdigit():
+        return yymmdd
+    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
+    if kind == "expiry" and yymmdd == "991231":
+        return "no expiry (991231)"
+    century = 2000 if kind == "expiry" else (2000 if 2000 + yy <= today.year else 1900)
+    try:
+        return datetime.date(century + yy, mm, dd).isoformat()
+    except ValueError:
+        return yymmdd
+
+
+def _label(key: str) -> str:
+    if key.startswith("field_") and key[6:].isdigit():
+        return f"unknown field {key[6:]}"
+    return key.replace("_", " ")
+
+
+def _scalar(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def tree_lines(obj: Any, indent: int = 2) -> list[str]:
+    """A nested description as indented ``label  value`` lines (all data escaped)."""
+    pad = " " * indent
+    out: list[str] = []
+    if isinstance(obj, dict):
+        scalars = {k: v for k, v in obj.items() if not isinstance(v, (dict, list))}
+        width = min(24, max((len(_label(k)) for k in scalars), default=0))
+        for k, v in obj.items():
+            if isinstance(v, dict):
+                if not v:
+                    continue
+                out.append(f"{pad}{visible(_label(k))}:")
+                out.extend(tree_lines(v, indent + 2))
+            elif isinstance(v, list):
+                if not v:
+                    out.append(f"{pad}{visible(_label(k))}: none")
+                elif all(not isinstance(x, (dict, list)) for x in v):
+                    out.append(f"{pad}{visible(_label(k)):<{width}}  {visible(', '.join(_scalar(x) for x in v))}")
+                else:
+                    for i, item in enumerate(v, 1):
+                        out.append(f"{pad}{visible(_label(k))} {i}:")
+                        out.extend(tree_lines(item, indent + 2))
+            else:
+                out.append(f"{pad}{visible(_label(k)):<{width}}  {visible(_scalar(v))}")
+    elif isinstance(obj, list):
+        for item in obj:
+            out.extend(tree_lines(item, indent))
+    else:
+        out.append(f"{pad}{visible(_scalar(obj))}")
+    return out
+
+
+def _check_digit_summary(checks: dict) -> str:
+    bad = [f"{k} (found {c.get('found')}, expected {c.get('expected')})" for k, c in checks.items()
+           if isinstance(c, dict) and not c.get("ok")]
+    return f"all {len(checks)} correct" if not bad else "WRONG: " + "; ".join(bad)
+
+
+def inspect_view(name: str, desc: dict, files: Optional[dict[str, bytes]] = None,
+                 face_path: Optional[str] = None) -> list[str]:
+    """One file of ``cccd inspect`` in human form: a header line, then its fields.
+
+    MRZ dates in ISO form, check digits summarised, SOD hashes compared with the files
+    present (when inspecting a dump), the face as its size and format (and where it was
+    written with ``--face``).
+    """
+    head = f"== {visible(name)}"
+    if isinstance(desc, dict) and desc.get("title"):
+        head += f" — {visible(str(desc['title']))}"
+    if isinstance(desc, dict) and "size" in desc:
+        head += f" ({desc['size']} bytes, sha256 {str(desc.get('sha256', ''))[:16]}…)"
+    lines = [head]
+    if not isinstance(desc, dict):
+        return lines + tree_lines(desc)
+    if desc.get("error"):
+        lines.append(f"  ERROR: {visible(str(desc['error']))}")
+    fields = _jsonable(desc.get("fields", {k: v for k, v in desc.items()
+                                          if k not in ("file", "size", "sha256", "title", "error")}))
+    if isinstance(fields, dict):
+        fields = dict(fields)
+        if name == "DG1" or ("mrz" in fields and "check_digits" in fields):
+            for key, kind in (("date_of_birth", "birth"), ("date_of_expiry", "expiry")):
+                if isinstance(fields.get(key), str):
+                    fields[key] = mrz_date(fields[key], kind)
+            if isinstance(fields.get("check_digits"), dict):
+                fields["check_digits"] = _check_digit_summary(fields["check_digits"])
+        hashes = fields.get("data_group_hashes")
+        if isinstance(hashes, dict) and files is not None:
+            fields["data_group_hashes"] = _hash_comparison(hashes, str(fields.get("hash_algorithm", "")), files)
+        if face_path is not None and name == "DG2":
+            fields["face_image_written_to"] = face_path
+    lines.extend(tree_lines(fields))
+    return lines
+
+
+def _hash_comparison(hashes: dict, algorithm: str, files: dict[str, bytes]) -> dict:
+    out = {}
+    for dg, expected in hashes.items():
+        data = files.get(dg)
+        if data is None:
+            out[dg] = f"{str(expected)[:16]}…  (not in this dump)"
+            continue
+        try:
+            actual = hashlib.new(algorithm.replace("-", ""), data).hexdigest().upper()
+        except (ValueError, TypeError):
+            out[dg] = f"{str(expected)[:16]}…  (hash {algorithm} not available here)"
+            continue
+        same = actual == str(expected).upper()
+        out[dg] = f"{str(expected)[:16]}…  {'= the file in this dump' if same else 'DIFFERS from the file in this dump'}"
+    return out

@@ -12,6 +12,7 @@ import datetime as _dt
 import hashlib
 from typing import Any, Optional, Union
 
+from .names import name_text
 from ..errors import CccdError
 from . import oids, registry
 from . import security_infos as si
@@ -129,7 +130,7 @@ def _name(der: Optional[bytes]) -> Optional[str]:
     try:
         from asn1crypto import x509
 
-        return x509.Name.load(der).human_friendly
+        return name_text(x509.Name.load(der))
     except Exception:  # noqa: BLE001 - display only
         return _hex(der)
 
@@ -141,8 +142,8 @@ def _cert(der: bytes) -> dict:
         c = x509.Certificate.load(der)
         tbs = c["tbs_certificate"]
         return {
-            "subject": c.subject.human_friendly,
-            "issuer": c.issuer.human_friendly,
+            "subject": name_text(c.subject),
+            "issuer": name_text(c.issuer),
             "serial": str(tbs["serial_number"].native),
             "not_before": tbs["validity"]["not_before"].native.isoformat(),
             "not_after": tbs["validity"]["not_after"].native.isoformat(),

@@ -16,6 +16,7 @@ from typing import Optional
 
 from asn1crypto import x509 as _x509
 
+from ..lds.names import name_text
 from ..crypto.signatures import PublicKey, load_public_key, signature_algorithm, verify_signature
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
 
@@ -161,17 +162,7 @@ def _name_key(name) -> str:
 
 
 def _name_text(name) -> str:
-    try:
-        parts = []
-        for rdn in name.chosen:
-            for atv in rdn:
-                t = atv["type"].native
-                short = {"country_name": "C", "organization_name": "O", "organizational_unit_name": "OU",
-                         "common_name": "CN", "serial_number": "serialNumber"}.get(t, t)
-                parts.append(f"{short}={atv['value'].native}")
-        return ", ".join(parts)[:200]
-    except Exception:
-        return "<unprintable name>"
+    return name_text(name)
 
 
 def _country(name) -> Optional[str]:

@@ -221,3 +221,69 @@ def test_demo_without_pyscard_names_the_cause_and_leaves_no_card_behind(tmp_path
     assert r.returncode == 0, r.stderr[-2000:]
     assert "pyscard is not installed" in r.stdout
     assert not list(tmp_path.glob("cccd-demo-*")), "the demo card (with its private keys) was left behind"
+
+
+# --- human output (item 16) --------------------------------------------------------------
+
+def test_mrz_dates_are_shown_in_iso_form():
+    import datetime
+
+    from host_cli.render import mrz_date
+
+    today = datetime.date(2026, 12, 3)
+    assert mrz_date("730323", "birth", today) == "1973-03-23"
+    assert mrz_date("050101", "birth", today) == "2005-01-01"
+    assert mrz_date("270101", "birth", today) == "1927-01-01"  # not born in the future
+    assert mrz_date("330323", "expiry", today) == "2033-03-23"
+    assert mrz_date("991231", "expiry", today).startswith("no expiry")
+    assert mrz_date("99<<31", "birth", today) == "99<<31" and mrz_date("991340", "birth", today) == "991340"
+
+
+def test_files_are_listed_in_lds_order_not_as_text():
+    from host_cli.render import sorted_files
+
+    assert sorted_files(["DG13", "DG2", "SOD", "COM", "DG1", "CardAccess", "DG15"]) == \
+        ["COM", "CardAccess", "SOD", "DG1", "DG2", "DG13", "DG15"]
+
+
+def test_read_summary_dates_iso_unknown_dg13_field_labelled_and_files_in_order(cccd, cards):
+    card = cards.get()
+    r = cccd("read", "--virtual", card, "--id", cards.secrets(card)["id"])
+    s = cards.secrets(card)
+    from host_cli.render import mrz_date
+
+    assert mrz_date(s["date_of_birth"], "birth") in r.out
+    assert "DG13 field " not in r.out
+    files = next(ln for ln in r.out.splitlines() if ln.startswith("Files read")).split(None, 2)[2]
+    names = [n.strip() for n in files.split(",")]
+    assert names.index("DG2") < names.index("DG13")
+
+
+def test_inspect_is_a_human_rendering_with_sod_hashes_against_the_files(cccd, cards, tmp_path):
+    card = cards.get()
+    dump = tmp_path / "dump"
+    assert cccd("read", "--virtual", card, "--id", cards.secrets(card)["id"], "--out", dump).code == 3
+    face = tmp_path / "faces" / "face.jpg"
+    r = cccd("inspect", dump, "--face", face)
+    assert r.code == 0, r.err
+    assert not r.out.lstrip().startswith("{") and '"file":' not in r.out  # not JSON with headers
+    assert "= the file in this dump" in r.out and "(not in this dump)" in r.out  # DG3 is EAC-protected
+    assert "check digits" in r.out and "all 5 correct" in r.out
+    assert f"face image written to  {face.absolute()}" in r.out
+    assert face.read_bytes()[:2] == b"\xff\xd8" and (face.stat().st_mode & 0o077) == 0
+    assert r.out.index("== SOD") < r.out.index("== DG1") < r.out.index("== DG2") < r.out.index("== DG13")
+    # one subject format in read and inspect: C=.., O=.., CN=..
+    assert "Common Name:" not in r.out and "CN=" in r.out
+
+
+def test_inspect_shows_a_tampered_file_against_the_sod(cccd, cards, tmp_path):
+    card = cards.get()
+    dump = tmp_path / "dump"
+    assert cccd("read", "--virtual", card, "--id", cards.secrets(card)["id"], "--out", dump).code == 3
+    dg1 = dump / "DG1.bin"
+    data = bytearray(dg1.read_bytes())
+    data[-1] ^= 1
+    dg1.write_bytes(bytes(data))
+    r = cccd("inspect", dump)
+    line = next(ln for ln in r.out.splitlines() if ln.strip().startswith("DG1 ") and "…" in ln)
+    assert "DIFFERS from the file in this dump" in line
