@@ -8,6 +8,7 @@ A new key is printed once on stdout and never again (only its digest is stored).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import click
 
@@ -18,7 +19,7 @@ from . import render
 DB_ENV = "CCCD_SERVICE_DB"
 
 
-def db_option(f):
+def db_option(f: Any) -> Any:
     from cccd_chip.service import DEFAULT_DB_URL as DEFAULT_URL
 
     return click.option("--db", "db_url", envvar=DB_ENV, default=DEFAULT_URL, show_default=True,

@@ -939,12 +939,15 @@ cli.add_command(_watch)
 install_verbose_options(cli)
 
 # the verification service (cccd_chip/service, docs/service.md)
-from .cmd_keys import keys as _keys, purge as _purge  # noqa: E402
-from .cmd_serve import serve as _serve  # noqa: E402
+def _add_service_commands() -> None:
+    from .cmd_keys import keys, purge
+    from .cmd_serve import serve
 
-cli.add_command(_keys)
-cli.add_command(_purge)
-cli.add_command(_serve)
+    for command in (keys, purge, serve):
+        cli.add_command(command)
+
+
+_add_service_commands()
 
 # re-verification of the service's stored dumps (cccd_chip/archive, docs/archive.md)
 from .cmd_reverify import reverify as _reverify  # noqa: E402

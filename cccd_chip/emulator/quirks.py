@@ -168,7 +168,7 @@ def adjust_profile(p, specs: Iterable[QuirkSpec]):
     if "aa-trailer" in q:
         if p.aa is None or not p.aa.key_spec.startswith("rsa"):
             raise UsageError(f"quirk aa-trailer needs an RSA Active Authentication key (profile {p.name})")
-        v = q["aa-trailer"].value
+        v = q["aa-trailer"].value or "implicit"
         p = dataclasses.replace(p, aa=AaSpec(p.aa.key_spec, "sha1" if v == "implicit" else v))
     if "dg13-nesting" in q:
         if 13 not in p.data_groups:
@@ -220,7 +220,7 @@ def before_sod(files: dict[str, bytes], specs: Iterable[QuirkSpec], *, seed: int
         value = com.parse(files["COM"])
         tags = list(value.tags)
         if "com-lists-absent" in q:
-            tag = registry.tag_for_dg(int(q["com-lists-absent"].value[2:]))
+            tag = registry.tag_for_dg(int((q["com-lists-absent"].value or "DG11")[2:]))
             if tag not in tags:
                 tags.append(tag)
         if "com-extra-tags" in q:

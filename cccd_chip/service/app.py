@@ -224,7 +224,8 @@ def create_app(svc: Service) -> FastAPI:
             raise Problem(401, "unauthorized", "send 'Authorization: Bearer <key>' with a key from 'cccd keys create'",
                           {"WWW-Authenticate": 'Bearer realm="cccd"'})
         request.state.client = key.key_id
-        wait = svc.limiter.take(key.key_id)
+        limiter = svc.limiter
+        wait = limiter.take(key.key_id) if limiter is not None else 0.0
         if wait > 0:
             raise Problem(429, "rate-limited", f"at most {lim.rate:g} requests/s per key",
                           {"Retry-After": str(max(1, math.ceil(wait)))})

@@ -31,7 +31,7 @@ class Metrics:
         self.requests: Counter = Counter()
         self.verifications: Counter = Counter()
         self._hist: dict[str, list[int]] = {}
-        self._sum: Counter = Counter()
+        self._sum: dict[str, float] = {}
         self._count: Counter = Counter()
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -39,7 +39,7 @@ class Metrics:
             self.requests[(method, route, status)] += 1
             h = self._hist.setdefault(route, [0] * (len(BUCKETS) + 1))
             h[bisect.bisect_left(BUCKETS, seconds)] += 1
-            self._sum[route] += seconds
+            self._sum[route] = self._sum.get(route, 0.0) + seconds
             self._count[route] += 1
 
     def verification(self, verdict: str, created: bool) -> None:

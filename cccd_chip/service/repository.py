@@ -42,6 +42,14 @@ def _utc(t: Optional[dt.datetime]) -> Optional[dt.datetime]:
     return t.replace(tzinfo=dt.timezone.utc) if t.tzinfo is None else t.astimezone(dt.timezone.utc)
 
 
+def _utc_set(t: Optional[dt.datetime]) -> dt.datetime:
+    """A NOT NULL timestamp column in UTC."""
+    out = _utc(t)
+    if out is None:
+        raise ValueError("a NOT NULL timestamp column is NULL")
+    return out
+
+
 @dataclass(frozen=True)
 class ApiKey:
     """A stored API key (never its secret)."""
@@ -109,13 +117,13 @@ _RECORD_COLUMNS = (verifications.c.seq, verifications.c.id, verifications.c.crea
 
 
 def _record(row) -> VerificationRecord:
-    return VerificationRecord(row.seq, row.id, _utc(row.created_at), row.client, row.dump_sha256, row.trust_version,
+    return VerificationRecord(row.seq, row.id, _utc_set(row.created_at), row.client, row.dump_sha256, row.trust_version,
                               row.time_reference, row.verdict, row.document_number_hash, row.report,
                               bool(row.dump_stored))
 
 
 def _key(row) -> ApiKey:
-    return ApiKey(row.key_id, row.name, row.scope, _utc(row.created_at), _utc(row.revoked_at))
+    return ApiKey(row.key_id, row.name, row.scope, _utc_set(row.created_at), _utc(row.revoked_at))
 
 
 class Repository:
