@@ -233,6 +233,16 @@ _STEPS = {0xA4: "SELECT", 0xB0: "READ BINARY", 0xB1: "READ BINARY", 0x22: "MSE:S
           0x88: "INTERNAL AUTHENTICATE", 0x2A: "PSO"}
 
 
+# MSE:SET AT (PACE), GET CHALLENGE / EXTERNAL AUTHENTICATE (BAC), GENERAL AUTHENTICATE (PACE)
+_ACCESS_INS = frozenset({0x22, 0x84, 0x82, 0x86})
+ACCESS_HINT = ("; during access control this most likely means another credential than the one the trace "
+               "was recorded with (a wrong CAN/MRZ, or CAN given where the recording used the MRZ)")
+
+
+def _is_access_step(apdu: bytes) -> bool:
+    return len(apdu) >= 2 and apdu[0] & 0x0C == 0 and apdu[1] in _ACCESS_INS  # unprotected (no SM yet)
+
+
 def mismatch_step(sent: bytes, recorded: bytes) -> str:
     """The protocol step of a mismatching command, from its INS byte (never from its body)."""
     def step(apdu: bytes) -> str:
@@ -295,7 +305,8 @@ class TraceReplayer:
             raise TraceMismatch(
                 f"the host sent another command than the trace recorded at this point "
                 f"({mismatch_step(apdu, ev.command)}; headers {apdu[:4].hex().upper()} / "
-                f"{ev.command[:4].hex().upper()}; command bodies are not shown)",
+                f"{ev.command[:4].hex().upper()}; command bodies are not shown)"
+                + (ACCESS_HINT if _is_access_step(apdu) or _is_access_step(ev.command) else ""),
                 index=self.pos - 1,
             )
         return ev.response

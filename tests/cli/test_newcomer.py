@@ -287,3 +287,17 @@ def test_inspect_shows_a_tampered_file_against_the_sod(cccd, cards, tmp_path):
     r = cccd("inspect", dump)
     line = next(ln for ln in r.out.splitlines() if ln.strip().startswith("DG1 ") and "…" in ln)
     assert "DIFFERS from the file in this dump" in line
+
+
+def test_trace_replay_with_a_wrong_credential_hints_at_the_credential(cccd, cards, tmp_path):
+    card = cards.get()
+    s = cards.secrets(card)
+    trace = tmp_path / "t.jsonl"
+    assert cccd("read", "--virtual", card, "--id", s["id"], "--trace", trace).code == 3
+    wrong = "000000" if s["can"] != "000000" else "111111"
+    r = cccd("trace", "replay", trace, "--can", wrong)
+    assert r.code == 4
+    assert "another credential than the one the trace was recorded with" in r.err
+    assert wrong not in r.err
+    ok = cccd("trace", "replay", trace, "--id", s["id"])
+    assert ok.code == 3 and "credential" not in ok.err
