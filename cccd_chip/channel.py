@@ -500,6 +500,8 @@ class CardChannel:
             raise error_for(sw, f"READ BINARY {name}", file=name)
         if len(data) < 2:
             raise ParseError("file too short to hold a TLV header", file=name, offset=0)
+        if data[0] & 0x20 and data[0] & 0x1F != 0x1F and data[1] == 0x80:
+            return self._read_to_eof(name, data, sw, max_size)
         total, _hlen = tlv.total_length_from_prefix(data, file=name)
         if total > max_size:
             raise ParseError(f"declared file length {total} exceeds the limit {max_size}", file=name, offset=0)
@@ -527,6 +529,26 @@ class CardChannel:
             buf += chunk[: total - len(buf)]
             self._report(name, len(buf), total)
         log.debug("read %s: %d bytes (%d APDUs so far)", name, total, self.apdu_count)
+        return bytes(buf)
+
+    def _read_to_eof(self, name: str, data: bytes, sw: int, max_size: int) -> bytes:
+        """An EF whose outer TLV has the BER indefinite length (X.690 §8.1.3.6; US passports' EF.SOD,
+        issue 11): read until the chip reports the end of the file, at most ``max_size`` bytes.
+
+        The file's content is judged by its parser (end-of-contents inside the file, ...).
+        """
+        buf = bytearray(data)
+        self._note(f"{name}: indefinite length, read to the end of the file")
+        while sw not in (0x6282,) and len(buf) <= max_size:
+            chunk, sw = self.read_chunk(len(buf), None, sfi=None, name=name)
+            if not chunk or sw == 0x6B00:
+                break
+            if sw not in READ_OK:
+                raise error_for(sw, f"READ BINARY {name}", file=name)
+            buf += chunk
+            self._report(name, len(buf), len(buf))
+        if len(buf) > max_size:
+            raise ParseError(f"file longer than the limit {max_size}", file=name, offset=max_size)
         return bytes(buf)
 
     def _report(self, name: str, done: int, total: int) -> None:

@@ -59,6 +59,7 @@ _CATALOGUE = (
     QuirkInfo("aa-ecdsa-der", "chip", "INTERNAL AUTHENTICATE answers an ECDSA signature in DER, not plain r||s"),
     # documents / PKI
     QuirkInfo("sod-ber", "document", "EF.SOD in BER: indefinite lengths, eContent in N-byte segments", "N", "64"),
+    QuirkInfo("sod-indefinite", "document", "EF.SOD's own TLV (tag 77) with the indefinite length too, CMS in BER"),
     QuirkInfo("sid-rdn-reordered", "document", "SignerInfo issuer name with its RDNs in another order"),
     QuirkInfo("sid-name-variant", "document", "SignerInfo issuer name in PrintableString, other case and spaces"),
     QuirkInfo("sid-ski", "document", "SignerInfo v3 naming the DSC by subjectKeyIdentifier"),
@@ -266,6 +267,10 @@ def after_sod(sod_raw: bytes, specs: Iterable[QuirkSpec], pki) -> bytes:
             name = name_variant(name)
         sd = dataclasses.replace(value.signed_data, signer_infos=(dataclasses.replace(si, sid_issuer=name),))
         sod_raw = sod.build(dataclasses.replace(value, signed_data=sd))
+    if "sod-indefinite" in q:  # US passports: 77 80 ... 00 00, the reader reads to the end of the file
+        certs = frozenset(sod.parse(sod_raw).signed_data.certificates)
+        inner = tlv.decode_one(sod_raw, expected_tag=0x77).value
+        return b"\x77\x80" + ber.indefinite(inner, verbatim=certs, segment=100) + b"\x00\x00"
     if "sod-ber" in q:
         # the CMS ContentInfo in BER; the LDS wrapper (tag 77) keeps its definite length, which
         # is what tells a reader how many bytes EF.SOD has (ICAO 9303-10 §4.6.2)

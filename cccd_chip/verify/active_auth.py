@@ -182,7 +182,7 @@ def check_active_authentication(
         reason = Reason.AA_CHALLENGE_MISMATCH if e.reason == "AA_CHALLENGE_MISMATCH" else Reason.AA_SIGNATURE_INVALID
         return CheckResult(name, Verdict.FAILED, reason, "DG15", e.message)
     except UnsupportedError as e:
-        return CheckResult(name, Verdict.FAILED, Reason.ALGORITHM_UNSUPPORTED, "DG15", e.message)
+        return CheckResult(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, "DG15", e.message)
     except CccdError as e:
         return CheckResult(name, Verdict.FAILED, Reason.AA_PROTOCOL_ERROR, "DG15", str(e)[:200])
     text = f"{res.scheme} {res.hash} by {key.description}" + (f" ({res.detail})" if res.detail else "")

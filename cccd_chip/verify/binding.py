@@ -103,7 +103,8 @@ def check_country(
     issuer_c, subject_c = dsc.issuer_country, dsc.country
     if not issuer_c or not subject_c:
         which = "issuer" if not issuer_c else "subject"
-        return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.DSC_PROFILE_INVALID, label, f"DSC {which} has no country (C=)")
+        # an attribute that cannot be checked is undetermined, not failed (issue 11; test PKIs before 2008)
+        return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.ATTRIBUTE_MISSING, label, f"DSC {which} has no country (C=)")
     if issuer_c != subject_c:
         return _r(CHECK_COUNTRY, Verdict.FAILED, Reason.COUNTRY_MISMATCH, label, f"DSC issuer C={issuer_c}, subject C={subject_c}")
     if csca is not None and csca.country != issuer_c:
@@ -164,7 +165,8 @@ def check_document_type(code: "str | CccdError | None", pa: PassiveResult) -> Ch
     try:
         allowed = document_types(dsc)
     except CccdError as e:
-        return _r(CHECK_DOCUMENT_TYPE, Verdict.FAILED, Reason.DSC_PROFILE_INVALID, label, f"DocumentTypeList malformed: {str(e)[:120]}")
+        # signed by the CSCA, so nobody but the issuer wrote it: the list cannot be checked (undetermined)
+        return _r(CHECK_DOCUMENT_TYPE, Verdict.UNDETERMINED, Reason.DSC_PROFILE_INVALID, label, f"DocumentTypeList malformed: {str(e)[:120]}")
     if allowed is None:
         return _r(CHECK_DOCUMENT_TYPE, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, label, "DSC has no DocumentTypeList extension")
     listed = ",".join(allowed) or "(empty)"

@@ -111,7 +111,10 @@ def run(channel, dg14: bytes, rng: Rng, *, reopen: Optional[Callable[[], None]] 
             return _out(Verdict.NOT_SUPPORTED, Reason.CA_NOT_AVAILABLE, "DG14 has no usable Chip Authentication key", ev)
         domain, pk_ic = key.domain_and_key() if domain_policy is None else key.domain_and_key(domain_policy)
     except (ParseError, InvalidPublicKeyError) as e:
-        return _out(Verdict.FAILED, Reason.CA_PROTOCOL_ERROR, f"DG14 Chip Authentication key unusable: {e.reason}", ev)
+        # DG14 is signed (PA judges it; a changed DG14 fails there): a key nobody can use cannot
+        # be checked and proves no clone either way, so undetermined (issue 11 rule)
+        reason = Reason.DG_MALFORMED if isinstance(e, ParseError) else Reason.KEY_PARAMS_INVALID
+        return _out(Verdict.UNDETERMINED, reason, f"DG14 Chip Authentication key unusable: {e.reason}", ev)
     except CccdError as e:  # unsupported domain etc.
         return _out(Verdict.NOT_SUPPORTED, Reason.ALGORITHM_UNSUPPORTED, f"CA not possible: {e.reason}", ev)
     key_id = key.key_id if ca is None else ca.key_id

@@ -359,7 +359,9 @@ def _key_usage_period(dsc: Certificate, csca: Certificate, prefix: str, label: s
 def _profile(dsc: Certificate, policy: Policy, prefix: str, label: str) -> CheckResult:
     name = f"{prefix}.dsc_profile"
     if dsc.unknown_critical:
-        return _r(name, Verdict.FAILED, Reason.DSC_PROFILE_INVALID, label, "unknown critical extension " + ",".join(dsc.unknown_critical))
+        # RFC 5280 §4.2: the certificate cannot be relied on; its CSCA signed the extension, so it is
+        # no evidence of forgery: undetermined (issue 11 rule)
+        return _r(name, Verdict.UNDETERMINED, Reason.DSC_PROFILE_INVALID, label, "unknown critical extension " + ",".join(dsc.unknown_critical))
     if dsc.key_usage is None:
         if policy.require_key_usage:
             return _r(name, Verdict.FAILED, Reason.DSC_KEY_USAGE, label, "keyUsage extension missing")

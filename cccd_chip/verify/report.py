@@ -90,6 +90,7 @@ class Reason(str, Enum):
     # field tolerances (issue 11, docs/field-quirks.md): verdict successful, the reason is the warning
     SIGNER_ID_MISMATCH = "SIGNER_ID_MISMATCH"  # SignerInfo sid designates no embedded cert; signer found by its key
     KEY_INTEGER_NEGATIVE = "KEY_INTEGER_NEGATIVE"  # a key integer DER-encoded as negative, read unsigned
+    ATTRIBUTE_MISSING = "ATTRIBUTE_MISSING"  # what a check compares is absent (e.g. DSC without C=): undetermined
     COM_LISTS_ABSENT = "COM_LISTS_ABSENT"  # unsigned EF.COM lists a DG the chip does not have (and the SOD not)
 
 

@@ -116,11 +116,12 @@ def test_no_ca_key_in_dg14_is_not_supported_and_perform_returns_nothing():
     assert card_infos.pace_infos
 
 
-def test_malformed_dg14_is_failed_with_protocol_error_reason():
+def test_malformed_dg14_is_undetermined():
+    # DG14 is signed: a malformed one is the issuer's (a changed one fails PA), CA cannot be checked
     card = make_card([pace_card.pace_info("GM", "ECDH", "AES-128", 13)])
     ch, _ = channel_for(card)
     out = chip_auth.run(ch, b"\x6E\x03\x31\x01\x00", det_rng(b"c"))
-    assert out.check.verdict is Verdict.FAILED and out.check.reason is Reason.CA_PROTOCOL_ERROR
+    assert out.check.verdict is Verdict.UNDETERMINED and out.check.reason is Reason.DG_MALFORMED
 
 
 def test_ca_apdus_have_the_documented_shape():

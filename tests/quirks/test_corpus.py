@@ -44,6 +44,8 @@ CASES = [
          effect=lambda d, r, s: d.evidence.aa_signature[0] == 0x30),
     Case("sod-ber", twin="sod-signature-broken", effect=lambda d, r, s: b"\x30\x80" in d.files["SOD"][:8]),
     Case("sod-ber:1", "passport-bac", twin="sod-signature-broken"),
+    Case("sod-indefinite", twin="sod-signature-broken",
+         effect=lambda d, r, s: d.files["SOD"][:2] == b"\x77\x80" and any("indefinite" in a for a in s.adaptations)),
     Case("sid-rdn-reordered", warning="SIGNER_ID_MISMATCH", twin="sod-signature-broken"),
     Case("sid-name-variant", twin="sod-signature-broken",
          effect=lambda d, r, s: _sod(d).signed_data.signer_infos[0].sid_issuer not in _sod(d).certificates[0]),

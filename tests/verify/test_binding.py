@@ -142,12 +142,13 @@ def test_document_type_list(doc_types, verdict, reason):
     der(0x04, b"ID"),  # not a SEQUENCE
     der_seq(der_set([der(0x13, b"ID")]), der_int(0)),  # fields swapped
 ])
-def test_malformed_document_type_list_fails(raw_ext):
+def test_malformed_document_type_list_is_undetermined(raw_ext):
+    # signed by the CSCA: an issuer mistake that cannot be checked, not evidence of forgery (issue 11 rule)
     csca, _, store = _pki("VN", 46)
     dsc = _custom_dsc(csca, raw_ext=raw_ext, seed=46 + len(raw_ext))
     rep = verify_document(_doc(dsc, dg1_raw=_td1("VNM")), store, policy=POLICY)
     c = _check(rep, "binding.document_type")
-    assert (c.verdict, c.reason, rep.overall) == (Verdict.FAILED, Reason.DSC_PROFILE_INVALID, Verdict.FAILED)
+    assert (c.verdict, c.reason, rep.overall) == (Verdict.UNDETERMINED, Reason.DSC_PROFILE_INVALID, Verdict.UNDETERMINED)
 
 
 @pytest.mark.parametrize("state", ["XXA", "ZZZ", "XOM"])
