@@ -22,10 +22,14 @@ from typing import Any, Mapping, Optional
 
 from . import TOOL_NAME
 from .errors import DumpFormatError, UsageError
+from .json_input import load_json
+from .safe_files import is_real_dir, read_regular_file
 
 DUMP_FORMAT = "cccd-dump"
 DUMP_VERSION = 1
 MAX_DUMP_FILE = 4 * 1024 * 1024
+MAX_DUMP_JSON = MAX_DUMP_FILE * 8  # a single-file dump (every file inline as hex) or a manifest
+MAX_MANIFEST_DEPTH = 16
 FILE_NAMES = (
     ["CardAccess", "CardSecurity", "ATRINFO", "COM", "SOD"] + [f"DG{i}" for i in range(1, 17)]
 )
@@ -272,24 +276,30 @@ class Document:
 
     @classmethod
     def load(cls, path: "str | os.PathLike[str]") -> "Document":
+        """A dump folder or a single-file dump, read as hostile input.
+
+        Only regular files are read, never through a symlink (a FIFO named DG11.bin
+        would hang the read, a link to /dev/zero exhaust memory, a link out of the folder
+        leak another file), each with its size checked on the open file before reading
+        (safe_files.read_regular_file). The manifest goes through the one JSON loader
+        (json_input.load_json).
+        """
         p = Path(path)
         try:
-            if p.is_dir():
+            if is_real_dir(p):
                 manifest_path = p / "dump.json"
-                if not manifest_path.is_file():
+                if not manifest_path.exists() and not manifest_path.is_symlink():
                     raise DumpFormatError(f"folder {p.name} holds no dump.json: not a dump")
                 m = _load_json(manifest_path)
                 files = {}
                 for name, fname in _files_map(m).items():
                     if not isinstance(fname, str) or fname != f"{name}.bin":
                         raise DumpFormatError(f"dump entry for {name} must be {name}.bin")
-                    fp = p / fname
-                    if fp.stat().st_size > MAX_DUMP_FILE:
-                        raise DumpFormatError(f"dump file {fname} is too large")
-                    files[name] = fp.read_bytes()
+                    files[name] = read_regular_file(p / fname, MAX_DUMP_FILE, error=DumpFormatError, inside=p,
+                                                    what=f"dump file {fname}")
+            elif p.is_dir():
+                raise DumpFormatError(f"{p.name} is a symbolic link to a folder (only real folders are read)")
             else:
-                if p.stat().st_size > MAX_DUMP_FILE * 8:
-                    raise DumpFormatError("dump file is too large")
                 m = _load_json(p)
                 files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
         except OSError as e:
@@ -299,12 +309,7 @@ class Document:
     @classmethod
     def from_json_bytes(cls, raw: bytes) -> "Document":
         """A dump in the single-file form (manifest with every file inline as hex)."""
-        if len(raw) > MAX_DUMP_FILE * 8:
-            raise DumpFormatError("dump is too large")
-        try:
-            m = loads_manifest(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise DumpFormatError("dump is not valid JSON") from None
+        m = loads_manifest(raw)
         files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
         return cls.from_manifest(m, files)
 
@@ -350,30 +355,21 @@ def _files_map(m: dict) -> dict:
 
 
 def _load_json(path: Path) -> dict:
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_DUMP_FILE * 8 + 1)
-        return loads_manifest(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise DumpFormatError(f"{path.name} is not valid JSON") from None
+    """A manifest file: a regular file (no symlink, no FIFO), bounded, through the one JSON loader."""
+    raw = read_regular_file(path, MAX_DUMP_JSON, error=DumpFormatError, what=path.name)
+    return loads_manifest(raw, name=path.name)
 
 
-def _no_duplicate_keys(pairs: list) -> dict:
-    out: dict = {}
-    for k, v in pairs:
-        if k in out:
-            raise DumpFormatError("duplicate key in the dump manifest")
-        out[k] = v
-    return out
+def loads_manifest(raw: "bytes | str", *, name: str = "dump") -> Any:
+    """Parse a manifest with :func:`cccd_chip.json_input.load_json` (DumpFormatError).
 
-
-def loads_manifest(raw: "bytes | str") -> Any:
-    """Parse a manifest; a key given twice in any object is a :class:`DumpFormatError`.
-
-    (Python's json keeps the last of duplicate keys silently; another parser may keep the
-    first, so a dump with duplicates could mean two things to two readers.)
+    A key given twice in any object, nesting deeper than MAX_MANIFEST_DEPTH, a lone
+    surrogate, NaN, a byte-order mark or more than MAX_DUMP_JSON bytes are refused:
+    Python's json would keep the last of duplicate keys silently while another parser
+    keeps the first, so such a dump could mean two documents to two readers.
     """
-    return json.loads(raw, object_pairs_hook=_no_duplicate_keys)
+    return load_json(raw, what=f"{name} is not an acceptable JSON dump", max_size=MAX_DUMP_JSON,
+                     max_depth=MAX_MANIFEST_DEPTH, error=DumpFormatError)
 
 
 def _unhex(value, what: str) -> Optional[bytes]:

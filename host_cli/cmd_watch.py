@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from cccd_chip.errors import UsageError
+from cccd_chip.json_input import load_json
+from cccd_chip.safe_files import read_regular_file
 from cccd_chip.safe_text import visible
+
+
+MAX_CREDENTIAL_LINE = 4096
+MAX_CREDENTIALS_FILE = 16 * 1024 * 1024
 
 
 def parse_credential_line(line: str):
@@ -22,16 +27,19 @@ def parse_credential_line(line: str):
 
     text = line.strip()
     if text.startswith("{"):
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            raise UsageError("credentials file: a line is not valid JSON") from None
+        obj = load_json(text, what="credentials file: a line", max_size=MAX_CREDENTIAL_LINE, max_depth=2,
+                        error=UsageError)
         if not isinstance(obj, dict):
             raise UsageError("credentials file: a line is not a JSON object")
+        for key in ("can", "id", "mrz", "doc", "dob", "doe"):
+            if obj.get(key) is not None and (type(obj[key]) not in (str, int) or len(str(obj[key])) > 200):
+                raise UsageError(f"credentials file: '{key}' must be a short string")
         if obj.get("can"):
             return Credential.from_can(str(obj["can"]))
         if obj.get("id"):
-            return Credential.from_cccd_id(str(obj["id"]), obj.get("dob"), obj.get("doe"))
+            dob, doe = obj.get("dob"), obj.get("doe")
+            return Credential.from_cccd_id(str(obj["id"]), None if dob is None else str(dob),
+                                           None if doe is None else str(doe))
         if obj.get("mrz"):
             return Credential.from_mrz_text(str(obj["mrz"]))
         if obj.get("doc"):
@@ -49,13 +57,14 @@ class FileCredentials:
 
     def __init__(self, path: str) -> None:
         p = Path(path)
+        if not p.exists() and not p.is_symlink():
+            raise UsageError(f"credentials file not found: {p.absolute()}")
+        raw = read_regular_file(p, MAX_CREDENTIALS_FILE, error=UsageError, follow_symlinks=True,
+                                what=f"the credentials file {p.absolute()}")
         try:
-            lines = p.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            raise UsageError(f"credentials file not found: {p.absolute()}") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"cannot read the credentials file {p.absolute()}: "
-                             f"{getattr(e, 'strerror', None) or 'not UTF-8 text'}") from None
+            lines = raw.decode("utf-8").split("\n")
+        except UnicodeDecodeError:
+            raise UsageError(f"cannot read the credentials file {p.absolute()}: not UTF-8 text") from None
         self._lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
         for number, ln in enumerate(lines, 1):  # fail at start, not at the n-th card
             if ln.strip() and not ln.lstrip().startswith("#"):

@@ -614,7 +614,7 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
             raise UsageError(f"{p.absolute()} is the manifest of a folder dump: pass the folder "
                              f"{p.parent.absolute()}")
     if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:
-        document = Document.load(dumps[0])
+        document = Document.load(_named(dumps[0]))
         report = verify(document, store, policy=policy)
         if report is None:
             raise UsageError("verification is not available in this build")
@@ -624,6 +624,13 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
             render.human_report(report)
         return exit_for(report)
     return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store)
+
+
+def _named(path) -> Path:
+    """A dump path the operator named: a symlink given on the command line is the operator's choice and is
+    resolved here; inside a dump folder (and in folders of dumps) symlinks are never followed."""
+    p = Path(path)
+    return p.resolve() if p.is_symlink() else p
 
 
 def _is_dump_folder_of_dumps(path: str) -> bool:
@@ -643,7 +650,7 @@ def _batch_items(dumps, stream):
             if not found:  # no dump in it: the folder itself fails to load ("no dump.json"), exit 6
                 yield Path(d)
         else:
-            yield Path(d)
+            yield _named(d)
     if stream:
         src = sys.stdin.buffer
         n = 0
@@ -667,7 +674,8 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
     counts = {"successful": 0, "failed": 0, "undetermined": 0, "error": 0}
     results = []
     for r in verify_many(_batch_items(dumps, stream), store or TrustStore(), policy=policy, workers=workers):
-        key = r.report.overall.value if r.report is not None else "error"
+        key = r.report.overall.value if r.report is not None else (
+            "internal" if (r.error or {}).get("reason") == "INTERNAL" else "error")
         counts[key] = counts.get(key, 0) + 1
         if as_jsonl:
             sys.stdout.write(render.json_text(r.to_json(), indent=None) + "\n")
@@ -690,6 +698,8 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
                            "results": results})
     click.echo(f"cccd verify: {total} dumps: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v),
                err=True)
+    if counts.get("internal"):
+        return EXIT_INTERNAL  # a bug on some input (each one is a result line; the batch went on)
     if counts["failed"]:
         return EXIT_FAILED
     if counts["error"]:
@@ -891,19 +901,19 @@ def inspect(path, face, as_json):
     if p.is_dir() or p.suffix == ".json":
         from cccd_chip.document import Document
 
-        d = Document.load(p)
+        d = Document.load(_named(p))
         files = dict(d.files)
         items = {name: insp.describe(name, data) for name, data in sorted(d.files.items())}
         if face:
             _save_face(d, face)
             face_written = str(Path(face).absolute())
     else:
-        try:
-            if p.stat().st_size > MAX_INSPECT_BYTES:
-                raise ParseError(f"{p.name} is larger than any LDS file ({MAX_INSPECT_BYTES} bytes)", file=p.name)
-            data = p.read_bytes()
-        except OSError as e:
-            raise UsageError(f"cannot read {p}: {e.strerror}") from None
+        from cccd_chip.safe_files import read_regular_file
+
+        if not p.exists() and not p.is_symlink():
+            raise UsageError(f"cannot read {p}: no such file")
+        # a regular file only (a FIFO would hang, /dev/zero exhaust memory), no larger than any LDS file
+        data = read_regular_file(p, MAX_INSPECT_BYTES, error=ParseError, follow_symlinks=True)
         items = {p.name: insp.describe(None, data)}
         if items[p.name].get("error"):  # not an LDS file: a CSCA / link / DSC certificate (PEM or DER)?
             from cccd_chip.pki.inspect_cert import describe_certificate

@@ -18,7 +18,6 @@ since the scan, a missing part or a read error is a ``DumpFormatError``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 import zipfile
@@ -103,12 +102,7 @@ def _folder(read: Callable[[str], bytes]) -> Loaded:
         return None, e
     add("dump.json", manifest_raw)
     try:
-        try:
-            manifest = json.loads(manifest_raw)
-        except (ValueError, UnicodeDecodeError):
-            raise DumpFormatError("dump.json is not valid JSON") from None
-        except RecursionError:
-            raise DumpFormatError("dump JSON is nested too deeply") from None
+        manifest = _document.loads_manifest(manifest_raw, name="dump.json")  # the one JSON loader
         names = _document._files_map(manifest)
         files: dict[str, bytes] = {}
         for name in sorted(names):

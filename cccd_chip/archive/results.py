@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from ..errors import DumpFormatError
+from ..json_input import JsonInputError, load_json
 
 RESULT_SCHEMA = "cccd-archive-result/1"
 SUMMARY_SCHEMA = "cccd-archive-summary/1"
@@ -82,9 +83,9 @@ def read_results(path: "str | os.PathLike[str]") -> Iterator[dict]:
                     line = f.readline(1 << 16)
                 continue  # too long, or cut off by an interruption
             try:
-                obj = json.loads(line)
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                continue
+                obj = load_json(line, what="results line", max_size=MAX_RESULT_LINE, max_depth=8)
+            except JsonInputError:
+                continue  # a damaged line of a previous run: that dump is verified again
             if isinstance(obj, dict) and isinstance(obj.get("id"), str) and isinstance(obj.get("verdict"), str):
                 yield obj
 

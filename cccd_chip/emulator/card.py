@@ -16,7 +16,6 @@ A card directory (written by :mod:`cccd_chip.emulator.personalize`) holds
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -25,6 +24,8 @@ from ..errors import UsageError
 
 CARD_FORMAT = "cccd-virtual-card"
 CARD_VERSION = 1
+MAX_CARD_JSON = 1024 * 1024
+MAX_CARD_FILE = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,31 +108,36 @@ class VirtualCard:
 
     @classmethod
     def load(cls, directory: "str | Path") -> "VirtualCard":
+        """A virtual card folder; card.json through the one JSON loader, files as regular files only."""
+        from ..json_input import load_json
+        from ..safe_files import read_regular_file
+
         d = Path(directory)
-        try:
-            meta = json.loads((d / "card.json").read_text())
-        except FileNotFoundError:
-            raise UsageError(f"{d} is not a virtual card directory (no card.json)") from None
-        except (OSError, ValueError) as e:
-            raise UsageError(f"cannot read {d / 'card.json'}: {type(e).__name__}") from None
-        if meta.get("format") != CARD_FORMAT or meta.get("version") != CARD_VERSION:
+        if not (d / "card.json").exists():
+            raise UsageError(f"{d} is not a virtual card directory (no card.json)")
+        raw = read_regular_file(d / "card.json", MAX_CARD_JSON, error=UsageError, follow_symlinks=True)
+        meta = load_json(raw, what=f"{d / 'card.json'}", max_size=MAX_CARD_JSON, max_depth=16, error=UsageError)
+        if not isinstance(meta, dict) or meta.get("format") != CARD_FORMAT or meta.get("version") != CARD_VERSION:
             raise UsageError(f"{d / 'card.json'} is not a {CARD_FORMAT} v{CARD_VERSION}")
-        files = {}
-        for f in meta.get("files", []):
-            data = (d / f["path"]).read_bytes()
-            files[f["name"]] = CardFile(
-                f["name"], int(f["fid"], 16), f.get("sfi"), data, f.get("access", "sm"),
-                f.get("df", "mf" if f["name"] in ("CardAccess", "CardSecurity", "ATRINFO") else "app"),
+        try:
+            files = {}
+            for f in meta.get("files", []):
+                data = read_regular_file(d / f["path"], MAX_CARD_FILE, error=UsageError, follow_symlinks=True)
+                files[f["name"]] = CardFile(
+                    f["name"], int(f["fid"], 16), f.get("sfi"), data, f.get("access", "sm"),
+                    f.get("df", "mf" if f["name"] in ("CardAccess", "CardSecurity", "ATRINFO") else "app"),
+                )
+            return cls(
+                profile=meta.get("profile", "?"),
+                seed=int(meta.get("seed", 0)),
+                atr=bytes.fromhex(meta["atr"]),
+                files=files,
+                secrets=dict(meta.get("secrets", {})),
+                options=CardOptions.from_json(meta.get("options", {})),
+                keys=dict(meta.get("keys", {})),
+                faults=tuple(meta.get("faults", [])),
+                directory=d,
+                quirks=tuple(meta.get("quirks", [])),
             )
-        return cls(
-            profile=meta.get("profile", "?"),
-            seed=int(meta.get("seed", 0)),
-            atr=bytes.fromhex(meta["atr"]),
-            files=files,
-            secrets=dict(meta.get("secrets", {})),
-            options=CardOptions.from_json(meta.get("options", {})),
-            keys=dict(meta.get("keys", {})),
-            faults=tuple(meta.get("faults", [])),
-            directory=d,
-            quirks=tuple(meta.get("quirks", [])),
-        )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise UsageError(f"{d / 'card.json'} is not a valid virtual card ({type(e).__name__})") from None

@@ -33,6 +33,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
+from ..json_input import JsonInputError, load_json
 from .screen import Screen
 
 MAX_BODY = 1024
@@ -165,9 +166,10 @@ def create_app(screen: Screen, token: str, *, host: str = "127.0.0.1", virtual=N
         body = await request.body()
         if len(body) > MAX_BODY:
             return PlainTextResponse("body too large", status_code=413)
-        try:
-            value = json.loads(body).get("can")
-        except (ValueError, AttributeError):
+        try:  # the one JSON loader (cccd_chip.json_input): hostile JSON is just "no CAN"
+            obj = load_json(body, what="body", max_size=MAX_BODY, max_depth=2)
+            value = obj.get("can") if isinstance(obj, dict) else None
+        except JsonInputError:
             value = None
         if not isinstance(value, str) or not CAN_RE.fullmatch(value):
             return JSONResponse({"error": "the CAN has 6 digits"}, status_code=400)  # the value is not echoed

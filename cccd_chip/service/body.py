@@ -8,10 +8,10 @@ own ``DumpFormatError`` leave this module.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..document import Document
+from ..json_input import JsonInputError, load_json
 
 
 class BodyError(Exception):
@@ -28,29 +28,16 @@ def load_request_json(raw: bytes, max_depth: int) -> Any:
     The single switch point for the project's hostile-JSON loader: every JSON
     body of the service goes through here.
     """
-    try:
-        value = json.loads(raw)
-    except RecursionError:
-        raise BodyError(400, "json-too-deep", f"JSON nesting is deeper than {max_depth}") from None
-    except UnicodeDecodeError:
-        raise BodyError(400, "malformed-json", "body is not UTF-8 text") from None
-    except ValueError as e:
-        where = f" at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else ""
-        raise BodyError(400, "malformed-json", f"body is not valid JSON{where}") from None
-    if _depth_exceeds(value, max_depth):
-        raise BodyError(400, "json-too-deep", f"JSON nesting is deeper than {max_depth}")
+    try:  # cccd_chip.json_input: duplicate keys, lone surrogates, NaN, BOM and deep nesting refused
+        value = load_json(raw, what="body", max_size=max(len(raw), 1), max_depth=max_depth)
+    except JsonInputError as e:
+        kind = getattr(e, "kind", "malformed")
+        if kind == "too-deep":
+            raise BodyError(400, "json-too-deep", f"JSON nesting is deeper than {max_depth}") from None
+        if kind == "not-utf8":
+            raise BodyError(400, "malformed-json", "body is not UTF-8 text") from None
+        raise BodyError(400, "malformed-json", e.message) from None
     return value
-
-
-def _depth_exceeds(value: Any, max_depth: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, (dict, list)):
-            if d > max_depth:
-                return True
-            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
-    return False
 
 
 def parse_dump(raw: bytes, max_depth: int) -> Document:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .. import TOOL_NAME
+from ..json_input import load_json
 from ..errors import (
     CardRemovedError,
     CardResetError,
@@ -167,14 +168,11 @@ def _ms(v) -> Optional[float]:
 
 def load(path: "str | Path") -> tuple[TraceHeader, list[TraceEvent]]:
     """Read and validate a trace file."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_TRACE_BYTES:
-            raise TraceFormatError("trace file too large")
-        raw = p.read_bytes()
-    except OSError as e:
-        raise TraceFormatError(f"cannot read trace: {e.strerror or e}") from None
+    from ..safe_files import read_regular_file
+
+    # a regular file only (a FIFO would hang the read, /dev/zero exhaust memory), bounded
+    raw = read_regular_file(Path(path), MAX_TRACE_BYTES, error=TraceFormatError, follow_symlinks=True,
+                            what="trace file")
     return parse(raw)
 
 
@@ -183,7 +181,7 @@ def parse(raw: bytes) -> tuple[TraceHeader, list[TraceEvent]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise TraceFormatError("trace is not UTF-8 text") from None
-    lines = text.splitlines()
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]  # JSON Lines: LF only
     if not lines:
         raise TraceFormatError("trace is empty")
     if len(lines) > MAX_EVENTS:
@@ -194,10 +192,7 @@ def parse(raw: bytes) -> tuple[TraceHeader, list[TraceEvent]]:
             continue
         if len(line) > MAX_LINE:
             raise TraceFormatError(f"trace line {i} too long", offset=i)
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            raise TraceFormatError(f"trace line {i} is not JSON", offset=i) from None
+        obj = load_json(line, what=f"trace line {i}", max_size=MAX_LINE, max_depth=4, error=TraceFormatError)
         if not isinstance(obj, dict):
             raise TraceFormatError(f"trace line {i} is not a JSON object", offset=i)
         objs.append((i, obj))

@@ -86,6 +86,9 @@ def verify_one(item: Item, trust_store: TrustStore, policy: Policy) -> BatchResu
         return BatchResult(label, verify_document(doc, trust_store, policy=policy))
     except CccdError as e:
         return BatchResult(label, None, e.context() | {"message": e.message})
+    except Exception as e:  # noqa: BLE001 - a bug on one input is that input's result, never the batch's end
+        return BatchResult(label, None, {"error": type(e).__name__, "reason": "INTERNAL",
+                                         "message": f"internal error ({type(e).__name__})"})
 
 
 def _work(chunk: list[Item]) -> list[BatchResult]:
@@ -124,12 +127,14 @@ def dump_paths(folder: Union[str, "os.PathLike[str]"]) -> Iterator[Path]:
     A sub-folder without ``dump.json`` is listed too (it fails to load, exit 6): a dump
     whose manifest went missing is reported, never silently left out of a batch.
     Hidden entries (``.name``, e.g. the temporary folder of an atomic save) and other
-    files are not dumps.
+    files are not dumps. A ``*.json`` entry that is a FIFO, a device or a symlink, and a
+    symlink to a folder, are listed too: loading refuses them (exit 6, a result line with
+    the reason), never hangs on them or follows them out of the folder.
     """
     for p in sorted(Path(folder).iterdir()):
         if p.name.startswith("."):
             continue
-        if p.is_dir() or (p.is_file() and p.suffix.lower() == ".json"):
+        if p.is_dir() or p.suffix.lower() == ".json":  # whatever kind of file: loading judges it
             yield p
 
 
