@@ -431,7 +431,7 @@ def test_cli_masterlist_root_that_is_a_fifo_or_missing(w, judge, tmp_path):
     judge(run_cli("verify", dump, "--masterlist", tmp_path / "ml.ml", "--masterlist-root", tmp_path / "root.cer",
                   "--at", AT_TEXT, timeout=60).outcome, expect="error", exit_code=6)
     judge(run_cli("verify", dump, "--masterlist", tmp_path / "ml.ml", "--masterlist-root", tmp_path / "none.cer",
-                  "--at", AT_TEXT).outcome, expect="error", exit_code=6)
+                  "--at", AT_TEXT).outcome, expect="error", exit_code=2)  # a missing input path: usage error
 
 
 def test_german_master_list_real_world_trust(judge):
