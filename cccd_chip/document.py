@@ -12,6 +12,7 @@ Dump format ``cccd-dump`` version 1 (see docs/dump-format.md):
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -55,12 +56,18 @@ class AccessInfo:
     parameter_id: Optional[int] = None
     fallback: bool = False
     fallback_reason: Optional[str] = None
-    # hex :func:`access_password_digest` of the password that opened the chip (never the
-    # password itself); checked against DG1 by verify/binding.py. Omitted from JSON when None.
-    password_digest: Optional[str] = None
+    # Binding of the access password to DG1 (verify/binding.py), never the password nor an
+    # unkeyed hash of it (a 6-digit CAN is brute-forced from SHA-256 in under a second):
+    # - password_binding: "matched" | "mismatched", the reader's comparison at read time;
+    # - password_mac: hex :func:`access_password_mac` under the installation's binding key
+    #   (only when the reader was given one), password_mac_key its :func:`binding_key_id`.
+    # Each is omitted from JSON when None.
+    password_binding: Optional[str] = None
+    password_mac: Optional[str] = None
+    password_mac_key: Optional[str] = None
 
     def to_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if not (k == "password_digest" and v is None)}
+        return {k: v for k, v in self.__dict__.items() if not (k in _OPTIONAL_ACCESS and v is None)}
 
     @classmethod
     def from_json(cls, d: Mapping) -> "AccessInfo":
@@ -68,13 +75,20 @@ class AccessInfo:
         if not isinstance(d, dict):
             raise DumpFormatError("dump 'access' must be an object")
         known: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
+        legacy = d.get("password_digest")  # unkeyed digest of older dumps: checked for form, then dropped
+        if legacy is not None and not (isinstance(legacy, str) and _DIGEST_RE.match(legacy)):
+            raise DumpFormatError("dump access field 'password_digest' has a wrong type or form")
         for k, v in known.items():
             if k == "parameter_id":
                 ok = v is None or (type(v) is int and 0 <= v < 1 << 32)
             elif k == "fallback":
                 ok = isinstance(v, bool)
-            elif k == "password_digest":
+            elif k == "password_mac":
                 ok = v is None or (isinstance(v, str) and _DIGEST_RE.match(v) is not None)
+            elif k == "password_mac_key":
+                ok = v is None or (isinstance(v, str) and _KEY_ID_RE.match(v) is not None)
+            elif k == "password_binding":
+                ok = v is None or v in PASSWORD_BINDINGS
             else:
                 ok = isinstance(v, str) or (v is None and k != "protocol")
             if not ok:
@@ -84,21 +98,49 @@ class AccessInfo:
         return cls(**known)
 
 
-ACCESS_PASSWORD_DIGEST_LABEL = b"cccd-access-password/1"
+_OPTIONAL_ACCESS = ("password_binding", "password_mac", "password_mac_key")
+PASSWORD_BINDINGS = ("matched", "mismatched")
+_KEY_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+ACCESS_PASSWORD_MAC_LABEL = b"cccd-access-password-mac/1"
+BINDING_KEY_ID_LABEL = b"cccd-binding-key-id/1"
+MIN_BINDING_KEY = 16  # bytes
 
 
-def access_password_digest(kind: str, secret: bytes) -> str:
-    """Hex SHA-256 over ``label | kind | secret`` (``kind`` "MRZ" or "CAN").
+def _check_key(key: bytes) -> bytes:
+    if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_BINDING_KEY:
+        raise UsageError(f"the binding key must hold at least {MIN_BINDING_KEY} bytes")
+    return bytes(key)
+
+
+def access_password_mac(key: bytes, kind: str, secret: bytes) -> str:
+    """Hex HMAC-SHA256 under the installation's binding ``key`` over ``label | kind | secret``.
 
     ``secret`` is the password as used for access: for "MRZ" the ICAO 9303-11
-    §9.7.2 MRZ_information (document number + check digit + date of birth + cd
-    + date of expiry + cd, ASCII), for "CAN" its ASCII digits. The digest lets
-    an offline verification compare DG1 with what opened the chip; it is no
-    secrecy protection (the same data is in DG1 of the dump).
+    §9.7.2 MRZ_information (ASCII), for "CAN" its ASCII digits. Without the key
+    nothing about the password can be learnt from the MAC (a 6-digit CAN cannot be
+    brute-forced); with it, an offline verification proves that DG1 holds the
+    password that opened the chip. The key is never written into a record or dump.
     """
     if kind not in ("MRZ", "CAN"):
         raise UsageError("password kind must be MRZ or CAN")
-    return hashlib.sha256(ACCESS_PASSWORD_DIGEST_LABEL + b"|" + kind.encode() + b"|" + bytes(secret)).hexdigest()
+    return hmac.new(_check_key(key), ACCESS_PASSWORD_MAC_LABEL + b"|" + kind.encode() + b"|" + bytes(secret),
+                    hashlib.sha256).hexdigest()
+
+
+def binding_key_id(key: bytes) -> str:
+    """16 hex digits naming a binding key (HMAC of a constant: says nothing about passwords)."""
+    return hmac.new(_check_key(key), BINDING_KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+def load_binding_key(path: "str | os.PathLike") -> bytes:
+    """The binding key from a file (raw bytes, at least 16; e.g. ``head -c 32 /dev/urandom``)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read the binding key file: {e.strerror}") from None
+    if len(data) > 4096:
+        raise UsageError("the binding key file is larger than 4096 bytes")
+    return _check_key(data)
 
 
 @dataclass(frozen=True)

@@ -409,13 +409,21 @@ def _default_verify(doc, store):
     return verify_document(doc, store if store is not None else TrustStore())
 
 
+# Files whose SHA-256 would let the password be brute-forced from a record: DG1 (MRZ with the
+# CCCD ID: given name, birth date and province, 10^6 guesses find the CAN), DG11-DG13 and DG16
+# (personal details, the Vietnamese DG13 holds the ID). Records give their length only.
+PERSONAL_FILES = frozenset({"DG1", "DG11", "DG12", "DG13", "DG16"})
+
+
 def _default_render(doc, report, stats) -> dict:
-    """A compact JSON view of a complete read: files (length + SHA-256), access, verdicts."""
+    """A compact JSON view of a complete read: files (length, SHA-256 of the non-personal ones),
+    access (the password binding, never anything a password can be brute-forced from), verdicts."""
     import hashlib
 
     return {
         "access": doc.access.to_json() if doc.access else None,
-        "files": {n: {"length": len(d), "sha256": hashlib.sha256(d).hexdigest().upper()}
+        "files": {n: ({"length": len(d)} if n in PERSONAL_FILES
+                      else {"length": len(d), "sha256": hashlib.sha256(d).hexdigest().upper()})
                   for n, d in sorted(doc.files.items())},
         "absent": dict(sorted(doc.absent.items())),
         "verification": report.to_json() if report is not None else None,

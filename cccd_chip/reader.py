@@ -11,6 +11,7 @@ partial Document is returned; the caller reports ``aborted``.
 from __future__ import annotations
 
 import datetime as _dt
+import hmac
 import logging
 import os
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from . import TOOL_NAME
 from .access import passwords
 from .access.bac import perform_bac
 from .channel import CardChannel, Progress, ReadBudget
-from .document import AccessInfo, Document, Evidence, access_password_digest
+from .document import AccessInfo, Document, Evidence, access_password_mac, binding_key_id
 from .errors import (
     CardError,
     CccdError,
@@ -120,6 +121,8 @@ class ReadOptions:
     allow_explicit_domain: bool = False
     # APDU / time / drip-feed bounds of one read (channel.ReadBudget); exceeded: AbortedError, exit 4
     budget: ReadBudget = ReadBudget()
+    # the installation's binding key (>= 16 bytes, kept apart from records): AccessInfo.password_mac
+    binding_key: Optional[bytes] = field(default=None, repr=False)
 
     @property
     def domain_policy(self):
@@ -188,7 +191,7 @@ def read_document(
     return Document(
         files=dict(ctx.files),
         absent=dict(ctx.absent),
-        access=_with_password_digest(ctx),
+        access=_with_password_binding(ctx),
         evidence=doc_evidence,
         read_at=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         tool=TOOL_NAME,
@@ -199,26 +202,36 @@ def read_document(
 # --- steps --------------------------------------------------------------------
 
 
-def _with_password_digest(ctx: _Ctx) -> Optional[AccessInfo]:
-    """AccessInfo with the digest of the password that opened the chip (verify/binding.py).
+def _with_password_binding(ctx: _Ctx) -> Optional[AccessInfo]:
+    """AccessInfo with the binding of the access password to DG1 (verify/binding.py, issue 10).
 
-    Only where the dump holds the same information anyway: the MRZ data is DG1's;
-    a CAN only for a CCCD, whose CAN is the tail of the ID number in DG1. A
-    passport's printed CAN is not in DG1, so its (brute-forceable) digest is not kept.
+    Recorded only where DG1 says which password opens the document (the MRZ data;
+    a CAN only for a CCCD, whose CAN is the tail of the ID number in DG1):
+    ``password_binding`` = matched / mismatched, and with ``ReadOptions.binding_key``
+    an HMAC under that key. Never the password or an unkeyed hash of it.
     """
     access, pw = ctx.access, ctx.password
     if access is None or pw is None:
         return access
-    if pw.kind == "CAN":
-        dg1 = ctx.files.get("DG1")
-        try:
-            from .lds import dg1 as dg1_mod
+    dg1 = ctx.files.get("DG1")
+    if dg1 is None:
+        return access
+    from .lds import dg1 as dg1_mod
+    from .verify.binding import password_candidates
 
-            if dg1 is None or not dg1_mod.parse(dg1).cccd_id:
-                return access
-        except (ParseError, UnsupportedError):
-            return access
-    return replace(access, password_digest=access_password_digest(pw.kind, pw.value))
+    try:
+        candidates = password_candidates(dg1_mod.parse(dg1), pw.kind)
+    except CccdError:  # DG1 malformed: nothing to record, verification reports DG1
+        return access
+    if candidates is None:
+        return access
+    matched = any(hmac.compare_digest(bytes(pw.value), c) for c in candidates)
+    access = replace(access, password_binding="matched" if matched else "mismatched")
+    key = ctx.options.binding_key
+    if key is not None:
+        access = replace(access, password_mac=access_password_mac(key, pw.kind, pw.value),
+                         password_mac_key=binding_key_id(key))
+    return access
 
 
 def _read_card_access(ctx: _Ctx) -> Optional[bytes]:

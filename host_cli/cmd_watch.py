@@ -112,10 +112,13 @@ def prompt_credential(info):
               help="Per-card APDU budget (default: from the files' declared sizes).")
 @click.option("--allow-explicit-domain-parameters", "allow_explicit_domain", is_flag=True,
               help="Accept strong explicit PACE/CA domain parameters (default: ICAO 9303-11 Table 12 only).")
+@click.option("--binding-key", type=click.Path(dir_okay=False),
+              help="The installation's binding key file: records get a keyed MAC binding the access password "
+                   "to DG1 (never stored in --out-dir / next to --out-jsonl).")
 @click.option("--json", "as_json", is_flag=True, help="Print each record as a JSON line on stdout.")
 def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, out_dir, csca, masterlist,
           masterlist_root, crl, ldif, max_cards, idle_timeout, poll, as_json, card_timeout=60.0, max_apdus=None,
-          allow_explicit_domain=False):
+          allow_explicit_domain=False, binding_key=None):
     """Kiosk mode: wait for a card, read and verify it, record it, wait for removal, repeat."""
     from cccd_chip.kiosk import CardSource, DumpDirSink, JsonLinesSink, KioskCallbacks, KioskLoop, ScriptedCardSource
 
@@ -169,10 +172,20 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
     )
     from cccd_chip.reader import ReadOptions
 
+    key = None
+    if binding_key:
+        from cccd_chip.document import load_binding_key
+
+        kp = Path(binding_key).resolve()
+        for out in (out_dir, Path(out_jsonl).parent if out_jsonl else None):
+            if out is not None and kp.is_relative_to(Path(out).resolve()):
+                raise UsageError("the binding key must not be kept with the records (--out-dir / --out-jsonl)")
+        key = load_binding_key(binding_key)
     options = ReadOptions(allow_explicit_domain=allow_explicit_domain,
-                          budget=m.read_budget(max_apdus, card_timeout))
+                          budget=m.read_budget(max_apdus, card_timeout), binding_key=key)
+    policy = m.make_policy(None, {"binding_key": binding_key} if binding_key else {})
     loop = KioskLoop(source, credentials=credentials, sink=sink, trust_store=store, callbacks=callbacks,
-                     poll=poll, verify=lambda d, s: m.verify(d, s), options=options)
+                     poll=poll, verify=lambda d, s: m.verify(d, s, policy=policy), options=options)
     if tty:
         click.echo(f"watching {reader or 'virtual cards'}; Ctrl-C to stop", err=True)
     try:

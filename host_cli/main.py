@@ -333,6 +333,11 @@ def policy_options(f: Any) -> Any:
     f = click.option("--revocation", type=click.Choice(["if-available", "require", "off"]), expose_value=False,
                      callback=_policy_cb("revocation"),
                      help="CRL policy: if-available (default; no CRL is not_supported), require, off.")(f)
+    f = click.option("--binding-key", type=click.Path(dir_okay=False), expose_value=False,
+                     callback=_policy_cb("binding_key"),
+                     help="The installation's binding key file (>= 16 random bytes, kept apart from records): "
+                          "a read records a keyed MAC binding the access password to DG1, a verification "
+                          "proves it.")(f)
     f = click.option("--require-crl", is_flag=True, expose_value=False, callback=_policy_cb("require_crl"),
                      help="Revocation must be known: no CRL for the DSC's CSCA makes the result undetermined "
                           "(same as --revocation require).")(f)
@@ -377,6 +382,10 @@ def make_policy(at=None, options: Optional[dict] = None):
         aliases.append((code, country))
     if aliases:
         kw["country_aliases"] = frozenset(aliases)
+    if options.get("binding_key"):
+        from cccd_chip.document import load_binding_key
+
+        kw["binding_key"] = load_binding_key(options["binding_key"])
     return Policy(**kw)
 
 
@@ -510,7 +519,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     stats = ReadStats()
     opts = ReadOptions(allow_bac_fallback=allow_bac_fallback, force="BAC" if force_bac else None,
                        extended=extended, max_le=max_le, allow_explicit_domain=allow_explicit_domain,
-                       budget=read_budget(max_apdus, max_seconds))
+                       budget=read_budget(max_apdus, max_seconds), binding_key=policy.binding_key)
     try:
         with file_progress() as progress:
             document = read_document(transport, cred, rng=rng, options=opts, progress=progress,

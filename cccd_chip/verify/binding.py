@@ -18,9 +18,11 @@ recorded access information (robustness catalogue families 18, 26, 33):
   offer (a downgrade) without it showing.
 - ``binding.access`` (TR-03135-1 §5.7.2): the MRZ data (BAC, PACE-MRZ) or the
   CAN (PACE-CAN on a CCCD: the last 6 digits of the 12-digit ID) that opened
-  the chip are DG1's. The password itself is never stored: the reader records
-  :func:`cccd_chip.document.access_password_digest` in
-  ``AccessInfo.password_digest`` and this check recomputes it from DG1.
+  the chip are DG1's. Nothing from which the password could be brute-forced is
+  stored (issue 10): the reader records its comparison (``password_binding``
+  matched / mismatched) and, with the installation's binding key, an HMAC
+  (``password_mac``, :func:`cccd_chip.document.access_password_mac`) that this
+  check recomputes from DG1 when it is given the same key.
 
 Common rule: a disagreement is ``failed``; agreement is ``successful`` only
 when the data compared passed Passive Authentication, else ``undetermined``
@@ -32,7 +34,7 @@ from __future__ import annotations
 import hmac
 from typing import Iterable, Mapping, Optional
 
-from ..document import AccessInfo, access_password_digest
+from ..document import AccessInfo, access_password_mac, binding_key_id
 from ..errors import CccdError, ParseError
 from ..iso7816 import tlv
 from ..lds import com as com_mod
@@ -60,13 +62,14 @@ __all__ = [
     "document_types",
     "check_com_sod",
     "check_access_binding",
+    "password_candidates",
     "binding_checks",
 ]
 
 
 def binding_checks(
     files: Mapping[str, bytes], pa: PassiveResult, access: Optional[AccessInfo], *, country_aliases: Iterable[tuple[str, str]] = (),
-    absent: Mapping[str, str] = {},
+    absent: Mapping[str, str] = {}, binding_key: Optional[bytes] = None,
 ) -> list[CheckResult]:
     """The binding checks, in report order.
 
@@ -76,12 +79,12 @@ def binding_checks(
     """
     raw_dg1 = files.get("DG1")
     head = _mrz_head(raw_dg1)
-    needs_dg1 = access is not None and bool(access.password_digest)
+    needs_dg1 = access is not None and bool(access.password_binding or access.password_mac)
     return [
         check_country(head[2:5] if isinstance(head, str) else head, pa, country_aliases=country_aliases),
         check_document_type(head[0:2] if isinstance(head, str) else head, pa),
         check_com_sod(files.get("COM"), pa, absent),
-        check_access_binding(_dg1(raw_dg1) if needs_dg1 else None, pa, access),
+        check_access_binding(_dg1(raw_dg1) if needs_dg1 else None, pa, access, binding_key=binding_key),
     ]
 
 
@@ -275,36 +278,61 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[s
 # --- family 18: the chip opened with this document's MRZ / CAN --------------------------
 
 
-def check_access_binding(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResult, access: Optional[AccessInfo]) -> CheckResult:
-    """DG1 agrees with the password that opened the chip (compared through its digest)."""
+def password_candidates(dg1: "dg1_mod.DG1", kind: str) -> Optional[list[bytes]]:
+    """The passwords DG1 says open this document (``Password.value`` form), None if it cannot say.
+
+    MRZ: MRZ_information as printed and recomputed (ICAO 9303-11 §9.7.2); CAN: the last
+    6 digits of a CCCD's 12-digit ID (a passport's printed CAN is not in DG1).
+    """
+    if kind == "MRZ":
+        return _mrz_candidates(dg1)
+    cccd_id = dg1.cccd_id
+    return [cccd_id[6:].encode("ascii")] if cccd_id else None
+
+
+def check_access_binding(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResult, access: Optional[AccessInfo],
+                         *, binding_key: Optional[bytes] = None) -> CheckResult:
+    """DG1 agrees with the password that opened the chip.
+
+    Proven with ``binding_key`` (the installation's key the reader used for
+    ``password_mac``); otherwise the reader's recorded comparison is reported as its
+    statement. Agreement counts only when DG1 passed Passive Authentication.
+    """
     kind = access.password if access else None
     if access is None or access.protocol == "NONE" or kind not in ("MRZ", "CAN"):
         return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1", "no MRZ or CAN access recorded")
-    recorded = access.password_digest
-    if not recorded:
+    if not (access.password_binding or access.password_mac):
         return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1",
-                  f"{kind} access, but no password digest recorded in this read")
+                  f"{kind} access, but no password binding recorded in this read")
     if dg1 is None:
         return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DG1", "DG1 not read")
     if isinstance(dg1, CccdError):
         return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.DG_MALFORMED, "DG1", "DG1 does not parse")
-    if kind == "MRZ":
-        candidates = _mrz_candidates(dg1)
-        what = "document number, date of birth and date of expiry"
+    what = "document number, date of birth and date of expiry" if kind == "MRZ" else "last 6 digits of the ID number"
+    candidates = password_candidates(dg1, kind)
+    if candidates is None:  # TR-03135-1 §5.7.2: CAN access on a document without a printed CAN relation
+        return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1",
+                  "CAN access: DG1 carries no CCCD ID to compare the CAN with")
+    if (binding_key is not None and access.password_mac is not None
+            and access.password_mac_key == binding_key_id(binding_key)):
+        recorded = access.password_mac.lower()
+        matched = any(hmac.compare_digest(access_password_mac(binding_key, kind, c), recorded) for c in candidates)
+        how = "proven with the installation's binding key"
+    elif access.password_binding in ("matched", "mismatched"):
+        matched = access.password_binding == "matched"
+        how = "the reader's comparison at read time"
+        if access.password_mac is not None:
+            how += "; a keyed binding is recorded, verify with its binding key to prove it"
     else:
-        cccd_id = dg1.cccd_id
-        if cccd_id is None:  # TR-03135-1 §5.7.2: CAN access on a document without a printed CAN relation
-            return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1",
-                      "CAN access: DG1 carries no CCCD ID to compare the CAN with")
-        candidates = [cccd_id[6:].encode("ascii")]
-        what = "last 6 digits of the ID number"
-    if not any(hmac.compare_digest(access_password_digest(kind, c), recorded.lower()) for c in candidates):
+        return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "DG1",
+                  "only a keyed password binding is recorded, and its binding key was not given")
+    if not matched:
         return _r(CHECK_ACCESS, Verdict.FAILED, Reason.DOCUMENT_BINDING_MISMATCH, "DG1",
-                  f"DG1's {what} differ from the {kind} used to open the chip")
+                  f"DG1's {what} differ from the {kind} used to open the chip ({how})")
     if not pa.dg_authenticated(1):
         return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "DG1",
                   f"DG1 matches the {kind} used for access, but did not pass Passive Authentication")
-    return _r(CHECK_ACCESS, Verdict.SUCCESSFUL, Reason.OK, "DG1", f"DG1's {what} match the {kind} used for access")
+    return _r(CHECK_ACCESS, Verdict.SUCCESSFUL, Reason.OK, "DG1", f"DG1's {what} match the {kind} used for access ({how})")
 
 
 def _mrz_candidates(dg1: "dg1_mod.DG1") -> list[bytes]:

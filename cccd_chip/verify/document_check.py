@@ -45,7 +45,8 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     checks: list[CheckResult] = []
     pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at)
     checks.extend(pa.checks)
-    checks.extend(binding_checks(doc.files, pa, doc.access, country_aliases=policy.country_aliases, absent=doc.absent))
+    checks.extend(binding_checks(doc.files, pa, doc.access, country_aliases=policy.country_aliases, absent=doc.absent,
+                                 binding_key=policy.binding_key))
 
     cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy, read_at=doc.read_at)
     checks.extend(cs_checks)

@@ -67,6 +67,8 @@ class Policy:
     # extra (MRZ state code, certificate C=) pairs binding.country accepts besides the
     # ICAO 9303-3 / ISO 3166-1 table, e.g. ("RKS", "KS") for Kosovo's CSCA
     country_aliases: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # the installation's binding key (issue 10): proves AccessInfo.password_mac against DG1
+    binding_key: Optional[bytes] = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.at is not None:

@@ -58,16 +58,22 @@ def test_wrong_can_is_not_silently_bac(card_factory, tmp_path):
     assert "PACE" in doc.access.fallback_reason
 
 
-def test_password_digest_only_where_dg1_holds_the_same(card_factory):
-    from cccd_chip.document import access_password_digest
+def test_password_binding_only_where_dg1_holds_the_same(card_factory):
+    from cccd_chip.document import access_password_mac, binding_key_id
 
+    key = b"installation binding key for tests"
     cccd = VirtualCard.load(card_factory("cccd-2021"))
+    doc = _read(card_factory("cccd-2021"), Credential.from_can(cccd.secrets["can"]), ReadOptions(binding_key=key))
+    assert doc.access.password_binding == "matched"
+    assert doc.access.password_mac == access_password_mac(key, "CAN", cccd.secrets["can"].encode())
+    assert doc.access.password_mac_key == binding_key_id(key)
     doc = _read(card_factory("cccd-2021"), Credential.from_can(cccd.secrets["can"]))
-    assert doc.access.password_digest == access_password_digest("CAN", cccd.secrets["can"].encode())
+    assert doc.access.password_binding == "matched" and doc.access.password_mac is None  # no key: no MAC
     pp = VirtualCard.load(card_factory("passport-pace-im"))
-    doc = _read(card_factory("passport-pace-im"), Credential.from_can(pp.secrets["can"]))
-    assert doc.access.protocol == "PACE" and doc.access.password_digest is None  # a printed CAN is not in DG1
+    doc = _read(card_factory("passport-pace-im"), Credential.from_can(pp.secrets["can"]), ReadOptions(binding_key=key))
+    assert doc.access.protocol == "PACE" and doc.access.password_binding is None  # a printed CAN is not in DG1
+    assert doc.access.password_mac is None
     s = pp.secrets
     doc = _read(card_factory("passport-pace-im"), Credential.from_mrz(s["document_number"], s["date_of_birth"],
                                                                        s["date_of_expiry"]))
-    assert doc.access.password == "MRZ" and doc.access.password_digest
+    assert doc.access.password == "MRZ" and doc.access.password_binding == "matched"

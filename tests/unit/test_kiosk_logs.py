@@ -97,7 +97,7 @@ def test_dump_dir_records_are_private(tmp_path, monkeypatch):
     from cccd_chip.kiosk import DumpDirSink
 
     monkeypatch.setattr(kiosk, "read_document", lambda *a, **k: Document(
-        files={"DG1": b"\x61\x00"}, access=AccessInfo("PACE", "CAN", password_digest="ab" * 32)))
+        files={"DG1": b"\x61\x00"}, access=AccessInfo("PACE", "CAN", password_binding="matched")))
     old = os.umask(0o022)
     try:
         loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=lambda i: Credential.from_can("123456"),

@@ -5,6 +5,7 @@ Every fixture is one change in an otherwise genuine, re-signed document.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from cccd_chip.access.passwords import can_password, mrz_password
-from cccd_chip.document import AccessInfo, Document, access_password_digest
+from cccd_chip.document import AccessInfo, Document, access_password_mac, binding_key_id
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import com, dg1
 from cccd_chip.lds._der import der, der_int, der_seq, der_set
@@ -23,7 +24,10 @@ from cccd_chip.verify.country_codes import ICAO_SPECIAL_CODES, ISO_3166_ALPHA3, 
 from cccd_chip.verify.document_check import verify_document
 from cccd_chip.verify.report import Reason, Verdict
 
-from .conftest import POLICY
+from .conftest import POLICY as _POLICY
+
+KEY = b"installation binding key for tests"
+POLICY = dataclasses.replace(_POLICY, binding_key=KEY)  # binding.access proven with the key
 
 ID12 = "079203001234"
 DOB, DOE = "920315", "320315"
@@ -234,11 +238,13 @@ def test_eac_dg3_listed_in_both_but_not_readable_is_fine(pki):
 
 def _mrz_access(doc_no: str, dob: str, doe: str, protocol: str = "BAC") -> AccessInfo:
     pw = mrz_password(doc_no, dob, doe)
-    return AccessInfo(protocol, "MRZ", password_digest=access_password_digest("MRZ", pw.value))
+    return AccessInfo(protocol, "MRZ", password_mac=access_password_mac(KEY, "MRZ", pw.value),
+                      password_mac_key=binding_key_id(KEY))
 
 
 def _can_access(can: str) -> AccessInfo:
-    return AccessInfo("PACE", "CAN", mapping="GM", password_digest=access_password_digest("CAN", can_password(can).value))
+    return AccessInfo("PACE", "CAN", mapping="GM", password_mac=access_password_mac(KEY, "CAN", can_password(can).value),
+                      password_mac_key=binding_key_id(KEY))
 
 
 @pytest.mark.parametrize("access,verdict,reason", [
@@ -280,27 +286,49 @@ def test_binding_over_an_unauthenticated_dg1_is_undetermined(pki):
     assert (c.verdict, c.reason) == (Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED)
 
 
-def test_password_digest_round_trips_and_the_dump_holds_no_password(pki, tmp_path):
+def test_password_mac_round_trips_and_the_dump_holds_no_password(pki, tmp_path):
     access = _can_access(ID12[6:])
-    assert access.password_digest and len(access.password_digest) == 64
+    assert access.password_mac and len(access.password_mac) == 64 and access.password_mac_key == binding_key_id(KEY)
     assert AccessInfo.from_json(access.to_json()) == access
-    assert "password_digest" not in AccessInfo("PACE", "CAN").to_json()  # unchanged JSON when not recorded
+    assert set(AccessInfo("PACE", "CAN").to_json()) == {  # unchanged JSON when nothing is recorded
+        "protocol", "password", "oid", "mapping", "cipher", "parameter_id", "fallback", "fallback_reason"}
     doc = _doc(pki.dscs["ecdsa-p256"], dg1_raw=_cccd(), access=access)
     doc.save(tmp_path / "d.json")
     manifest = json.loads((tmp_path / "d.json").read_text())
-    assert manifest["access"]["password_digest"] == access.password_digest
+    assert manifest["access"]["password_mac"] == access.password_mac
     access_text = json.dumps(manifest["access"]) + json.dumps(manifest["evidence"])
-    assert ID12[6:] not in access_text
+    assert ID12[6:] not in access_text and KEY.hex() not in access_text
     back = Document.load(tmp_path / "d.json")
     assert back.access == access
     rep = verify_document(back, pki.store, policy=POLICY)
-    assert _check(rep, "binding.access").verdict is Verdict.SUCCESSFUL
-    # the digest is domain-separated: a plain SHA-256 of the CAN does not verify
-    import hashlib
+    c = _check(rep, "binding.access")
+    assert c.verdict is Verdict.SUCCESSFUL and "binding key" in c.detail
+    # without the key (or with another one) the keyed binding proves nothing: undetermined
+    for policy in (_POLICY, dataclasses.replace(_POLICY, binding_key=b"another installation's key!")):
+        c = _check(verify_document(back, pki.store, policy=policy), "binding.access")
+        assert (c.verdict, c.reason) == (Verdict.UNDETERMINED, Reason.NOT_PERFORMED), c.to_json()
 
-    plain = AccessInfo("PACE", "CAN", password_digest=hashlib.sha256(ID12[6:].encode()).hexdigest())
-    rep = verify_document(_doc(pki.dscs["ecdsa-p256"], dg1_raw=_cccd(), access=plain), pki.store, policy=POLICY)
-    assert _check(rep, "binding.access").verdict is Verdict.FAILED
+
+@pytest.mark.parametrize("statement,verdict", [("matched", Verdict.SUCCESSFUL), ("mismatched", Verdict.FAILED)])
+def test_the_readers_statement_without_a_key(pki, statement, verdict):
+    access = AccessInfo("PACE", "CAN", mapping="GM", password_binding=statement)
+    c = _check(verify_document(_doc(pki.dscs["ecdsa-p256"], dg1_raw=_cccd(), access=access), pki.store,
+                               policy=_POLICY), "binding.access")
+    assert c.verdict is verdict and "reader's comparison" in c.detail
+
+
+def test_a_keyed_mismatch_wins_over_a_matched_statement(pki):
+    """A dump edit flipping the statement to 'matched' does not survive a verification with the key."""
+    access = dataclasses.replace(_can_access("001235"), password_binding="matched")
+    c = _check(verify_document(_doc(pki.dscs["ecdsa-p256"], dg1_raw=_cccd(), access=access), pki.store,
+                               policy=POLICY), "binding.access")
+    assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.DOCUMENT_BINDING_MISMATCH)
+
+
+def test_legacy_unkeyed_digest_is_checked_for_form_and_dropped():
+    legacy = {"protocol": "PACE", "password": "CAN", "password_digest": "ab" * 32}
+    assert AccessInfo.from_json(legacy) == AccessInfo("PACE", "CAN")
+    assert "password_digest" not in AccessInfo.from_json(legacy).to_json()
 
 
 @pytest.mark.parametrize("raw", [

@@ -1,6 +1,6 @@
 """Binding checks on documents read from virtual cards (in-process), as a real read produces them.
 
-``binding.access`` is exercised by setting ``AccessInfo.password_digest`` the way
+``binding.access`` is exercised by setting ``AccessInfo.password_mac`` the way
 the reader is to set it (docs/verification.md "Access-password digest").
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cccd_chip.document import access_password_digest
+from cccd_chip.document import access_password_mac, binding_key_id
 from cccd_chip.emulator.applet import Applet
 from cccd_chip.emulator.card import VirtualCard
 from cccd_chip.emulator.personalize import personalize
@@ -68,11 +68,18 @@ def test_access_digest_as_the_reader_records_it(tmp_path, profile, mrz):
     doc, store, cred = _read(tmp_path, profile, mrz=mrz)
     pw = cred.mrz if mrz else cred.can_password
     assert doc.access is not None and doc.access.password == pw.kind
-    good = dataclasses.replace(doc, access=dataclasses.replace(doc.access, password_digest=access_password_digest(pw.kind, pw.value)))
-    rep = verify_document(good, store, policy=POLICY)
+    key = b"installation binding key for tests"
+    keyed = dataclasses.replace(POLICY, binding_key=key)
+    assert doc.access.password_binding == "matched" and doc.access.password_mac is None  # no key given to the reader
+    rep = verify_document(doc, store, policy=POLICY)
+    assert _check(rep, "binding.access").verdict is Verdict.SUCCESSFUL
+    good = dataclasses.replace(doc, access=dataclasses.replace(doc.access, password_mac=access_password_mac(
+        key, pw.kind, pw.value), password_mac_key=binding_key_id(key)))
+    rep = verify_document(good, store, policy=keyed)
     assert _check(rep, "binding.access").verdict is Verdict.SUCCESSFUL
     other = b"000000" if pw.kind == "CAN" else pw.value[:-1] + (b"1" if pw.value[-1:] != b"1" else b"2")
-    bad = dataclasses.replace(doc, access=dataclasses.replace(doc.access, password_digest=access_password_digest(pw.kind, other)))
-    rep = verify_document(bad, store, policy=POLICY)
+    bad = dataclasses.replace(doc, access=dataclasses.replace(doc.access, password_mac=access_password_mac(
+        key, pw.kind, other), password_mac_key=binding_key_id(key)))
+    rep = verify_document(bad, store, policy=keyed)
     c = _check(rep, "binding.access")
     assert (c.verdict, c.reason, rep.overall) == (Verdict.FAILED, Reason.DOCUMENT_BINDING_MISMATCH, Verdict.FAILED)
