@@ -286,8 +286,19 @@ def trust_options(f: Any) -> Any:
 TRUST_KNOWN_META = "cccd.trust_known"
 
 
+# commands whose trust comes from elsewhere (the service's stored trust material): --trust-known is refused
+# there, never silently ignored; --csca with the packaged file works everywhere
+_NO_TRUST_KNOWN = frozenset({"serve", "reverify"})
+
+
 def _trust_known_cb(ctx, param, value):
     if value:
+        if ctx.command is not None and ctx.command.name in _NO_TRUST_KNOWN:
+            from cccd_chip.pki import known_cscas
+
+            path = known_cscas.packaged_path(known_cscas.VN_CSCA_2021)
+            raise click.UsageError(f"--trust-known is not available for cccd {ctx.command.name}; opt in with "
+                                   f"--csca {path} instead")
         ctx.meta[TRUST_KNOWN_META] = tuple(value)
     return value
 

@@ -64,6 +64,11 @@ def certificate(known: KnownCsca) -> Certificate:
     return load_certificate(data, file=known.file)
 
 
+def packaged_path(known: KnownCsca) -> str:
+    """Where the packaged copy lives (for ``--csca``)."""
+    return str(resources.files(__package__).joinpath("known", known.file))
+
+
 def bundle(name: str) -> tuple[KnownCsca, ...]:
     try:
         return BUNDLES[name]

@@ -204,3 +204,9 @@ def test_a_dsc_with_the_name_but_another_key_asks_for_a_successor_or_link():
     checks, csca = passive.check_dsc(dsc, store, passive.Policy(at=t0), t0)
     assert csca is None and checks[0].reason is Reason.CSCA_NOT_FOUND and checks[0].verdict.value == "undetermined"
     assert "another key" in checks[0].detail and "successor CSCA or link certificate" in checks[0].detail
+
+
+@pytest.mark.parametrize("command", ["serve", "reverify"])
+def test_commands_with_stored_trust_refuse_trust_known_instead_of_ignoring_it(cccd, command):
+    r = cccd(command, "--trust-known", "vn-cccd", "--db", "sqlite:///:memory:")
+    assert r.code == 2 and "--trust-known is not available" in r.err and "--csca" in r.err
