@@ -144,6 +144,21 @@ def _serial20(label: str) -> int:
     return int.from_bytes(det.Drbg(f"serial|{label}")(20), "big") >> 1 | (1 << 150)
 
 
+def _pkup(start: dt.datetime, end: dt.datetime) -> x509.UnrecognizedExtension:
+    """privateKeyUsagePeriod (RFC 5280 §4.2.1 / X.509 §8.2.2.5): SEQUENCE { [0] notBefore, [1] notAfter }.
+
+    Encoded here (GeneralizedTime, IMPLICIT tags) rather than with
+    ``x509.PrivateKeyUsagePeriod``, which the oldest supported cryptography lacks.
+    """
+    def gt(tag: int, t: dt.datetime) -> bytes:
+        return tlv.encode(tag, t.astimezone(UTC).strftime("%Y%m%d%H%M%SZ").encode())
+
+    return x509.UnrecognizedExtension(x509.ObjectIdentifier(OID_PKUP), tlv.encode(0x30, gt(0x80, start) + gt(0x81, end)))
+
+
+OID_PKUP = "2.5.29.16"
+
+
 def _crl_dp(url: str = VN_CRL_URL) -> x509.CRLDistributionPoints:
     return x509.CRLDistributionPoints([x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)])
 
@@ -167,7 +182,7 @@ def make_vn_csca(*, label: str = "vn-cccd", cn: str = VN_CSCA_CN,
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
          .add_extension(_crl_dp(), critical=False)
          .add_extension(ski, critical=False)
-         .add_extension(x509.PrivateKeyUsagePeriod(key_usage_period[0], key_usage_period[1]), critical=False)
+         .add_extension(_pkup(key_usage_period[0], key_usage_period[1]), critical=False)
          .add_extension(_key_usage(cert_sign=True), critical=True))
     der = b.sign(**_builder_sign_args(key, spec)).public_bytes(serialization.Encoding.DER)
     return Issued(_resign(der, key, spec, f"csca-cert|{label}"), key, spec)
@@ -186,7 +201,7 @@ def make_vn_link(old: Issued, new: Issued, *, label: str) -> Issued:
     subj = x509.load_der_x509_certificate(new.cert_der)
     issuer = x509.load_der_x509_certificate(old.cert_der)
     issuer_ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    pkup = subj.extensions.get_extension_for_class(x509.PrivateKeyUsagePeriod).value
+    pkup = subj.extensions.get_extension_for_oid(x509.ObjectIdentifier(OID_PKUP)).value
     new_pub = subj.public_key()
     b = (x509.CertificateBuilder().subject_name(subj.subject).issuer_name(issuer.subject)
          .public_key(new_pub).serial_number(_serial20(f"link|{label}"))
@@ -226,7 +241,7 @@ def make_vn_dsc(csca: Issued, *, label: str, issued: dt.datetime, spec: SignerSp
          .add_extension(_key_usage(cert_sign=False), critical=True)
          .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(csca_ski), critical=False)
          .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-         .add_extension(x509.PrivateKeyUsagePeriod(issued, add_months(issued, DS_KEY_MONTHS)), critical=False)
+         .add_extension(_pkup(issued, add_months(issued, DS_KEY_MONTHS)), critical=False)
          .add_extension(_crl_dp(), critical=False)
          .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(ID_DOCUMENT_TYPE_LIST), doc_list),
                         critical=False))
