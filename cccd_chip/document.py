@@ -294,27 +294,27 @@ class Document:
         return m
 
     def save(self, path: "str | os.PathLike[str]") -> Path:
-        """Write atomically: a ``.json`` file inline, else a folder."""
+        """Write whole or not at all (cccd_chip.output): a ``.json`` file inline, else a folder.
+
+        Every write is checked and fsynced; on a failure (full disk, read-only target) nothing
+        is left behind and OutputError (exit 7) is raised. An existing folder is replaced only
+        when it is a dump (holds dump.json) or empty; a symlink named as the target is
+        followed to its folder; a file or device is never replaced by a folder.
+        """
+        from .output import write_file_in, write_tree
+
         p = Path(path)
         if p.suffix.lower() == ".json":
             _atomic_write(p, json.dumps(self.manifest(inline=True), indent=1).encode())
             return p
-        parent = p.parent if str(p.parent) else Path(".")
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{p.name}.", dir=parent))
-        for name, data in self.files.items():
-            (tmp / f"{name}.bin").write_bytes(data)
-        (tmp / "dump.json").write_text(json.dumps(self.manifest(inline=False), indent=1))
-        if p.exists():
-            old = parent / f".{p.name}.old"
-            if old.exists():
-                _rmtree(old)
-            os.replace(p, old)
-            os.replace(tmp, p)
-            _rmtree(old)
-        else:
-            os.replace(tmp, p)
-        return p
+
+        def fill(tmp: Path) -> None:
+            for name, data in self.files.items():
+                write_file_in(tmp, f"{name}.bin", data, what=f"dump {p.name}")
+            write_file_in(tmp, "dump.json", json.dumps(self.manifest(inline=False), indent=1).encode(),
+                          what=f"dump {p.name}")
+
+        return write_tree(p, fill, what=f"dump {p.name}", replace_if=_replaceable_dump_folder)
 
     @classmethod
     def load(cls, path: "str | os.PathLike[str]") -> "Document":
@@ -431,18 +431,19 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Whole or not at all, 0600, fsynced (cccd_chip.output.atomic_write_file; OutputError, exit 7)."""
+    from .output import atomic_write_file
+
+    atomic_write_file(path, data)
+
+
+def _replaceable_dump_folder(p: Path) -> bool:
+    """An existing --out folder may be replaced only when it is a dump or empty (never any other folder)."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        names = {c.name for c in p.iterdir()}
+    except OSError:
+        return False
+    return not names or "dump.json" in names
 
 
 def _rmtree(p: Path) -> None:

@@ -203,6 +203,21 @@ class TrustStoreError(CccdError):
     reason = "TRUST_STORE"
 
 
+# --- outputs (exit 7) -----------------------------------------------------------
+
+
+class OutputError(CccdError):
+    """An output could not be written whole: full disk, read-only target, odd target, closed pipe.
+
+    Raised by :mod:`cccd_chip.output` after every failed or short write (and fsync); what was
+    being written is removed again (no hidden partial copy). The message names the target and
+    the operating system's reason, never the data.
+    """
+
+    exit_code = 7
+    reason = "OUTPUT"
+
+
 # --- verification (exit 1) ---------------------------------------------------
 
 

@@ -42,12 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Protocol
 
-from .errors import AccessDeniedError, CccdError, TransportError, UsageError
+from .errors import AccessDeniedError, CccdError, OutputError, TransportError, UsageError
 from .reader import Credential, ReadOptions, ReadStats, read_document, system_rng
 
 log = logging.getLogger("cccd_chip.kiosk")
 
 RECORD_SCHEMA = "cccd-kiosk-record/1"
+MAX_RECORD_LINE = 64 * 1024 * 1024
 STATUS_COMPLETE, STATUS_ABORTED, STATUS_ERROR = "complete", "aborted", "error"
 
 
@@ -176,70 +177,103 @@ class RecordSink(Protocol):
 
 
 class JsonLinesSink:
-    """One JSON line per card, appended with a single write and fsync.
+    """One JSON line per card, appended whole or not at all (cccd_chip.output.append_record).
 
-    A crash in the middle of a write can only leave an unterminated line,
-    which is not valid JSON; it is closed off (newline) before the next record
-    so it can never be taken for, or merged into, a complete record.
+    Each record is written with checked writes and fsynced before ``write`` returns, so the
+    caller announces a record only once it is on the disk. A failed or short write (full disk,
+    read-only file system, /dev/full) truncates the file back to where the record began and
+    raises OutputError (exit 7). A crash in the middle of a write can only leave an
+    unterminated line, which is not valid JSON; it is closed off before the next record.
+    Sequence numbers continue after the highest one already in the file (``last_sequence``).
     """
 
     def __init__(self, path: "str | Path") -> None:
         self.path = Path(path)
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if self.path.parent and not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"cannot write {self.path.name}: {e.strerror or type(e).__name__}") from None
+
+    def last_sequence(self) -> int:
+        """The highest record sequence in the file (0 if none); damaged lines are skipped."""
+        from .json_input import JsonInputError, load_json
+        from .safe_files import is_regular_file
+
+        if not is_regular_file(self.path, follow_symlinks=True):
+            return 0
+        best = 0
+        try:
+            with open(self.path, "rb") as f:
+                while True:
+                    line = f.readline(MAX_RECORD_LINE + 1)
+                    if not line:
+                        break
+                    if len(line) > MAX_RECORD_LINE:
+                        while line and not line.endswith(b"\n"):
+                            line = f.readline(1 << 16)
+                        continue
+                    try:
+                        obj = load_json(line, what="record", max_size=MAX_RECORD_LINE, max_depth=64)
+                    except JsonInputError:
+                        continue
+                    seq = obj.get("sequence") if isinstance(obj, dict) else None
+                    if type(seq) is int and seq > best:
+                        best = seq
+        except OSError as e:
+            raise OutputError(f"cannot read {self.path.name} to continue its numbering: "
+                              f"{e.strerror or type(e).__name__}") from None
+        return best
 
     def write(self, record: Record) -> None:
-        line = (json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if size:
-                with open(self.path, "rb") as f:
-                    f.seek(size - 1)
-                    if f.read(1) != b"\n":
-                        line = b"\n" + line
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        from .output import append_record
+        from .safe_text import json_escape_invisible
+
+        text = json_escape_invisible(json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":")))
+        append_record(self.path, text.encode() + b"\n", what=self.path.name)
 
 
 class DumpDirSink:
-    """One folder per card, ``NNNNNN-<status>``: record.json (+ the dump of a complete read).
+    """One folder per card, ``NNNNNN-<status>`` (NNNNNN = the record's sequence): record.json (+ the dump).
 
-    The folder is built under a temporary name and renamed into place, so a
-    folder with a final name is always whole.
+    The folder is built under a hidden temporary name, every file fsynced, then renamed
+    into place (cccd_chip.output.write_tree), so a folder with a final name is always
+    whole; on a failed write the temporary folder is removed (no hidden copy of personal
+    data) and OutputError (exit 7) is raised. Temporary folders left by a crash are
+    removed at start. Sequence numbers continue after the highest folder already there.
     """
 
     def __init__(self, directory: "str | Path") -> None:
         import shutil
 
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        for stale in self.dir.glob(".tmp-*"):  # left by a crash (one kiosk process per directory)
-            shutil.rmtree(stale, ignore_errors=True)
-        nums = [int(p.name.split("-", 1)[0]) for p in self.dir.iterdir()
-                if p.is_dir() and p.name[:6].isdigit() and "-" in p.name]
-        self._next = max(nums, default=0) + 1
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            for stale in list(self.dir.glob(".tmp-*")) + list(self.dir.glob(".*.tmp")) + list(self.dir.glob(".*.old")):
+                shutil.rmtree(stale, ignore_errors=True)  # left by a crash (one kiosk process per directory)
+        except OSError as e:
+            raise OutputError(f"cannot write {self.dir.name}: {e.strerror or type(e).__name__}") from None
+
+    def last_sequence(self) -> int:
+        try:
+            nums = [int(p.name[:6]) for p in self.dir.iterdir()
+                    if p.name[:6].isdigit() and p.name[6:7] == "-"]
+        except OSError:
+            nums = []
+        return max(nums, default=0)
 
     def write(self, record: Record) -> None:
-        import shutil
+        from .output import write_file_in, write_tree
 
-        name = f"{self._next:06d}-{record.status}"
-        self._next += 1
-        tmp = self.dir / f".tmp-{name}-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(mode=0o700)  # personal data: owner only, like the JSON-lines sink's 0600
-        (tmp / "record.json").write_text(json.dumps(record.to_json(), ensure_ascii=False, indent=1) + "\n")
-        if record.document is not None:
-            record.document.save(tmp / "dump")
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp, self.dir / name)
+        name = f"{record.sequence:06d}-{record.status}"
+
+        def fill(tmp: Path) -> None:
+            text = json.dumps(record.to_json(), ensure_ascii=False, indent=1) + "\n"
+            write_file_in(tmp, "record.json", text.encode(), what=f"record {name}")
+            if record.document is not None:
+                record.document.save(tmp / "dump")
+
+        write_tree(self.dir / name, fill, what=f"record {name}")
 
 
 # --- the loop -----------------------------------------------------------------------
@@ -303,7 +337,9 @@ class KioskLoop:
         self.poll = poll
         self.credential_attempts = max(1, credential_attempts)  # > 1: a wrong CAN may be typed again
         self.counts = KioskCounts()
-        self.sequence = 0
+        # numbering continues after the records already in the sink (unique across restarts)
+        last = getattr(sink, "last_sequence", None)
+        self.sequence = int(last()) if callable(last) else 0
 
     def _call(self, name: str, *args) -> None:
         fn = getattr(self.cb, name)
@@ -352,7 +388,7 @@ class KioskLoop:
                 conn.close()
             except Exception:  # noqa: BLE001 - the card may be gone already
                 pass
-        self.sink.write(record)
+        self.sink.write(record)  # OutputError (exit 7) stops the loop: nothing is announced unwritten
         setattr(self.counts, record.status, getattr(self.counts, record.status) + 1)
         self._call("on_record", record)
         return record

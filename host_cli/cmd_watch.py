@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cccd_chip.errors import UsageError
+from cccd_chip.errors import OutputError, UsageError
 from cccd_chip.json_input import load_json
 from cccd_chip.safe_files import read_regular_file
 from cccd_chip.safe_text import visible
@@ -192,6 +192,11 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
         counts = loop.run(max_cards=max_cards, idle_timeout=idle_timeout)
     except KeyboardInterrupt:
         counts = loop.counts
+    except OutputError:  # the record of the current card could not be written: stop cleanly, say so
+        c = loop.counts
+        click.echo(f"cccd watch: {c.total} cards recorded ({c.complete} complete, {c.aborted} aborted, "
+                   f"{c.error} errors) before the output failed; the last card was NOT recorded", err=True)
+        raise
     click.echo(f"cccd watch: {counts.total} cards: {counts.complete} complete, {counts.aborted} aborted, "
                f"{counts.error} errors", err=True)
     return 0

@@ -8,6 +8,7 @@ problem (incl. aborted reads); 5 access denied or chip protocol error;
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ from .progress import file_progress
 log = logging.getLogger("cccd")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNDETERMINED = 0, 1, 2, 3
-EXIT_TRANSPORT, EXIT_ACCESS, EXIT_MALFORMED, EXIT_INTERNAL = 4, 5, 6, 70
+EXIT_TRANSPORT, EXIT_ACCESS, EXIT_MALFORMED, EXIT_OUTPUT, EXIT_INTERNAL = 4, 5, 6, 7, 70
 MAX_INSPECT_BYTES = 4 * 1024 * 1024
 MAX_STREAM_LINE = 32 * 1024 * 1024  # one single-file dump per stdin line; no dump is larger (document.py)
 
@@ -42,7 +43,7 @@ def _fail(err: CccdError, as_json: bool) -> int:
     if as_json:
         render.print_json({"schema": render.SCHEMA_ERROR, "exit_code": code, "message": str(err),
                            "aborted": code == EXIT_TRANSPORT, **err.context()})
-    label = "aborted" if code == EXIT_TRANSPORT else "error"
+    label = {EXIT_TRANSPORT: "aborted", EXIT_OUTPUT: "output error"}.get(code, "error")
     click.echo(f"cccd: {label}: {visible(err)}", err=True)  # an error may quote a file name or a field
     return code
 
@@ -74,6 +75,20 @@ def main(argv: Optional[list[str]] = None) -> None:
         code = EXIT_TRANSPORT
     except CccdError as e:
         code = _fail(e, _State.json_errors)
+    except SystemExit as e:
+        if type(sys.stdout).__name__ != "_PacifyFlushWrapper":
+            raise
+        # click turned a closed stdout pipe (EPIPE) into exit 1 -- "document failed" to us: it is an output error
+        code = _output_lost(BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE)))
+        del e
+    except OSError as e:
+        if e.errno not in OUTPUT_ERRNOS:
+            if os.environ.get("CCCD_DEBUG"):
+                raise
+            click.echo(f"cccd: internal error ({type(e).__name__}); set CCCD_DEBUG=1 for details", err=True)
+            code = EXIT_INTERNAL
+        else:  # stdout is a full disk, /dev/full, a closed pipe ...
+            code = _output_lost(e)
     except KeyboardInterrupt:
         click.echo("cccd: aborted (interrupted)", err=True)
         code = EXIT_TRANSPORT
@@ -82,7 +97,30 @@ def main(argv: Optional[list[str]] = None) -> None:
             raise
         click.echo(f"cccd: internal error ({type(e).__name__}); set CCCD_DEBUG=1 for details", err=True)
         code = EXIT_INTERNAL
+    try:
+        sys.stdout.flush()  # buffered output not yet written: its failure is an output error, not a crash
+    except OSError as e:
+        code = _output_lost(e)
     sys.exit(code)
+
+
+OUTPUT_ERRNOS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def _output_lost(e: OSError) -> int:
+    """Standard output could not be written: exit 7 with a message on stderr; stdout goes to /dev/null so
+    that Python's own flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    try:
+        click.echo(f"cccd: output error: cannot write standard output: {e.strerror or type(e).__name__}", err=True)
+    except OSError:
+        pass
+    return EXIT_OUTPUT
 
 
 class GroupedCommand(click.Command):

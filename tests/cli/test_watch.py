@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cccd_chip.errors import OutputError
+
 from cccd_chip.emulator.applet import Applet
 from cccd_chip.emulator.card import VirtualCard
 from cccd_chip.errors import CardRemovedError
@@ -139,11 +141,12 @@ def test_dump_dir_sink_is_atomic(cards, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(Document, "save", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError):  # a failed write is an output error (exit 7), never a bare OSError
         _loop(ScriptedCardSource([_transport(card)]), d, DumpDirSink(tmp_path / "out")).run(max_cards=1)
     finals = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     assert finals == ["000001-complete"]  # no second folder that looks whole
-    assert any(p.name.startswith(".tmp-") for p in (tmp_path / "out").iterdir())
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no hidden copy left
+    (tmp_path / "out" / ".tmp-000002-complete-1").mkdir()  # what a kill -9 of an older version left
     monkeypatch.undo()
     _loop(ScriptedCardSource([_transport(card)]), d, DumpDirSink(tmp_path / "out")).run(max_cards=1)
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
