@@ -47,6 +47,7 @@ from .verifier import Verifier
 
 log = logging.getLogger("cccd.service")
 
+KEY_CACHE_SECONDS = 2.0  # a revoked key is refused at the latest this long after `cccd keys revoke`
 VERDICTS = ("successful", "failed", "undetermined", "not_supported", "aborted")
 ID_PATTERN = r"^[0-9a-f]{32}$"
 
@@ -64,12 +65,38 @@ class Service:
     sealer: Optional[DumpSealer] = None
     swap_lock: Optional[asyncio.Lock] = None
     in_flight: Optional[asyncio.Semaphore] = None
+    key_cache: "KeyCache" = field(default_factory=lambda: KeyCache(KEY_CACHE_SECONDS))
 
     def __post_init__(self) -> None:
         lim = self.config.limits
         self.limiter = self.limiter or RateLimiter(lim.rate, lim.burst)
         if self.config.store_dumps and self.config.dump_key is not None:
             self.sealer = DumpSealer(self.config.dump_key)
+
+
+class KeyCache:
+    """Keys that authenticated in the last ``ttl`` seconds, by the SHA-256 of the presented key.
+
+    Saves a database round trip per request; bounded (cleared when full). The
+    cache holds digests, never a key.
+    """
+
+    MAX = 10_000
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[float, ApiKey]] = {}
+
+    def get(self, token: str) -> Optional[ApiKey]:
+        hit = self._items.get(hashlib.sha256(token.encode()).hexdigest())
+        if hit is None or time.monotonic() - hit[0] > self.ttl:
+            return None
+        return hit[1]
+
+    def put(self, token: str, key: ApiKey) -> None:
+        if len(self._items) >= self.MAX:
+            self._items.clear()
+        self._items[hashlib.sha256(token.encode()).hexdigest()] = (time.monotonic(), key)
 
 
 # --- OpenAPI models (the answers; the request body is described in openapi_extra) --------------
@@ -219,7 +246,13 @@ def create_app(svc: Service) -> FastAPI:
     # --- gates ----------------------------------------------------------------------------
     async def authenticate(request: Request) -> ApiKey:
         token = bearer_token(request.headers.get("authorization"))
-        key = await run_in_threadpool(svc.repo.authenticate, token) if token else None
+        key = None
+        if token:
+            key = svc.key_cache.get(token)
+            if key is None:
+                key = await run_in_threadpool(svc.repo.authenticate, token)
+                if key is not None:
+                    svc.key_cache.put(token, key)
         if key is None:
             raise Problem(401, "unauthorized", "send 'Authorization: Bearer <key>' with a key from 'cccd keys create'",
                           {"WWW-Authenticate": 'Bearer realm="cccd"'})

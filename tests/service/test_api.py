@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from cccd_chip.service.app import KEY_CACHE_SECONDS
 from cccd_chip.service.db import engine_for
 from svc_support import AT, HASH_KEY, Server, run_cccd, tampered
 
@@ -102,6 +103,7 @@ def test_revoked_key_is_401(api):
     c = api.server.client(key)
     assert c.get("/v1/trust").status_code == 200
     assert run_cccd("keys", "revoke", "--db", api.server.db, key.split("_")[1]).returncode == 0
+    time.sleep(KEY_CACHE_SECONDS + 0.1)  # authenticated keys are cached this long at most
     assert c.get("/v1/trust").status_code == 401
 
 
