@@ -61,7 +61,7 @@ class Service:
     verifier: Verifier
     roots: list = field(default_factory=list)  # --masterlist-root certificates (DER)
     metrics: Metrics = field(default_factory=Metrics)
-    limiter: Optional[RateLimiter] = None
+    limiter: RateLimiter = field(init=False)
     sealer: Optional[DumpSealer] = None
     swap_lock: Optional[asyncio.Lock] = None
     in_flight: Optional[asyncio.Semaphore] = None
@@ -69,7 +69,7 @@ class Service:
 
     def __post_init__(self) -> None:
         lim = self.config.limits
-        self.limiter = self.limiter or RateLimiter(lim.rate, lim.burst)
+        self.limiter = RateLimiter(lim.rate, lim.burst)
         if self.config.store_dumps and self.config.dump_key is not None:
             self.sealer = DumpSealer(self.config.dump_key)
 
