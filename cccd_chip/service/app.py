@@ -345,7 +345,7 @@ def create_app(svc: Service) -> FastAPI:
             if svc.verifier.current is state:
                 log.error("verification pool broken; restarting it")
                 new = await run_in_threadpool(svc.verifier.prepare, state.store)
-                svc.verifier.install(new)
+                svc.verifier.install(new, swap=False)
 
     @app.get("/v1/verifications/{record_id}", response_model=None, tags=["verifications"],
              summary="One verification record",

@@ -68,12 +68,16 @@ class Verifier:
         """Start (and wait for) every worker of a pool for ``store``: blocking, run it off the event loop."""
         return self._start(store)
 
-    def install(self, new: TrustState) -> None:
-        """Make ``new`` current in one assignment (on the event loop); the old pool finishes its work."""
+    def install(self, new: TrustState, *, swap: bool = True) -> None:
+        """Make ``new`` current in one assignment (on the event loop); the old pool finishes its work.
+
+        ``swap=False``: the same store on a fresh pool (after a worker died), not counted as a swap.
+        """
         old, self.current = self.current, new
         if old is not new:
             old.pool.shutdown(wait=False)
-        self.swaps += 1
+        if swap:
+            self.swaps += 1
 
     def close(self) -> None:
         self.current.pool.shutdown(wait=True, cancel_futures=True)
