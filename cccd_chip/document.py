@@ -95,6 +95,9 @@ class AccessInfo:
                 raise DumpFormatError(f"dump access field '{k}' has a wrong type or form")
         if "protocol" not in known:
             raise DumpFormatError("dump access without 'protocol'")
+        for k, allowed in _ACCESS_VALUES.items():  # closed sets: what the reader writes, nothing else
+            if k in known and known[k] not in allowed:
+                raise DumpFormatError(f"dump access field '{k}' has an unknown value")
         return cls(**known)
 
 
@@ -104,6 +107,11 @@ _KEY_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 ACCESS_PASSWORD_MAC_LABEL = b"cccd-access-password-mac/1"
 BINDING_KEY_ID_LABEL = b"cccd-binding-key-id/1"
 MIN_BINDING_KEY = 16  # bytes
+_ACCESS_VALUES: dict[str, frozenset] = {
+    "protocol": frozenset({"BAC", "PACE", "NONE"}),
+    "password": frozenset({None, "MRZ", "CAN"}),
+    "mapping": frozenset({None, "GM", "IM", "CAM"}),
+}
 
 
 def _check_key(key: bytes) -> bytes:

@@ -568,3 +568,46 @@ def _authenticated_pace_infos(g) -> bool:
     rep = dump_outcome(g.manifest, g.store).report
     c = [c for c in rep.checks if c.check == "binding.card_access"]
     return bool(c) and c[0].verdict.value == "successful"
+
+
+# --- the access record (how the chip was opened): closed values, and what binds it -------------------
+
+ACCESS_EDITS = {
+    "protocol-unknown": (lambda a: a.update(protocol="X"), "error", "DUMP_FORMAT"),
+    "protocol-lowercase": (lambda a: a.update(protocol="pace"), "error", "DUMP_FORMAT"),
+    "password-unknown": (lambda a: a.update(password="PIN"), "error", "DUMP_FORMAT"),
+    "mapping-unknown": (lambda a: a.update(mapping="XM"), "error", "DUMP_FORMAT"),
+    "parameter-id-huge": (lambda a: a.update(parameter_id=1 << 40), "error", "DUMP_FORMAT"),
+    "parameter-id-bool": (lambda a: a.update(parameter_id=True), "error", "DUMP_FORMAT"),
+    "fallback-string": (lambda a: a.update(fallback="no"), "error", "DUMP_FORMAT"),
+    "digest-short": (lambda a: a.update(password_digest="ab" * 16), "error", "DUMP_FORMAT"),
+}
+PACE_BOUND = ("cccd-2021", "cccd-2024", "passport-pace-im", "passport-pace-cam", "passport-aes256", "passport-dh")
+PACE_EDITS = {
+    # the PACE parameters recorded must be ones the chip's signed infos offer (binding.card_access)
+    "parameter-id-other": lambda a: a.update(parameter_id=(a["parameter_id"] or 0) + 1),
+    "parameter-id-null": lambda a: a.update(parameter_id=None),
+    "oid-other": lambda a: a.update(oid="0.4.0.127.0.7.2.2.4.2.4" if a["oid"] != "0.4.0.127.0.7.2.2.4.2.4"
+                                    else "0.4.0.127.0.7.2.2.4.2.2"),
+}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("edit", sorted(ACCESS_EDITS))
+def test_access_record_with_a_value_the_reader_never_writes_is_refused(genuine, judge, profile, edit):
+    g = genuine(profile)
+    m = g.manifest_copy()
+    change, verdict, reason = ACCESS_EDITS[edit]
+    change(m["access"])
+    judge(dump_outcome(m, g.store), expect=verdict, reason=reason)
+
+
+@pytest.mark.parametrize("profile", PACE_BOUND)
+@pytest.mark.parametrize("edit", sorted(PACE_EDITS))
+def test_pace_parameters_the_chip_never_offered_fail(genuine, judge, profile, edit):
+    g = genuine(profile)
+    if not _authenticated_pace_infos(g):
+        pytest.fail(f"{profile}: no authenticated PACEInfos to bind to")
+    m = g.manifest_copy()
+    PACE_EDITS[edit](m["access"])
+    judge(dump_outcome(m, g.store), expect="failed", reason="CARD_ACCESS_MISMATCH")
