@@ -55,7 +55,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
 
     mapping = doc.access.mapping if doc.access else None
     if mapping == "CAM" or doc.evidence.pace_cam:
-        checks.append(check_pace_cam(doc.evidence.pace_cam, cs_infos, cs_outcome))
+        checks.append(check_pace_cam(doc.evidence.pace_cam, cs_infos, cs_outcome, dg14=doc.files.get("DG14")))
 
     checks.append(check_chip_authentication(doc.evidence.ca, doc.files.get("DG14"), pa.dg_authenticated(14)))
     checks.append(
@@ -91,11 +91,16 @@ def check_card_security(
     return checks, outcome, infos
 
 
-def check_pace_cam(evidence: Optional[Mapping], infos, outcome: SignerOutcome) -> CheckResult:
+def check_pace_cam(evidence: Optional[Mapping], infos, outcome: SignerOutcome, *,
+                   dg14: Optional[bytes] = None) -> CheckResult:
     """PACE-CAM chip authentication (ICAO 9303-11 §4.4.3.5.2, catalogue family 12).
 
     The point check is the PACE code's (``access.pace.cam.check_cam``); here it
-    is gated on EF.CardSecurity having passed PA in *this* verification.
+    is gated on EF.CardSecurity having passed PA in *this* verification, and the
+    CA key it uses must be this document's: when DG14 lists Chip Authentication
+    keys (ICAO 9303-11 §9.2.6), the key of EF.CardSecurity must be one of them.
+    EF.CardSecurity is signed, but not bound to the SOD: without this, another
+    card's EF.CardSecurity and CAM data grafted onto a dump verify.
     """
     from ..access.pace.cam import CHECK, CamEvidence, check_cam
 
@@ -112,7 +117,38 @@ def check_pace_cam(evidence: Optional[Mapping], infos, outcome: SignerOutcome) -
         ev = CamEvidence(ev.oid, evidence["key_id"], ev.ca_ic, ev.pk_map_ic)
     if ev.parameter_id is not None and (type(ev.parameter_id) is not int or ev.parameter_id < 0):
         return malformed
-    return check_cam(ev, infos, signature_verified=outcome.trusted, offline=True)
+    result = check_cam(ev, infos, signature_verified=outcome.trusted, offline=True)
+    if result.verdict in (Verdict.SUCCESSFUL, Verdict.UNDETERMINED) and dg14 is not None:
+        if _dg14_lists_key(dg14, infos.ca_public_key(ev.parameter_id)) is False:
+            return CheckResult(CHECK, Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity",
+                               "the CA key of EF.CardSecurity is not among DG14's Chip Authentication keys: "
+                               "EF.CardSecurity of another chip")
+    return result
+
+
+def _dg14_lists_key(dg14: bytes, key) -> Optional[bool]:
+    """True when DG14 lists ``key`` (same point on the same domain), False when DG14 lists
+    CA keys and none is ``key``, None when DG14 cannot tell (malformed, no CA keys)."""
+    from .chip_auth import parse_dg14
+
+    if key is None:
+        return None
+    try:
+        keys = parse_dg14(dg14).chip_authentication_public_keys
+        if not keys:
+            return None
+        domain, point = key.domain_and_key()
+        want = (domain.order, domain.encode(point))
+        for k in keys:
+            try:
+                d, p = k.domain_and_key()
+            except CccdError:
+                continue
+            if (d.order, d.encode(p)) == want:
+                return True
+    except CccdError:
+        return None
+    return False
 
 
 def check_chip_authentication(evidence: Optional[Mapping], dg14: Optional[bytes], dg14_authenticated: bool) -> CheckResult:

@@ -418,6 +418,9 @@ CAM_EDITS = {
     "evidence-removed": ("undetermined", "NOT_PERFORMED"),
     "evidence-not-object": ("error", "DUMP_FORMAT"),
     "ca-ic-not-hex": ("failed", "CAM_DATA_INVALID"),
+    # another genuine card's EF.CardSecurity with its own consistent CAM data: signed, but not this
+    # document's chip (its CA key is not in DG14)
+    "card-security-and-cam-data-grafted-from-other-card": ("failed", "CAM_DATA_INVALID"),
 }
 
 
@@ -460,6 +463,9 @@ def test_pace_cam_evidence_edits(genuine, judge, profile, edit):
     elif edit == "card-security-from-other-card-profile":
         donor = genuine("cccd-2024" if profile != "cccd-2024" else "passport-pace-cam")
         m["files"]["CardSecurity"] = donor.manifest["files"]["CardSecurity"]
+    elif edit == "card-security-and-cam-data-grafted-from-other-card":
+        m["files"]["CardSecurity"] = other.manifest["files"]["CardSecurity"]
+        m["evidence"]["pace_cam"] = other.manifest["evidence"]["pace_cam"]
     elif edit == "card-security-flipped":
         m["files"]["CardSecurity"] = _edit(m["files"]["CardSecurity"], "flip-last")
     elif edit == "card-security-removed":
@@ -611,3 +617,53 @@ def test_pace_parameters_the_chip_never_offered_fail(genuine, judge, profile, ed
     m = g.manifest_copy()
     PACE_EDITS[edit](m["access"])
     judge(dump_outcome(m, g.store), expect="failed", reason="CARD_ACCESS_MISMATCH")
+
+
+# --- a sample through the real `cccd verify` process: the exit code matches the in-process outcome --------
+
+CLI_SAMPLE = {
+    # name -> edit of the manifest (in place)
+    "alias-dg1": lambda m, o: m["files"].__setitem__("DG01", m["files"].pop("DG1")),
+    "unknown-name": lambda m, o: m["files"].__setitem__("DG17", m["files"]["DG1"]),
+    "dg2-from-other-card": lambda m, o: m["files"].__setitem__("DG2", o["files"]["DG2"]),
+    "sod-from-other-card": lambda m, o: m["files"].__setitem__("SOD", o["files"]["SOD"]),
+    "dg1-removed": lambda m, o: m["files"].pop("DG1"),
+    "sod-removed": lambda m, o: m["files"].pop("SOD"),
+    "ca-inconsistent": lambda m, o: m["evidence"].__setitem__("ca", {"verified": False, "reason": "OK"}),
+    "access-protocol-unknown": lambda m, o: m["access"].__setitem__("protocol", "X"),
+    "evidence-empty-list": lambda m, o: m.__setitem__("evidence", []),
+    "cam-grafted": lambda m, o: (m["files"].__setitem__("CardSecurity", o["files"]["CardSecurity"]),
+                                 m["evidence"].__setitem__("pace_cam", o["evidence"]["pace_cam"]))
+    if "CardSecurity" in o["files"] else m["files"].pop("DG14"),
+    "genuine": lambda m, o: None,
+}
+
+
+@pytest.mark.parametrize("profile", ["cccd-2021", "passport-pace-cam"])
+@pytest.mark.parametrize("edit", sorted(CLI_SAMPLE))
+def test_cli_sample_exit_code_matches_the_verdict(genuine, judge, tmp_path, profile, edit):
+    g, other = genuine(profile), genuine(profile, OTHER_SEED)
+    m = g.manifest_copy()
+    if edit == "ca-inconsistent" and "ca" not in m["evidence"]:
+        m["evidence"]["ca"] = {}
+    CLI_SAMPLE[edit](m, other.manifest)
+    expected = dump_outcome(m, g.store)
+    r = run_cli("verify", write_dump(m, tmp_path / "d.json"), "--csca", g.card_dir / "csca.pem", "--at", AT_TEXT)
+    judge(r.outcome, expect=expected.verdict, exit_code=expected.exit_code)
+
+
+def test_cli_no_dump_found_is_never_exit_0(judge, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "nomanifest").mkdir()
+    (tmp_path / "nomanifest" / "DG1.bin").write_bytes(b"\x61\x00")
+    judge(run_cli("verify", tmp_path / "empty").outcome, expect="error", exit_code=6)
+    judge(run_cli("verify", tmp_path / "nomanifest").outcome, expect="error", exit_code=6)
+    judge(run_cli("verify", tmp_path / "nothing").outcome, expect="error", exit_code=2)
+    judge(run_cli("verify", "--stream", stdin=b"").outcome, expect="error", exit_code=6)
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59", "99999-01-01"])
+def test_cli_extreme_at_is_a_usage_error(genuine, judge, tmp_path, at):
+    g = genuine("cccd-2021")
+    d = write_dump(g.manifest, tmp_path / "d.json")
+    judge(run_cli("verify", d, "--csca", g.card_dir / "csca.pem", "--at", at).outcome, expect="error", exit_code=2)

@@ -279,7 +279,8 @@ def test_card_security_with_the_attackers_ca_key_and_matching_cam_data(genuine, 
     n = domain.order
     m["evidence"]["pace_cam"]["ca_ic"] = ca_ic.to_bytes((n.bit_length() + 7) // 8, "big").hex().upper()
     m["evidence"]["pace_cam"]["pk_map_ic"] = domain.encode(domain.mul(ca_ic, pk)).hex().upper()
-    judge(dump_outcome(m, g.store), expect="undetermined", reason=("CSCA_NOT_FOUND", "CARD_SECURITY_NOT_VERIFIED"))
+    # the attacker's CA key is not DG14's: failed, whoever signed EF.CardSecurity
+    judge(dump_outcome(m, g.store), expect="failed", reason="CAM_DATA_INVALID")
 
 
 def _ca_key_info_like(old, public_point: bytes):

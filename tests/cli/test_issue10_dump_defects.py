@@ -195,6 +195,21 @@ def test_pace_cam_made_from_the_card_security_key_fails(cccd, cards, tmp_path):
         assert (c["verdict"], c["reason"]) == ("failed", "CAM_DATA_INVALID")
 
 
+def test_card_security_and_cam_data_of_another_card_fail(cccd, cards, tmp_path):
+    """Found by the adversarial suite: EF.CardSecurity is signed but not bound to the SOD, so
+    another genuine card's EF.CardSecurity + CAM data verified. Its CA key must be DG14's."""
+    card, dump, m = _cam_dump(cccd, cards, tmp_path)
+    _, other = _read(cccd, cards, tmp_path, profile="cccd-2024", seed=8)
+    o = json.loads(other.read_text())
+    m["files"]["CardSecurity"] = o["files"]["CardSecurity"]
+    m["evidence"]["pace_cam"] = o["evidence"]["pace_cam"]
+    dump.write_text(json.dumps(m))
+    r = cccd("verify", dump, "--csca", card / "csca.pem", "--at", AT, "--json")
+    assert r.code == 1, r.out  # was 0
+    (c,) = [c for c in r.json()["checks"] if c["check"] == "pace.cam"]
+    assert (c["verdict"], c["reason"]) == ("failed", "CAM_DATA_INVALID") and "DG14" in c["detail"]
+
+
 def test_offline_pace_cam_says_it_is_the_readers_statement(cccd, cards, tmp_path):
     card, dump, _ = _cam_dump(cccd, cards, tmp_path)
     r = cccd("verify", dump, "--csca", card / "csca.pem", "--at", AT, "--json")
