@@ -182,13 +182,24 @@ class KioskWeb:
 
     def serve(self) -> KioskCounts:
         """Serve until interrupted (Ctrl-C / SIGTERM), then stop the loop; returns the card counts."""
+        import signal
+
         sock = self._sock or self.bind()
         server = self._make_server()
         self._start_workers()
+        saved = {}
+        if threading.current_thread() is threading.main_thread():
+            # uvicorn handles SIGINT/SIGTERM while it runs and raises the signal again once it has
+            # shut down; with these no-op handlers in place that ends here, and the loop is stopped
+            # and the counts reported instead of the process dying on the re-raised signal
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                saved[sig] = signal.signal(sig, lambda *_: None)
         try:
             server.run(sockets=[sock])
         finally:
             self.stop()
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
         return self.loop.counts
 
     def stop(self) -> None:

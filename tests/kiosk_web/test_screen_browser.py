@@ -109,6 +109,8 @@ def test_keypad_reading_result_removed_waiting(cards, browser, kiosk, tmp_path):
     kb.screenshot(browser, "01-waiting-portrait")
     recs = _records(out)
     assert [(r["status"], r["verdict"]) for r in recs] == [("complete", "successful")]
+    assert k.stop() == 0  # SIGTERM: a clean stop with the card counts
+    assert "1 cards: 1 complete, 0 aborted, 0 errors" in k.stderr()
 
 
 def test_wrong_can_on_keypad_then_retry(cards, browser, kiosk):
@@ -262,3 +264,24 @@ def test_contrast_checker_catches_low_contrast(cards, browser, kiosk, tmp_path):
     kb.wait_shown(browser)
     failures = kb.contrast_failures(browser)
     assert any("Verified" in f for f in failures)
+
+
+def test_card_removed_while_keypad_shown_then_cancel_on_the_next(cards, browser, kiosk, tmp_path):
+    """The kiosk watches the card while the CAN is typed: removal ends it (aborted); Cancel ends the next (error)."""
+    first, second = cards.get(7), cards.get(12)
+    out = tmp_path / "records.jsonl"
+    k = kiosk("--virtual", first, "--virtual", second, "--lang", "en", "--hold", "1", "--virtual-gap", "1.5",
+              "--out-jsonl", out)
+    kb.set_size(browser, kb.PORTRAIT)
+    browser.get(k.url)
+    kb.wait_state(browser, "can")
+    kb.click(browser, '#keypad [data-digit="1"]')  # half typed
+    kb.click(browser, "#virtual-remove")
+    kb.wait_state(browser, "aborted")
+    assert browser.execute_script("return document.querySelectorAll('#can-display .filled').length") == 0
+    kb.wait_state(browser, "can", 15)  # the second card
+    kb.click(browser, "#can-cancel")
+    kb.wait_state(browser, "error")
+    assert kb.text_of(browser, "#error-reason") == catalogue.reason_words("en", "USAGE")
+    recs = _records(out)
+    assert [(r["status"], r["reason"]) for r in recs] == [("aborted", "TRANSPORT_CARD_REMOVED"), ("error", "USAGE")]

@@ -17,7 +17,8 @@ def test_every_reason_has_words_in_every_language():
     for lang in catalogue.LANGUAGES:
         reasons = catalogue.catalogue()[lang]["reasons"]
         missing = [r.value for r in Reason if r.value not in reasons]
-        assert not missing, f"{lang}: no words for {missing}"
+        assert not missing, (f"{lang}: no words for {missing}: add them (en and vi) to the 'reasons' of "
+                             "cccd_chip/kiosk_web/static/messages.json, the kiosk screen shows them to the clerk")
 
 
 def test_every_error_reason_has_words():

@@ -136,7 +136,7 @@
     kiosk.history.push(s.state);
     if (kiosk.history.length > 500) { kiosk.history.shift(); }
     clearPersonal();
-    if (s.state !== 'can') { can = ''; }
+    if (s.state !== 'can') { can = ''; renderCanDisplay(); }
     switch (s.state) {
       case 'can':
         $('can-error').hidden = !s.retry;
