@@ -15,9 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # kiosk_browser (this folder has no __init__.py)
 
 import kiosk_browser as kb  # noqa: E402
-
-HOSTILE = '<img src=x onerror="document.title=\'pwned\'">'
-HOSTILE2 = "</dd><script>document.title='pwned'</script>&amp;"
+from kiosk_browser import HOSTILE, HOSTILE2  # noqa: E402
 
 
 class Cards:

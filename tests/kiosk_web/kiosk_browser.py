@@ -22,6 +22,8 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("KIOSK_ARTIFACTS") or REPO / "build" / "kiosk-screenshots")
 PORTRAIT, LANDSCAPE = (1080, 1920), (1920, 1080)
+HOSTILE = '<img src=x onerror="document.title=\'pwned\'">'  # DG13 strings of the markup test card
+HOSTILE2 = "</dd><script>document.title='pwned'</script>&amp;"
 CHROMIUM_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
