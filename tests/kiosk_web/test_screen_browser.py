@@ -7,7 +7,6 @@ Chromium. Screenshots of each state go to kiosk_browser.ARTIFACTS.
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
