@@ -51,11 +51,13 @@ from .cmd_watch import FileCredentials
               help="Seconds the keypad waits for a CAN.")
 @click.option("--poll", type=click.FloatRange(0.01, 5), default=0.1, show_default=True,
               help="Reader polling interval (s).")
+@click.option("--card-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Per-card time budget of a read (s), as cccd watch; a card that takes longer is aborted.")
 @click.option("--style", type=click.Path(), help="Your own CSS, loaded after the page's (restyling, docs/kiosk.md).")
 @click.option("--url-file", type=click.Path(), help="Also write the page's address to this file (mode 0600).")
 def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id12, mrz, doc, dob, doe, cred_file, csca, masterlist,
           masterlist_root, crl, ldif, out_jsonl, out_dir, host, port, lang, clear_after, hold, can_attempts,
-          can_timeout, poll, style, url_file, at=None):
+          can_timeout, poll, card_timeout, style, url_file, at=None):
     """The kiosk web screen: serve a page on loopback and read card after card behind it."""
     import importlib.util
 
@@ -80,6 +82,16 @@ def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id1
     elif cred_file:
         credentials = FileCredentials(cred_file)
     policy = m.make_policy(m.parse_at(at))  # here: the worker thread has no click context
+    key = getattr(policy, "binding_key", None)  # --binding-key (policy option): the records' keyed MAC
+    if key is not None:
+        ctx = click.get_current_context()
+        kp = Path(ctx.meta.get(m.POLICY_META, {}).get("binding_key", "")).resolve()
+        for out in (out_dir, Path(out_jsonl).parent if out_jsonl else None):
+            if out is not None and kp.is_relative_to(Path(out).resolve()):
+                raise UsageError("the binding key must not be kept with the records (--out-dir / --out-jsonl)")
+    from cccd_chip.reader import ReadOptions
+
+    read_options = ReadOptions(budget=m.read_budget(None, card_timeout), binding_key=key)
     store = m.build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
     vsource = None
     source: Any
@@ -95,7 +107,7 @@ def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id1
     options = KioskWebOptions(host=host, port=port, lang=lang, clear_after=clear_after, hold=hold,
                               can_timeout=can_timeout, credential_attempts=can_attempts, poll=poll,
                               style=style)
-    web = KioskWeb(source, sink=sink, credentials=credentials, trust_store=store,
+    web = KioskWeb(source, sink=sink, credentials=credentials, trust_store=store, read_options=read_options,
                    verify=lambda d, s: m.verify(d, s, policy=policy), options=options, virtual=vsource)
     web.bind()
     if url_file:

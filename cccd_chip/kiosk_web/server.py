@@ -68,8 +68,8 @@ class KioskWeb:
 
     def __init__(self, source, *, sink=None, credentials: Optional[Callable] = None, trust_store=None,
                  verify: Optional[Callable] = None, options: KioskWebOptions = KioskWebOptions(),
-                 virtual=None, token: Optional[str] = None) -> None:
-        from ..reader import Credential
+                 virtual=None, token: Optional[str] = None, read_options=None) -> None:
+        from ..reader import Credential, ReadOptions
         from .app import create_app
 
         self.options = options
@@ -84,7 +84,8 @@ class KioskWeb:
                               style=_read_style(options.style))
         self.loop = KioskLoop(self.source, credentials=self._credentials, sink=sink or NullSink(),
                               trust_store=trust_store, callbacks=self.screen.callbacks(), verify=self._verify,
-                              poll=options.poll, credential_attempts=max(1, options.credential_attempts))
+                              poll=options.poll, credential_attempts=max(1, options.credential_attempts),
+                              options=read_options if read_options is not None else ReadOptions())
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server: Optional[Any] = None

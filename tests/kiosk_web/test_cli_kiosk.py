@@ -68,3 +68,31 @@ def test_port_in_use_is_a_usage_error(capsys, card):
     finally:
         s.close()
     assert code == 2 and "in use" in err and out == ""
+
+
+def test_binding_key_is_used_and_never_kept_with_the_records(capsys, card, tmp_path):
+    import json
+    import os
+    import time
+
+    import kiosk_browser as kb
+
+    key = tmp_path / "keys" / "binding.key"
+    key.parent.mkdir()
+    key.write_bytes(os.urandom(32))
+    records = tmp_path / "out"
+    code, _, err = run(capsys, "kiosk", "--virtual", card, "--can", "123456", "--binding-key", records / "k.key",
+                       "--out-dir", records)
+    assert code == 2
+    secrets = json.loads((card / "card.json").read_text())["secrets"]
+    out = tmp_path / "rec" / "records.jsonl"
+    k = kb.KioskProcess("--virtual", card, "--can", secrets["can"], "--binding-key", key, "--out-jsonl", out)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (out.exists() and out.read_text().strip()):
+            time.sleep(0.1)
+    finally:
+        k.stop()
+    rec = json.loads(out.read_text().splitlines()[0])
+    assert rec["status"] == "complete"
+    assert "password_mac" in json.dumps(rec)
