@@ -27,6 +27,7 @@ from typing import Callable, Optional, Union
 from .. import document as _document
 from ..document import Document
 from ..errors import CccdError, DumpFormatError
+from ..safe_files import read_regular_file
 from .source import MAX_DUMP_BYTES, MAX_PART_BYTES, DumpRef, unsafe_member_name
 
 FOLDER_DIGEST_LABEL = b"cccd-dump-folder/1"
@@ -41,7 +42,7 @@ def load(ref: DumpRef) -> Loaded:
     """The dump's digest (None when it could not be read) and its Document or the error."""
     try:
         if ref.kind == "folder":
-            return _folder(lambda base: _read_path(os.path.join(ref.path, base), _limit(base)))
+            return _folder(lambda base: _read_path(os.path.join(ref.path, base), _limit(base), inside=ref.path))
         if ref.kind == "zip-folder":
             zf = _zip(ref.path)
             return _folder(lambda base: _read_zip(zf, ref.member + base, _limit(base)))
@@ -116,18 +117,9 @@ def _folder(read: Callable[[str], bytes]) -> Loaded:
         return h.hexdigest(), e
 
 
-def _read_path(path: str, limit: int) -> bytes:
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        raise DumpFormatError(f"dump file {os.path.basename(path)} is missing") from None
-    except OSError as e:
-        raise DumpFormatError(f"cannot read dump: {e.strerror or e}") from None
-    with os.fdopen(fd, "rb") as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise DumpFormatError("dump is too large")
-    return data
+def _read_path(path: str, limit: int, inside: Optional[str] = None) -> bytes:
+    """A regular file only (no FIFO, device or symbolic link), bounded: :mod:`cccd_chip.safe_files`."""
+    return read_regular_file(path, limit, error=DumpFormatError, inside=inside)
 
 
 def _read_span(path: str, offset: int, size: int, limit: int) -> bytes:

@@ -120,8 +120,11 @@ def _walk(folder: Path, depth: int = 0) -> Iterator[DumpRef]:
                 yield from _walk(path, depth + 1)
             else:
                 yield DumpRef(str(path), "folder", str(path), problem="folder tree too deep")
-        elif e.name.lower().endswith(".json") and e.is_file(follow_symlinks=False):
-            yield DumpRef(str(path), "file", str(path))
+        elif e.name.lower().endswith(".json"):
+            if e.is_file(follow_symlinks=False):
+                yield DumpRef(str(path), "file", str(path))
+            else:
+                yield DumpRef(str(path), "file", str(path), problem="not a regular file (FIFO, device or socket)")
 
 
 def _stream(p: Path) -> Iterator[DumpRef]:

@@ -192,3 +192,19 @@ def test_summary_json_is_the_last_stderr_line(archive_set, pieces, tmp_path):
     assert r.returncode == 0
     s = json.loads(r.stderr.strip().splitlines()[-1])
     assert s["schema"] == "cccd-archive-summary/1" and s["verdicts"] == {"successful": 1}
+
+
+def test_fifos_in_a_folder_tree_never_block(archive_set, pieces, tmp_path):
+    root, good, bad, junk, folder = pieces
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    os.mkfifo(tree / "pipe.json")
+    Document.from_json_bytes(good[0]).save(tree / "d")
+    (tree / "d" / "DG1.bin").unlink()
+    os.mkfifo(tree / "d" / "DG1.bin")
+    r = cccd("verify", tree, *archive_set.trust, "--at", AT, "--engine", "process", "--workers", 1, timeout=120)
+    assert r.returncode == 6, r.stderr
+    lines = {Path(ln["id"]).name: ln for ln in result_lines(r.stdout)}
+    assert lines["pipe.json"]["verdict"] == "error" and "not a regular file" in lines["pipe.json"]["message"]
+    assert lines["d"]["verdict"] == "error" and "DG1.bin is not a regular file" in lines["d"]["message"]
+    assert lines["d"]["digest"] and "Traceback" not in r.stderr
