@@ -26,7 +26,6 @@ results (:attr:`DumpRef.problem`), never an exception that stops the run.
 from __future__ import annotations
 
 import os
-import stat
 import tarfile
 import zipfile
 from dataclasses import dataclass, field
@@ -254,9 +253,3 @@ def _tar_folder(name: str, folder: str, group: dict[str, tuple[int, int]], probl
     parts = tuple((base, off, size) for base, (off, size) in sorted(group.items()))
     return DumpRef(f"{name}!{prefix}", "tar-folder", name, member=prefix, parts=parts, problem=problem)
 
-
-def is_regular_file(path: str) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
