@@ -322,6 +322,15 @@ def _port_open(port: int, host: str = DEFAULT_HOST) -> bool:
         return False
 
 
+def _card_present_now(reader: str) -> bool:
+    from ..transport.pcsc import list_readers
+
+    try:
+        return any(r.name == reader and r.card_present for r in list_readers())
+    except CccdError:
+        return False
+
+
 def wait_for_card(reader: str = READER_NAME, timeout: float = 10.0) -> bool:
     """Poll PC/SC until ``reader`` reports a card (True) or the timeout passes."""
     from ..transport.pcsc import list_readers
@@ -384,6 +393,9 @@ def demo_transport(card_dir, *, port: int = DEFAULT_PORT, timeout: float = 10.0)
         own = OwnPcscd(port)
     elif not _port_open(port):
         raise ReaderUnavailableError("pcscd runs without the vpcd reader on port %d" % port)
+    elif _card_present_now(READER_NAME):
+        # another program's virtual card is in the reader: reading it would read the wrong card
+        raise ReaderUnavailableError("the vpcd reader already holds another program's card")
     link = VpcdLink(Applet(VirtualCard.load(card_dir)), port=port, reinsert_after=None)
     thread = start_in_thread(link)
     try:
