@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from adversary import AT_TEXT, Outcome, run_cli
+from testsupport.secret_scan import contains_secret
 
 from cccd_chip.access.passwords import mrz_information
 from cccd_chip.crypto.kdf import kdf_enc, kdf_mac, kdf_pi
@@ -56,7 +57,7 @@ def _wrong_can(can: str) -> str:
 
 
 def _scan(texts: dict[str, str], secrets: set[str]) -> Outcome:
-    leaks = sorted({f"{where}" for where, text in texts.items() for s in secrets if s and s in text})
+    leaks = sorted({f"{where}" for where, text in texts.items() for s in secrets if contains_secret(text, s)})
     if leaks:
         return Outcome("failed", ("SECRET_LEAKED",), 1, "secret found in " + ", ".join(leaks))
     return Outcome("successful", ("OK",), 0, f"{len(secrets)} forms absent from {', '.join(sorted(texts))}")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Cards, Run  # noqa: F401  (fixtures below reuse the CLI helpers)
+from testsupport.secret_scan import contains_secret
 
 AT = "2026-06-01T00:00:00Z"
 
@@ -78,7 +79,7 @@ def test_trace_holds_no_credential(recorded):
     _card, s, trace, _out = recorded
     text = trace.read_text()
     for secret in (s["id"], s["can"], s["document_number"]):
-        assert secret not in text
+        assert not contains_secret(text, secret)
 
 
 def test_flipped_response_byte_is_a_secure_messaging_error(recorded, cccd, tmp_path):
