@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Callable, Generic, Optional, TypeVar, Union
+from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 from asn1crypto import core as _core
 from asn1crypto import keys as _keys
@@ -80,7 +80,7 @@ STRICT = DomainPolicy()
 EXPLICIT_ALLOWED = DomainPolicy(allow_explicit=True)
 
 
-def check_strength(domain: "Domain", policy: DomainPolicy = EXPLICIT_ALLOWED) -> None:
+def check_strength(domain: "AnyDomain", policy: DomainPolicy = EXPLICIT_ALLOWED) -> None:
     """Refuse explicit parameters too weak for a password-authenticated key agreement.
 
     EC (BSI TR-03111 §4.1.1, SEC 1 §3.1.1.2.1): field and order of at least
@@ -126,7 +126,7 @@ def check_strength(domain: "Domain", policy: DomainPolicy = EXPLICIT_ALLOWED) ->
     raise UnsupportedError("unknown domain kind")
 
 
-def is_standardized(domain: "Domain") -> bool:
+def is_standardized(domain: "AnyDomain") -> bool:
     """The domain is one of ICAO 9303-11 Table 12 (every parameter, standard generator)."""
     if isinstance(domain, EcDomain):
         named = ec.CURVES.get(domain.curve.name)
@@ -138,7 +138,7 @@ def is_standardized(domain: "Domain") -> bool:
     return False
 
 
-def admit(domain: "Domain", policy: DomainPolicy) -> "Domain":
+def admit(domain: "AnyDomain", policy: DomainPolicy) -> "AnyDomain":
     """``domain`` when ``policy`` accepts it; UnsupportedError (not standardized) or InvalidPublicKeyError (weak)."""
     if is_standardized(domain):
         return domain
@@ -316,7 +316,11 @@ class DhDomain(Domain[int]):
         return f"DhDomain({self.group.name}, id={self.parameter_id})"
 
 
-def standard(parameter_id: int) -> Domain:
+#: A domain of either kind (its element type, ``ec.Point`` or ``int``, is known only at run time).
+AnyDomain = Domain[Any]
+
+
+def standard(parameter_id: int) -> AnyDomain:
     """The standardized domain parameters of ICAO 9303-11 Table 12."""
     if parameter_id in STANDARD_EC:
         return EcDomain(ec.curve_by_name(STANDARD_EC[parameter_id]), parameter_id)
@@ -345,7 +349,7 @@ class _AlgId(_core.Sequence):
 
 
 def from_algorithm_identifier(der: bytes, parameter_id: Optional[int] = None, *, file: Optional[str] = None,
-                              policy: Optional[DomainPolicy] = STRICT) -> Domain:
+                              policy: Optional[DomainPolicy] = STRICT) -> AnyDomain:
     """Domain from an AlgorithmIdentifier (explicit EC/DH, or standardizedDomainParameters).
 
     Explicit EC parameters equal to a named curve (all of p, a, b, G, n, h) give
@@ -359,7 +363,7 @@ def from_algorithm_identifier(der: bytes, parameter_id: Optional[int] = None, *,
     return d if policy is None else admit(d, policy)
 
 
-def _from_algorithm_identifier(der: bytes, parameter_id: Optional[int], *, file: Optional[str]) -> Domain:
+def _from_algorithm_identifier(der: bytes, parameter_id: Optional[int], *, file: Optional[str]) -> AnyDomain:
     try:
         alg = _AlgId.load(der, strict=True)
         oid = alg["algorithm"].dotted
@@ -394,7 +398,8 @@ def _from_algorithm_identifier(der: bytes, parameter_id: Optional[int], *, file:
     raise UnsupportedError(f"domain parameter algorithm {oid} is not supported")
 
 
-def curve_from_specified(spec) -> ec.Curve:
+def curve_from_specified(spec: Any) -> ec.Curve:
+    # ``spec``: an asn1crypto ``keys.SpecifiedECDomain`` (asn1crypto ships no type stubs)
     """A Curve from asn1crypto SpecifiedECDomain; named when every parameter matches."""
     field_type = spec["field_id"]["field_type"].dotted
     if field_type != OID_PRIME_FIELD:

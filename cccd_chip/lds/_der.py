@@ -101,7 +101,8 @@ def der_int(n: int) -> bytes:
 def der_oid(dotted: str) -> bytes:
     from asn1crypto.core import ObjectIdentifier
 
-    return ObjectIdentifier(dotted).dump()
+    out: bytes = ObjectIdentifier(dotted).dump()
+    return out
 
 
 def der_seq(*parts: bytes) -> bytes:

@@ -8,10 +8,15 @@ that, ISO/IEC 8859-1 (LDS 1.7).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional, Sequence, Union
 
 from ..iso7816 import tlv
 from .dg_generic import Node, _encode, _nodes
+
+#: A field value given to :func:`make_nodes`: text, bytes (images), a list of texts (repeated tags).
+FieldInput = Union[str, bytes, Sequence[str], None]
+#: A field value shown by :func:`display_fields`: text (or a byte count), a list for repeated tags.
+FieldText = Union[str, list[str]]
 
 TAG_LIST = 0x5C
 COUNT = 0x02
@@ -98,10 +103,10 @@ def encode_tag_list(tags: list[int]) -> Node:
     return Node(TAG_LIST, b"".join(tlv.encode_tag(t) for t in tags))
 
 
-def display_fields(nodes: tuple[Node, ...], fields: dict, binary: set, repeated: set,
-                   template: int) -> dict:
+def display_fields(nodes: tuple[Node, ...], fields: Mapping[int, str], binary: set[int], repeated: set[int],
+                   template: int) -> dict[str, FieldText]:
     """Known fields by name for display: text, lists for repeated tags, byte counts for images."""
-    out: dict = {}
+    out: dict[str, FieldText] = {}
     for tag, name in fields.items():
         if tag in repeated:
             values = texts(nodes, tag, template)
@@ -115,7 +120,8 @@ def display_fields(nodes: tuple[Node, ...], fields: dict, binary: set, repeated:
     return out
 
 
-def make_nodes(fields: dict, repeated: set, template_tag: int, values: dict) -> tuple[Node, ...]:
+def make_nodes(fields: Mapping[int, str], repeated: set[int], template_tag: int,
+               values: Mapping[str, FieldInput]) -> tuple[Node, ...]:
     """Tag list + one node per given value (names of ``fields``); repeated ones in a template
     with their count (ICAO 9303-10 §4.7.11-12)."""
     by_name = {v: k for k, v in fields.items()}
@@ -127,8 +133,12 @@ def make_nodes(fields: dict, repeated: set, template_tag: int, values: dict) -> 
         tag = by_name[name]
         tags.append(tag)
         if tag in repeated:
+            if isinstance(value, (str, bytes)):
+                raise TypeError(f"{name} is a repeated field: give a list of texts")
             nodes.append(template(template_tag, [leaf(0x02, bytes([len(value)]))]
                                   + [leaf(tag, v.encode("utf-8")) for v in value]))
         else:
+            if not isinstance(value, (str, bytes)):
+                raise TypeError(f"{name} is a single field: give a text or bytes")
             nodes.append(leaf(tag, value if isinstance(value, bytes) else value.encode("utf-8")))
     return (encode_tag_list(tags), *nodes)

@@ -30,5 +30,5 @@ def build(value: CardAccess) -> bytes:
     return si.build(value.security_infos.infos, der_sort=False)
 
 
-def make(infos: Sequence, *, der_sort: bool = True) -> CardAccess:
+def make(infos: Sequence[si.SecurityInfo], *, der_sort: bool = True) -> CardAccess:
     return parse(si.build(infos, der_sort=der_sort))

@@ -8,7 +8,7 @@ it is verified like the SOD.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from ..errors import ParseError
 from . import cms, oids
@@ -41,13 +41,13 @@ def build(value: CardSecurity) -> bytes:
 
 
 def build_card_security(
-    infos: Sequence,
+    infos: Sequence[si.SecurityInfo],
     certificate_der: bytes,
     signer: Callable[[bytes], bytes],
     digest_alg: str = "sha256",
     signature_alg_oid: str = oids.ECDSA_WITH_SHA256,
     signature_params_der: Optional[bytes] = None,
-    **options,
+    **options: Any,  # forwarded to cms.build_signed_data's keyword options
 ) -> bytes:
     """Sign the SecurityInfos for the virtual chip (eContentType id-SecurityObject)."""
     return cms.build_signed_data(

@@ -103,7 +103,8 @@ class SignerInfo:
         if len(attrs) != 1 or len(attrs[0].values) != 1:
             return None
         try:
-            return a_cms.Time.load(attrs[0].values[0]).native
+            when: datetime = a_cms.Time.load(attrs[0].values[0]).native
+            return when
         except Exception:  # noqa: BLE001 - informative field only
             return None
 
@@ -434,13 +435,14 @@ def digest(alg: str, data: bytes) -> bytes:
 def rsassa_pss_params(hash_alg: str = "sha256", salt_length: int = 32) -> bytes:
     """DER RSASSA-PSS-params (RFC 8017 §A.2.3) with MGF1 over the same hash."""
     name = oids.DIGEST_NAMES[oids.digest_oid(hash_alg)]
-    return a_algos.RSASSAPSSParams(
+    out: bytes = a_algos.RSASSAPSSParams(
         {
             "hash_algorithm": {"algorithm": name},
             "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": name}},
             "salt_length": salt_length,
         }
     ).dump()
+    return out
 
 
 @dataclass(frozen=True)

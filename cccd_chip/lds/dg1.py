@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import construct as c
 
@@ -59,7 +59,8 @@ class DG1:
     def mrz(self) -> str:
         """The MRZ text, lines concatenated."""
         layout, _, _ = mrz.LAYOUTS[self.format]
-        return layout.build(_container(self)).decode("latin-1")
+        text: str = layout.build(_container(self)).decode("latin-1")
+        return text
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -216,7 +217,7 @@ _FIELDS = (
 ).split()
 
 
-def _container(v: DG1) -> dict:
+def _container(v: DG1) -> dict[str, Any]:
     d = {k: getattr(v, k) for k in _FIELDS}
     d["document_number"] = v.document_number_field
     if v.format == "TD1":
@@ -354,7 +355,7 @@ def make_cccd(
     )
 
 
-def _replace(v: DG1, **changes) -> DG1:
+def _replace(v: DG1, **changes: Any) -> DG1:
     from dataclasses import replace
 
     return replace(v, **changes)

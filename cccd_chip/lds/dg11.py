@@ -50,7 +50,7 @@ class DG11(t.TaggedDG):
         n = t.first(self.nodes, 0x5F16)
         return n.value if n is not None else None
 
-    def fields(self) -> dict:
+    def fields(self) -> dict[str, t.FieldText]:
         """Known fields by name (text; images as byte counts), for display."""
         return t.display_fields(self.nodes, FIELDS, BINARY, REPEATED, OTHER_NAMES_TEMPLATE)
 
@@ -64,7 +64,7 @@ def build(value: DG11) -> bytes:
     return t.encode_nodes(TAG, value.nodes)
 
 
-def make(**fields) -> DG11:
+def make(**fields: t.FieldInput) -> DG11:
     """DG11 from keyword fields (names of :data:`FIELDS`); repeated fields are lists."""
     v = DG11(t.make_nodes(FIELDS, REPEATED, OTHER_NAMES_TEMPLATE, fields), b"")
     return parse(build(v))

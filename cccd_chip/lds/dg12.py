@@ -40,7 +40,7 @@ class DG12(t.TaggedDG):
     def other_persons(self) -> tuple[str, ...]:
         return t.texts(self.nodes, 0x5F1A, OTHER_PERSONS_TEMPLATE)
 
-    def fields(self) -> dict:
+    def fields(self) -> dict[str, t.FieldText]:
         """Known fields by name (text; images as byte counts), for display."""
         return t.display_fields(self.nodes, FIELDS, BINARY, REPEATED, OTHER_PERSONS_TEMPLATE)
 
@@ -54,7 +54,7 @@ def build(value: DG12) -> bytes:
     return t.encode_nodes(TAG, value.nodes)
 
 
-def make(**fields) -> DG12:
+def make(**fields: t.FieldInput) -> DG12:
     """DG12 from keyword fields (names of :data:`FIELDS`); repeated fields are lists."""
     v = DG12(t.make_nodes(FIELDS, REPEATED, OTHER_PERSONS_TEMPLATE, fields), b"")
     return parse(build(v))

@@ -139,8 +139,8 @@ class CCCDPersonalData:
     old_id_number: Optional[str] = None
     field_16: Optional[str] = None
 
-    def to_json(self) -> dict:
-        out = {}
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {}
         for k, v in self.__dict__.items():
             if v is not None:
                 out[k] = v.isoformat() if isinstance(v, _dt.date) else v

@@ -35,6 +35,6 @@ def build(value: DG14) -> bytes:
     return tlv.encode(TAG, si.build(value.security_infos.infos, der_sort=False))
 
 
-def make(infos: Sequence, *, der_sort: bool = True) -> DG14:
+def make(infos: Sequence[si.SecurityInfo], *, der_sort: bool = True) -> DG14:
     """DG14 for the virtual chip; DER SET order by default."""
     return parse(tlv.encode(TAG, si.build(infos, der_sort=der_sort)))

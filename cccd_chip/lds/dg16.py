@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 from . import _tagged as t
 from .dg_generic import Node
@@ -27,7 +27,7 @@ class DG16:
         return int.from_bytes(n.value, "big") if n is not None and n.value else None
 
     @property
-    def persons(self) -> tuple[dict, ...]:
+    def persons(self) -> tuple[dict[str, str], ...]:
         out = []
         for n in self.nodes:
             if n.constructed and 0xA1 <= n.tag <= 0xBF:
@@ -45,7 +45,7 @@ def build(value: DG16) -> bytes:
     return t.encode_nodes(TAG, value.nodes)
 
 
-def make(persons: Sequence[dict]) -> DG16:
+def make(persons: Sequence[Mapping[str, str]]) -> DG16:
     by_name = {v: k for k, v in PERSON_FIELDS.items()}
     nodes = [t.leaf(t.COUNT, bytes([len(persons)]))]
     for i, p in enumerate(persons):

@@ -77,7 +77,7 @@ def make(images: Sequence[FaceImage], *, one_block_per_image: bool = True) -> DG
     return parse(raw)
 
 
-def export_face(dg2: DG2, path_or_format, index: int = 0) -> bytes:
+def export_face(dg2: DG2, path_or_format: face.PathOrFormat, index: int = 0) -> bytes:
     """Export face ``index``: JPEG as is, JPEG2000 converted to PNG (Pillow)."""
     faces = dg2.faces
     if not faces:

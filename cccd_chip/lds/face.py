@@ -11,8 +11,9 @@ unsupported.
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 import construct as c
 
@@ -228,10 +229,15 @@ def build_record(images: tuple[FaceImage, ...] | list[FaceImage], version: bytes
     header = RecordHeader.build(
         dict(version=version, record_length=HEADER_LEN + len(body), number_of_images=len(images))
     )
-    return header + body
+    out: bytes = header + body
+    return out
 
 
-def export_image(image: bytes, path_or_format) -> bytes:
+#: Where :func:`export_image` puts a face: a file path (written), or a format name.
+PathOrFormat = Union[str, "os.PathLike[str]"]
+
+
+def export_image(image: bytes, path_or_format: PathOrFormat) -> bytes:
     """JPEG as is; JPEG2000 (JP2 or J2K) converted to PNG with Pillow.
 
     ``path_or_format``: a path (str/PathLike; written) or a format name

@@ -10,17 +10,37 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from .names import name_text
 from ..errors import CccdError
 from . import oids, registry
 from . import security_infos as si
 
-Json = Any
+if TYPE_CHECKING:  # the parsers are loaded lazily through the registry
+    from ._biometric_dg import BiometricDG
+    from .card_access import CardAccess
+    from .card_security import CardSecurity
+    from .cms import SignedData
+    from .com import Com
+    from .dg1 import DG1
+    from .dg11 import DG11
+    from .dg12 import DG12
+    from .dg13 import DG13
+    from .dg14 import DG14
+    from .dg15 import DG15
+    from .dg16 import DG16
+    from .dg2 import DG2
+    from .dg_generic import Node
+    from .displayed import DisplayedImages
+    from .face import FaceImage
+    from .sod import SOD
+
+Json = Any  # a JSON value: dict / list / str / int / bool / None
+JsonObj = dict[str, Json]
 
 
-def describe(name_or_raw: Union[str, bytes, None], raw: Optional[bytes] = None) -> dict:
+def describe(name_or_raw: Union[str, bytes, None], raw: Optional[bytes] = None) -> JsonObj:
     """Decode ``raw`` as LDS file ``name`` into display fields.
 
     ``describe(raw)``, ``describe(None, raw)`` or a name that is not an LDS
@@ -34,7 +54,7 @@ def describe(name_or_raw: Union[str, bytes, None], raw: Optional[bytes] = None) 
         name = name_or_raw
     raw = bytes(raw or b"")
     name = _resolve_name(name, raw)
-    out: dict = {"file": name, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest().upper()}
+    out: JsonObj = {"file": name, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest().upper()}
     info = registry.BY_NAME.get(name)
     if info is None:
         out["error"] = {"message": "not a known LDS file", "reason": "MALFORMED", "offset": 0}
@@ -63,7 +83,7 @@ def _resolve_name(name: Optional[str], raw: bytes) -> str:
     return info.name if info else (name or "unknown")
 
 
-def protected(name: str) -> dict:
+def protected(name: str) -> JsonObj:
     """Entry for an EAC-protected file that could not be read (DG3, DG4)."""
     from ._biometric_dg import NOT_READABLE
 
@@ -77,7 +97,7 @@ def _hex(b: Optional[bytes]) -> Optional[str]:
     return None if b is None else b.hex().upper()
 
 
-def _com(v) -> dict:
+def _com(v: "Com") -> JsonObj:
     return {
         "lds_version": v.lds_version_text,
         "unicode_version": v.unicode_version_text,
@@ -86,8 +106,8 @@ def _com(v) -> dict:
     }
 
 
-def _dg1(v) -> dict:
-    out = {
+def _dg1(v: "DG1") -> JsonObj:
+    out: JsonObj = {
         "format": v.format,
         "document_code": v.document_code,
         "issuing_state": v.issuing_state,
@@ -108,8 +128,8 @@ def _dg1(v) -> dict:
     return out
 
 
-def _signer(sd) -> list:
-    out = []
+def _signer(sd: "SignedData") -> list[JsonObj]:
+    out: list[JsonObj] = []
     for signer in sd.signer_infos:
         out.append({
             "version": signer.version,
@@ -135,7 +155,7 @@ def _name(der: Optional[bytes]) -> Optional[str]:
         return _hex(der)
 
 
-def _cert(der: bytes) -> dict:
+def _cert(der: bytes) -> JsonObj:
     try:
         from asn1crypto import x509
 
@@ -154,7 +174,8 @@ def _cert(der: bytes) -> dict:
         return {"der_size": len(der), "error": "certificate not decodable"}
 
 
-def _key_text(pk) -> str:
+def _key_text(pk: Any) -> str:
+    # ``pk``: an asn1crypto ``keys.PublicKeyInfo`` (asn1crypto ships no type stubs)
     """``ec brainpoolP384r1`` / ``ec (explicit parameters)`` / ``rsa 2048`` (display only)."""
     try:
         if pk.algorithm == "ec":
@@ -167,7 +188,7 @@ def _key_text(pk) -> str:
     return str(pk.algorithm)
 
 
-def _signed_data(sd) -> dict:
+def _signed_data(sd: "SignedData") -> JsonObj:
     return {
         "content_type": oids.name(sd.econtent_type),
         "version": sd.version,
@@ -177,9 +198,9 @@ def _signed_data(sd) -> dict:
     }
 
 
-def _sod(v) -> dict:
+def _sod(v: "SOD") -> JsonObj:
     lso = v.security_object
-    out = {
+    out: JsonObj = {
         "lds_security_object_version": lso.version,
         "hash_algorithm": lso.hash_name,
         "data_group_hashes": {f"DG{h.number}": _hex(h.value) for h in lso.data_group_hashes},
@@ -191,10 +212,10 @@ def _sod(v) -> dict:
     return out
 
 
-def _infos(infos) -> list:
-    out = []
+def _infos(infos: si.SecurityInfos) -> list[JsonObj]:
+    out: list[JsonObj] = []
     for i in infos.infos:
-        d: dict = {"type": type(i).__name__, "protocol": getattr(i, "protocol", None)}
+        d: JsonObj = {"type": type(i).__name__, "protocol": getattr(i, "protocol", None)}
         for k, val in i.__dict__.items():
             if k in ("raw", "protocol"):
                 continue
@@ -207,15 +228,15 @@ def _infos(infos) -> list:
     return out
 
 
-def _security_infos_file(v) -> dict:
+def _security_infos_file(v: "Union[CardAccess, DG14]") -> JsonObj:
     return {"security_infos": _infos(v.security_infos)}
 
 
-def _card_security(v) -> dict:
+def _card_security(v: "CardSecurity") -> JsonObj:
     return {"security_infos": _infos(v.security_infos), **_signed_data(v.signed_data)}
 
 
-def _face(im) -> dict:
+def _face(im: "FaceImage") -> JsonObj:
     from .face import FACE_IMAGE_TYPES, GENDERS, IMAGE_DATA_TYPES
 
     return {
@@ -235,10 +256,10 @@ def _face(im) -> dict:
     }
 
 
-def _dg2(v) -> dict:
-    blocks = []
+def _dg2(v: "DG2") -> JsonObj:
+    blocks: list[JsonObj] = []
     for b in v.blocks:
-        d: dict = {"encoding": b.encoding, "header": b.info.header.to_dict(), "data_size": len(b.info.data)}
+        d: JsonObj = {"encoding": b.encoding, "header": b.info.header.to_dict(), "data_size": len(b.info.data)}
         if b.record is not None:
             d["faces"] = [_face(im) for im in b.record.images]
             if b.record.defects:
@@ -249,18 +270,18 @@ def _dg2(v) -> dict:
     return {"instances": v.group.count, "blocks": blocks}
 
 
-def _biometric(v) -> dict:
+def _biometric(v: "BiometricDG") -> JsonObj:
     return {"instances": v.group.count, "templates": [
         {"header": i.header.to_dict(), "data_size": len(i.data)} for i in v.group.infos()]}
 
 
-def _displayed(v) -> dict:
+def _displayed(v: "DisplayedImages") -> JsonObj:
     return {"count": v.count, "images": [{"format": i.image_format, "size": len(i.image)} for i in v.images]}
 
 
-def _dg13(v) -> dict:
+def _dg13(v: "DG13") -> JsonObj:
     pd = v.personal_data.to_json()
-    out: dict = {"version": v.version, "encoding": v.encoding_oid, "personal_data": pd,
+    out: JsonObj = {"version": v.version, "encoding": v.encoding_oid, "personal_data": pd,
                  "field_numbers": [f.number for f in v.fields]}
     f13 = v.field(13)
     if f13 is not None:
@@ -270,7 +291,7 @@ def _dg13(v) -> dict:
     return out
 
 
-def _dg15(v) -> dict:
+def _dg15(v: "DG15") -> JsonObj:
     return {
         "key_type": v.key_type,
         "algorithm": oids.name(v.algorithm),
@@ -280,17 +301,17 @@ def _dg15(v) -> dict:
     }
 
 
-def _dg16(v) -> dict:
+def _dg16(v: "DG16") -> JsonObj:
     return {"count": v.count, "persons": list(v.persons)}
 
 
-def _tagged(v) -> dict:
+def _tagged(v: "Union[DG11, DG12]") -> JsonObj:
     return {"tag_list": [f"{t:X}" for t in v.tag_list], **v.fields()}
 
 
-def _generic(v) -> dict:
-    def node(n) -> dict:
-        d: dict = {"tag": f"{n.tag:X}"}
+def _generic(v: object) -> JsonObj:
+    def node(n: "Node") -> JsonObj:
+        d: JsonObj = {"tag": f"{n.tag:X}"}
         if n.constructed:
             d["children"] = [node(c) for c in n.children]
         else:
@@ -303,7 +324,7 @@ def _generic(v) -> dict:
     return {}
 
 
-_FORMATTERS = {
+_FORMATTERS: dict[str, Callable[[Any], JsonObj]] = {
     "com": _com,
     "dg1": _dg1,
     "sod": _sod,

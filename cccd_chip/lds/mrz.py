@@ -8,7 +8,7 @@ MRZ text (lines concatenated); every field is fixed width, filler ``<``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import construct as c
 
@@ -51,11 +51,11 @@ class _Field(c.Adapter):
         self.width = width
         self.strip = strip
 
-    def _decode(self, obj, context, path):
+    def _decode(self, obj: bytes, context: Any, path: str) -> str:
         text = bytes(obj).decode("latin-1")
         return text.rstrip(FILLER) if self.strip else text
 
-    def _encode(self, obj, context, path):
+    def _encode(self, obj: object, context: Any, path: str) -> bytes:
         text = str(obj)
         if len(text) > self.width or (not self.strip and len(text) != self.width):
             raise ValueError(f"MRZ field {path} must be {self.width} characters")

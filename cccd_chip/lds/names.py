@@ -7,13 +7,15 @@ Display only: comparisons use the RFC 5280 §7.1 normalised form (pki/certificat
 
 from __future__ import annotations
 
+from typing import Any
+
 MAX_NAME_TEXT = 200
 _SHORT = {"country_name": "C", "organization_name": "O", "organizational_unit_name": "OU",
           "common_name": "CN", "serial_number": "serialNumber", "locality_name": "L",
           "state_or_province_name": "ST"}
 
 
-def name_text(name) -> str:
+def name_text(name: Any) -> str:
     """An asn1crypto ``x509.Name`` as ``C=.., O=.., CN=..`` (at most 200 characters)."""
     try:
         parts = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Optional
+from typing import Any, Optional
 
 from ..errors import ParseError
 
@@ -28,11 +28,13 @@ class FileInfo:
     def load(self) -> ModuleType:
         return importlib.import_module(f"{__package__}.{self.module}")
 
-    def parse(self, raw: bytes):
+    def parse(self, raw: bytes) -> Any:
+        """The parsed file: the parser class of ``module`` (a lazily loaded module, hence ``Any``)."""
         return self.load().parse(raw, file=self.name)
 
-    def build(self, value) -> bytes:
-        return self.load().build(value)
+    def build(self, value: Any) -> bytes:
+        out: bytes = self.load().build(value)
+        return out
 
 
 _DG_TAGS = {
@@ -95,7 +97,7 @@ def identify(raw: bytes) -> Optional[FileInfo]:
     return BY_TAG.get(raw[0])
 
 
-def parse_file(name: str, raw: bytes):
+def parse_file(name: str, raw: bytes) -> Any:
     """Parse any LDS file by name; only ParseError/UnsupportedError escape."""
     info = BY_NAME.get(name)
     if info is None:

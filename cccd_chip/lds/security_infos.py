@@ -16,10 +16,14 @@ agreement, cipher and key length (:func:`pace_algorithm`, :func:`ca_algorithm`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from enum import Enum
+from typing import TYPE_CHECKING, Iterable, Optional, TypeVar, Union
 
 from ..errors import CccdError, ParseError, UnsupportedError
 from ..iso7816 import tlv
+
+if TYPE_CHECKING:  # crypto is imported lazily at run time
+    from ..crypto.domain_params import AnyDomain, DomainPolicy, Element
 
 # --- object identifiers (ICAO 9303-11 §9.2.3, §9.2.7, §9.2.9; 9303-10) -------
 
@@ -176,7 +180,11 @@ def _der_int(v: int) -> bytes:
 # --- the infos -------------------------------------------------------------------
 
 
-_STRICT = object()  # "the default DomainPolicy" (crypto.domain_params.STRICT, imported lazily)
+class _Default(Enum):
+    STRICT = "strict"
+
+
+_STRICT = _Default.STRICT  # "the default DomainPolicy" (crypto.domain_params.STRICT, imported lazily)
 
 
 @dataclass(frozen=True)
@@ -210,7 +218,7 @@ class PaceDomainParameterInfo:
     parameter_id: Optional[int] = None
     raw: bytes = field(default=b"", compare=False, repr=False)
 
-    def domain(self, policy=_STRICT):
+    def domain(self, policy: "Optional[DomainPolicy] | _Default" = _STRICT) -> "AnyDomain":
         """The parsed, validated :class:`~cccd_chip.crypto.domain_params.Domain`, admitted by ``policy``
         (:class:`~cccd_chip.crypto.domain_params.DomainPolicy`; default: standardized domains only)."""
         from ..crypto import domain_params
@@ -262,7 +270,7 @@ class ChipAuthenticationPublicKeyInfo:
     def key_agreement(self) -> str:
         return "ECDH" if self.protocol == ID_PK_ECDH else "DH"
 
-    def domain_and_key(self, policy=_STRICT):
+    def domain_and_key(self, policy: "Optional[DomainPolicy] | _Default" = _STRICT) -> "tuple[AnyDomain, Element]":
         """(Domain, validated public element) of this key; ParseError / InvalidPublicKeyError /
         UnsupportedError (a domain ``policy`` refuses; default: standardized domains only)."""
         return parse_subject_public_key(self.public_key, self.key_id, policy=policy)
@@ -327,14 +335,17 @@ SecurityInfo = Union[
 ]
 
 
+_I = TypeVar("_I")
+
+
 @dataclass(frozen=True)
 class SecurityInfos:
     """All infos in SET order, with the exact bytes they were parsed from."""
 
-    infos: tuple
+    infos: tuple[SecurityInfo, ...]
     raw: bytes = field(default=b"", compare=False, repr=False)
 
-    def _of(self, cls) -> tuple:
+    def _of(self, cls: type[_I]) -> tuple[_I, ...]:
         return tuple(i for i in self.infos if isinstance(i, cls))
 
     @property
@@ -475,7 +486,8 @@ def _parse_info(body: bytes, raw: bytes, file: str, off: int) -> SecurityInfo:
     return UnknownSecurityInfo(oid, raw)
 
 
-def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None, *, policy=_STRICT):
+def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None, *,
+                             policy: "Optional[DomainPolicy] | _Default" = _STRICT) -> "tuple[AnyDomain, Element]":
     """(Domain, validated public element) from a CA SubjectPublicKeyInfo (EC point or DH INTEGER,
     read unsigned by :mod:`cccd_chip.crypto.key_integers`).
 
@@ -509,11 +521,12 @@ def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None, *, polic
         raise ParseError(f"malformed SubjectPublicKeyInfo ({type(exc).__name__})", file=file) from None
 
 
-def build_subject_public_key(domain, public, *, explicit: bool = False) -> bytes:
+def build_subject_public_key(domain: "AnyDomain", public: "Element", *, explicit: bool = False) -> bytes:
     """SubjectPublicKeyInfo for a CA key: ecPublicKey (named curve or explicit) / dhpublicnumber."""
     from ..crypto import domain_params as dp
+    from ..crypto import ec
 
-    if domain.kind == "ECDH":
+    if isinstance(domain, dp.EcDomain):
         c = domain.curve
         if explicit or c.oid is None:
             L = c.size
@@ -529,8 +542,12 @@ def build_subject_public_key(domain, public, *, explicit: bool = False) -> bytes
         else:
             spec = tlv.encode(0x06, oid_to_bytes(c.oid))
         alg = tlv.encode(0x30, tlv.encode(0x06, oid_to_bytes(dp.OID_EC_PUBLIC_KEY)) + spec)
+        if not isinstance(public, ec.Point):
+            raise TypeError("an EC domain needs a point as public key")
         key = domain.encode(public)
     else:
+        if not (isinstance(domain, dp.DhDomain) and isinstance(public, int)):
+            raise TypeError("a DH domain needs an integer public value")
         g = domain.group
         alg = tlv.encode(
             0x30,
@@ -541,7 +558,7 @@ def build_subject_public_key(domain, public, *, explicit: bool = False) -> bytes
     return tlv.encode(0x30, alg + tlv.encode(0x03, b"\x00" + key))
 
 
-def build(infos, *, der_sort: bool = True) -> bytes:
+def build(infos: Iterable[SecurityInfo], *, der_sort: bool = True) -> bytes:
     """Encode SecurityInfos; DER sorts the SET OF elements by their encodings."""
     parts = [i.raw if i.raw else i.encode() for i in infos]
     if der_sort:

