@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Optional, Type
+from typing import Any, Callable, NoReturn, Optional, Type
 
 from .errors import CccdError, ParseError
 
@@ -51,8 +51,8 @@ class _Refused(Exception):
         self.kind = kind
 
 
-def _pairs(pairs: list) -> dict:
-    out: dict = {}
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
             raise _Refused("duplicate-key", "an object has the same key twice")
@@ -60,7 +60,7 @@ def _pairs(pairs: list) -> dict:
     return out
 
 
-def _constant(name: str):
+def _constant(name: str) -> NoReturn:
     raise _Refused("malformed", f"{name} is not JSON")
 
 
@@ -108,9 +108,13 @@ def load_json(
     return value
 
 
-def _walk(value: Any, max_depth: int, strings: bool, refuse) -> None:
+#: Builds the refusal error of :func:`load_json` from a kind and a message.
+_Refuse = Callable[[str, str], CccdError]
+
+
+def _walk(value: Any, max_depth: int, strings: bool, refuse: _Refuse) -> None:
     """Depth of every container (iterative), and with ``strings`` every string and key for surrogates."""
-    stack = [(value, 1)]
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         v, d = stack.pop()
         if isinstance(v, dict):
@@ -128,7 +132,7 @@ def _walk(value: Any, max_depth: int, strings: bool, refuse) -> None:
             _check_str(v, refuse)
 
 
-def _check_str(s: str, refuse) -> None:
+def _check_str(s: str, refuse: _Refuse) -> None:
     if s.isascii():
         return
     try:

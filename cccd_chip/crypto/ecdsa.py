@@ -11,7 +11,7 @@ come here: pyca/cryptography verifies those.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 from ..errors import InvalidPublicKeyError, ParseError, UnsupportedError
 from . import ec as _ec
@@ -20,7 +20,7 @@ from .ec import Curve, Point
 CUSTOM_CURVE_NAME = "explicit"
 
 
-def domain_from_specified(spec) -> Curve:
+def domain_from_specified(spec: Any) -> Curve:
     """Curve from an asn1crypto SpecifiedECDomain (RFC 3279 §2.3.5), not yet validated.
 
     If every parameter equals a named curve's, that named curve is returned.

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Optional, cast
+from typing import Any, Callable, Optional, cast
 
 from asn1crypto import algos as _algos
 from asn1crypto import core as _core
@@ -160,7 +160,10 @@ def signature_algorithm(alg_id_der: bytes, *, digest_oid: Optional[str] = None) 
     return _cached_alg(bytes(alg_id_der), digest_oid)
 
 
-def _resolve(oid: str, params, digest_oid: Optional[str]) -> SignatureAlgorithm:
+# asn1crypto ships no type stubs: its values (``params``, ``info`` below) are ``Any`` to mypy.
+
+
+def _resolve(oid: str, params: Any, digest_oid: Optional[str]) -> SignatureAlgorithm:
     entry = _SIG_OIDS.get(oid)
     if entry is None:
         raise UnsupportedError(f"signature algorithm {oid} not supported", reason="ALGORITHM_UNSUPPORTED")
@@ -174,7 +177,7 @@ def _resolve(oid: str, params, digest_oid: Optional[str]) -> SignatureAlgorithm:
     return SignatureAlgorithm(scheme, hash_name, oid)
 
 
-def _resolve_pss(oid: str, params) -> SignatureAlgorithm:
+def _resolve_pss(oid: str, params: Any) -> SignatureAlgorithm:
     """RSASSA-PSS-params (RFC 4055 §3.1): defaults SHA-1, MGF1-SHA-1, salt 20."""
     try:
         if isinstance(params, _core.Void) or params is None or params.native is None:
@@ -234,7 +237,8 @@ class PublicKey:
             return f"DSA-{self.bits}/{self.subgroup_bits}"
         return f"EC {self.curve}{' (explicit parameters)' if self.explicit else ''}"
 
-    def __reduce__(self):  # cryptography keys do not pickle: rebuild from the SPKI
+    def __reduce__(self) -> tuple[Callable[[bytes], "PublicKey"], tuple[bytes]]:
+        # cryptography keys do not pickle: rebuild from the SPKI
         return (load_public_key, (self.spki,))
 
 
@@ -273,7 +277,7 @@ def load_public_key(spki_der: bytes) -> PublicKey:
     raise UnsupportedError(f"public key algorithm {alg_oid} not supported", reason="ALGORITHM_UNSUPPORTED")
 
 
-def _load_rsa(spki_der: bytes, info) -> PublicKey:
+def _load_rsa(spki_der: bytes, info: Any) -> PublicKey:
     """RSA key; modulus and exponent read unsigned (:mod:`.key_integers`, issue 11)."""
     n_int, e_int = read_rsa_public_key(bytes(info["public_key"]))
     n, e = n_int.value, e_int.value
@@ -284,7 +288,7 @@ def _load_rsa(spki_der: bytes, info) -> PublicKey:
     return PublicKey("rsa", spki_der, n.bit_length(), _key=key, negative_integers=warnings)
 
 
-def _load_ec(spki_der: bytes, info) -> PublicKey:
+def _load_ec(spki_der: bytes, info: Any) -> PublicKey:
     params = info["algorithm"]["parameters"]
     point_bytes = bytes(info["public_key"])
     if params.name == "named":
@@ -308,7 +312,7 @@ def _load_ec(spki_der: bytes, info) -> PublicKey:
     return PublicKey("ec", spki_der, curve.n.bit_length(), curve.name, explicit, _curve=curve, _point=q)
 
 
-def _load_dsa(spki_der: bytes, info) -> PublicKey:
+def _load_dsa(spki_der: bytes, info: Any) -> PublicKey:
     """DSA key (RFC 3279 §2.3.2): Dss-Parms {p, q, g} in the AlgorithmIdentifier, INTEGER y.
 
     Sizes must be a FIPS 186-4 §4.2 pair (else UnsupportedError). Partial

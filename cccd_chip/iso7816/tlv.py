@@ -154,7 +154,8 @@ def decode_tree(data: bytes, *, file: Optional[str] = None, max_depth: int = MAX
     return _decode_tree(data, 0, len(data), 0, max_depth, file, base)
 
 
-def _decode_tree(data: bytes, start: int, end: int, depth: int, max_depth: int, file, base: int) -> list[Tlv]:
+def _decode_tree(data: bytes, start: int, end: int, depth: int, max_depth: int, file: Optional[str],
+                 base: int) -> list[Tlv]:
     if depth > max_depth:
         raise ParseError("TLV nesting too deep", offset=base + start, file=file)
     out: list[Tlv] = []

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Optional
+from typing import Any, Optional, TypedDict
 
 from asn1crypto import x509 as _x509
 
@@ -132,8 +132,23 @@ def _load_cached(data: bytes) -> Certificate:
         raise ParseError(f"malformed certificate ({type(e).__name__})") from None
 
 
-def _extensions(tbs) -> dict:
-    out: dict = {}
+class _Extensions(TypedDict, total=False):
+    """The extensions :func:`_load_cached` reads (RFC 5280 §4.2.1)."""
+
+    ski: bytes
+    aki: Optional[bytes]
+    key_usage: frozenset[str]
+    ca: bool
+    eku: tuple[str, ...]
+    pkup: tuple[Optional[datetime], Optional[datetime]]
+    unknown_critical: list[str]
+
+
+# asn1crypto ships no type stubs: its values (``tbs``, ``name`` below) are ``Any`` to mypy.
+
+
+def _extensions(tbs: Any) -> _Extensions:
+    out: _Extensions = {}
     unknown: list[str] = []
     for ext in tbs["extensions"]:
         oid = ext["extn_id"].dotted
@@ -157,15 +172,16 @@ def _extensions(tbs) -> dict:
     return out
 
 
-def _name_key(name) -> str:
-    return name.hashable
+def _name_key(name: Any) -> str:
+    key: str = name.hashable
+    return key
 
 
-def _name_text(name) -> str:
+def _name_text(name: Any) -> str:
     return name_text(name)
 
 
-def _country(name) -> Optional[str]:
+def _country(name: Any) -> Optional[str]:
     for rdn in name.chosen:
         for atv in rdn:
             if atv["type"].dotted == "2.5.4.6":

@@ -35,7 +35,7 @@ def certificate_der(raw: bytes) -> Optional[bytes]:
     return raw if raw[:1] == b"\x30" else None
 
 
-def describe_certificate(raw: bytes) -> Optional[dict]:
+def describe_certificate(raw: bytes) -> Optional[dict[str, Any]]:
     """Display fields of a certificate, or None if ``raw`` holds none."""
     der = certificate_der(raw)
     if der is None:
@@ -69,7 +69,10 @@ def describe_certificate(raw: bytes) -> Optional[dict]:
     return out
 
 
-def _key(a) -> str:
+# asn1crypto ships no type stubs: the certificate ``a`` and extension values ``v`` are ``Any`` to mypy.
+
+
+def _key(a: Any) -> str:
     pk = a.public_key
     alg = pk.algorithm
     if alg == "ec":
@@ -82,8 +85,8 @@ def _key(a) -> str:
     return str(alg)
 
 
-def _extensions(a) -> list:
-    out = []
+def _extensions(a: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for ext in a["tbs_certificate"]["extensions"]:
         oid = ext["extn_id"].dotted
         name = ext["extn_id"].native
@@ -96,7 +99,7 @@ def _extensions(a) -> list:
     return out
 
 
-def _ext_value(oid: str, v) -> Any:
+def _ext_value(oid: str, v: Any) -> Any:
     if oid == "2.5.29.19":
         return {"ca": bool(v["ca"].native), "path_len": v["path_len_constraint"].native}
     if oid == "2.5.29.15":

@@ -244,6 +244,7 @@ def _name_key(name_der: bytes) -> str:
     from asn1crypto import x509
 
     try:
-        return x509.Name.load(name_der).hashable
+        key: str = x509.Name.load(name_der).hashable
+        return key
     except Exception:
         return ""

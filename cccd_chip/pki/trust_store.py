@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from ..errors import CccdError, ParseError, TrustStoreError
 from ..lds.oids import ID_ICAO_CSCA_MASTER_LIST_SIGNING_KEY
@@ -375,13 +375,13 @@ class TrustStore:
         """The CLI's ``--csca/--masterlist/--masterlist-root/--crl/--ldif`` options (see :func:`trust_store_from`)."""
         return trust_store_from(csca, masterlists, crls, ldif, roots=list(masterlist_roots) or None)
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         for k in _LIST_MAPS:
             state[k] = dict(state[k])
         return state
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         for k in _LIST_MAPS:
             self.__dict__[k] = defaultdict(list, state.get(k, {}))
@@ -444,6 +444,7 @@ def _name_key(name_der: bytes) -> str:
     from asn1crypto import x509
 
     try:
-        return x509.Name.load(name_der).hashable
+        key: str = x509.Name.load(name_der).hashable
+        return key
     except Exception:
         return ""

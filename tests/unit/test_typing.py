@@ -17,9 +17,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("cccd_chip", "host_cli")
-# The parts of cccd_chip that pass ``mypy --strict`` (the whole package once every part does).
-STRICT_CLEAN = ("cccd_chip/lds/", "cccd_chip/crypto/domain_params.py")
-STRICT_PENDING = ("cccd_chip/lds/cbeff.py",)
+# ``mypy --strict cccd_chip`` must report no error outside these parts, which are being
+# annotated one by one (issue 12); the tuple only shrinks, and is empty when the package is done.
+STRICT_PENDING = (
+    "cccd_chip/access/", "cccd_chip/archive/", "cccd_chip/channel.py", "cccd_chip/crypto/ec.py",
+    "cccd_chip/document.py", "cccd_chip/emulator/", "cccd_chip/errors.py", "cccd_chip/kiosk.py",
+    "cccd_chip/kiosk_web/", "cccd_chip/lds/cbeff.py", "cccd_chip/pki/testpki.py", "cccd_chip/reader.py",
+    "cccd_chip/service/", "cccd_chip/transport/", "cccd_chip/verify/",
+)
 TIMEOUT = 120  # seconds; a cold run takes a few seconds here
 
 
@@ -53,8 +58,7 @@ def test_package_type_checks_strict(tmp_path):
     res = _mypy(tmp_path, "--strict", "cccd_chip")
     out = (res.stdout + res.stderr).strip()
     assert "error:" in out or res.returncode == 0, out  # mypy ran: errors or a clean exit
-    errors = [line for line in out.splitlines()
-              if line.startswith(STRICT_CLEAN) and not line.startswith(STRICT_PENDING) and "error:" in line]
+    errors = [line for line in out.splitlines() if "error:" in line and not line.startswith(STRICT_PENDING)]
     assert not errors, "mypy --strict:\n" + "\n".join(errors)
 
 
