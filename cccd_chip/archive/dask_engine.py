@@ -32,9 +32,10 @@ from .engines import Batch, ordered
 from .results import ResultLine
 
 try:
-    from distributed import Client, LocalCluster
+    from distributed import Client, Future, LocalCluster
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError:  # pragma: no cover - the archive extra is not installed
+    # names kept so the module imports; DaskEngine then refuses to start (mypy sees the real classes)
     Client = LocalCluster = None  # type: ignore[assignment,misc]
     WorkerPlugin = object  # type: ignore[assignment,misc]
 
@@ -102,13 +103,14 @@ class DaskEngine:
         self.workers = sum(self.client.nthreads().values()) or 1
 
     def map_batches(self, batches: Iterable[Batch], with_report: bool = False) -> Iterator[list[ResultLine]]:
-        def submit(batch: Batch):
+        def submit(batch: Batch) -> "Future[list[ResultLine]]":
             return self.client.submit(worker.verify_batch, self.token, list(batch), with_report, pure=False,
                                       retries=TASK_RETRIES)
 
-        def result(fut) -> list[ResultLine]:
+        def result(fut: "Future[list[ResultLine]]") -> list[ResultLine]:
             try:
-                return fut.result()
+                lines: list[ResultLine] = fut.result()
+                return lines
             finally:
                 fut.release()
 

@@ -57,7 +57,8 @@ def ordered(batches: Iterable[Batch], submit: Callable[[Batch], Any], result: Ca
         yield _collect(batch, futures, submit, result, trust)
 
 
-def _collect(batch: Batch, futures: list[Any], submit, result, trust) -> list[ResultLine]:
+def _collect(batch: Batch, futures: list[Any], submit: Callable[[Batch], Any],
+             result: Callable[[Any], list[ResultLine]], trust: Optional[str]) -> list[ResultLine]:
     try:
         return result(futures[0])
     except (KeyboardInterrupt, GeneratorExit):

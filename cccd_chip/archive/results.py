@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from ..errors import DumpFormatError
 from ..json_input import JsonInputError, load_json
@@ -45,8 +45,8 @@ class ResultLine:
     previous: Optional[str] = field(default=None, compare=False)
     report_json: Optional[str] = field(default=None, compare=False, repr=False)  # with_report: `cccd verify --json`
 
-    def to_json(self, *, with_previous: bool = False) -> dict:
-        out: dict = {"id": self.id, "digest": self.digest, "verdict": self.verdict, "reasons": list(self.reasons),
+    def to_json(self, *, with_previous: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "digest": self.digest, "verdict": self.verdict, "reasons": list(self.reasons),
                      "trust": self.trust, "verified_at": self.verified_at}
         if self.message is not None:
             out["message"] = self.message
@@ -67,7 +67,7 @@ class Previous:
     digest: Optional[str]
 
 
-def read_results(path: "str | os.PathLike[str]") -> Iterator[dict]:
+def read_results(path: "str | os.PathLike[str]") -> Iterator[dict[str, Any]]:
     """The result lines of a results file, bounded per line; lines that are not results are skipped."""
     try:
         f = open(path, "rb")
@@ -168,7 +168,7 @@ class Summary:
     def exit_code(self) -> int:
         return worst_exit(self.verdicts)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"schema": SUMMARY_SCHEMA, "engine": self.engine, "workers": self.workers,
                 "batch_size": self.batch_size, "dumps": self.dumps, "skipped": self.skipped,
                 "verdicts": dict(sorted(self.verdicts.items())), "changed": self.changed,

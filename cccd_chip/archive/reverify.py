@@ -27,7 +27,7 @@ list stored in the database, exactly as ``cccd serve`` builds it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from ..errors import CccdError
 from ..pki.trust_store import TrustStore
@@ -35,6 +35,10 @@ from ..verify.passive import Policy
 from .results import Previous, ResultLine, Summary
 from .run import ArchiveRun, RunOptions
 from .source import DumpRef
+
+if TYPE_CHECKING:  # the service extra (database) is imported only by `cccd reverify`
+    from ..service.privacy import DumpSealer
+    from ..service.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,14 @@ class Plan:
     current: int = 0  # already verified under the current trust version
     other_time: int = 0  # made for another time reference than this run's
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"records": self.records, "reverified": len(self.candidates), "skipped_no_dump": self.no_dump,
                 "skipped_current_trust": self.current, "skipped_other_time_reference": self.other_time}
 
 
-def plan(repo, trust_version: str, time_reference: str) -> Plan:
+def plan(repo: "Repository", trust_version: str, time_reference: str) -> Plan:
     """The dumps to re-verify (newest record per client, dump digest and time reference)."""
-    latest: dict[tuple[str, str, str], tuple] = {}
+    latest: dict[tuple[str, str, str], tuple[int, str, str, Optional[str], Optional[str]]] = {}
     with_dump: dict[tuple[str, str, str], str] = {}
     out = Plan()
     for rec in repo.iter_verifications():
@@ -89,7 +93,8 @@ def plan(repo, trust_version: str, time_reference: str) -> Plan:
 class Reverify:
     """One ``cccd reverify`` run: plan, verify on an engine, write a record per changed verdict."""
 
-    def __init__(self, repo, store: TrustStore, policy: Policy, sealer, options: RunOptions, *,
+    def __init__(self, repo: "Repository", store: TrustStore, policy: Policy, sealer: "DumpSealer",
+                 options: RunOptions, *,
                  time_reference: str = "", announce: Callable[[str], None] = lambda s: None) -> None:
         self.repo, self.store, self.policy, self.sealer = repo, store, policy, sealer
         self.options, self.time_reference, self.announce = options, time_reference, announce

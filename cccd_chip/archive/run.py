@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from ..errors import UsageError
 from ..pki.trust_store import TrustStore
 from ..verify.passive import Policy
 from .results import Previous, ResultLine, Summary
 from .source import DumpRef, iter_refs
+
+if TYPE_CHECKING:
+    from .engines import Engine
 
 DEFAULT_BATCH = 64
 MAX_BATCH = 10_000
@@ -60,7 +63,7 @@ class ArchiveRun:
     def refs(self) -> Iterator[DumpRef]:
         return (r for r in self.source() if r.id not in self.skip)
 
-    def _engine(self):
+    def _engine(self) -> Engine:
         o = self.options
         if o.engine == "dask":
             from .dask_engine import DaskEngine

@@ -27,14 +27,18 @@ import hmac
 import json
 import re
 from importlib import resources
-from typing import Any, Optional
+from typing import TYPE_CHECKING, AsyncIterator, Optional
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
 
 from ..json_input import JsonInputError, load_json
 from .screen import Screen
+
+if TYPE_CHECKING:
+    from .sources import VirtualCardSource
 
 MAX_BODY = 1024
 KEEPALIVE = 15.0
@@ -59,12 +63,12 @@ def static_dir() -> str:
 class _Guard:
     """ASGI middleware: refuse foreign Host names; add no-store and the security headers to everything."""
 
-    def __init__(self, app, hostnames: frozenset) -> None:
+    def __init__(self, app: FastAPI, hostnames: frozenset[str]) -> None:
         self.app = app
         self.hostnames = hostnames
         self.state = app.state  # the server flags "stopping" here
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -75,7 +79,7 @@ class _Guard:
             await PlainTextResponse("unknown host", status_code=421)(scope, receive, send)
             return
 
-        async def send_secured(message) -> None:
+        async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
                 message = {**message, "headers": kept + SECURITY_HEADERS}
@@ -84,7 +88,8 @@ class _Guard:
         await self.app(scope, receive, send_secured)
 
 
-def create_app(screen: Screen, token: str, *, host: str = "127.0.0.1", virtual=None, style: bytes = b"") -> Any:
+def create_app(screen: Screen, token: str, *, host: str = "127.0.0.1", virtual: "Optional[VirtualCardSource]" = None,
+               style: bytes = b"") -> _Guard:
     """The ASGI app of one kiosk screen (``virtual``: the VirtualCardSource, for its remove button;
     ``style``: the operator's own CSS, served as ``/custom.css`` after the page's stylesheet)."""
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -137,7 +142,7 @@ def create_app(screen: Screen, token: str, *, host: str = "127.0.0.1", virtual=N
         sub = screen.subscribe(push)
         hello = json.dumps(screen.hello(), ensure_ascii=False, separators=(",", ":"))
 
-        async def stream():
+        async def stream() -> AsyncIterator[str]:
             try:
                 yield f"retry: 1000\nevent: hello\ndata: {hello}\n\n"
                 yield f"data: {screen.snapshot()}\n\n"

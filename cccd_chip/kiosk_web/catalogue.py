@@ -11,21 +11,21 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Optional
+from typing import Any, Optional
 
 LANGUAGES = ("vi", "en")
 FALLBACK = "en"
 
 
 @lru_cache(maxsize=1)
-def catalogue() -> dict:
+def catalogue() -> dict[str, Any]:
     """The whole catalogue as shipped in the package."""
     text = resources.files(__package__).joinpath("static/messages.json").read_text(encoding="utf-8")
     data = json.loads(text)
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
-def section(lang: str, name: str) -> dict:
+def section(lang: str, name: str) -> dict[str, str]:
     """One section (``ui``, ``files``, ``subjects``, ``reasons``) with English filling the gaps."""
     cat = catalogue()
     merged = dict(cat[FALLBACK].get(name, {}))
@@ -47,6 +47,6 @@ def reason_words(lang: str, reason: str, subject: Optional[str] = None) -> str:
     return template.replace("{subject}", what)
 
 
-def page_texts(lang: str) -> dict:
+def page_texts(lang: str) -> dict[str, Any]:
     """What the page needs: the ``ui`` and ``files`` sections of ``lang``."""
     return {"lang": lang, "ui": section(lang, "ui"), "files": section(lang, "files")}

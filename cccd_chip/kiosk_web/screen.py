@@ -25,7 +25,7 @@ import time
 from typing import Any, Callable, Optional
 
 from ..errors import CardRemovedError, UsageError
-from ..kiosk import KioskCallbacks
+from ..kiosk import CardInfo, KioskCallbacks, Record
 from . import catalogue, view
 
 log = logging.getLogger("cccd_chip.kiosk_web")
@@ -52,18 +52,18 @@ class Screen:
         self._subs: dict[int, Callable[[str], None]] = {}
         self._next_sub = 0
         self._seq = 0
-        self._state: dict = {}
+        self._state: dict[str, Any] = {}
         self._entered = time.monotonic()
         self._files: dict[str, list[int]] = {}
         self._last_progress = 0.0
         self._detected_at: Optional[float] = None
-        self._can: "queue.Queue[Any]" = queue.Queue(maxsize=1)
+        self._can: "queue.Queue[object]" = queue.Queue(maxsize=1)  # a CAN (str) or _CANCEL
         self._asking = False
         self._denied = 0
         self.set(WAITING)
 
     # --- state and subscribers --------------------------------------------------------
-    def set(self, state: str, **data: Any) -> dict:
+    def set(self, state: str, **data: Any) -> dict[str, Any]:
         with self._lock:
             self._seq += 1
             self._state = {"state": state, "seq": self._seq, "at": time.time(), **data}
@@ -80,7 +80,8 @@ class Screen:
     @property
     def state(self) -> str:
         with self._lock:
-            return self._state["state"]
+            current: str = self._state["state"]
+            return current
 
     def snapshot(self) -> str:
         """The current state as one JSON text (what a newly connected page is sent first)."""
@@ -97,7 +98,7 @@ class Screen:
         with self._lock:
             self._subs.pop(sub, None)
 
-    def hello(self) -> dict:
+    def hello(self) -> dict[str, Any]:
         """Static facts for the page: language, its texts, timeouts, virtual mode."""
         return {**catalogue.page_texts(self.lang), "clear_after": self.clear_after, "virtual": self.virtual}
 
@@ -121,7 +122,7 @@ class Screen:
             if self._state["state"] not in (WAITING, REMOVED, ABORTED):
                 self.set(WAITING)
 
-    def on_card(self, info) -> None:
+    def on_card(self, info: CardInfo) -> None:
         with self._lock:
             self._files = {}
             self._denied = 0
@@ -147,11 +148,11 @@ class Screen:
     def verifying(self) -> None:
         self.set(VERIFYING)
 
-    def on_access_denied(self, info, attempt: int) -> None:
+    def on_access_denied(self, info: CardInfo, attempt: int) -> None:
         with self._lock:
             self._denied = attempt
 
-    def on_record(self, record) -> None:
+    def on_record(self, record: Record) -> None:
         detected = self._detected_at
         if record.status == "complete" and record.document is not None:
             verification = (record.result or {}).get("verification")
@@ -197,7 +198,7 @@ class Screen:
                     continue
                 if item is _CANCEL:
                     raise UsageError("the operator cancelled the CAN entry")
-                return item
+                return str(item)
         finally:
             with self._lock:
                 self._asking = False

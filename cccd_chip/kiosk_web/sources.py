@@ -13,11 +13,14 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Iterable, Optional, Union
 
 from ..emulator.applet import Applet
 from ..emulator.card import VirtualCard
 from ..transport.local import LocalTransport
+
+if TYPE_CHECKING:
+    from ..kiosk import CardConnection, CardSource
 
 
 class VirtualConnection(LocalTransport):
@@ -41,7 +44,7 @@ class VirtualConnection(LocalTransport):
 class VirtualCardSource:
     """``--virtual DIR ...``: each card in turn, on the reader until removed."""
 
-    def __init__(self, directories, *, dwell: Optional[float] = None, gap: float = 0.0,
+    def __init__(self, directories: Iterable[Union[str, Path]], *, dwell: Optional[float] = None, gap: float = 0.0,
                  latency: float = 0.0) -> None:
         self._cards = [(Path(d).name, VirtualCard.load(d)) for d in directories]  # bad folder: fails at start
         self._next = 0
@@ -100,11 +103,11 @@ class VirtualCardSource:
 class TrackedSource:
     """Wraps any card source and remembers the card it handed out, to ask whether it is still there."""
 
-    def __init__(self, inner) -> None:
+    def __init__(self, inner: "CardSource") -> None:
         self.inner = inner
-        self.current = None
+        self.current: "Optional[CardConnection]" = None
 
-    def wait_for_card(self, timeout: float):
+    def wait_for_card(self, timeout: float) -> "Optional[CardConnection]":
         conn = self.inner.wait_for_card(timeout)
         if conn is not None:
             self.current = conn
