@@ -196,11 +196,27 @@ class DumpFormatError(ParseError):
     reason = "DUMP_FORMAT"
 
 
+class DumpSealError(ParseError):
+    """A sealed dump (the service's stored dumps) does not open with the configured key: wrong key or altered data."""
+
+    reason = "DUMP_SEAL"
+
+
 class TrustStoreError(CccdError):
     """A trust anchor source that cannot be used (bad file, bad signature)."""
 
     exit_code = 6
     reason = "TRUST_STORE"
+
+
+# --- the service's database (exit 4, a link problem) ------------------------------
+
+
+class DatabaseError(CccdError):
+    """The database cannot be reached or used (server down, refused, schema problem)."""
+
+    exit_code = 4
+    reason = "DATABASE"
 
 
 # --- outputs (exit 7) -----------------------------------------------------------

@@ -15,17 +15,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from ..errors import CccdError, UsageError
+from ..errors import DatabaseError, UsageError
 
 from . import DEFAULT_DB_URL as DEFAULT_URL
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-class DatabaseError(CccdError):
-    """The database cannot be reached or used (server down, refused, schema problem): exit 4, a link problem."""
-
-    exit_code = 4
-    reason = "DATABASE"
 
 
 def normalise_url(url: str) -> str:

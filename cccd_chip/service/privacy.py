@@ -24,7 +24,7 @@ from typing import Mapping, Optional
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import CccdError, UsageError
+from ..errors import DumpSealError, UsageError
 
 HASH_KEY_ENV = "CCCD_SERVICE_HASH_KEY"
 DUMP_KEY_ENV = "CCCD_SERVICE_DUMP_KEY"
@@ -48,13 +48,6 @@ def document_number_hash(key: bytes, issuing_state: str, number: str) -> str:
     """Hex HMAC-SHA256 over ``label | issuing state | document number`` (MRZ fields, '<' removed)."""
     msg = b"|".join((DOCNUM_LABEL, issuing_state.replace("<", "").encode(), number.replace("<", "").encode()))
     return hmac.new(key, msg, hashlib.sha256).hexdigest()
-
-
-class DumpSealError(CccdError):
-    """A sealed dump does not open with the configured key (wrong key or altered data)."""
-
-    exit_code = 6
-    reason = "DUMP_SEAL"
 
 
 class DumpSealer:

@@ -8,81 +8,12 @@ from pathlib import Path
 import click
 
 from cccd_chip.errors import OutputError, UsageError
-from cccd_chip.json_input import load_json
-from cccd_chip.safe_files import read_regular_file
 from cccd_chip.safe_text import visible
 
-
-MAX_CREDENTIAL_LINE = 4096
-MAX_CREDENTIALS_FILE = 16 * 1024 * 1024
-
-
-def parse_credential_line(line: str):
-    """One credential from a line of a --credentials file.
-
-    A JSON object with ``can`` | ``id`` [+ ``dob``, ``doe``] | ``mrz`` |
-    ``doc`` + ``dob`` + ``doe``; or a bare 6-digit CAN or 12-digit CCCD ID.
-    """
-    from cccd_chip.reader import Credential
-
-    text = line.strip()
-    if text.startswith("{"):
-        obj = load_json(text, what="credentials file: a line", max_size=MAX_CREDENTIAL_LINE, max_depth=2,
-                        error=UsageError)
-        if not isinstance(obj, dict):
-            raise UsageError("credentials file: a line is not a JSON object")
-        for key in ("can", "id", "mrz", "doc", "dob", "doe"):
-            if obj.get(key) is not None and (type(obj[key]) not in (str, int) or len(str(obj[key])) > 200):
-                raise UsageError(f"credentials file: '{key}' must be a short string")
-        if obj.get("can"):
-            return Credential.from_can(str(obj["can"]))
-        if obj.get("id"):
-            dob, doe = obj.get("dob"), obj.get("doe")
-            return Credential.from_cccd_id(str(obj["id"]), None if dob is None else str(dob),
-                                           None if doe is None else str(doe))
-        if obj.get("mrz"):
-            return Credential.from_mrz_text(str(obj["mrz"]))
-        if obj.get("doc"):
-            return Credential.from_mrz(str(obj["doc"]), str(obj.get("dob") or ""), str(obj.get("doe") or ""))
-        raise UsageError("credentials file: a line has none of can, id, mrz, doc")
-    if text.isdigit() and len(text) == 6:
-        return Credential.from_can(text)
-    if text.isdigit() and len(text) == 12:
-        return Credential.from_cccd_id(text)
-    raise UsageError("credentials file: a line is neither JSON, a 6-digit CAN nor a 12-digit ID")
-
-
-class FileCredentials:
-    """Credentials taken in order from a file, one per card (blank lines and # comments skipped)."""
-
-    def __init__(self, path: str) -> None:
-        p = Path(path)
-        if not p.exists() and not p.is_symlink():
-            raise UsageError(f"credentials file not found: {p.absolute()}")
-        raw = read_regular_file(p, MAX_CREDENTIALS_FILE, error=UsageError, follow_symlinks=True,
-                                what=f"the credentials file {p.absolute()}")
-        try:
-            lines = raw.decode("utf-8").split("\n")
-        except UnicodeDecodeError:
-            raise UsageError(f"cannot read the credentials file {p.absolute()}: not UTF-8 text") from None
-        self._lines = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
-        for number, ln in enumerate(lines, 1):  # fail at start, not at the n-th card
-            if ln.strip() and not ln.lstrip().startswith("#"):
-                try:
-                    parse_credential_line(ln)
-                except UsageError as e:  # where, and what is wrong; never the line's content
-                    raise UsageError(f"{p}, line {number}: {e}".replace("credentials file: ", "")) from None
-
-    def __call__(self, info):
-        if not self._lines:
-            return None
-        return parse_credential_line(self._lines.pop(0))
-
-
-def prompt_credential(info):
-    """Ask the operator (hidden input) for the CAN or CCCD ID of the card on the reader."""
-    text = click.prompt(f"card {info.sequence}: CAN (6 digits) or CCCD ID (12 digits)", hide_input=True, err=True)
-    return parse_credential_line(text)
+from .. import render
+from ..credentials import FileCredentials, make_credential, prompt_credential
+from ..options import read_budget
+from ..trust import build_trust_store, make_policy, verify
 
 
 @click.command()
@@ -122,9 +53,6 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
     """Kiosk mode: wait for a card, read and verify it, record it, wait for removal, repeat."""
     from cccd_chip.kiosk import CardSource, DumpDirSink, JsonLinesSink, KioskCallbacks, KioskLoop, ScriptedCardSource
 
-    from . import main as m
-    from . import render
-
     if bool(reader) == bool(virtual):
         raise UsageError("give --reader, or one or more --virtual card directories")
     if bool(out_jsonl) == bool(out_dir):
@@ -133,7 +61,7 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
     if fixed and cred_file:
         raise UsageError("give either a fixed credential or --credentials, not both")
     if fixed:
-        cred = m.make_credential(can, id12, mrz, doc, dob, doe)
+        cred = make_credential(can, id12, mrz, doc, dob, doe)
         credentials = lambda info: cred  # noqa: E731
     elif cred_file:
         credentials = FileCredentials(cred_file)
@@ -141,7 +69,7 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
         credentials = prompt_credential
     else:
         raise UsageError("no credential source: give --can/--id/--mrz/--doc, --credentials, or run on a terminal")
-    store = m.build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
     source: CardSource
     if reader:
         from cccd_chip.transport import pcsc
@@ -182,10 +110,10 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
                 raise UsageError("the binding key must not be kept with the records (--out-dir / --out-jsonl)")
         key = load_binding_key(binding_key)
     options = ReadOptions(allow_explicit_domain=allow_explicit_domain,
-                          budget=m.read_budget(max_apdus, card_timeout), binding_key=key)
-    policy = m.make_policy(None, {"binding_key": binding_key} if binding_key else {})
+                          budget=read_budget(max_apdus, card_timeout), binding_key=key)
+    policy = make_policy(None, {"binding_key": binding_key} if binding_key else {})
     loop = KioskLoop(source, credentials=credentials, sink=sink, trust_store=store, callbacks=callbacks,
-                     poll=poll, verify=lambda d, s: m.verify(d, s, policy=policy), options=options)
+                     poll=poll, verify=lambda d, s: verify(d, s, policy=policy), options=options)
     if tty:
         click.echo(f"watching {reader or 'virtual cards'}; Ctrl-C to stop", err=True)
     try:

@@ -17,8 +17,9 @@ import click
 from cccd_chip.errors import UsageError
 from cccd_chip.kiosk_web import DEFAULT_CLEAR_AFTER, DEFAULT_HOST, DEFAULT_PORT
 
-from . import main as m
-from .cmd_watch import FileCredentials
+from ..credentials import FileCredentials, make_credential
+from ..options import credential_options, read_budget
+from ..trust import POLICY_META, build_trust_store, make_policy, parse_at, trust_options, verify
 
 
 @click.command()
@@ -31,10 +32,10 @@ from .cmd_watch import FileCredentials
               help="Seconds between a virtual card's removal and the next card.")
 @click.option("--virtual-latency", type=click.FloatRange(0, 1000), default=0.0,
               help="Milliseconds added to every APDU of a virtual card (a slow link, to watch the reading screen).")
-@m.credential_options
+@credential_options
 @click.option("--credentials", "cred_file", type=click.Path(),
               help="One credential per card, in order (then the keypad).")
-@m.trust_options
+@trust_options
 @click.option("--out-jsonl", type=click.Path(), help="Append one JSON line per card to this file.")
 @click.option("--out-dir", type=click.Path(), help="Write one folder per card (record + dump).")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on (loopback by default).")
@@ -77,22 +78,22 @@ def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id1
         raise UsageError("give either a fixed credential or --credentials, not both")
     credentials = None
     if fixed:
-        cred = m.make_credential(can, id12, mrz, doc, dob, doe)
+        cred = make_credential(can, id12, mrz, doc, dob, doe)
         credentials = lambda info: cred  # noqa: E731
     elif cred_file:
         credentials = FileCredentials(cred_file)
-    policy = m.make_policy(m.parse_at(at))  # here: the worker thread has no click context
+    policy = make_policy(parse_at(at))  # here: the worker thread has no click context
     key = getattr(policy, "binding_key", None)  # --binding-key (policy option): the records' keyed MAC
     if key is not None:
         ctx = click.get_current_context()
-        kp = Path(ctx.meta.get(m.POLICY_META, {}).get("binding_key", "")).resolve()
+        kp = Path(ctx.meta.get(POLICY_META, {}).get("binding_key", "")).resolve()
         for out in (out_dir, Path(out_jsonl).parent if out_jsonl else None):
             if out is not None and kp.is_relative_to(Path(out).resolve()):
                 raise UsageError("the binding key must not be kept with the records (--out-dir / --out-jsonl)")
     from cccd_chip.reader import ReadOptions
 
-    read_options = ReadOptions(budget=m.read_budget(None, card_timeout), binding_key=key)
-    store = m.build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
+    read_options = ReadOptions(budget=read_budget(None, card_timeout), binding_key=key)
+    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)
     vsource = None
     source: Any
     if reader:
@@ -108,7 +109,7 @@ def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id1
                               can_timeout=can_timeout, credential_attempts=can_attempts, poll=poll,
                               style=style)
     web = KioskWeb(source, sink=sink, credentials=credentials, trust_store=store, read_options=read_options,
-                   verify=lambda d, s: m.verify(d, s, policy=policy), options=options, virtual=vsource)
+                   verify=lambda d, s: verify(d, s, policy=policy), options=options, virtual=vsource)
     web.bind()
     if url_file:
         _write_private(url_file, web.url + "\n")

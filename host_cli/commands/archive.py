@@ -25,6 +25,8 @@ import click
 
 from cccd_chip.errors import UsageError
 
+from ..exit_codes import exit_code_for
+
 
 def archive_options(f):
     f = click.option("--engine", type=click.Choice(["process", "dask"]), default=None,
@@ -104,7 +106,7 @@ def run(dumps, store, policy, *, workers: Optional[int], stream: bool, engine, s
         _flush(fh, stdout)
     click.echo(f"cccd verify: {summary.human()}", err=True)
     click.echo(json.dumps(summary.to_json(), ensure_ascii=True, separators=(",", ":")), err=True)
-    return summary.exit_code
+    return exit_code_for(summary.verdicts)
 
 
 def _flushing(emit, fh, stdout):

@@ -14,7 +14,7 @@ import click
 
 from cccd_chip.errors import UsageError
 
-from . import render
+from .. import render
 
 DB_ENV = "CCCD_SERVICE_DB"
 

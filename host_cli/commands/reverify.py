@@ -17,8 +17,9 @@ import click
 
 from cccd_chip.errors import UsageError
 
-from .cmd_keys import db_option
-from .main import make_policy, parse_at, trust_options
+from ..exit_codes import exit_code_for
+from ..trust import make_policy, parse_at, trust_options
+from .keys import db_option
 
 
 @click.command("reverify")
@@ -30,8 +31,8 @@ from .main import make_policy, parse_at, trust_options
 @click.option("--workers", type=click.IntRange(1, 1024), default=None, help="Processes (default: every core).")
 @click.option("--batch-size", type=int, default=None, help="Dumps per task (default 64).")
 @click.option("--all", "show_all", is_flag=True, help="Print every re-verified record, not only the changed ones.")
-def _reverify(db_url, csca, masterlist, masterlist_root, crl, ldif, engine, scheduler, workers, batch_size, show_all,
-             at=None):
+def reverify(db_url, csca, masterlist, masterlist_root, crl, ldif, engine, scheduler, workers, batch_size, show_all,
+            at=None):
     """Re-verify the dumps `cccd serve --store-dumps` kept, under the current trust.
 
     Trust = the options given here + the CRLs / master lists stored in the database.
@@ -76,7 +77,5 @@ def _reverify(db_url, csca, masterlist, masterlist_root, crl, ldif, engine, sche
                f"{job.written} new records; {summary.human()}", err=True)
     doc = summary.to_json() | {"reverify": job.plan.to_json() | {"records_written": job.written}}
     click.echo(json.dumps(doc, ensure_ascii=True, separators=(",", ":")), err=True)
-    return summary.exit_code
+    return exit_code_for(summary.verdicts)
 
-
-reverify: click.Command = _reverify  # declared: main.py imports it while mypy is still inferring main's names

@@ -8,8 +8,8 @@ import click
 
 from cccd_chip.errors import UsageError
 
-from .cmd_keys import db_option
-from . import main as m
+from ..trust import make_policy, parse_at, trust_options
+from .keys import db_option
 
 
 @click.command()
@@ -18,7 +18,7 @@ from . import main as m
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Verification processes (default: every core).")
 @db_option
-@m.trust_options
+@trust_options
 @click.option("--store-dumps", is_flag=True,
               help="Keep each dump, sealed with CCCD_SERVICE_DUMP_KEY (AES-256-GCM). Default: not kept.")
 @click.option("--max-body", type=click.IntRange(1024, 64 * 1024 * 1024), default=4 * 1024 * 1024, show_default=True,
@@ -45,7 +45,7 @@ def serve(host, port, workers, db_url, csca, masterlist, masterlist_root, crl, l
         from cccd_chip.service.privacy import DUMP_KEY_ENV, HASH_KEY_ENV, key_from_env
     except ImportError:
         raise UsageError("cccd serve needs its extra: pip install 'cccd-chip[service]'") from None
-    policy = m.make_policy(m.parse_at(at))
+    policy = make_policy(parse_at(at))
     config = ServiceConfig(
         db_url=db_url, host=host, port=port, workers=workers or os.cpu_count() or 1,
         limits=Limits(max_body=max_body, max_depth=max_depth, rate=rate_limit, burst=burst, timeout=timeout),

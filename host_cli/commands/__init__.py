@@ -1,0 +1,1 @@
+"""One module per ``cccd`` command; ``host_cli.main`` registers them on the ``cccd`` group."""

@@ -1,0 +1,71 @@
+"""``cccd inspect``: any LDS file, every file of a dump, or an X.509 certificate, in human form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from cccd_chip.errors import ParseError, UsageError
+from cccd_chip.safe_text import visible
+
+from .. import render
+from ..exit_codes import ExitCode
+from ..failure import errors_as_json
+from ..options import GroupedCommand
+from ..paths import named, prepare_output, require_path, save_face
+
+MAX_INSPECT_BYTES = 4 * 1024 * 1024
+
+
+@click.command("inspect", cls=GroupedCommand)
+@click.argument("path", type=click.Path())
+@click.option("--face", type=click.Path(), help="Write the face image of a dump to this file (0600).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+def inspect(path, face, as_json):
+    """Show any LDS file (or every file of a dump), or an X.509 certificate, in human form.
+
+    Exit 6 when a file is not a well-formed LDS file (its error is shown).
+    """
+    from cccd_chip.lds import inspect as insp
+
+    errors_as_json(as_json)
+    p = require_path(path, "file or dump")
+    if face:
+        prepare_output(face, "face image")
+    files: Optional[dict[str, bytes]] = None
+    face_written: Optional[str] = None
+    if p.is_dir() or p.suffix == ".json":
+        from cccd_chip.document import Document
+
+        d = Document.load(named(p))
+        files = dict(d.files)
+        items = {name: insp.describe(name, data) for name, data in sorted(d.files.items())}
+        if face:
+            save_face(d, face)
+            face_written = str(Path(face).absolute())
+    else:
+        from cccd_chip.safe_files import read_regular_file
+
+        if not p.exists() and not p.is_symlink():
+            raise UsageError(f"cannot read {p}: no such file")
+        # a regular file only (a FIFO would hang, /dev/zero exhaust memory), no larger than any LDS file
+        data = read_regular_file(p, MAX_INSPECT_BYTES, error=ParseError, follow_symlinks=True)
+        items = {p.name: insp.describe(None, data)}
+        if items[p.name].get("error"):  # not an LDS file: a CSCA / link / DSC certificate (PEM or DER)?
+            from cccd_chip.pki.inspect_cert import describe_certificate
+
+            cert = describe_certificate(data)
+            if cert is not None and not cert.get("error"):
+                items = {p.name: cert}
+    if as_json:
+        render.print_json({"schema": render.SCHEMA_INSPECT, "files": render._jsonable(items)})
+    else:
+        for name in render.sorted_files(items):
+            click.echo("\n".join(render.inspect_view(name, items[name], files, face_written)))
+    bad = [name for name, desc in items.items() if isinstance(desc, dict) and desc.get("error")]
+    if bad:
+        click.echo(f"cccd: malformed: {visible(', '.join(bad))}", err=True)
+        return ExitCode.MALFORMED
+    return ExitCode.OK

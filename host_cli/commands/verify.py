@@ -1,0 +1,143 @@
+"""``cccd verify``: re-verify dumps offline (one, many, folders of dumps, a stream; archives: commands/archive.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cccd_chip.errors import UsageError
+from cccd_chip.safe_text import visible
+
+from .. import render
+from ..exit_codes import ExitCode, exit_code_for
+from ..failure import errors_as_json
+from ..options import GroupedCommand
+from ..paths import named, require_path
+from ..trust import build_trust_store, make_policy, parse_at, trust_options, verify
+from . import archive as archive_cmd
+
+MAX_STREAM_LINE = 32 * 1024 * 1024  # one single-file dump per stdin line; no dump is larger (document.py)
+
+
+@click.command("verify", cls=GroupedCommand)
+@click.argument("dumps", nargs=-1, type=click.Path())
+@trust_options
+@click.option("--stream", is_flag=True,
+              help="Read single-file dumps (JSON, one per line) from standard input.")
+@click.option("--workers", type=click.IntRange(1), default=None,
+              help="Processes for many dumps (default: every core; 1: in this process).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Many dumps: one JSON line per dump, as they finish.")
+@archive_cmd.archive_options
+def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, workers, as_json, as_jsonl, at=None,
+               **archive_args):
+    """Re-verify dumps offline: one dump, several, folders of dumps, or a stream on stdin.
+
+    One dump prints its report. Many dumps are verified on every core (shared
+    caches per process) and print one line each; the exit code is the worst:
+    1 if any failed, else 6 if any dump is malformed, else 3 if any is undetermined.
+    Archives (folder trees, .jsonl, .zip, .tar) with --engine process|dask: see docs/archive.md.
+    """
+    from cccd_chip.document import Document
+
+    errors_as_json(as_json)
+    policy = make_policy(parse_at(at))
+    if archive_cmd.wanted(dumps, **archive_args):
+        return archive_cmd.run(dumps, build_trust_store(csca, masterlist, masterlist_root, crl, ldif), policy,
+                               workers=workers, stream=stream, as_json=as_json, **archive_args)
+    if not dumps and not stream:
+        raise UsageError("give one or more dumps (folders or .json files), or --stream")
+    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)  # option errors first
+    for d in dumps:  # a path where nothing exists is a usage error; a folder without a dump is exit 6
+        p = require_path(d, "dump")
+        if p.name == "dump.json" and any(p.parent.glob("*.bin")):
+            raise UsageError(f"{p.absolute()} is the manifest of a folder dump: pass the folder "
+                             f"{p.parent.absolute()}")
+    if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:
+        document = Document.load(named(dumps[0]))
+        report = verify(document, store, policy=policy)
+        if as_json:
+            render.print_json(render.verify_json(report, str(dumps[0])))
+        else:
+            render.human_report(report)
+        return exit_code_for(report)
+    return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store)
+
+
+def _is_dump_folder_of_dumps(path: str) -> bool:
+    p = Path(path)
+    return p.is_dir() and not (p / "dump.json").exists()
+
+
+def _batch_items(dumps, stream):
+    from cccd_chip.verify.batch import InlineDump, dump_paths
+
+    for d in dumps:
+        if _is_dump_folder_of_dumps(d):
+            found = False
+            for p in dump_paths(d):
+                found = True
+                yield p
+            if not found:  # no dump in it: the folder itself fails to load ("no dump.json"), exit 6
+                yield Path(d)
+        else:
+            yield named(d)
+    if stream:
+        src = sys.stdin.buffer
+        n = 0
+        while True:
+            line = src.readline(MAX_STREAM_LINE + 1)  # bounded: a line without end is not read whole
+            if not line:
+                break
+            n += 1
+            if len(line) > MAX_STREAM_LINE:
+                while line and not line.endswith(b"\n"):  # skip the rest of it in bounded pieces
+                    line = src.readline(1 << 16)
+                yield InlineDump(b"", f"stdin:{n}", oversized=True)
+            elif line.strip():
+                yield InlineDump(line, f"stdin:{n}")
+
+
+def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> int:
+    from cccd_chip.pki.trust_store import TrustStore
+    from cccd_chip.verify.batch import verify_many
+
+    counts = {"successful": 0, "failed": 0, "undetermined": 0, "error": 0}
+    results = []
+    for r in verify_many(_batch_items(dumps, stream), store or TrustStore(), policy=policy, workers=workers):
+        key = r.report.overall.value if r.report is not None else (
+            "internal" if (r.error or {}).get("reason") == "INTERNAL" else "error")
+        counts[key] = counts.get(key, 0) + 1
+        if as_jsonl:
+            sys.stdout.write(render.json_text(r.to_json(), indent=None) + "\n")
+            sys.stdout.flush()
+        elif as_json:
+            results.append(r.to_json())
+        else:
+            click.echo(_batch_line(r))
+    total = sum(counts.values())
+    if total == 0:  # e.g. an empty stream: "0 dumps" is never a success (issue 10, defect 4)
+        if as_json:
+            render.print_json({"schema": render.SCHEMA_VERIFY_BATCH, "count": 0, "summary": counts,
+                               "trust_store_version": store.version if store is not None else None,
+                               "results": []})
+        click.echo("cccd verify: error: no dump found", err=True)
+        return ExitCode.MALFORMED
+    if as_json:
+        render.print_json({"schema": render.SCHEMA_VERIFY_BATCH, "count": total, "summary": counts,
+                           "trust_store_version": store.version if store is not None else None,
+                           "results": results})
+    click.echo(f"cccd verify: {total} dumps: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v),
+               err=True)
+    return exit_code_for(counts)  # internal (a bug on some input) 70, failed 1, error 6, undetermined 3
+
+
+def _batch_line(r) -> str:
+    """One line per dump; the source, subjects and messages are data and escaped (one line, no controls)."""
+    if r.report is None:
+        return f"{visible(r.source)}: error {visible(r.error.get('reason'))}: {visible(r.error.get('message'))}"
+    bad = [f"{c.check}{' ' + visible(c.subject) if c.subject else ''} {c.reason.value}" for c in r.report.checks
+           if c.verdict.value in ("failed", "undetermined")]
+    return f"{visible(r.source)}: {r.report.overall.value}" + (f" ({'; '.join(bad)})" if bad else "")
