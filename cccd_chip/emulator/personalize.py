@@ -3,7 +3,8 @@
 Writes a card directory (architecture.md §3.4, format in :mod:`.card`):
 
 - ``files/*.bin``: the LDS files built with the project's builders
-  (EF.COM, DG1, DG2 with a synthetic face, DG3, DG13, DG14, DG15, EF.SOD,
+  (EF.COM, DG1, DG2 with a synthetic face, DG3 with synthetic fingerprints (WSQ), DG4 with synthetic
+  irises, DG13, DG14, DG15, EF.SOD,
   EF.CardAccess, EF.CardSecurity);
 - ``csca.pem`` (the trust anchor a reader needs), ``dsc.pem``, ``csca.crl`` /
   ``crl.pem``;
@@ -30,9 +31,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from ..crypto import domain_params
 from ..errors import UsageError
 from ..iso7816 import tlv
-from ..lds import card_access, card_security, cbeff, com, dg1, dg2, dg13, dg14, dg15, face, oids, sod
+from ..lds import card_access, card_security, cbeff, com, dg1, dg2, dg3, dg4, dg13, dg14, dg15, face, finger, iris, oids, sod
 from ..lds import security_infos as si
-from . import card_pki, determinism as det, faults as fault_mod, quirks as quirk_mod
+from . import card_pki, determinism as det, faults as fault_mod, finger_synth, iris_synth, quirks as quirk_mod
 from .card import CARD_FORMAT, CARD_VERSION, CardOptions
 from .face_synth import face_jpeg
 from .holder import Holder, fold, invent
@@ -106,15 +107,32 @@ def _dg2(h: Holder, seed: int, layout: str = "icao") -> bytes:
     return dg2.make([img]).raw
 
 
+# DG3: the fingers of the card. The CCCD facts (cccd-chip-facts §1, S-21/S-22/S-40) say DG3 exists and
+# holds fingerprints, not which ones; EU and ICAO practice (two plain index fingers, 500 ppi, WSQ) is
+# followed for every profile. 19794-4 position codes: 2 right index, 7 left index.
+DG3_FINGERS = (2, 7)
+DG4_EYES = (1, 2)  # right, left (19794-6 eye labels)
+
+
 def _dg3(seed: int) -> bytes:
-    """Two fingerprint templates (opaque, invented) in the CBEFF frame; EAC-protected on the card."""
-    rng = det.Drbg(f"dg3|{seed}")
-    infos = []
-    for finger in (0x05, 0x0A):  # right / left index finger (ISO 19794-4 position codes 2 and 7, subtype bits)
-        header = cbeff.BiometricHeader(((0x80, b"\x01\x01"), (0x81, b"\x08"), (0x82, bytes([finger])),
-                                        (0x87, b"\x01\x01"), (0x88, b"\x00\x07")))
-        infos.append(cbeff.BiometricInfo(header, b"FIR\x00" + rng(1200)))
-    return cbeff.encode_file(0x63, cbeff.BiometricGroup(len(infos), tuple(infos)))
+    """Two synthetic index fingers, WSQ compressed, one 19794-4 record per template (EAC-protected)."""
+    r = det.Drbg(f"dg3-quality|{seed}")
+    views = [finger.FingerView(position=pos, quality=60 + b % 36, impression_type=0,
+                               width=finger_synth.WIDTH, height=finger_synth.HEIGHT,
+                               image=finger_synth.finger_wsq(seed, pos))
+             for pos, b in zip(DG3_FINGERS, r(len(DG3_FINGERS)))]
+    return dg3.make(views).raw
+
+
+def _dg4(seed: int) -> bytes:
+    """Two synthetic eyes, mono JPEG 640 x 480, one 19794-6 record per eye (EAC-protected)."""
+    r = det.Drbg(f"dg4-quality|{seed}")
+    images = [iris.IrisImage(eye=eye, image_number=1, quality=50 + b % 46, image=iris_synth.iris_jpeg(seed, eye))
+              for eye, b in zip(DG4_EYES, r(len(DG4_EYES)))]
+    template = iris.IrisRecord((), image_format=iris.FORMAT_MONO_JPEG, width=iris_synth.WIDTH,
+                               height=iris_synth.HEIGHT, intensity_depth=8, image_properties=0x0005,
+                               iris_diameter=iris_synth.IRIS_DIAMETER)
+    return dg4.make(images, template).raw
 
 
 def _dg13(h: Holder, p: Profile, seed: int) -> bytes:
@@ -229,6 +247,8 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
         files["DG2"] = _dg2(holder, seed, p.dg2_layout)
     if 3 in p.data_groups:
         files["DG3"] = _dg3(seed)
+    if 4 in p.data_groups:
+        files["DG4"] = _dg4(seed)
     if 13 in p.data_groups:
         files["DG13"] = _dg13(holder, p, seed)
     keys: dict = {}

@@ -131,6 +131,16 @@ _add(Profile(
     data_groups=(1, 2, 14, 15), max_le=256, extended=False,
 ))
 _add(Profile(
+    name="passport-eac",
+    description="EU-shaped passport with EAC: BAC + PACE-ECDH-GM-AES-128 bp256, CA, TA info, DG3 fingerprints "
+                "and DG4 irises (EAC-protected), ECDSA brainpool signer, no AA",
+    kind="passport", country="UT", state="UTO", bac=True, pace=(_CCCD_PACE,), ta_info=True,
+    ca=CaSpec("ECDH", "AES-128", 13, None), csca=SignerSpec("bp384", "ecdsa", "sha384"),
+    dsc=SignerSpec("bp256", "ecdsa", "sha256"), data_groups=(1, 2, 3, 4, 14), eac_data_groups=(3, 4),
+    notes=("EU Regulation 2252/2004 passports: two index fingers in DG3; DG4 (iris) is optional in ICAO 9303 "
+           "and carried here so that the 19794-6 path is exercised",),
+))
+_add(Profile(
     name="passport-bac",
     description="Passport, BAC only (3DES secure messaging), RSA PKCS#1 v1.5 signer, RSA-1024 AA, short Le",
     kind="passport", country="UT", state="UTO", bac=True, pace=(), aa=AaSpec("rsa1024", "sha1"),

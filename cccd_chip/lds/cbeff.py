@@ -9,7 +9,7 @@ block is kept as raw bytes; its format is decoded by the DG module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Iterator, Optional, Union
 
 from ..errors import ParseError
 from ..iso7816 import tlv
@@ -70,8 +70,8 @@ class BiometricHeader:
     def format_type(self) -> Optional[int]:
         return self._int(0x88)
 
-    def to_dict(self) -> dict:
-        out: dict = {}
+    def to_dict(self) -> dict[str, str]:
+        out: dict[str, str] = {}
         for t, v in self.elements:
             out[BHT_NAMES.get(t, f"tag_{t:02X}")] = v.hex().upper()
         return out
@@ -124,7 +124,7 @@ def _parse_bit(value: bytes, base: int, file: Optional[str]) -> BiometricInfo:
     return BiometricInfo(header, data, data_tag, data_off)
 
 
-def items_with_offsets(value: bytes, base: int, file: Optional[str]):
+def items_with_offsets(value: bytes, base: int, file: Optional[str]) -> Iterator[tuple[int, bytes, int, int]]:
     """(tag, value, element offset, value offset) for each TLV of ``value``; offsets absolute."""
     for item in tlv.iter_tlv(value, file=file):
         hl = tlv.read_header(value, item.offset, file=file).header_len
@@ -189,3 +189,17 @@ def face_header(*, format_type: int = 0x0008, creation: Optional[bytes] = None) 
         els.append((0x83, creation))
     els += [(0x87, b"\x01\x01"), (0x88, format_type.to_bytes(2, "big"))]
     return BiometricHeader(tuple(els))
+
+
+def finger_header(subtype: int, *, format_type: int = 0x0007) -> BiometricHeader:
+    """An ICAO finger BHT (9303-10 §4.7.3): version 1.1, type fingerprint (08), the finger's subtype,
+    owner 0x0101 (ISO/IEC JTC 1 SC 37), type 0x0007 (ISO/IEC 19794-4 finger image)."""
+    return BiometricHeader(((0x80, b"\x01\x01"), (0x81, b"\x08"), (0x82, bytes([subtype])),
+                            (0x87, b"\x01\x01"), (0x88, format_type.to_bytes(2, "big"))))
+
+
+def iris_header(subtype: int, *, format_type: int = 0x0009) -> BiometricHeader:
+    """An ICAO iris BHT (9303-10 §4.7.4): version 1.1, type iris (10), subtype 01 right / 02 left eye,
+    owner 0x0101, type 0x0009 (ISO/IEC 19794-6 rectilinear iris image)."""
+    return BiometricHeader(((0x80, b"\x01\x01"), (0x81, b"\x10"), (0x82, bytes([subtype])),
+                            (0x87, b"\x01\x01"), (0x88, format_type.to_bytes(2, "big"))))

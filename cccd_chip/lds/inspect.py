@@ -34,6 +34,8 @@ if TYPE_CHECKING:  # the parsers are loaded lazily through the registry
     from .dg_generic import Node
     from .displayed import DisplayedImages
     from .face import FaceImage
+    from .finger import FingerRecord
+    from .iris import IrisRecord
     from .sod import SOD
 
 Json = Any  # a JSON value: dict / list / str / int / bool / None
@@ -270,9 +272,63 @@ def _dg2(v: "DG2") -> JsonObj:
     return {"instances": v.group.count, "blocks": blocks}
 
 
+def _finger_record(rec: "FingerRecord") -> JsonObj:
+    from .biometric_image import sniff
+    from .finger import IMPRESSION_TYPES, SCALE_UNITS
+
+    return {
+        "version": rec.version.rstrip(b"\x00").decode("ascii", "replace"),
+        "compression": rec.compression_name,
+        "image_acquisition_level": rec.image_acquisition_level,
+        "capture_device_id": rec.capture_device_id,
+        "scale_units": SCALE_UNITS.get(rec.scale_units, rec.scale_units),
+        "scan_resolution": [rec.horizontal_scan_resolution, rec.vertical_scan_resolution],
+        "image_resolution": [rec.horizontal_image_resolution, rec.vertical_image_resolution],
+        "pixel_depth": rec.pixel_depth,
+        "views": [{
+            "finger_position": v.position, "finger": v.position_name, "view_count": v.view_count,
+            "view_number": v.view_number, "quality": v.quality,
+            "impression_type": IMPRESSION_TYPES.get(v.impression_type, v.impression_type),
+            "width": v.width, "height": v.height, "image_format": sniff(v.image), "image_size": len(v.image),
+        } for v in rec.views],
+    }
+
+
+def _iris_record(rec: "IrisRecord") -> JsonObj:
+    from .biometric_image import sniff
+
+    return {
+        "version": rec.version.rstrip(b"\x00").decode("ascii", "replace"),
+        "image_format": rec.image_format_name,
+        "width": rec.width, "height": rec.height, "intensity_depth": rec.intensity_depth,
+        "iris_diameter": rec.iris_diameter, "capture_device_id": rec.capture_device_id,
+        "image_properties": rec.properties(), "image_transformation": rec.image_transformation,
+        "images": [{
+            "eye": im.eye_name, "image_number": im.image_number, "quality": im.quality,
+            "rotation_angle": im.rotation_angle, "rotation_uncertainty": im.rotation_uncertainty,
+            "image_format": sniff(im.image), "image_size": len(im.image),
+        } for im in rec.images],
+    }
+
+
 def _biometric(v: "BiometricDG") -> JsonObj:
-    return {"instances": v.group.count, "templates": [
-        {"header": i.header.to_dict(), "data_size": len(i.data)} for i in v.group.infos()]}
+    """DG3/DG4: CBEFF headers and the ISO/IEC 19794-4/-6 record headers; no image bytes."""
+    from .finger import FingerRecord
+
+    templates: list[JsonObj] = []
+    for b in v.blocks:
+        d: JsonObj = {"encoding": b.encoding, "header": b.info.header.to_dict(), "data_size": len(b.info.data)}
+        if b.record is not None:
+            d["record"] = _finger_record(b.record) if isinstance(b.record, FingerRecord) else _iris_record(b.record)
+            if b.record.defects:
+                d["defects"] = list(b.record.defects)
+        if b.error:
+            d["error" if b.supported else "unsupported"] = b.error
+        templates.append(d)
+    out: JsonObj = {"instances": v.group.count, "templates": templates}
+    if v.count_mismatch:
+        out["count_mismatch"] = True
+    return out
 
 
 def _displayed(v: "DisplayedImages") -> JsonObj:

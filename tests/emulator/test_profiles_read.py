@@ -24,6 +24,7 @@ EXPECTED_ACCESS = {
     "id-small-le": ("PACE", "GM", "AES-192", 15),
     "id-explicit-csca": ("PACE", "GM", "AES-128", 13),
     "passport-pss": ("PACE", "GM", "AES-128", 13),
+    "passport-eac": ("PACE", "GM", "AES-128", 13),
 }
 CAM_PROFILES = {"cccd-2024", "passport-pace-cam"}
 
