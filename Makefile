@@ -43,7 +43,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	@[ -x $(BIN)/python ] || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[pcsc,cli,emulator,bio,test,archive,kiosk,service]'
+	$(BIN)/python -m pip install -q -e '.[pcsc,cli,emulator,bio,test,archive,kiosk,service,fast]'
 	@touch $(STAMP)
 
 clean:

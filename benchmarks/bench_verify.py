@@ -1,231 +1,440 @@
-"""Batch verification throughput vs. the crypto floor (issue 6 item 8, issue 20 item 4).
+"""Verification of real-shaped dumps against the crypto floor, per profile (issue 13).
 
-Two document sets, each measured against its own floor:
+Dumps: every virtual-card profile (``cccd_chip.emulator.profiles``) is
+personalised (``--cards`` seeds each) and read by the real command,
+``cccd read --virtual CARD ... --out dump.json``, in a subprocess. The real
+CCCD shapes (``cccd-2021``, ``cccd-2024``: bp384 DSC, RSA-2048 AA with ISO
+9796-2, DG13, DG14, DG15, EF.CardSecurity and PACE-CAM data on 2024) come
+from there. Signature families no profile signs its SOD with (ECDSA P-521,
+brainpoolP512r1, an EC key with explicit domain parameters) are the
+``cccd-2021`` dumps with their SOD re-signed by a test DSC of that family
+(same data-group hashes, same files), under a CSCA of their own.
 
-- ``cccd`` (the headline): the real CCCD's algorithm set (cccd-chip-facts
-  §7a): SHA-256 DG hashes, SOD ecdsa-with-SHA256 by brainpoolP384r1 DSCs
-  (one per quarter, vn-cccd shape) under the P-384 ``CSCA Vietnam TEST``,
-  DG1 + a ~20 KB DG2 + DG13 + DG15 with an RSA-2048 key, and an Active
-  Authentication answer (ISO 9796-2, SHA-1) re-verified from the evidence;
-- ``mixed`` (beside it): mixed signers (RSA-2048 PSS, ECDSA P-256,
-  brainpoolP256r1, brainpoolP384r1; DG1 + DG2; a few DSCs per signer type
-  under one brainpoolP384r1 CSCA), no AA.
+Per case, three measures alternate in one process on the same dumps
+(``--rounds`` paired rounds; the median of the per-round ratios is printed
+with its range):
 
-For each set it measures:
+- floor: the work no verifier can skip, done with ``hashlib`` and
+  pyca/cryptography directly, keys preloaded, the DSC chain taken as
+  cached (as the verifier caches it): the hash of every data group, the
+  eContent hash, the SOD signature; EF.CardSecurity's eContent hash and
+  signature where present; the AA operation (RSA public operation with
+  ``gmpy2.powmod`` when installed, else ``pow``, + the hash of ISO 9796-2's
+  M1 || challenge; or one ECDSA verification); PACE-CAM as one OpenSSL ECDH
+  (CA_IC with the CA key) and a compare of x-coordinates;
+- ``doc``: ``verify_document`` on the loaded Document (warm trust store);
+- ``dump``: ``Document.from_json_bytes`` on the dump's bytes + ``verify_document``.
 
-- floor: the same per-document work done directly with ``cryptography`` /
-  ``hashlib`` in a tight loop (hash of every DG, hash of the eContent, one
-  SOD signature verification with a pre-loaded key; for ``cccd`` also the
-  RSA-2048 public operation and SHA-1 of the AA answer);
-- one core: ``verify_document`` on every document (parse SOD, signed
-  attributes, SignerInfo signature, cached DSC->CSCA chain, validity, key
-  usage, revocation, DG hashes, Report);
-- all cores: ``verify_many(..., workers=os.cpu_count())`` over the in-memory
-  Documents, and over the same documents saved as ``cccd-dump`` JSON files
-  (each worker loads its dumps: the back-end case), against 1 process.
+Caches keyed by content (a parsed SecurityInfos, a loaded public key) hit in
+this loop, where the same few dumps come back; ``cold`` is ``doc`` after
+emptying those caches before every document (what a batch of distinct
+cards pays; the DSC chain stays cached, as in the floor).
 
-Floor and one-core runs alternate (``--repeat`` rounds), so a burst of load
-on the shared machine hits both sides alike; the ratio of each paired round
-is computed and their median printed with the range, next to the load
-average. The SOD parse alone (``lds.sod.parse``)
-is timed as well, as the part of the one-core time spent outside the checks.
+Then the batch: ``cccd verify DIR --workers 1`` and ``--workers 2`` on a
+folder of copies of the dumps (the rate from each run's wall time, process
+start included, paired rounds), and a single-dump ``cccd verify DUMP``
+process (wall time, median), beside ``python -c pass``.
 
-Prints documents/second and the ratio (time / floor time). Target: one-core
-ratio <= 1.5.  Usage: ``python benchmarks/bench_verify.py [--quick] [-n N] [--set cccd|mixed|all]``.
+Usage: ``python benchmarks/bench_verify.py [--quick] [--rounds R] [--cards K] [--only NAME]``.
+Goals (issue 13): doc/floor <= 1.5, dump/floor <= 2.0, 2 workers >= 1.8x one,
+a single-dump process <= 150 ms.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import hashlib
+import importlib
+import json
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import utils as asym_utils  # noqa: E402
 
 from cccd_chip.document import Document  # noqa: E402
-from cccd_chip.lds import sod as sod_mod  # noqa: E402
-from cccd_chip.pki import testpki  # noqa: E402
 from cccd_chip.pki.trust_store import TrustStore  # noqa: E402
-from cccd_chip.verify.batch import verify_many  # noqa: E402
 from cccd_chip.verify.document_check import verify_document  # noqa: E402
 from cccd_chip.verify.passive import Policy  # noqa: E402
 from cccd_chip.verify.report import Verdict  # noqa: E402
 
-PROFILES = [("rsa2048", "pss"), ("p256", "ecdsa"), ("bp256", "ecdsa"), ("bp384", "ecdsa")]
-DSCS_PER_PROFILE = 3
-POLICY = Policy(at=dt.datetime(2027, 3, 1, tzinfo=dt.timezone.utc))
-CCCD_DSCS = 8  # two years of quarterly DS keys
-CCCD_AA_KEYS = 4  # RSA-2048 AA keys (deterministic, generated once per run)
+try:  # the floor's RSA public operation: GMP when installed (as the verifier uses it)
+    from gmpy2 import powmod as _powmod  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - without the extra
+    _powmod = pow
+
+CLI = [sys.executable, "-m", "host_cli.entry"]
+# (name, profile the dumps come from, re-sign the SOD with this DSC key spec | None, explicit EC parameters)
+RESIGNED = [("cccd-2021/p521", "p521", False), ("cccd-2021/bp512", "bp512", False),
+            ("cccd-2021/p256-explicit", "p256", True)]
 
 
-def build_mixed(n: int, dg2_size: int) -> tuple[TrustStore, list[Document], list[tuple]]:
-    csca = testpki.make_csca("VN", key_spec="bp384", seed=2026)
-    ts = TrustStore()
-    ts.add_csca(csca.cert_der)
-    dscs = [
-        (testpki.make_dsc(csca, key_spec=spec, seed=2026, serial=1000 + 10 * i + j), scheme)
-        for i, (spec, scheme) in enumerate(PROFILES)
-        for j in range(DSCS_PER_PROFILE)
-    ]
-    docs, floor_inputs = [], []
-    for k in range(n):
-        dsc, scheme = dscs[k % len(dscs)]
-        files = testpki.sample_data_groups(k, dg2_size=dg2_size)
-        files["SOD"] = testpki.make_sod(files, dsc, scheme=scheme)
-        docs.append(Document(files=files, source=f"doc{k}"))
-        floor_inputs.append(_floor_input(files, dsc.key.public_key(), testpki.default_hash(dsc.key_spec), scheme))
-    return ts, docs, floor_inputs
-
-
-def build_cccd(n: int, dg2_size: int) -> tuple[TrustStore, list[Document], list[tuple]]:
-    """The real CCCD's algorithms: bp384 DSC, SHA-256, RSA-2048 AA (facts §7a)."""
-    from cryptography.hazmat.primitives import serialization
-
-    from cccd_chip.document import Evidence
-    from cccd_chip.emulator import aa_card, card_pki, determinism as det, pki_lifecycle
-    from cccd_chip.lds import dg15
-
-    csca = card_pki.make_vn_csca()
-    ts = TrustStore()
-    ts.add_csca(csca.cert_der)
-    issued = pki_lifecycle.quarterly(dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc))[:CCCD_DSCS]
-    issued = [t for t in issued if t < card_pki.VN_CSCA_KEY_USAGE[1]]
-    dscs = [card_pki.make_vn_dsc(csca, label=f"bench-{t:%Y-%m}", issued=t) for t in issued]
-    aa_keys = [det.rsa_key(2048, f"bench-aa-{i}") for i in range(CCCD_AA_KEYS)]
-    docs, floor_inputs = [], []
-    for k in range(n):
-        dsc, aa = dscs[k % len(dscs)], aa_keys[k % len(aa_keys)]
-        files = testpki.sample_data_groups(k, dg2_size=dg2_size)
-        files["DG13"] = bytes([0x6D, 0x82, 0x01, 0x8B]) + hashlib.sha512(b"dg13|%d" % k).digest() * 6 + b"\x00" * 11
-        spki = aa.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        files["DG15"] = dg15.build(dg15.make(spki))
-        files["SOD"] = pki_lifecycle.sign_card(dsc, files, issued[k % len(dscs)] + dt.timedelta(days=5), label=f"bench|{k}")
-        challenge = hashlib.sha256(b"challenge|%d" % k).digest()[:8]
-        sig = aa_card.iso9796_2_sign(aa, challenge, "sha1", lambda size, k=k: hashlib.shake_256(b"m1|%d" % k).digest(size))
-        docs.append(Document(files=files, source=f"cccd{k}", evidence=Evidence(aa_challenge=challenge, aa_signature=sig)))
-        pn = aa.public_key().public_numbers()
-        floor_inputs.append(_floor_input(files, dsc.key.public_key(), "sha256", "ecdsa", aa=(pn.n, pn.e, sig, challenge)))
-    return ts, docs, floor_inputs
-
-
-def _floor_input(files: dict, pub, h: str, scheme: str, aa: Optional[tuple] = None) -> tuple:
-    """What the floor loop needs, extracted once (outside the timing)."""
-    sod = sod_mod.parse(files["SOD"])
-    si = sod.signed_data.signer_infos[0]
-    hash_classes: dict[str, type[hashes.HashAlgorithm]] = {
-        "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
-    hcls = hash_classes[h]
-    args: tuple[object, ...]
-    if scheme == "pss":
-        args = (padding.PSS(padding.MGF1(hcls()), hcls().digest_size), hcls())
-    else:
-        args = (ec.ECDSA(hcls()),)
-    dgs = [v for k, v in files.items() if k.startswith("DG")]
-    return pub, si.signature, si.signed_attrs, args, h, dgs, sod.signed_data.econtent, aa
-
-
-def floor(inputs: list[tuple]) -> float:
-    t0 = time.perf_counter()
-    for pub, sig, signed, args, h, dgs, econtent, aa in inputs:
-        for d in dgs:
-            hashlib.new(h, d).digest()
-        hashlib.new(h, econtent).digest()
-        pub.verify(sig, signed, *args)
-        if aa is not None:  # ISO 9796-2 with SHA-1: one RSA public operation, SHA-1 over M1 || challenge
-            n_, e_, s_, c_ = aa
-            f_ = pow(int.from_bytes(s_, "big"), e_, n_).to_bytes(256, "big")
-            if hashlib.sha1(f_[1:-21] + c_).digest() != f_[-21:-1]:
-                raise SystemExit("floor: AA signature does not verify")
-    return time.perf_counter() - t0
-
-
-def one_core(ts: TrustStore, docs: list[Document]) -> float:
-    t0 = time.perf_counter()
-    for d in docs:
-        rep = verify_document(d, ts, policy=POLICY)
-        if rep.overall is not Verdict.SUCCESSFUL:
-            raise SystemExit(f"{d.source}: {rep.overall.value} {[c.to_json() for c in rep.checks if c.verdict.value != 'successful'][:2]}")
-    return time.perf_counter() - t0
-
-
-def parse_only(docs: list[Document]) -> float:
-    t0 = time.perf_counter()
-    for d in docs:
-        sod_mod.parse(d.files["SOD"])
-    return time.perf_counter() - t0
-
-
-def pooled(ts: TrustStore, items: list, workers: int) -> float:
-    """verify_many over Documents or dump paths (workers load the dumps themselves)."""
-    t0 = time.perf_counter()
-    bad = sum(1 for r in verify_many(items, ts, policy=POLICY, workers=workers) if r.report is None or r.report.overall is not Verdict.SUCCESSFUL)
-    if bad:
-        raise SystemExit(f"{bad} documents did not verify in the pool")
-    return time.perf_counter() - t0
-
-
-def run_set(name: str, ts: TrustStore, docs: list[Document], inputs: list[tuple], repeat: int, pool_repeat: int,
-            workers: int, with_dumps: bool) -> None:
-    n = len(docs)
-    load0 = os.getloadavg()[0]
-    one_core(ts, docs[:50])  # warm the caches (parsed DSCs, chain verdicts), as a long-running back-end is
-    f_runs, s_runs, parse_runs = [], [], []
-    for _ in range(repeat):  # alternate, so both sides see the same machine
-        f_runs.append(floor(inputs))
-        s_runs.append(one_core(ts, docs))
-        parse_runs.append(parse_only(docs))
-    f, s, sp = statistics.median(f_runs), statistics.median(s_runs), statistics.median(parse_runs)
-    paired = sorted(b / a for a, b in zip(f_runs, s_runs))
-    p = statistics.median([pooled(ts, docs, workers) for _ in range(pool_repeat)])
-    print(f"[{name}] crypto floor          : {n / f:7.0f} docs/s  ({f / n * 1e6:6.1f} us/doc, median of {repeat})")
-    print(f"[{name}] verify, 1 core        : {n / s:7.0f} docs/s  ({s / n * 1e6:6.1f} us/doc)  ratio to floor: "
-          f"paired median {statistics.median(paired):.2f} (range {paired[0]:.2f}-{paired[-1]:.2f}; target <= 1.50)")
-    print(f"[{name}]   of which SOD parse  :                 ({sp / n * 1e6:6.1f} us/doc)")
-    print(f"[{name}] verify, {workers} processes   : {n / p:7.0f} docs/s  ({p / n * 1e6:6.1f} us/doc)  ratio to floor {p / f:.2f}  (Documents sent to the pool)")
-    if with_dumps:
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = [d.save(Path(tmp) / f"{d.source}.json") for d in docs]
-            d1 = statistics.median([pooled(ts, paths, 1) for _ in range(pool_repeat)])
-            dn = statistics.median([pooled(ts, paths, workers) for _ in range(pool_repeat)])
-        print(f"[{name}] dumps, 1 process      : {n / d1:7.0f} docs/s  ({d1 / n * 1e6:6.1f} us/doc)  (load + verify)")
-        print(f"[{name}] dumps, {workers} processes    : {n / dn:7.0f} docs/s  ({dn / n * 1e6:6.1f} us/doc)  speed-up {d1 / dn:.2f}x")
-    print(f"[{name}] (os.cpu_count()={workers}, load average {load0:.2f} at the start, {os.getloadavg()[0]:.2f} at the end)")
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="N=1000, 3 rounds of floor/1-core, 1 pool run")
-    ap.add_argument("-n", type=int, default=None, help="number of documents per set (>= 1000)")
-    ap.add_argument("--dg2", type=int, default=20_000, help="DG2 size in bytes")
-    ap.add_argument("--repeat", type=int, default=None, help="rounds (default 5, --quick 3)")
-    ap.add_argument("--set", dest="which", choices=["cccd", "mixed", "all"], default="all",
-                    help="document set: cccd (the real card's algorithms, the headline), mixed, or both")
-    a = ap.parse_args()
-    n = max(1000, a.n or (1000 if a.quick else 2000))
-    repeat = a.repeat or (3 if a.quick else 5)
-    pool_repeat = 1 if a.quick else 3
-    workers = os.cpu_count() or 1
-
-    sets = [("cccd", build_cccd), ("mixed", build_mixed)]
-    for name, build in sets:
-        if a.which not in (name, "all"):
+def _testpki() -> Any:
+    """The test PKI module (its home moves between packages; the bench follows it)."""
+    for name in ("cccd_chip.testing.testpki", "cccd_chip.emulator.testpki", "cccd_chip.pki.testpki"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
             continue
-        t = time.perf_counter()
-        ts, docs, inputs = build(n, a.dg2)
-        what = ("bp384 DSC / ecdsa-with-SHA256 / SHA-256 DGs / RSA-2048 AA (the real CCCD)" if name == "cccd"
-                else ", ".join(p[0] for p in PROFILES))
-        print(f"[{name}] generated {n} documents ({what}; DG2 {a.dg2} B) in {time.perf_counter() - t:.1f} s")
-        run_set(name, ts, docs, inputs, repeat, pool_repeat, workers, with_dumps=(name == "cccd"))
+    raise SystemExit("no test PKI module found")
+
+
+# --- dumps written by `cccd read --out` ------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One profile (or re-signed family): its dumps, trust files and prepared inputs."""
+
+    name: str
+    raws: list[bytes]
+    trust: list[str]  # --csca/--crl options of the CLI
+    ts: TrustStore = field(default_factory=TrustStore)
+    docs: list[Document] = field(default_factory=list)
+    floor_inputs: list[tuple[Callable[[], None], ...]] = field(default_factory=list)
+
+
+def read_dumps(work: Path, cards: int) -> list[Case]:
+    """Personalise every profile and read each card with ``cccd read --out`` (subprocess)."""
+    from cccd_chip.emulator.personalize import personalize
+    from cccd_chip.emulator.profiles import PROFILES
+
+    cases = []
+    for prof in PROFILES:
+        raws: list[bytes] = []
+        trust: list[str] = []
+        for seed in range(1, cards + 1):
+            card = work / "cards" / f"{prof}-{seed}"
+            personalize(prof, seed, card)
+            secrets = json.loads((card / "card.json").read_text()).get("secrets", {})
+            cred = secrets_to_options(secrets, PROFILES[prof].kind == "cccd")
+            out = work / "dumps" / f"{prof}-{seed}.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            trust_opts = ["--csca", str(card / "csca.pem"), "--crl", str(card / "csca.crl")]
+            r = subprocess.run(CLI + ["read", "--virtual", str(card), *cred, *trust_opts, "--out", str(out)],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+            if r.returncode != 0 or not out.exists():
+                raise SystemExit(f"cccd read {prof} seed {seed}: exit {r.returncode}: {r.stderr[-400:]}")
+            raws.append(out.read_bytes())
+            if not trust:
+                trust = trust_opts
+        cases.append(Case(prof, raws, trust))
+    return cases
+
+
+def secrets_to_options(s: dict[str, str], cccd: bool) -> list[str]:
+    """The credential options of `cccd read` for a card's secrets (CAN for a CCCD, else the MRZ data)."""
+    if cccd:
+        return ["--can", s["can"]]
+    return ["--doc", s["document_number"], "--dob", s["date_of_birth"], "--doe", s["date_of_expiry"]]
+
+
+def resigned(base: Case, work: Path, name: str, key_spec: str, explicit: bool) -> Case:
+    """``base``'s dumps with the SOD re-signed by a DSC of another family (same DG hashes)."""
+    from cccd_chip.lds import sod as sod_mod
+
+    tp = _testpki()
+    csca = tp.make_csca("VN", key_spec="p384", seed=13, serial=13, scheme="ecdsa")
+    dsc = tp.make_dsc(csca, key_spec=key_spec, seed=13, serial=1300, scheme="ecdsa")
+    if explicit:
+        dsc = tp.with_explicit_parameters(dsc, csca, scheme="ecdsa")
+    folder = work / "pki" / name.replace("/", "-")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "csca.pem").write_bytes(csca.pem)
+    args = tp.cms_signing(dsc, scheme="ecdsa")
+    raws = []
+    for raw in base.raws:
+        m = json.loads(raw)
+        old = sod_mod.parse(bytes.fromhex(m["files"]["SOD"]))
+        lso = old.security_object
+        hashes_ = [(h.number, h.value) for h in lso.data_group_hashes]
+        hash_alg = {"2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384",
+                    "2.16.840.1.101.3.4.2.3": "sha512"}[lso.hash_algorithm.oid]
+        new = sod_mod.build_sod(hashes_, dsc.cert_der, args["signer"], hash_alg=hash_alg, digest_alg=args["digest_alg"],
+                                signature_alg_oid=args["signature_alg_oid"], signature_params_der=args["signature_params_der"])
+        m["files"]["SOD"] = new.hex().upper()
+        raws.append(json.dumps(m, indent=1).encode())
+    return Case(name, raws, ["--csca", str(folder / "csca.pem")])
+
+
+# --- the floor -----------------------------------------------------------------------------
+
+_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
+           "sha512": hashes.SHA512}
+
+
+def _signed_object_floor(sd: Any, key: Any) -> list[Callable[[], None]]:
+    """Hash of the eContent + the SignerInfo's signature, with a preloaded key (the chain is cached)."""
+    from cccd_chip.crypto.signatures import parse_signature_algorithm
+
+    si = sd.signer_infos[0]
+    alg = parse_signature_algorithm(si.signature_algorithm.encode(), digest_oid=si.digest_algorithm.oid)
+    digest = {"2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384",
+              "2.16.840.1.101.3.4.2.3": "sha512", "1.3.14.3.2.26": "sha1",
+              "2.16.840.1.101.3.4.2.4": "sha224"}[si.digest_algorithm.oid]
+    h = _HASHES[alg.hash]()
+    sig, msg, econtent = si.signature, si.signed_attrs, sd.econtent
+    if alg.scheme == "rsa-pss":
+        pad = padding.PSS(padding.MGF1(_HASHES[alg.mgf_hash or alg.hash]()), alg.salt_length or 0)
+        return [lambda: hashlib.new(digest, econtent).digest(), lambda: key.verify(sig, msg, pad, h)]
+    if alg.scheme == "rsa-pkcs1v15":
+        pk = padding.PKCS1v15()
+        return [lambda: hashlib.new(digest, econtent).digest(), lambda: key.verify(sig, msg, pk, h)]
+    e = ec.ECDSA(h)
+    return [lambda: hashlib.new(digest, econtent).digest(), lambda: key.verify(sig, msg, e)]
+
+
+def floor_steps(doc: Document, ts: TrustStore) -> list[Callable[[], None]]:
+    """The floor of one document as a list of closures (everything parsed and loaded outside)."""
+    from cccd_chip.lds import card_security, sod as sod_mod
+    from cccd_chip.pki import signed_data as sdv
+    from cccd_chip.verify.active_auth import aa_public_key
+
+    steps: list[Callable[[], None]] = []
+    sod = sod_mod.parse(doc.files["SOD"])
+    dg_hash = {"2.16.840.1.101.3.4.2.1": "sha256", "2.16.840.1.101.3.4.2.2": "sha384",
+               "2.16.840.1.101.3.4.2.3": "sha512"}[sod.security_object.hash_algorithm.oid]
+    for name, data in doc.files.items():
+        if name.startswith("DG"):
+            steps.append(lambda d=data: hashlib.new(dg_hash, d).digest())
+
+    def signer_key(sd: Any) -> Any:
+        si = sd.signer_infos[0]
+        found = sdv.identify_signer(si, sd.certificates, lambda: ts.find_dscs(ski=si.sid_ski, issuer_der=si.sid_issuer,
+                                                                              serial=si.sid_serial))
+        return found.certificate.public_key._key
+
+    steps += _signed_object_floor(sod.signed_data, signer_key(sod.signed_data))
+    if "CardSecurity" in doc.files:
+        cs = card_security.parse(doc.files["CardSecurity"])
+        steps += _signed_object_floor(cs.signed_data, signer_key(cs.signed_data))
+        cam = doc.evidence.pace_cam
+        if cam:
+            key = cs.security_infos.ca_public_key(cam.get("parameter_id", cam.get("key_id")))
+            domain, point = key.domain_and_key()
+            curve = _ossl_curve(domain)
+            pk_ic = ec.EllipticCurvePublicKey.from_encoded_point(curve, domain.encode(point))
+            priv = ec.derive_private_key(int(cam["ca_ic"], 16), curve)
+            x_map = bytes.fromhex(cam["pk_map_ic"])[1:1 + (domain.order.bit_length() + 7) // 8]
+
+            def cam_step(priv: Any = priv, pk_ic: Any = pk_ic, x_map: bytes = x_map) -> None:
+                if priv.exchange(ec.ECDH(), pk_ic) != x_map:
+                    raise SystemExit("floor: CAM check does not hold")
+            steps.append(cam_step)
+    if doc.evidence.aa_signature is not None and "DG15" in doc.files:
+        key = aa_public_key(doc.files["DG15"])
+        challenge, sig = doc.evidence.aa_challenge, doc.evidence.aa_signature
+        if key.kind == "rsa":
+            nums = key._key.public_numbers()
+            n, e_, k = nums.n, nums.e, (nums.n.bit_length() + 7) // 8
+
+            def aa_rsa(n: int = n, e_: int = e_, k: int = k, s: bytes = sig, c: bytes = challenge) -> None:
+                f = int(_powmod(int.from_bytes(s, "big"), e_, n)).to_bytes(k, "big")
+                h, t = ("sha1", 1) if f[-1] == 0xBC else (_TRAILERS[f[-2]], 2)
+                lh = hashlib.new(h).digest_size
+                if hashlib.new(h, f[1:-t - lh] + c).digest() != f[-t - lh:-t]:
+                    raise SystemExit("floor: AA does not verify")
+            steps.append(aa_rsa)
+        else:
+            from cccd_chip.verify.active_auth import aa_signature_algorithm
+            from cccd_chip.crypto.signatures import parse_signature_algorithm
+            from cccd_chip.lds.security_infos import oid_to_bytes
+            from cccd_chip.iso7816 import tlv
+
+            oid = aa_signature_algorithm(doc.files.get("DG14"))
+            hname = parse_signature_algorithm(tlv.encode(0x30, tlv.encode(0x06, oid_to_bytes(oid)))).hash
+            size = len(sig) // 2
+            der = asym_utils.encode_dss_signature(int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big"))
+            ek, alg = key._key, ec.ECDSA(_HASHES[hname]())
+            steps.append(lambda: ek.verify(der, challenge, alg))
+    return steps
+
+
+_TRAILERS = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}  # ISO/IEC 10118-3 ids
+
+
+def _ossl_curve(domain: Any) -> ec.EllipticCurve:
+    """The OpenSSL curve of a standardized EC domain (by its curve name)."""
+    classes = {"secp256r1": ec.SECP256R1, "secp384r1": ec.SECP384R1, "secp521r1": ec.SECP521R1,
+               "brainpoolP256r1": ec.BrainpoolP256R1, "brainpoolP384r1": ec.BrainpoolP384R1,
+               "brainpoolP512r1": ec.BrainpoolP512R1, "secp224r1": ec.SECP224R1}
+    name = getattr(getattr(domain, "curve", None), "name", None)
+    if name not in classes:
+        raise SystemExit(f"floor: CAM domain {name} has no OpenSSL curve")
+    return classes[name]()
+
+
+def run_floor(steps: list[list[Callable[[], None]]], loops: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(loops):
+        for doc_steps in steps:
+            for s in doc_steps:
+                s()
+    return time.perf_counter() - t0
+
+
+def run_doc(docs: list[Document], ts: TrustStore, policy: Policy, loops: int, cold: bool = False) -> float:
+    clear = _cache_clearer() if cold else None
+    t0 = time.perf_counter()
+    for _ in range(loops):
+        for d in docs:
+            if clear is not None:
+                clear()
+            verify_document(d, ts, policy=policy)
+    return time.perf_counter() - t0
+
+
+def run_dump(raws: list[bytes], ts: TrustStore, policy: Policy, loops: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(loops):
+        for raw in raws:
+            verify_document(Document.from_json_bytes(raw), ts, policy=policy)
+    return time.perf_counter() - t0
+
+
+def _cache_clearer() -> Optional[Callable[[], None]]:
+    """The verifier's hook that empties its content caches (None when it has none)."""
+    try:
+        mod = importlib.import_module("cccd_chip.verify.caches")
+    except ImportError:
+        return None
+    return getattr(mod, "clear_content_caches", None)
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def prepare(case: Case, policy: Policy) -> None:
+    for opt, path in zip(case.trust[::2], case.trust[1::2]):
+        case.ts.add_path(path)
+    case.docs = [Document.from_json_bytes(r) for r in case.raws]
+    for d in case.docs:
+        rep = verify_document(d, case.ts, policy=policy)
+        if rep.overall is not Verdict.SUCCESSFUL:
+            bad = [c.to_json() for c in rep.checks if c.verdict not in (Verdict.SUCCESSFUL, Verdict.NOT_SUPPORTED)]
+            raise SystemExit(f"{case.name}: {rep.overall.value} {bad[:2]}")
+    case.floor_inputs = [tuple(floor_steps(d, case.ts)) for d in case.docs]
+
+
+def measure(case: Case, policy: Policy, rounds: int, target_s: float) -> dict[str, Any]:
+    steps = [list(s) for s in case.floor_inputs]
+    run_floor(steps, 3)
+    run_doc(case.docs, case.ts, policy, 3)
+    one = run_floor(steps, 5) / 5
+    loops = max(1, int(target_s / max(one, 1e-6)))
+    fl, dc, dp, cold = [], [], [], []
+    clear = _cache_clearer()
+    for _ in range(rounds):
+        f = run_floor(steps, loops)
+        d = run_doc(case.docs, case.ts, policy, loops)
+        p = run_dump(case.raws, case.ts, policy, loops)
+        c = run_doc(case.docs, case.ts, policy, loops, cold=True) if clear is not None else float("nan")
+        fl.append(f)
+        dc.append(d / f)
+        dp.append(p / f)
+        cold.append(c / f)
+    n = loops * len(case.docs)
+    return {"floor_us": statistics.median(fl) / n * 1e6, "doc": sorted(dc), "dump": sorted(dp),
+            "cold": sorted(cold) if clear is not None else None}
+
+
+def _fmt(r: list[float]) -> str:
+    return f"{statistics.median(r):5.2f} ({r[0]:.2f}-{r[-1]:.2f})"
+
+
+def batch_scaling(case_dumps: list[tuple[bytes, list[str]]], work: Path, copies: int, rounds: int) -> list[tuple[float, float]]:
+    """`cccd verify DIR --workers 1|2` wall time, paired rounds: list of (t1, t2)."""
+    raws, trust = case_dumps[0][0], case_dumps[0][1]
+    folder = work / "batch"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for i in range(copies):
+        (folder / f"d{i:05d}.json").write_bytes(raws[i % len(raws)])  # type: ignore[index]
+    out = []
+    for _ in range(rounds):
+        pair = []
+        for w in (1, 2):
+            t0 = time.perf_counter()
+            r = subprocess.run(CLI + ["verify", str(folder), "--workers", str(w), *trust], cwd=ROOT,
+                               capture_output=True, text=True, timeout=600)
+            pair.append(time.perf_counter() - t0)
+            if r.returncode != 0:
+                raise SystemExit(f"cccd verify DIR --workers {w}: exit {r.returncode}: {r.stderr[-300:]}")
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def single_process(dump: Path, trust: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time of `cccd verify DUMP` and of `python -c pass` (interpreter start)."""
+    t_cli, t_py = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(CLI + ["verify", str(dump), *trust], cwd=ROOT, capture_output=True, timeout=60, check=True)
+        t_cli.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, timeout=60, check=True)
+        t_py.append(time.perf_counter() - t0)
+    return statistics.median(t_cli), statistics.median(t_py)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer rounds and copies (a smoke run)")
+    ap.add_argument("--rounds", type=int, default=None, help="paired rounds per case (default 15, --quick 3)")
+    ap.add_argument("--cards", type=int, default=2, help="cards (seeds) per profile, each read once (1..4)")
+    ap.add_argument("--only", default=None, help="only cases whose name contains this text")
+    ap.add_argument("--no-batch", action="store_true", help="skip the `cccd verify` process measurements")
+    a = ap.parse_args(argv)
+    rounds = a.rounds or (3 if a.quick else 15)
+    target = 0.004 if a.quick else 0.02
+    cards = min(max(a.cards, 1), 4)
+    policy = Policy()  # the system clock, as `cccd verify` without --at
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (os.cpu_count()={os.cpu_count()})",
+          flush=True)
+    with tempfile.TemporaryDirectory(prefix="cccd-bench-verify-") as tmp:
+        work = Path(tmp)
+        t0 = time.perf_counter()
+        cases = read_dumps(work, cards)
+        base = next(c for c in cases if c.name == "cccd-2021")
+        cases += [resigned(base, work, name, spec, explicit) for name, spec, explicit in RESIGNED]
+        print(f"read {sum(len(c.raws) for c in cases)} dumps with `cccd read --out` ({cards} card(s) per profile) "
+              f"and re-signed 3 families in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(f"{'case':26} {'floor us':>9} {'doc/floor':>17} {'dump/floor':>17} {'cold/floor':>17}  load")
+        for case in cases:
+            if a.only and a.only not in case.name:
+                continue
+            prepare(case, policy)
+            r = measure(case, policy, rounds, target)
+            cold = _fmt(r["cold"]) if r["cold"] else "-"
+            print(f"{case.name:26} {r['floor_us']:9.0f} {_fmt(r['doc']):>17} {_fmt(r['dump']):>17} {cold:>17}  "
+                  f"{os.getloadavg()[0]:.2f}", flush=True)
+        if not a.no_batch:
+            c21 = next(c for c in cases if c.name == "cccd-2021")
+            c24 = next(c for c in cases if c.name == "cccd-2024")
+            for case in (c21, c24):
+                pairs = batch_scaling([(case.raws, case.trust)], work, 100 if a.quick else 600, 1 if a.quick else 3)
+                ratios = sorted(t1 / t2 for t1, t2 in pairs)
+                n = 100 if a.quick else 600
+                print(f"batch {case.name}: `cccd verify DIR` {n} dumps, 1 worker {n / statistics.median([p[0] for p in pairs]):.0f}"
+                      f" dumps/s, 2 workers {n / statistics.median([p[1] for p in pairs]):.0f} dumps/s; speed-up paired "
+                      f"median {_fmt(ratios)} (goal >= 1.8); load {os.getloadavg()[0]:.2f}", flush=True)
+            dump = work / "dumps" / "cccd-2021-1.json"
+            t_cli, t_py = single_process(dump, c21.trust, 5 if a.quick else 15)
+            print(f"single `cccd verify DUMP` process (cccd-2021): {t_cli * 1e3:.0f} ms median "
+                  f"(python -c pass: {t_py * 1e3:.0f} ms; goal <= 150 ms); load {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

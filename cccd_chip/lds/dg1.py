@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-import construct as c
-
 from ..errors import ParseError
 from ..iso7816 import tlv
 from . import mrz
@@ -58,13 +56,11 @@ class DG1:
     @property
     def mrz(self) -> str:
         """The MRZ text, lines concatenated."""
-        layout, _, _ = mrz.LAYOUTS[self.format]
-        text: str = layout.build(_container(self)).decode("latin-1")
-        return text
+        return mrz.join_fields(self.format, _container(self))
 
     @property
     def lines(self) -> tuple[str, ...]:
-        _, width, count = mrz.LAYOUTS[self.format]
+        width, count = mrz.SHAPES[self.format]
         text = self.mrz
         return tuple(text[i * width : (i + 1) * width] for i in range(count))
 
@@ -233,28 +229,28 @@ def parse_mrz(text: str, *, raw: bytes = b"", file: Optional[str] = FILE, offset
     fmt = mrz.FORMAT_BY_LENGTH.get(len(text))
     if fmt is None:
         raise ParseError(f"MRZ of {len(text)} characters is not TD1, TD2 or TD3", file=file, offset=offset)
-    layout = mrz.LAYOUTS[fmt][0]
     try:
-        ct = layout.parse(text.encode("latin-1"))
-    except (c.ConstructError, UnicodeError) as exc:
+        text.encode("latin-1")  # one byte per character, as read from the chip
+        ct = mrz.split_fields(fmt, text)
+    except (ValueError, UnicodeError) as exc:
         raise ParseError("MRZ layout", file=file, offset=offset) from exc
     return DG1(
         format=fmt,
-        document_code=ct.document_code,
-        issuing_state=ct.issuing_state,
-        document_number_field=ct.document_number,
-        document_number_cd=ct.document_number_cd,
-        date_of_birth=ct.date_of_birth,
-        date_of_birth_cd=ct.date_of_birth_cd,
-        sex=ct.sex,
-        date_of_expiry=ct.date_of_expiry,
-        date_of_expiry_cd=ct.date_of_expiry_cd,
-        nationality=ct.nationality,
-        optional_data_1=ct.optional_data_1,
+        document_code=ct["document_code"],
+        issuing_state=ct["issuing_state"],
+        document_number_field=ct["document_number"],
+        document_number_cd=ct["document_number_cd"],
+        date_of_birth=ct["date_of_birth"],
+        date_of_birth_cd=ct["date_of_birth_cd"],
+        sex=ct["sex"],
+        date_of_expiry=ct["date_of_expiry"],
+        date_of_expiry_cd=ct["date_of_expiry_cd"],
+        nationality=ct["nationality"],
+        optional_data_1=ct["optional_data_1"],
         optional_data_2=ct.get("optional_data_2", ""),
         optional_data_cd=ct.get("optional_data_cd", ""),
-        composite_cd=ct.composite_cd,
-        name=ct.name,
+        composite_cd=ct["composite_cd"],
+        name=ct["name"],
         raw=raw,
     )
 

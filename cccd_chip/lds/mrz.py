@@ -1,16 +1,14 @@
 """Machine Readable Zone: check digits and the TD1/TD2/TD3 layouts.
 
 ICAO 9303-3 §4.9 (check digits), 9303-4 §4.2.2 (TD3), 9303-5 §4.2.2 (TD1),
-9303-6 §4.2.2 (TD2). The fixed layouts are ``construct`` structs over the
+9303-6 §4.2.2 (TD2). The fixed layouts are tables of (field, width) over the
 MRZ text (lines concatenated); every field is fixed width, filler ``<``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
-
-import construct as c
+from typing import Optional
 
 FILLER = "<"
 _WEIGHTS = (7, 3, 1)
@@ -43,88 +41,57 @@ def check_digit_or_none(text: str) -> Optional[str]:
         return None
 
 
-class _Field(c.Adapter):
-    """Fixed-width MRZ text; ``strip`` drops trailing fillers on parse, pads on build."""
-
-    def __init__(self, width: int, strip: bool = True) -> None:
-        super().__init__(c.Bytes(width))
-        self.width = width
-        self.strip = strip
-
-    def _decode(self, obj: bytes, context: Any, path: str) -> str:
-        text = bytes(obj).decode("latin-1")
-        return text.rstrip(FILLER) if self.strip else text
-
-    def _encode(self, obj: object, context: Any, path: str) -> bytes:
-        text = str(obj)
-        if len(text) > self.width or (not self.strip and len(text) != self.width):
-            raise ValueError(f"MRZ field {path} must be {self.width} characters")
-        return text.ljust(self.width, FILLER).encode("latin-1")
-
-
-def F(width: int) -> _Field:
-    return _Field(width, strip=True)
-
-
-def X(width: int) -> _Field:
-    return _Field(width, strip=False)
-
-
+# The fixed layouts as data: (field, width, strip trailing fillers on parse).
 # ICAO 9303-5 §4.2.2: TD1, three lines of 30.
-TD1 = c.Struct(
-    "document_code" / F(2),
-    "issuing_state" / X(3),
-    "document_number" / F(9),
-    "document_number_cd" / X(1),
-    "optional_data_1" / F(15),
-    "date_of_birth" / X(6),
-    "date_of_birth_cd" / X(1),
-    "sex" / X(1),
-    "date_of_expiry" / X(6),
-    "date_of_expiry_cd" / X(1),
-    "nationality" / X(3),
-    "optional_data_2" / F(11),
-    "composite_cd" / X(1),
-    "name" / F(30),
+TD1_FIELDS = (
+    ("document_code", 2, True), ("issuing_state", 3, False), ("document_number", 9, True),
+    ("document_number_cd", 1, False), ("optional_data_1", 15, True), ("date_of_birth", 6, False),
+    ("date_of_birth_cd", 1, False), ("sex", 1, False), ("date_of_expiry", 6, False),
+    ("date_of_expiry_cd", 1, False), ("nationality", 3, False), ("optional_data_2", 11, True),
+    ("composite_cd", 1, False), ("name", 30, True),
 )
-
 # ICAO 9303-6 §4.2.2: TD2, two lines of 36.
-TD2 = c.Struct(
-    "document_code" / F(2),
-    "issuing_state" / X(3),
-    "name" / F(31),
-    "document_number" / F(9),
-    "document_number_cd" / X(1),
-    "nationality" / X(3),
-    "date_of_birth" / X(6),
-    "date_of_birth_cd" / X(1),
-    "sex" / X(1),
-    "date_of_expiry" / X(6),
-    "date_of_expiry_cd" / X(1),
-    "optional_data_1" / F(7),
-    "composite_cd" / X(1),
+TD2_FIELDS = (
+    ("document_code", 2, True), ("issuing_state", 3, False), ("name", 31, True), ("document_number", 9, True),
+    ("document_number_cd", 1, False), ("nationality", 3, False), ("date_of_birth", 6, False),
+    ("date_of_birth_cd", 1, False), ("sex", 1, False), ("date_of_expiry", 6, False),
+    ("date_of_expiry_cd", 1, False), ("optional_data_1", 7, True), ("composite_cd", 1, False),
 )
-
 # ICAO 9303-4 §4.2.2: TD3, two lines of 44.
-TD3 = c.Struct(
-    "document_code" / F(2),
-    "issuing_state" / X(3),
-    "name" / F(39),
-    "document_number" / F(9),
-    "document_number_cd" / X(1),
-    "nationality" / X(3),
-    "date_of_birth" / X(6),
-    "date_of_birth_cd" / X(1),
-    "sex" / X(1),
-    "date_of_expiry" / X(6),
-    "date_of_expiry_cd" / X(1),
-    "optional_data_1" / F(14),
-    "optional_data_cd" / X(1),
-    "composite_cd" / X(1),
+TD3_FIELDS = (
+    ("document_code", 2, True), ("issuing_state", 3, False), ("name", 39, True), ("document_number", 9, True),
+    ("document_number_cd", 1, False), ("nationality", 3, False), ("date_of_birth", 6, False),
+    ("date_of_birth_cd", 1, False), ("sex", 1, False), ("date_of_expiry", 6, False),
+    ("date_of_expiry_cd", 1, False), ("optional_data_1", 14, True), ("optional_data_cd", 1, False),
+    ("composite_cd", 1, False),
 )
-
-LAYOUTS = {"TD1": (TD1, 30, 3), "TD2": (TD2, 36, 2), "TD3": (TD3, 44, 2)}
+FIELDS = {"TD1": TD1_FIELDS, "TD2": TD2_FIELDS, "TD3": TD3_FIELDS}
+SHAPES = {"TD1": (30, 3), "TD2": (36, 2), "TD3": (44, 2)}  # (line width, lines)
 FORMAT_BY_LENGTH = {30 * 3: "TD1", 36 * 2: "TD2", 44 * 2: "TD3"}
+
+
+def split_fields(fmt: str, text: str) -> dict[str, str]:
+    """The fields of MRZ ``text`` (exactly the format's length), trailing fillers dropped where the layout says."""
+    out: dict[str, str] = {}
+    pos = 0
+    for name, width, strip in FIELDS[fmt]:
+        value = text[pos : pos + width]
+        out[name] = value.rstrip(FILLER) if strip else value
+        pos += width
+    if pos != len(text):
+        raise ValueError(f"MRZ text of {len(text)} characters is not {fmt}")
+    return out
+
+
+def join_fields(fmt: str, values: dict[str, str]) -> str:
+    """MRZ text from field values (stripped fields padded with fillers; ValueError when one does not fit)."""
+    parts = []
+    for name, width, strip in FIELDS[fmt]:
+        text = str(values[name])
+        if len(text) > width or (not strip and len(text) != width):
+            raise ValueError(f"MRZ field {name} must be {width} characters")
+        parts.append(text.ljust(width, FILLER))
+    return "".join(parts)
 
 
 @dataclass(frozen=True)

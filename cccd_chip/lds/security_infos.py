@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Iterable, Optional, TypeVar, Union
 
+from ..content_cache import ContentCache
 from ..errors import CccdError, ParseError, UnsupportedError
 from ..iso7816 import tlv
 
@@ -399,10 +400,24 @@ class SecurityInfos:
 # --- parsing --------------------------------------------------------------------
 
 
+_PARSED: ContentCache[SecurityInfos] = ContentCache("SecurityInfos", 4096)
+_PUBLIC_KEYS: "ContentCache[tuple[AnyDomain, Element]]" = ContentCache("ChipAuthenticationPublicKey", 4096)
+
+
 def parse(data: bytes, *, file: str = "SecurityInfos", base: int = 0) -> SecurityInfos:
-    """Parse a DER ``SET OF SecurityInfo``; raise ParseError (file, offset) on any defect."""
+    """Parse a DER ``SET OF SecurityInfo``; raise ParseError (file, offset) on any defect.
+
+    Results are cached by the exact bytes (with ``file`` and ``base``, which errors
+    name): EF.CardAccess is the same on every card of a generation, DG14 is read by
+    three checks of one document (:mod:`cccd_chip.content_cache`).
+    """
+    data = bytes(data)
+    return _PARSED.get_or_compute((data, file, base), lambda: _parse_checked(data, file, base))
+
+
+def _parse_checked(data: bytes, file: str, base: int) -> SecurityInfos:
     try:
-        return _parse(bytes(data), file, base)
+        return _parse(data, file, base)
     except CccdError:
         raise
     except Exception as exc:  # noqa: BLE001 - untrusted input boundary
@@ -495,10 +510,20 @@ def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None, *,
     domains only), or None for any sound parameters (the virtual chip's own keys).
     """
     from ..crypto import domain_params
+
+    chosen: Optional[DomainPolicy] = domain_params.STRICT if isinstance(policy, _Default) else policy
+    # cached by the exact SubjectPublicKeyInfo, keyId and policy (content_cache): a document's
+    # CA key is read by the PACE-CAM check and the DG14 comparison; errors are never cached
+    data = bytes(spki)
+    return _PUBLIC_KEYS.get_or_compute((data, key_id, chosen),
+                                       lambda: _parse_subject_public_key(data, key_id, chosen))
+
+
+def _parse_subject_public_key(spki: bytes, key_id: Optional[int],
+                              policy: "Optional[DomainPolicy]") -> "tuple[AnyDomain, Element]":
+    from ..crypto import domain_params
     from ..crypto.key_integers import read_key_integer_element
 
-    if policy is _STRICT:
-        policy = domain_params.STRICT
     file = "ChipAuthenticationPublicKey"
     try:
         outer = tlv.decode_one(spki, expected_tag=0x30, file=file)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from cryptography.hazmat.primitives.asymmetric import utils as _utils
 
@@ -88,11 +88,34 @@ def _verify_iso9796_2(challenge: bytes, signature: bytes, key: PublicKey) -> AAR
     s = int.from_bytes(signature, "big")
     if len(signature) > k or not 0 < s < n:
         raise VerificationError("AA signature out of range", reason="AA_SIGNATURE_INVALID")
-    m = pow(s, e, n)
+    m = rsa_public_operation(s, e, n)
     if m & 0x0F != 0x0C:
         m = n - m  # ISO/IEC 9796-2 §B.6: the signature may be min(J^d, n - J^d)
     f = m.to_bytes(k, "big")
     return recover_iso9796_2(f, challenge)
+
+
+def _gmp_powmod() -> Optional[Callable[[int, int, int], Any]]:
+    """``gmpy2.powmod`` when the ``fast`` extra is installed, else None (imported once)."""
+    global _POWMOD
+    if _POWMOD is _UNSET:
+        try:
+            from gmpy2 import powmod
+        except ImportError:
+            powmod = None
+        _POWMOD = powmod
+    return _POWMOD  # type: ignore[return-value]
+
+
+_UNSET: Any = object()
+_POWMOD: Any = _UNSET
+
+
+def rsa_public_operation(s: int, e: int, n: int) -> int:
+    """``s^e mod n`` (RFC 8017 §5.2.2 RSAVP1): GMP when available (the ``fast`` extra, ~5x
+    Python's ``pow`` on 2048 bits), else ``pow``; the same integer either way."""
+    powmod = _gmp_powmod()
+    return int(powmod(s, e, n)) if powmod is not None else pow(s, e, n)
 
 
 def recover_iso9796_2(f: bytes, challenge: bytes) -> AAResult:

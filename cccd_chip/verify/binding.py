@@ -309,12 +309,16 @@ def check_access_binding(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResul
     if isinstance(dg1, CccdError):
         return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.DG_MALFORMED, "DG1", "DG1 does not parse")
     what = "document number, date of birth and date of expiry" if kind == "MRZ" else "last 6 digits of the ID number"
-    candidates = password_candidates(dg1, kind)
-    if candidates is None:  # TR-03135-1 §5.7.2: CAN access on a document without a printed CAN relation
+    # the MRZ candidates are needed only to prove a keyed MAC (they always exist); a CAN
+    # needs DG1's CCCD ID to be comparable at all
+    candidates = password_candidates(dg1, kind) if kind == "CAN" else None
+    if kind == "CAN" and candidates is None:  # TR-03135-1 §5.7.2: CAN access on a document without a printed CAN relation
         return _r(CHECK_ACCESS, Verdict.NOT_SUPPORTED, Reason.NOT_PERFORMED, "DG1",
                   "CAN access: DG1 carries no CCCD ID to compare the CAN with")
     if (binding_key is not None and access.password_mac is not None
             and access.password_mac_key == binding_key_id(binding_key)):
+        if candidates is None:
+            candidates = password_candidates(dg1, kind) or []
         recorded = access.password_mac.lower()
         matched = any(hmac.compare_digest(access_password_mac(binding_key, kind, c), recorded) for c in candidates)
         how = "proven with the installation's binding key"

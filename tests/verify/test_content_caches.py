@@ -1,0 +1,187 @@
+"""Content caches (cccd_chip.content_cache) never let a changed input reuse a genuine result.
+
+Every cache of a parse result is keyed by the exact bytes. For each one, a
+tampered twin from the same issuer batch - the genuine document verified
+first, so the cache holds its parse - differs in one byte and still fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from cccd_chip.content_cache import ContentCache, clear_content_caches
+from cccd_chip.document import Document
+from cccd_chip.emulator.applet import Applet
+from cccd_chip.emulator.card import VirtualCard
+from cccd_chip.emulator.personalize import personalize
+from cccd_chip.errors import ParseError
+from cccd_chip.lds import card_security, dg14, security_infos
+from cccd_chip.pki.trust_store import TrustStore
+from cccd_chip.reader import Credential, read_document
+from cccd_chip.transport.local import LocalTransport
+from cccd_chip.verify import active_auth
+from cccd_chip.verify.document_check import verify_document
+from cccd_chip.verify.passive import Policy
+from cccd_chip.verify.report import Report, Verdict
+
+POLICY = Policy(at=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
+
+
+@pytest.fixture(scope="module")
+def cccd2024(tmp_path_factory: pytest.TempPathFactory) -> tuple[Document, TrustStore]:
+    """A cccd-2024 read (EF.CardAccess, EF.CardSecurity, DG14, PACE-CAM, AA), and its trust store."""
+    tmp = tmp_path_factory.mktemp("cache")
+    card_dir = Path(personalize("cccd-2024", 5, tmp / "card"))
+    secrets = json.loads((card_dir / "card.json").read_text())["secrets"]
+    doc = read_document(LocalTransport(Applet(VirtualCard.load(card_dir))), Credential.from_can(secrets["can"]),
+                        rng=lambda n: bytes(range(n)))
+    store = TrustStore()
+    store.add_path(card_dir / "csca.pem")
+    return doc, store
+
+
+def _check(report: Report, name: str) -> Verdict:
+    (c,) = [c for c in report.checks if c.check == name]
+    return c.verdict
+
+
+def _flip(data: bytes, index: int, mask: int = 0x01) -> bytes:
+    b = bytearray(data)
+    b[index] ^= mask
+    return bytes(b)
+
+
+def _pace_parameter_index(card_access: bytes) -> int:
+    """Where the first PACEInfo's parameterId (13, brainpoolP256r1) is: its last byte."""
+    info = security_infos.parse(card_access, file="CardAccess").pace_infos[0]
+    assert info.parameter_id == 13 and info.raw.endswith(bytes([0x02, 0x01, 13]))
+    return card_access.index(info.raw) + len(info.raw) - 1
+
+
+def _genuine_first(doc: Document, store: TrustStore) -> None:
+    """Verify the genuine document: every cache now holds its parses."""
+    rep = verify_document(doc, store, policy=POLICY)
+    assert rep.overall is Verdict.SUCCESSFUL, [c.to_json() for c in rep.checks if c.verdict is not Verdict.SUCCESSFUL]
+
+
+# --- the cache itself --------------------------------------------------------------------------
+
+
+def test_errors_are_never_cached() -> None:
+    cache: ContentCache[int] = ContentCache("test-errors", 8)
+    calls = []
+
+    def bad() -> int:
+        calls.append(1)
+        raise ParseError("refused")
+
+    for _ in range(2):
+        with pytest.raises(ParseError):
+            cache.get_or_compute(b"x", bad)
+    assert len(calls) == 2 and len(cache) == 0
+
+
+def test_one_changed_byte_is_another_key_and_the_cache_is_bounded() -> None:
+    cache: ContentCache[bytes] = ContentCache("test-bound", 4)
+    assert cache.get_or_compute(b"abc", lambda: b"first") == b"first"
+    assert cache.get_or_compute(b"abc", lambda: b"other") == b"first"  # a hit
+    assert cache.get_or_compute(b"abd", lambda: b"second") == b"second"  # one byte: a miss
+    for i in range(20):
+        cache.get_or_compute(bytes([i]), lambda: b"")
+    assert len(cache) <= 4
+
+
+def test_security_infos_twin_is_parsed_afresh(cccd2024: tuple[Document, TrustStore]) -> None:
+    doc, _ = cccd2024
+    ca = doc.files["CardAccess"]
+    genuine = security_infos.parse(ca, file="CardAccess")
+    twin = security_infos.parse(_flip(ca, _pace_parameter_index(ca)), file="CardAccess")  # parameterId 12
+    assert {p.parameter_id for p in genuine.pace_infos} == {13}
+    assert 12 in {p.parameter_id for p in twin.pace_infos} and twin != genuine
+    assert security_infos.parse(ca, file="CardAccess") is genuine  # the genuine one is still its own
+
+
+# --- tampered twins of a verified document (same issuer batch, caches warm) -----------------
+
+
+def test_card_access_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
+    doc, store = cccd2024
+    _genuine_first(doc, store)
+    ca = doc.files["CardAccess"]
+    rep = verify_document(doc.with_file("CardAccess", _flip(ca, _pace_parameter_index(ca))), store, policy=POLICY)
+    assert _check(rep, "binding.card_access") is Verdict.FAILED
+    assert rep.overall is Verdict.FAILED
+
+
+def test_dg14_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
+    doc, store = cccd2024
+    _genuine_first(doc, store)
+    raw = doc.files["DG14"]
+    parsed = dg14.parse(raw).security_infos
+    key = parsed.chip_authentication_public_keys[0].public_key
+    i = raw.index(key) + len(key) - 1  # the last byte of the CA key's point
+    rep = verify_document(doc.with_file("DG14", _flip(raw, i)), store, policy=POLICY)
+    assert rep.overall is Verdict.FAILED
+    assert any(c.check == "passive.dg_hash" and c.subject == "DG14" and c.verdict is Verdict.FAILED for c in rep.checks)
+
+
+def test_card_security_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
+    doc, store = cccd2024
+    _genuine_first(doc, store)
+    raw = doc.files["CardSecurity"]
+    infos = card_security.parse(raw).security_infos
+    key = infos.chip_authentication_public_keys[0].public_key
+    i = raw.index(key) + len(key) - 1
+    rep = verify_document(doc.with_file("CardSecurity", _flip(raw, i)), store, policy=POLICY)
+    assert _check(rep, "card_security.signature") is Verdict.FAILED
+    assert _check(rep, "pace.cam") is not Verdict.SUCCESSFUL
+    assert rep.overall is Verdict.FAILED
+
+
+def test_cam_key_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
+    """The CA key cache (parse_subject_public_key): other CAM data for the same key still fail."""
+    doc, store = cccd2024
+    _genuine_first(doc, store)
+    cam = dict(doc.evidence.pace_cam or {})
+    ca_ic = bytes.fromhex(cam["ca_ic"])
+    cam["ca_ic"] = _flip(ca_ic, len(ca_ic) - 1).hex().upper()
+    twin = dataclasses.replace(doc, evidence=dataclasses.replace(doc.evidence, pace_cam=cam))
+    rep = verify_document(twin, store, policy=POLICY)
+    assert _check(rep, "pace.cam") is Verdict.FAILED and rep.overall is Verdict.FAILED
+
+
+def test_cold_caches_give_the_same_report(cccd2024: tuple[Document, TrustStore]) -> None:
+    doc, store = cccd2024
+    warm = verify_document(doc, store, policy=POLICY)
+    clear_content_caches()
+    cold = verify_document(doc, store, policy=POLICY)
+    assert [c.to_json() for c in warm.checks] == [c.to_json() for c in cold.checks]
+
+
+# --- Active Authentication: GMP and Python give the same verdicts ---------------------------
+
+
+@pytest.mark.parametrize("gmp", [True, False], ids=["gmpy2", "python-pow"])
+def test_aa_rsa_public_operation_both_paths(cccd2024: tuple[Document, TrustStore], monkeypatch: pytest.MonkeyPatch,
+                                            gmp: bool) -> None:
+    doc, store = cccd2024
+    if gmp:
+        assert active_auth._gmp_powmod() is not None  # the `fast` extra, which `make setup` installs
+    else:
+        monkeypatch.setattr(active_auth, "_POWMOD", None)
+    ev = doc.evidence
+    assert ev.aa_challenge is not None and ev.aa_signature is not None
+    ok = active_auth.check_active_authentication(ev.aa_challenge, ev.aa_signature, doc.files["DG15"], doc.files["DG14"],
+                                                 dg15_authenticated=True)
+    assert ok.verdict is Verdict.SUCCESSFUL
+    bad = active_auth.check_active_authentication(ev.aa_challenge, _flip(ev.aa_signature, 100), doc.files["DG15"],
+                                                  doc.files["DG14"], dg15_authenticated=True)
+    assert bad.verdict is Verdict.FAILED
+    other = active_auth.check_active_authentication(_flip(ev.aa_challenge, 0), ev.aa_signature, doc.files["DG15"],
+                                                    doc.files["DG14"], dg15_authenticated=True)
+    assert other.verdict is Verdict.FAILED
