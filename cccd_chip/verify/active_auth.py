@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, cast
 
 from cryptography.hazmat.primitives.asymmetric import utils as _utils
 
@@ -110,7 +110,7 @@ def _gmp_powmod() -> Optional[Callable[[int, int, int], Any]]:
         except ImportError:
             powmod = None
         _POWMOD = powmod
-    return _POWMOD  # type: ignore[no-any-return]
+    return cast("Optional[Callable[[int, int, int], Any]]", _POWMOD)
 
 
 def rsa_public_operation(s: int, e: int, n: int) -> int:
