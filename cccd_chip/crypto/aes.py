@@ -32,6 +32,30 @@ def encrypt_cbc(key: bytes, data: bytes, iv: bytes = ZERO_IV) -> bytes:
     return enc.update(data) + enc.finalize()
 
 
+def encrypt_cbc_pair(key: bytes, a: bytes, b: bytes) -> tuple[bytes, bytes]:
+    """(E(K, a), E(K, b)), each CBC with IV 0 and block aligned, with one key schedule.
+
+    The PACE-IM PRF encrypts two constants under every key k_i (ICAO 9303-11 §4.4.3.3.2).
+    """
+    _check_key(key)
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    if len(a) == len(b) == BLOCK:  # one block each: CBC with IV 0 is ECB
+        both = enc.update(a + b)
+        return both[:BLOCK], both[BLOCK:]
+
+    def cbc(data: bytes) -> bytes:
+        prev = 0
+        out = bytearray()
+        for i in range(0, len(data), BLOCK):
+            block = (int.from_bytes(data[i:i + BLOCK], "big") ^ prev).to_bytes(BLOCK, "big")
+            c = enc.update(block)
+            prev = int.from_bytes(c, "big")
+            out += c
+        return bytes(out)
+
+    return cbc(a), cbc(b)
+
+
 def decrypt_cbc(key: bytes, data: bytes, iv: bytes = ZERO_IV) -> bytes:
     _check_key(key)
     dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()

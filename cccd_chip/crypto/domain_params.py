@@ -199,6 +199,15 @@ class Domain(ABC, Generic[E]):
     def op(self, a: E, b: E) -> E:
         """The group operation (P + Q or a*b mod p)."""
 
+    def mul_gen_add(self, k1: int, k2: int, e: E) -> Optional[E]:
+        """k1*G + k2*e (or g^k1 * e^k2), None when that is the identity (PACE-GM host key, §4.4.3.3.1)."""
+        r = self.op(self.mul_gen(k1), self.mul(k2, e))
+        return None if self.is_identity(r) else r
+
+    @abstractmethod
+    def inverse(self, e: E) -> E:
+        """The group inverse (-P or e^-1 mod p)."""
+
     @abstractmethod
     def shared_secret(self, sk: int, peer: E) -> bytes:
         """KA(sk, peer): x-coordinate (ECKA) or peer^sk mod p, padded to the field size."""
@@ -254,6 +263,18 @@ class EcDomain(Domain[ec.Point]):
     def op(self, a: ec.Point, b: ec.Point) -> ec.Point:
         return ec.check_not_identity(ec.add(self.curve, a, b), "EC point sum")
 
+    def mul_gen_add(self, k1: int, k2: int, e: ec.Point) -> Optional[ec.Point]:
+        n = self.curve.n
+        k1, k2 = k1 % n, k2 % n
+        if not k1:
+            return ec.mul(self.curve, k2, e)
+        if not k2:
+            return ec.mul(self.curve, k1, self.curve.G)
+        return ec.mul_sum(self.curve, k1, k2, e)
+
+    def inverse(self, e: ec.Point) -> ec.Point:
+        return ec.Point(e.x, (-e.y) % self.curve.p)
+
     def shared_secret(self, sk: int, peer: ec.Point) -> bytes:
         return ec.ecdh_x(self.base, sk, peer)
 
@@ -295,13 +316,16 @@ class DhDomain(Domain[int]):
         return v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
 
     def mul_gen(self, k: int) -> int:
-        return pow(self.group.g, k, self.group.p)
+        return dh.power(self.group, self.group.g, k)
 
     def mul(self, k: int, e: int) -> int:
-        return pow(e, k, self.group.p)
+        return dh.power(self.group, e, k)
 
     def op(self, a: int, b: int) -> int:
         return a * b % self.group.p
+
+    def inverse(self, e: int) -> int:
+        return pow(e, -1, self.group.p)
 
     def shared_secret(self, sk: int, peer: int) -> bytes:
         return dh.shared_secret(self.group, sk, peer)

@@ -76,7 +76,7 @@ def check_cam(evidence: CamEvidence, infos: si.SecurityInfos, *, signature_verif
         # Degenerate values are made from public data alone: CA_IC = 1 with PK_map = PK_IC
         # (copied from EF.CardSecurity), n-1 with its negative, 0. A chip computes
         # CA_IC = SK_map * SK_IC^-1 mod n, never one of these (issue 10, defect 6).
-        degenerate = ca_ic in (0, 1, n - 1) or ca_ic >= n or pk_map == pk_ic or pk_map == domain.mul(n - 1, pk_ic)
+        degenerate = ca_ic in (0, 1, n - 1) or ca_ic >= n or pk_map == pk_ic or pk_map == domain.inverse(pk_ic)
         ok = not degenerate and mapping.cam_check(domain, ca_ic, pk_ic, pk_map)
     except UnsupportedError as e:
         return _result(Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, f"CA key not usable here: {e.reason}")

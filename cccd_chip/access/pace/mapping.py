@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ...crypto import ec
+from ...crypto.libcrypto import pow_mod
 from ...crypto.domain_params import DhDomain, Domain, EcDomain, Element
 from ...crypto.padding import pad, unpad
 from ...errors import InvalidPublicKeyError, SecureMessagingError, UnsupportedError
@@ -44,15 +45,14 @@ def gm_generator(domain: Domain, s: int, H: Element) -> Element:
 def gm_ephemeral_public(domain: Domain, s: int, sk_map: int, pk_map_peer: Element, sk: int) -> Element:
     """PK = sk * G' without computing G' (host fast path, same value as sk * gm_generator(...)).
 
-    sk*G' = sk*(s*G + H) = (sk*s mod n)*G + (sk*sk_map mod n)*PK_map_peer: one
-    fixed-base operation (OpenSSL on named curves) and one variable-base
-    multiplication instead of two. G' = O would give PK = O, which is refused.
+    sk*G' = sk*(s*G + H) = (sk*s mod n)*G + (sk*sk_map mod n)*PK_map_peer
+    (ICAO 9303-11 §4.4.3.3.1): one fixed-base and one variable-base product,
+    each constant-time in libcrypto, instead of H, G' and sk*G'. G' = O would
+    give PK = O, which is refused.
     """
     n = domain.order
-    u1, u2 = sk * s % n, sk * sk_map % n
-    part = domain.mul(u2, pk_map_peer)
-    pk = domain.op(domain.mul_gen(u1), part) if u1 else part
-    if domain.is_identity(pk):
+    pk = domain.mul_gen_add(sk * s % n, sk * sk_map % n, pk_map_peer)
+    if pk is None or domain.is_identity(pk):
         raise InvalidPublicKeyError("PACE mapped generator is the identity", reason="PACE_MAPPING_IDENTITY")
     return pk
 
@@ -84,16 +84,29 @@ def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
         raise ValueError("nonce s must be 16 or 32 bytes and at least the key length")
     c0, c1 = (C0_128, C1_128) if l_bytes == 16 else (C0_256, C1_256)
     n = math.ceil((p.bit_length() + 64) / (8 * l_bytes))
-    key = symmetric.encrypt(cipher, t, s)[:klen]
+    if cipher == "3DES":
+        key = symmetric.encrypt(cipher, t, s)[:klen]
+        out = bytearray()
+        for _ in range(n):
+            out += symmetric.encrypt(cipher, key, c1)
+            key = symmetric.encrypt(cipher, key, c0)[:klen]
+        return bytes(out)
+    # AES: one key schedule per k_i serves both E(k_i, c1) and E(k_i, c0)
+    key = aes.encrypt_cbc(t, s)[:klen]
     out = bytearray()
     for _ in range(n):
-        out += symmetric.encrypt(cipher, key, c1)
-        key = symmetric.encrypt(cipher, key, c0)[:klen]
+        x, nxt = aes.encrypt_cbc_pair(key, c1, c0)
+        out += x
+        key = nxt[:klen]
     return bytes(out)
 
 
 def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
-    """f_G(t): Appendix B.2 (affine), for p = 3 mod 4, then times the cofactor."""
+    """f_G(t): Appendix B.2 (affine), for p = 3 mod 4, then times the cofactor.
+
+    The two exponentiations (t is secret: it comes from the nonce) are OpenSSL's
+    constant-time ones when libcrypto is loaded.
+    """
     p, a, b = curve.p, curve.a, curve.b
     if p % 4 != 3:
         raise UnsupportedError("Integrated Mapping needs a curve with p = 3 mod 4 (not NIST P-224)")
@@ -104,11 +117,11 @@ def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
     denom = a * aa % p
     if denom == 0:
         raise InvalidPublicKeyError("IM: degenerate point encoding input", reason="PACE_MAPPING_IDENTITY")
-    x2 = (-b * (1 + aa) * pow(denom, p - 2, p)) % p
+    x2 = (-b * (1 + aa) * pow_mod(denom, p - 2, p)) % p
     x3 = alpha * x2 % p
     h2 = (x2 * x2 * x2 + a * x2 + b) % p
     u = t * t * t * h2 % p
-    A = pow(h2, p - 1 - (p + 1) // 4, p)
+    A = pow_mod(h2, p - 1 - (p + 1) // 4, p)
     if A * A * h2 % p == 1:
         x, y = x2, A * h2 % p
     else:
@@ -132,7 +145,7 @@ def im_generator(domain: Domain, cipher: str, s: bytes, t: bytes) -> Element:
     assert isinstance(domain, DhDomain)
     g = domain.group
     r = int.from_bytes(prf(cipher, s, t, g.p), "big") % g.p
-    gen = pow(r, (g.p - 1) // g.q, g.p)
+    gen = pow_mod(r, (g.p - 1) // g.q, g.p)
     if gen == 1:
         raise InvalidPublicKeyError("IM mapped generator is 1", reason="PACE_MAPPING_IDENTITY")
     return gen
@@ -179,6 +192,9 @@ def cam_chip_data(sk_ic_static: int, sk_map_ic: int, order: int) -> int:
 
 
 def cam_check(domain: Domain, ca_ic: int, pk_ic_static: Element, pk_map_ic: Element) -> bool:
-    """PK_map,IC == KA(CA_IC, PK_IC): the chip knows the static key (§4.4.3.5.2)."""
+    """PK_map,IC == CA_IC * PK_IC: the chip knows the static key (§4.4.3.5.2); one scalar product."""
+    if isinstance(domain, EcDomain):
+        assert isinstance(pk_ic_static, ec.Point) and isinstance(pk_map_ic, ec.Point)
+        return ec.is_multiple(domain.curve, ca_ic, pk_ic_static, pk_map_ic)
     return domain.mul(ca_ic, pk_ic_static) == pk_map_ic
 

@@ -1,0 +1,363 @@
+"""OpenSSL's EC point arithmetic and constant-time modular exponentiation, through ctypes.
+
+pyca/cryptography gives ECDH (an x-coordinate) and key pairs on a curve's own
+generator, never a point: PACE Generic Mapping needs ``s*G + H`` as a point and
+Integrated Mapping a key pair on a mapped generator (ICAO 9303-11 §4.4.3.3.1,
+§4.4.3.3.2), the CAM check ``CA_IC * PK_IC`` (§4.4.3.5.2). libcrypto does that
+in C: ``EC_POINT_mul`` with ONE scalar runs OpenSSL's constant-time Montgomery
+ladder (or the P-256 assembly), ``BN_mod_exp_mont_consttime`` the DH powers
+(BSI TR-03110-3 §A.3). Measured against the alternatives in docs/performance.md
+("PACE on the host").
+
+The library is the libcrypto 3 the Python runtime itself links for ``ssl`` /
+``hashlib``. When none can be loaded, :data:`AVAILABLE` is False and the
+callers (:mod:`.ec`, :mod:`.dh`) use their pure-Python arithmetic.
+
+Contract of every function here: inputs are already validated by the caller
+(points on the curve, scalars in range); a failing libcrypto call raises
+:class:`NativeError` (the OpenSSL error queue cleared), and the caller falls
+back to Python. Nothing is ever freed while another call may use it: groups
+are cached for the process (bounded; past the bound a group lives for one call).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import threading
+from typing import Any, Callable, Optional, TypeVar, cast
+
+T = TypeVar("T")
+
+__all__ = ["AVAILABLE", "NativeError", "ec_mul", "ec_mul_gen", "ec_mul_sum", "mod_exp", "pow_mod", "version"]
+
+_POINT_CONVERSION_UNCOMPRESSED = 4
+_BN_FLG_CONSTTIME = 0x04
+_MAX_GROUPS = 64
+
+_vp = ctypes.c_void_p
+_int = ctypes.c_int
+_size_t = ctypes.c_size_t
+_buf = ctypes.c_char_p
+
+
+class NativeError(Exception):
+    """A libcrypto call failed (the caller falls back to Python)."""
+
+
+def _load() -> Optional[ctypes.CDLL]:
+    if os.environ.get("CCCD_PURE_PYTHON_CRYPTO"):
+        return None
+    for name in (ctypes.util.find_library("crypto"), "libcrypto.so.3"):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            num = lib.OpenSSL_version_num
+            num.restype = ctypes.c_ulong
+            num.argtypes = []
+            if num() >= 0x30000000:
+                return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+_LIB = _load()
+
+
+class _Api:
+    """The libcrypto functions used, with their C signatures."""
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        def fn(name: str, res: Any, *args: Any) -> Callable[..., Any]:
+            f = getattr(lib, name)
+            f.restype = res
+            f.argtypes = list(args)
+            return cast(Callable[..., Any], f)
+
+        self.version_num = fn("OpenSSL_version_num", ctypes.c_ulong)
+        self.ERR_clear_error = fn("ERR_clear_error", None)
+        self.BN_CTX_new = fn("BN_CTX_new", _vp)
+        self.BN_CTX_free = fn("BN_CTX_free", None, _vp)
+        self.BN_new = fn("BN_new", _vp)
+        self.BN_bin2bn = fn("BN_bin2bn", _vp, _buf, _int, _vp)
+        self.BN_bn2binpad = fn("BN_bn2binpad", _int, _vp, _buf, _int)
+        self.BN_clear_free = fn("BN_clear_free", None, _vp)
+        self.BN_set_flags = fn("BN_set_flags", None, _vp, _int)
+        self.BN_mod_exp_mont_consttime = fn("BN_mod_exp_mont_consttime", _int, _vp, _vp, _vp, _vp, _vp, _vp)
+        self.OBJ_txt2nid = fn("OBJ_txt2nid", _int, _buf)
+        self.EC_GROUP_new_by_curve_name = fn("EC_GROUP_new_by_curve_name", _vp, _int)
+        self.EC_GROUP_new_curve_GFp = fn("EC_GROUP_new_curve_GFp", _vp, _vp, _vp, _vp, _vp)
+        self.EC_GROUP_set_generator = fn("EC_GROUP_set_generator", _int, _vp, _vp, _vp, _vp)
+        self.EC_GROUP_free = fn("EC_GROUP_free", None, _vp)
+        self.EC_POINT_new = fn("EC_POINT_new", _vp, _vp)
+        self.EC_POINT_free = fn("EC_POINT_free", None, _vp)
+        self.EC_POINT_clear_free = fn("EC_POINT_clear_free", None, _vp)
+        self.EC_POINT_oct2point = fn("EC_POINT_oct2point", _int, _vp, _vp, _buf, _size_t, _vp)
+        self.EC_POINT_point2oct = fn("EC_POINT_point2oct", _size_t, _vp, _vp, _int, _buf, _size_t, _vp)
+        self.EC_POINT_is_at_infinity = fn("EC_POINT_is_at_infinity", _int, _vp, _vp)
+        self.EC_POINT_mul = fn("EC_POINT_mul", _int, _vp, _vp, _vp, _vp, _vp, _vp)
+        self.EC_POINT_add = fn("EC_POINT_add", _int, _vp, _vp, _vp, _vp, _vp)
+
+
+def _make_api() -> Optional[_Api]:
+    if _LIB is None:
+        return None
+    try:
+        return _Api(_LIB)
+    except AttributeError:
+        return None
+
+
+_API = _make_api()
+AVAILABLE: bool = _API is not None
+
+
+def version() -> Optional[str]:
+    """The loaded libcrypto's version number as hex (None: not loaded)."""
+    return None if _API is None else f"{int(_API.version_num()):08x}"
+
+
+def _api() -> _Api:
+    if _API is None:
+        raise NativeError("libcrypto not loaded")
+    return _API
+
+
+def _fail(api: _Api, what: str) -> NativeError:
+    api.ERR_clear_error()
+    return NativeError(f"libcrypto {what} failed")
+
+
+def _bn(api: _Api, v: int, secret: bool) -> int:
+    raw = v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
+    bn = api.BN_bin2bn(raw, len(raw), None)
+    if not bn:
+        raise _fail(api, "BN_bin2bn")
+    if secret:
+        api.BN_set_flags(bn, _BN_FLG_CONSTTIME)
+    return int(bn)
+
+
+# --- groups -------------------------------------------------------------------------
+
+Params = tuple[int, int, int, int, int, int, int]  # p, a, b, gx, gy, n, h
+
+# (p, a, b, n, h) -> (EC_GROUP*, its generator); the generator does not matter to variable-point products.
+_GROUPS: dict[tuple[int, int, int, int, int], tuple[int, tuple[int, int]]] = {}
+_GROUPS_LOCK = threading.Lock()
+
+
+def _new_group(api: _Api, oid: Optional[str], params: Params) -> int:
+    p, a, b, gx, gy, n, h = params
+    if oid is not None:
+        nid = api.OBJ_txt2nid(oid.encode("ascii"))
+        if nid:
+            g = api.EC_GROUP_new_by_curve_name(nid)
+            if g:
+                return int(g)
+    ctx = api.BN_CTX_new()
+    bns: list[int] = []
+    group = point = None
+    try:
+        for v in (p, a % p, b % p, n, h):
+            bns.append(_bn(api, v, False))
+        group = api.EC_GROUP_new_curve_GFp(bns[0], bns[1], bns[2], ctx)
+        if not group:
+            raise _fail(api, "EC_GROUP_new_curve_GFp")
+        point = api.EC_POINT_new(group)
+        enc = _encode(p, gx, gy)
+        if not point or not api.EC_POINT_oct2point(group, point, enc, len(enc), ctx):
+            raise _fail(api, "generator")
+        if not api.EC_GROUP_set_generator(group, point, bns[3], bns[4]):
+            raise _fail(api, "EC_GROUP_set_generator")
+        out, group = int(group), None
+        return out
+    finally:
+        if point:
+            api.EC_POINT_free(point)
+        if group:
+            api.EC_GROUP_free(group)
+        for bn in bns:
+            api.BN_clear_free(bn)
+        api.BN_CTX_free(ctx)
+
+
+def _group(api: _Api, oid: Optional[str], params: Params) -> tuple[int, bool, bool]:
+    """(EC_GROUP*, its generator is params' generator, the caller must free it)."""
+    p, a, b, gx, gy, n, h = params
+    key = (p, a % p, b % p, n, h)
+    hit = _GROUPS.get(key)
+    if hit is not None:
+        return hit[0], hit[1] == (gx, gy), False
+    with _GROUPS_LOCK:
+        hit = _GROUPS.get(key)
+        if hit is not None:
+            return hit[0], hit[1] == (gx, gy), False
+        g = _new_group(api, oid, params)
+        if len(_GROUPS) >= _MAX_GROUPS:
+            return g, True, True
+        _GROUPS[key] = (g, (gx, gy))
+        return g, True, False
+
+
+def _encode(p: int, x: int, y: int) -> bytes:
+    size = (p.bit_length() + 7) // 8
+    return b"\x04" + x.to_bytes(size, "big") + y.to_bytes(size, "big")
+
+
+def _new_point(api: _Api, group: int) -> int:
+    pt = api.EC_POINT_new(group)
+    if not pt:
+        raise _fail(api, "EC_POINT_new")
+    return int(pt)
+
+
+def _point(api: _Api, group: int, p: int, xy: tuple[int, int], ctx: int) -> int:
+    pt = api.EC_POINT_new(group)
+    if not pt:
+        raise _fail(api, "EC_POINT_new")
+    enc = _encode(p, xy[0], xy[1])
+    if not api.EC_POINT_oct2point(group, pt, enc, len(enc), ctx):
+        api.EC_POINT_free(pt)
+        raise _fail(api, "EC_POINT_oct2point")
+    return int(pt)
+
+
+def _affine(api: _Api, group: int, p: int, pt: int, ctx: int) -> Optional[tuple[int, int]]:
+    if api.EC_POINT_is_at_infinity(group, pt):
+        return None
+    size = (p.bit_length() + 7) // 8
+    out = ctypes.create_string_buffer(1 + 2 * size)
+    if api.EC_POINT_point2oct(group, pt, _POINT_CONVERSION_UNCOMPRESSED, out, len(out), ctx) != len(out):
+        raise _fail(api, "EC_POINT_point2oct")
+    raw = out.raw
+    return int.from_bytes(raw[1:1 + size], "big"), int.from_bytes(raw[1 + size:], "big")
+
+
+def _run(oid: Optional[str], params: Params, body: Callable[[_Api, int, bool, int, list[int], list[int]], T]) -> T:
+    """Call ``body(api, group, own_generator, ctx, points, bignums)`` and free what it allocated."""
+    api = _api()
+    group, own_gen, free_group = _group(api, oid, params)
+    ctx = api.BN_CTX_new()
+    points: list[int] = []
+    bns: list[int] = []
+    try:
+        if not ctx:
+            raise _fail(api, "BN_CTX_new")
+        return body(api, group, own_gen, ctx, points, bns)
+    finally:
+        for pt in points:
+            api.EC_POINT_clear_free(pt)
+        for bn in bns:
+            api.BN_clear_free(bn)
+        api.BN_CTX_free(ctx)
+        if free_group:
+            api.EC_GROUP_free(group)
+
+
+def _ladder(api: _Api, group: int, r: int, k: int, base: Optional[int], ctx: int) -> None:
+    """r = k * base (base None: the group's generator); one scalar, so OpenSSL's ladder."""
+    ok = api.EC_POINT_mul(group, r, k, None, None, ctx) if base is None else \
+        api.EC_POINT_mul(group, r, None, base, k, ctx)
+    if not ok:
+        raise _fail(api, "EC_POINT_mul")
+
+
+def ec_mul(oid: Optional[str], params: Params, k: int, xy: tuple[int, int]) -> Optional[tuple[int, int]]:
+    """k * (x, y) for a point of the curve and 0 < k < n; None is the identity."""
+    p = params[0]
+
+    def body(api: _Api, group: int, _own: bool, ctx: int, points: list[int], bns: list[int]) -> Optional[tuple[int, int]]:
+        points.append(_point(api, group, p, xy, ctx))
+        bns.append(_bn(api, k, True))
+        points.append(_new_point(api, group))
+        _ladder(api, group, points[1], bns[0], points[0], ctx)
+        return _affine(api, group, p, points[1], ctx)
+
+    return _run(oid, params, body)
+
+
+def ec_mul_gen(oid: Optional[str], params: Params, k: int) -> Optional[tuple[int, int]]:
+    """k * G for the generator in ``params`` and 0 < k < n."""
+    gx, gy = params[3], params[4]
+    p = params[0]
+
+    def body(api: _Api, group: int, own: bool, ctx: int, points: list[int], bns: list[int]) -> Optional[tuple[int, int]]:
+        bns.append(_bn(api, k, True))
+        points.append(_new_point(api, group))
+        if own:
+            _ladder(api, group, points[0], bns[0], None, ctx)
+        else:
+            points.append(_point(api, group, p, (gx, gy), ctx))
+            _ladder(api, group, points[0], bns[0], points[1], ctx)
+        return _affine(api, group, p, points[0], ctx)
+
+    return _run(oid, params, body)
+
+
+def ec_mul_sum(oid: Optional[str], params: Params, k1: int, k2: int,
+               xy: tuple[int, int]) -> Optional[tuple[int, int]]:
+    """k1 * G + k2 * (x, y) with G the generator in ``params``, 0 < k1, k2 < n.
+
+    Two single-scalar products (each OpenSSL's constant-time path) and one addition;
+    a joint ``EC_POINT_mul`` would take the variable-time wNAF meant for public scalars.
+    """
+    gx, gy = params[3], params[4]
+    p = params[0]
+
+    def body(api: _Api, group: int, own: bool, ctx: int, points: list[int], bns: list[int]) -> Optional[tuple[int, int]]:
+        bns.append(_bn(api, k1, True))
+        bns.append(_bn(api, k2, True))
+        points.append(_point(api, group, p, xy, ctx))
+        for _ in range(3):
+            points.append(_new_point(api, group))
+        if own:
+            _ladder(api, group, points[1], bns[0], None, ctx)
+        else:
+            points.append(_point(api, group, p, (gx, gy), ctx))
+            _ladder(api, group, points[1], bns[0], points[4], ctx)
+        _ladder(api, group, points[2], bns[1], points[0], ctx)
+        if not api.EC_POINT_add(group, points[3], points[1], points[2], ctx):
+            raise _fail(api, "EC_POINT_add")
+        return _affine(api, group, p, points[3], ctx)
+
+    return _run(oid, params, body)
+
+
+def mod_exp(base: int, exponent: int, modulus: int) -> int:
+    """base^exponent mod modulus (odd modulus) with OpenSSL's constant-time Montgomery exponentiation."""
+    api = _api()
+    ctx = api.BN_CTX_new()
+    bns: list[int] = []
+    try:
+        if not ctx:
+            raise _fail(api, "BN_CTX_new")
+        bns = [_bn(api, base, True), _bn(api, exponent, True), _bn(api, modulus, False)]
+        r = api.BN_new()
+        if not r:
+            raise _fail(api, "BN_new")
+        bns.append(r)
+        if not api.BN_mod_exp_mont_consttime(r, bns[0], bns[1], bns[2], ctx, None):
+            raise _fail(api, "BN_mod_exp_mont_consttime")
+        size = (modulus.bit_length() + 7) // 8
+        out = ctypes.create_string_buffer(size)
+        if api.BN_bn2binpad(r, out, size) != size:
+            raise _fail(api, "BN_bn2binpad")
+        return int.from_bytes(out.raw, "big")
+    finally:
+        for bn in bns:
+            api.BN_clear_free(bn)
+        api.BN_CTX_free(ctx)
+
+
+def pow_mod(base: int, exponent: int, modulus: int) -> int:
+    """base^exponent mod modulus: :func:`mod_exp` for an odd modulus > 1 and exponent >= 0, else Python's pow."""
+    if AVAILABLE and modulus > 1 and modulus & 1 and exponent >= 0:
+        try:
+            return mod_exp(base % modulus, exponent, modulus)
+        except NativeError:
+            pass
+    return pow(base, exponent, modulus)

@@ -1,0 +1,149 @@
+"""libcrypto (ctypes) EC products and exponentiation against the pure-Python arithmetic.
+
+Every curve of ICAO 9303-11 Table 12, an explicit cofactor-4 curve, mapped
+generators, the identity results, the pure-Python fallback the project takes
+without libcrypto, and the DH powers. The worked-example vectors in
+tests/pace run through the same functions.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cccd_chip.crypto import dh, domain_params, ec, libcrypto
+from cccd_chip.emulator.determinism import Drbg
+
+# toy curve y^2 = x^3 + x + 1 over GF(1019): #E = 1052 = 4 * 263
+TOY = ec.Curve("toy", None, 1019, 1, 1, 10, 537, 263, 4)
+ALL_CURVES = sorted(ec.CURVES) + ["toy"]
+
+pytestmark = pytest.mark.skipif(not libcrypto.AVAILABLE, reason="no libcrypto 3 on this machine")
+
+
+def _curve(name: str) -> ec.Curve:
+    return TOY if name == "toy" else ec.CURVES[name]
+
+
+def _py_mul(c: ec.Curve, k: int, P: ec.Point):
+    return ec._to_affine(ec._mul_jac(c, k, P), c.p)
+
+
+def test_the_project_machine_loads_libcrypto_3():
+    """CI and the developers' machines are Debian with libssl3: the fast path must be the one in use."""
+    assert libcrypto.AVAILABLE and int(libcrypto.version() or "0", 16) >= 0x30000000
+
+
+@pytest.mark.parametrize("name", ALL_CURVES)
+def test_products_equal_the_python_arithmetic(name):
+    c = _curve(name)
+    rng = Drbg("lc" + name)
+    P = _py_mul(c, 7, c.G)
+    for _ in range(4):
+        k1, k2 = ec.random_scalar(c.n, rng), ec.random_scalar(c.n, rng)
+        assert ec.mul(c, k1, P) == _py_mul(c, k1, P)
+        assert ec.mul_base(c, k1) == _py_mul(c, k1, c.G)
+        expected = ec.add(c, _py_mul(c, k1, c.G), _py_mul(c, k2, P))
+        assert ec.mul_sum(c, k1, k2, P) == expected
+        # a mapped generator (PACE G'): the same group, another base point
+        G2 = _py_mul(c, k2, c.G)
+        c2 = c.with_generator(G2)
+        assert ec.mul_base(c2, k1) == _py_mul(c, k1, G2)
+        assert ec.mul_sum(c2, k1, k2, P) == ec.add(c, _py_mul(c, k1, G2), _py_mul(c, k2, P))
+        assert ec.ecdh_x(c, k1, P) == _py_mul(c, k1 * c.h % c.n, P).x.to_bytes(c.size, "big")
+
+
+@pytest.mark.parametrize("name", ["secp256r1", "brainpoolP256r1", "toy"])
+def test_identity_results_come_back_as_none(name):
+    c = _curve(name)
+    assert libcrypto.ec_mul(*ec._native_group(c), c.n - 1, (c.gx, c.gy)) == (c.gx, (-c.gy) % c.p)
+    assert ec.mul_sum(c, 5, c.n - 5, c.G) is None  # 5G - 5G
+    assert ec.mul(c, c.n - 1, c.G) == ec.neg(c, c.G)
+    assert ec.mul(c, c.n, c.G) is None  # k = n: the Python path
+
+
+def test_is_multiple_compares_full_points():
+    c = ec.CURVES["brainpoolP256r1"]
+    P = ec.mul_base(c, 1234)
+    Q = ec.mul(c, 99, P)
+    assert ec.is_multiple(c, 99, P, Q)
+    assert not ec.is_multiple(c, 99, P, ec.neg(c, Q))  # same x, other point
+    assert not ec.is_multiple(c, 98, P, Q)
+    assert not ec.is_multiple(c, 0, P, Q) and not ec.is_multiple(c, c.n + 99, P, Q)
+
+
+def test_without_libcrypto_the_python_arithmetic_gives_the_same_results(monkeypatch):
+    c = ec.CURVES["brainpoolP256r1"]
+    rng = Drbg("fallback")
+    k1, k2 = ec.random_scalar(c.n, rng), ec.random_scalar(c.n, rng)
+    P = ec.mul_base(c, 4321)
+    fast = (ec.mul(c, k1, P), ec.mul_base(c, k1), ec.mul_sum(c, k1, k2, P), ec.ecdh_x(c, k2, P))
+    g = dh.GROUPS["rfc5114-2048-256"]
+    fast_dh = dh.power(g, g.g, k1)
+    monkeypatch.setattr(libcrypto, "AVAILABLE", False)
+    assert (ec.mul(c, k1, P), ec.mul_base(c, k1), ec.mul_sum(c, k1, k2, P), ec.ecdh_x(c, k2, P)) == fast
+    assert dh.power(g, g.g, k1) == fast_dh == pow(g.g, k1, g.p)
+
+
+def test_a_failing_libcrypto_call_falls_back_to_python(monkeypatch):
+    c = ec.CURVES["secp256r1"]
+    P = ec.mul_base(c, 77)
+
+    def broken(*_a, **_k):
+        raise libcrypto.NativeError("simulated")
+
+    monkeypatch.setattr(libcrypto, "ec_mul", broken)
+    monkeypatch.setattr(libcrypto, "ec_mul_gen", broken)
+    monkeypatch.setattr(libcrypto, "ec_mul_sum", broken)
+    assert ec.mul(c, 5, P) == _py_mul(c, 5, P)
+    assert ec.mul_sum(c, 3, 5, P) == ec.add(c, _py_mul(c, 3, c.G), _py_mul(c, 5, P))
+
+
+@pytest.mark.parametrize("group", sorted(dh.GROUPS))
+def test_dh_powers_equal_python_pow(group):
+    g = dh.GROUPS[group]
+    rng = Drbg("dh" + group)
+    for _ in range(3):
+        x = ec.random_scalar(g.q, rng)
+        y = pow(g.g, 12345, g.p)
+        assert libcrypto.mod_exp(y, x, g.p) == pow(y, x, g.p)
+        assert dh.power(g, y, x) == pow(y, x, g.p)
+    assert libcrypto.pow_mod(5, 0, g.p) == 1
+    assert libcrypto.pow_mod(g.p + 5, 3, g.p) == 125  # base reduced first
+    assert libcrypto.pow_mod(3, 4, 10) == 81 % 10  # even modulus: Python's pow
+
+
+def test_domain_gm_host_key_equals_the_long_way():
+    """mul_gen_add (the host's sk*G' without G') equals sk * (s*G + H) on EC and DH."""
+    for pid in (13, 12, 2):
+        d = domain_params.standard(pid)
+        rng = Drbg(f"gm{pid}")
+        s, sk_map, sk = (ec.random_scalar(d.order, rng) for _ in range(3))
+        peer = d.mul_gen(ec.random_scalar(d.order, rng))
+        H = d.mul(sk_map, peer)
+        G2 = d.op(d.mul_gen(s), H)
+        n = d.order
+        assert d.mul_gen_add(sk * s % n, sk * sk_map % n, peer) == d.with_generator(G2).mul_gen(sk)
+        if isinstance(d, domain_params.EcDomain):
+            assert ec.add(d.curve, peer, d.inverse(peer)) is None
+        else:
+            assert d.op(peer, d.inverse(peer)) == 1
+
+
+@pytest.mark.parametrize("cipher,s_len", [("AES-128", 16), ("AES-128", 32), ("AES-192", 32), ("AES-256", 32)])
+def test_im_prf_with_one_key_schedule_per_key_equals_figure_2(cipher, s_len):
+    """The PRF's AES path (both constants under one key schedule) against ICAO 9303-11 Figure 2 step by step."""
+    from cccd_chip.access.pace import mapping, symmetric
+    from cccd_chip.crypto import aes
+
+    rng = Drbg(cipher + str(s_len))
+    klen = symmetric.key_length(cipher)
+    s, t = rng(s_len), rng(klen)
+    for p in (ec.CURVES["brainpoolP256r1"].p, ec.CURVES["secp521r1"].p, dh.GROUPS["rfc5114-2048-224"].p):
+        c0, c1 = (mapping.C0_128, mapping.C1_128) if s_len == 16 else (mapping.C0_256, mapping.C1_256)
+        n = -(-(p.bit_length() + 64) // (8 * s_len))
+        key = aes.encrypt_cbc(t, s)[:klen]
+        expected = b""
+        for _ in range(n):
+            expected += aes.encrypt_cbc(key, c1)
+            key = aes.encrypt_cbc(key, c0)[:klen]
+        assert mapping.prf(cipher, s, t, p) == expected
