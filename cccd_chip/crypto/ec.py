@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from cryptography.hazmat.primitives.asymmetric import ec as _ossl_ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -54,7 +54,7 @@ class Point:
     x: int
     y: int
 
-    def __iter__(self):  # allows ``x, y = point``
+    def __iter__(self) -> Iterator[int]:  # allows ``x, y = point``
         yield self.x
         yield self.y
 
@@ -195,7 +195,7 @@ CURVES: dict[str, Curve] = {c.name: c for c in _TABLE}
 # (p, a, b, n, h) -> named curve: a mapped generator's curve uses the named curve's OpenSSL group
 _BY_CORE: dict[tuple[int, int, int, int, int], Curve] = {(c.p, c.a, c.b, c.n, c.h): c for c in _TABLE}
 _BY_OID: dict[str, Curve] = {c.oid: c for c in _TABLE if c.oid}
-_BY_PARAMS: dict[tuple, Curve] = {c.params: c for c in _TABLE}
+_BY_PARAMS: dict[tuple[int, int, int, int, int, int, int], Curve] = {c.params: c for c in _TABLE}
 ALIASES = {"P-192": "secp192r1", "prime192v1": "secp192r1", "P-224": "secp224r1", "P-256": "secp256r1",
            "prime256v1": "secp256r1", "P-384": "secp384r1", "P-521": "secp521r1"}
 
@@ -259,10 +259,12 @@ def neg(curve: Curve, P: Optional[Point]) -> Optional[Point]:
 
 # --- Jacobian arithmetic (X, Y, Z) ~ (X/Z^2, Y/Z^3); Z == 0 is the identity -------
 
-_J_INF = (1, 1, 0)
+Jac = tuple[int, int, int]
+_Aff = Optional[tuple[int, int]]  # an affine (x, y), None for the identity
+_J_INF: Jac = (1, 1, 0)
 
 
-def _jdbl(P, p: int, a: int, a_is_m3: bool):
+def _jdbl(P: Jac, p: int, a: int, a_is_m3: bool) -> Jac:
     X, Y, Z = P
     if not Z or not Y:
         return _J_INF
@@ -277,7 +279,7 @@ def _jdbl(P, p: int, a: int, a_is_m3: bool):
     return (X3, (M * (S - X3) - 8 * YY * YY) % p, 2 * Y * Z % p)
 
 
-def _jadd_affine(P, x2: int, y2: int, p: int, a: int, a_is_m3: bool):
+def _jadd_affine(P: Jac, x2: int, y2: int, p: int, a: int, a_is_m3: bool) -> Jac:
     """Mixed addition Jacobian + affine."""
     X1, Y1, Z1 = P
     if not Z1:
@@ -296,7 +298,7 @@ def _jadd_affine(P, x2: int, y2: int, p: int, a: int, a_is_m3: bool):
     return (X3, (r * (V - X3) - Y1 * HHH) % p, Z1 * H % p)
 
 
-def _jadd(P, Q, p: int, a: int, a_is_m3: bool):
+def _jadd(P: Jac, Q: Jac, p: int, a: int, a_is_m3: bool) -> Jac:
     X1, Y1, Z1 = P
     X2, Y2, Z2 = Q
     if not Z1:
@@ -322,7 +324,7 @@ def _jadd(P, Q, p: int, a: int, a_is_m3: bool):
     return (X3, (r * (V - X3) - S1 * HHH) % p, Z1 * Z2 * H % p)
 
 
-def _to_affine(P, p: int) -> Optional[Point]:
+def _to_affine(P: Jac, p: int) -> Optional[Point]:
     X, Y, Z = P
     if not Z:
         return None
@@ -331,7 +333,7 @@ def _to_affine(P, p: int) -> Optional[Point]:
     return Point(X * zi2 % p, Y * zi2 * zi % p)
 
 
-def _batch_affine(points: list, p: int) -> list:
+def _batch_affine(points: list[Jac], p: int) -> list[_Aff]:
     """Normalise many Jacobian points with one inversion (Montgomery's trick).
 
     Identity entries come back as None.
@@ -344,7 +346,7 @@ def _batch_affine(points: list, p: int) -> list:
         if z:
             acc = acc * z % p
     inv = pow(acc, -1, p) if acc != 1 or any(zs) else 1
-    out: list = [None] * len(points)
+    out: list[_Aff] = [None] * len(points)
     for i in range(len(points) - 1, -1, -1):
         z = zs[i]
         if not z:
@@ -375,7 +377,7 @@ def _wnaf(k: int, w: int) -> list[int]:
     return digits
 
 
-def _odd_multiples(curve: Curve, P: Point, w: int) -> list:
+def _odd_multiples(curve: Curve, P: Point, w: int) -> list[_Aff]:
     """Affine P, 3P, 5P, ..., (2^(w-1)-1)P as (x, y) tuples (None for identity)."""
     p, a = curve.p, curve.a
     m3 = _a_is_m3(curve)
@@ -395,7 +397,7 @@ def _window_for(bits: int) -> int:
     return 4 if bits <= 200 else 5
 
 
-def _mul_jac(curve: Curve, k: int, P: Point):
+def _mul_jac(curve: Curve, k: int, P: Point) -> Jac:
     p, a = curve.p, curve.a
     m3 = _a_is_m3(curve)
     w = _window_for(k.bit_length())
@@ -552,7 +554,7 @@ _COMB_W = 4
 
 
 @lru_cache(maxsize=32)
-def _comb_table(curve: Curve) -> tuple:
+def _comb_table(curve: Curve) -> tuple[tuple[_Aff, ...], ...]:
     """For window i: the affine points j * 2^(4i) * G, j = 1..15."""
     p, a = curve.p, curve.a
     m3 = _a_is_m3(curve)

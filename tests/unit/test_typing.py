@@ -20,7 +20,7 @@ PACKAGES = ("cccd_chip", "host_cli")
 # ``mypy --strict cccd_chip`` must report no error outside these parts, which are being
 # annotated one by one (issue 12); the tuple only shrinks, and is empty when the package is done.
 STRICT_PENDING = (
-    "cccd_chip/access/", "cccd_chip/channel.py", "cccd_chip/crypto/ec.py",
+    "cccd_chip/access/", "cccd_chip/channel.py",
     "cccd_chip/document.py", "cccd_chip/emulator/", "cccd_chip/errors.py", "cccd_chip/kiosk.py",
     "cccd_chip/kiosk_web/server.py", "cccd_chip/kiosk_web/view.py", "cccd_chip/pki/testpki.py", "cccd_chip/reader.py",
     "cccd_chip/service/", "cccd_chip/transport/", "cccd_chip/verify/",

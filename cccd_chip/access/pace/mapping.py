@@ -7,10 +7,11 @@ virtual chip use them.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 from ...crypto import ec
 from ...crypto.libcrypto import pow_mod
-from ...crypto.domain_params import DhDomain, Domain, EcDomain, Element
+from ...crypto.domain_params import AnyDomain, DhDomain, EcDomain, Element
 from ...crypto.padding import pad, unpad
 from ...errors import InvalidPublicKeyError, SecureMessagingError, UnsupportedError
 from ...crypto import aes
@@ -26,15 +27,15 @@ C1_256 = bytes.fromhex("54bd7255f0aaf831bec3423fcf39d69b6cbf066677d0faae5aadd99d
 # --- Generic Mapping ------------------------------------------------------------
 
 
-def gm_shared_point(domain: Domain, sk_map: int, pk_map_peer: Element) -> Element:
+def gm_shared_point(domain: AnyDomain, sk_map: int, pk_map_peer: Element) -> Element:
     """H = KA(SK_map, PK_map_peer) as a group element (point, or h mod p)."""
-    H = domain.mul(sk_map, pk_map_peer)
+    H: Element = domain.mul(sk_map, pk_map_peer)
     if domain.is_identity(H):
         raise InvalidPublicKeyError("PACE mapping point H is the identity", reason="PACE_MAPPING_IDENTITY")
     return H
 
 
-def gm_generator(domain: Domain, s: int, H: Element) -> Element:
+def gm_generator(domain: AnyDomain, s: int, H: Element) -> Element:
     """G' = s*G + H (ECDH) or g' = g^s * h mod p (DH)."""
     G2 = domain.op(domain.mul_gen(s), H) if s % domain.order else H
     if domain.is_identity(G2):
@@ -42,7 +43,7 @@ def gm_generator(domain: Domain, s: int, H: Element) -> Element:
     return G2
 
 
-def gm_ephemeral_public(domain: Domain, s: int, sk_map: int, pk_map_peer: Element, sk: int) -> Element:
+def gm_ephemeral_public(domain: AnyDomain, s: int, sk_map: int, pk_map_peer: Element, sk: int) -> Element:
     """PK = sk * G' without computing G' (host fast path, same value as sk * gm_generator(...)).
 
     sk*G' = sk*(s*G + H) = (sk*s mod n)*G + (sk*sk_map mod n)*PK_map_peer
@@ -51,13 +52,13 @@ def gm_ephemeral_public(domain: Domain, s: int, sk_map: int, pk_map_peer: Elemen
     give PK = O, which is refused.
     """
     n = domain.order
-    pk = domain.mul_gen_add(sk * s % n, sk * sk_map % n, pk_map_peer)
+    pk: Optional[Element] = domain.mul_gen_add(sk * s % n, sk * sk_map % n, pk_map_peer)
     if pk is None or domain.is_identity(pk):
         raise InvalidPublicKeyError("PACE mapped generator is the identity", reason="PACE_MAPPING_IDENTITY")
     return pk
 
 
-def gm_map(domain: Domain, s: int, sk_map: int, pk_map_peer: Element) -> Domain:
+def gm_map(domain: AnyDomain, s: int, sk_map: int, pk_map_peer: Element) -> AnyDomain:
     """The domain with the generically mapped generator."""
     return domain.with_generator(gm_generator(domain, s, gm_shared_point(domain, sk_map, pk_map_peer)))
 
@@ -137,7 +138,7 @@ def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
     return P
 
 
-def im_generator(domain: Domain, cipher: str, s: bytes, t: bytes) -> Element:
+def im_generator(domain: AnyDomain, cipher: str, s: bytes, t: bytes) -> Element:
     """G' = f_G(R_p(s,t)) (ECDH) or g' = (R_p(s,t))^((p-1)/q) mod p (DH), checked != 1."""
     if isinstance(domain, EcDomain):
         r = int.from_bytes(prf(cipher, s, t, domain.curve.p), "big") % domain.curve.p
@@ -151,11 +152,11 @@ def im_generator(domain: Domain, cipher: str, s: bytes, t: bytes) -> Element:
     return gen
 
 
-def im_map(domain: Domain, cipher: str, s: bytes, t: bytes) -> Domain:
+def im_map(domain: AnyDomain, cipher: str, s: bytes, t: bytes) -> AnyDomain:
     return domain.with_generator(im_generator(domain, cipher, s, t))
 
 
-def im_supported(domain: Domain) -> bool:
+def im_supported(domain: AnyDomain) -> bool:
     return not isinstance(domain, EcDomain) or domain.curve.p % 4 == 3
 
 
@@ -191,10 +192,10 @@ def cam_chip_data(sk_ic_static: int, sk_map_ic: int, order: int) -> int:
     return pow(sk_ic_static, -1, order) * sk_map_ic % order
 
 
-def cam_check(domain: Domain, ca_ic: int, pk_ic_static: Element, pk_map_ic: Element) -> bool:
+def cam_check(domain: AnyDomain, ca_ic: int, pk_ic_static: Element, pk_map_ic: Element) -> bool:
     """PK_map,IC == CA_IC * PK_IC: the chip knows the static key (§4.4.3.5.2); one scalar product."""
     if isinstance(domain, EcDomain):
         assert isinstance(pk_ic_static, ec.Point) and isinstance(pk_map_ic, ec.Point)
         return ec.is_multiple(domain.curve, ca_ic, pk_ic_static, pk_map_ic)
-    return domain.mul(ca_ic, pk_ic_static) == pk_map_ic
+    return bool(domain.mul(ca_ic, pk_ic_static) == pk_map_ic)
 
