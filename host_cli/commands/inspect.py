@@ -10,7 +10,7 @@ import click
 from cccd_chip.errors import ParseError, UsageError
 from cccd_chip.safe_text import visible
 
-from .. import render
+from .. import biometrics, render
 from ..exit_codes import ExitCode
 from ..failure import errors_as_json
 from ..options import GroupedCommand
@@ -22,8 +22,10 @@ MAX_INSPECT_BYTES = 4 * 1024 * 1024
 @click.command("inspect", cls=GroupedCommand)
 @click.argument("path", type=click.Path())
 @click.option("--face", type=click.Path(), help="Write the face image of a dump to this file (0600).")
+@click.option("--fingers", type=click.Path(), help="Write one PNG per fingerprint of DG3 into this folder (0600).")
+@click.option("--iris", type=click.Path(), help="Write one PNG per iris image of DG4 into this folder (0600).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-def inspect(path, face, as_json):
+def inspect(path, face, as_json, fingers=None, iris=None):
     """Show any LDS file (or every file of a dump), or an X.509 certificate, in human form.
 
     Exit 6 when a file is not a well-formed LDS file (its error is shown).
@@ -34,6 +36,8 @@ def inspect(path, face, as_json):
     p = require_path(path, "file or dump")
     if face:
         prepare_output(face, "face image")
+    biometric_folders = biometrics.prepare_all(fingers, iris)
+    written: dict[int, list[Path]] = {}
     files: Optional[dict[str, bytes]] = None
     face_written: Optional[str] = None
     if p.is_dir() or p.suffix == ".json":
@@ -45,6 +49,7 @@ def inspect(path, face, as_json):
         if face:
             save_face(d, face)
             face_written = str(Path(face).absolute())
+        written = biometrics.save_all(d, biometric_folders)
     else:
         from cccd_chip.safe_files import read_regular_file
 
@@ -59,11 +64,14 @@ def inspect(path, face, as_json):
             cert = describe_certificate(data)
             if cert is not None and not cert.get("error"):
                 items = {p.name: cert}
+        if biometric_folders:  # a single DG3.bin / DG4.bin: the same export as from a dump
+            written = biometrics.save_all({str(items[p.name].get("file")): data}, biometric_folders)
     if as_json:
         render.print_json({"schema": render.SCHEMA_INSPECT, "files": render._jsonable(items)})
     else:
         for name in render.sorted_files(items):
             click.echo("\n".join(render.inspect_view(name, items[name], files, face_written)))
+        biometrics.echo_written(written)
     bad = [name for name, desc in items.items() if isinstance(desc, dict) and desc.get("error")]
     if bad:
         click.echo(f"cccd: malformed: {visible(', '.join(bad))}", err=True)

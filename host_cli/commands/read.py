@@ -9,7 +9,7 @@ import click
 
 from cccd_chip.errors import CccdError
 
-from .. import render
+from .. import biometrics, render
 from ..credentials import make_credential
 from ..exit_codes import ExitCode, exit_code_for
 from ..failure import errors_as_json
@@ -29,6 +29,8 @@ log = logging.getLogger("cccd")
 @click.option("--out", type=click.Path(), help="Write a dump (folder, or a .json file).")
 @click.option("--trace", "trace_path", type=click.Path(), help="Record the APDU trace to this file.")
 @click.option("--face", type=click.Path(), help="Save the face image (JPEG, or PNG for JPEG2000).")
+@click.option("--fingers", type=click.Path(), help="Save one PNG per fingerprint of DG3 into this folder (0600).")
+@click.option("--iris", type=click.Path(), help="Save one PNG per iris image of DG4 into this folder (0600).")
 @click.option("--allow-bac-fallback", is_flag=True, help="Try BAC when PACE fails (reported).")
 @click.option("--bac", "force_bac", is_flag=True, help="Use BAC even when PACE is offered.")
 @click.option("--extended/--no-extended", "extended", default=None,
@@ -39,7 +41,8 @@ log = logging.getLogger("cccd")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, masterlist, masterlist_root,
          crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json, extended=None, max_le=256,
-         at=None, allow_explicit_domain=False, max_apdus=None, max_seconds=DEFAULT_MAX_SECONDS):
+         at=None, allow_explicit_domain=False, max_apdus=None, max_seconds=DEFAULT_MAX_SECONDS, fingers=None,
+         iris=None):
     """Read a document from a reader, a virtual card or a recorded trace."""
     from cccd_chip.reader import ReadOptions, ReadStats, read_document
 
@@ -54,6 +57,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
         prepare_output(trace_path, "trace")
     if face:
         prepare_output(face, "face image")
+    biometric_folders = biometrics.prepare_all(fingers, iris)
     transport, rng, source, replayer = open_source(reader, virtual, replay, wait)
     base = transport
     recorder = None
@@ -87,10 +91,12 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
         document.save(out)
     if face:
         save_face(document, face)
+    written = biometrics.save_all(document, biometric_folders)
     if as_json:
         render.print_json(render.read_json(document, report, stats))
     else:
         render.human_read(document, report, stats)
+        biometrics.echo_written(written)
     return exit_code_for(report)
 
 

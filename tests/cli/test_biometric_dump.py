@@ -87,3 +87,79 @@ def test_inspect_shows_record_headers_without_image_bytes(cccd, cards, tmp_path)
     for name in ("DG3", "DG4"):  # no image bytes in the default output (only sizes and headers)
         image_hex = m["files"][name][-200:]
         assert image_hex not in r.out and image_hex not in text.out
+
+
+# --- --fingers / --iris export ---------------------------------------------------------------
+
+
+def test_inspect_exports_fingers_and_irises_as_png(cccd, cards, tmp_path):
+    import io
+    import stat
+
+    from PIL import Image
+
+    from cccd_chip.emulator import finger_synth
+
+    _, dump, _ = _eac_dump(cccd, cards, tmp_path, "passport-eac")
+    fingers, irises = tmp_path / "out" / "fingers", tmp_path / "out" / "iris"
+    r = cccd("inspect", dump, "--fingers", fingers, "--iris", irises)
+    assert r.code == 0, r.err
+    assert sorted(p.name for p in fingers.iterdir()) == ["left-index.png", "right-index.png"]
+    assert sorted(p.name for p in irises.iterdir()) == ["left-eye.png", "right-eye.png"]
+    assert "Fingerprints written to" in r.out and "right-index.png" in r.out
+    assert stat.S_IMODE(fingers.stat().st_mode) == 0o700
+    for p in [*fingers.iterdir(), *irises.iterdir()]:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600  # biometrics are personal data
+    im = Image.open(io.BytesIO((fingers / "right-index.png").read_bytes()))
+    assert im.format == "PNG" and im.size == (finger_synth.WIDTH, finger_synth.HEIGHT) and im.mode == "L"
+    drawn = finger_synth.pixels(5, 2)
+    assert sum(abs(a - b) for a, b in zip(im.tobytes(), drawn)) / len(drawn) < 12  # the WSQ-decoded finger
+    assert Image.open(irises / "left-eye.png").size == (640, 480)
+    j = cccd("inspect", dump, "--fingers", fingers, "--json")  # JSON stdout stays one document
+    assert j.code == 0 and j.json()["schema"] == "cccd-inspect/1"
+
+
+def test_read_without_terminal_authentication_has_no_fingers(cccd, cards, tmp_path):
+    card = cards.get("cccd-2021", 5)
+    r = cccd("read", "--virtual", card, "--can", cards.secrets(card)["can"], "--csca", card / "csca.pem",
+             "--at", AT, "--fingers", tmp_path / "fingers")
+    assert r.code == 2, r.out + r.err
+    assert "no DG3 (fingerprints) was read" in r.err and "6982" in r.err
+    assert list((tmp_path / "fingers").iterdir()) == []
+
+
+def test_missing_wsq_codec_is_exit_5_naming_the_extra(cccd, cards, tmp_path, monkeypatch):
+    import sys
+
+    _, dump, _ = _eac_dump(cccd, cards, tmp_path, "cccd-2021")
+    monkeypatch.setitem(sys.modules, "wsq", None)  # as if the bio extra were not installed
+    r = cccd("inspect", dump, "--fingers", tmp_path / "f")
+    assert r.code == 5, r.out + r.err
+    assert "cccd-chip[bio]" in r.err and "0 of 2 fingerprints written" in r.err and "Traceback" not in r.err
+
+
+def test_a_broken_wsq_image_is_exit_6_after_the_others(cccd, cards, tmp_path):
+    _, dump, m = _eac_dump(cccd, cards, tmp_path, "cccd-2021")
+    raw = bytearray(bytes.fromhex(m["files"]["DG3"]))
+    second = raw.rfind(b"\xff\xa2")  # the frame header of the last finger's WSQ stream
+    raw[second:second + 2] = b"\xff\xb9"  # no longer a WSQ marker
+    m["files"]["DG3"] = raw.hex().upper()
+    dump.write_text(json.dumps(m))
+    r = cccd("inspect", dump, "--fingers", tmp_path / "f")
+    assert r.code == 6, r.out + r.err
+    assert "unknown WSQ marker" in r.err and "1 of 2 fingerprints written" in r.err
+    assert [p.name for p in (tmp_path / "f").iterdir()] == ["right-index.png"]
+
+
+def test_export_from_a_single_file_and_usage_errors(cccd, cards, tmp_path):
+    _, dump, _ = _eac_dump(cccd, cards, tmp_path, "cccd-2021")
+    target = tmp_path / "taken"
+    target.write_text("x")
+    r = cccd("inspect", dump, "--fingers", target)
+    assert r.code == 2 and "is not a folder" in r.err
+    card = cards.get("cccd-2021", 5)
+    r = cccd("inspect", card / "files" / "DG3.bin", "--fingers", tmp_path / "f")
+    assert r.code == 0, r.err
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["left-index.png", "right-index.png"]
+    r = cccd("inspect", card / "files" / "DG1.bin", "--iris", tmp_path / "i")
+    assert r.code == 2 and "no DG4 (iris images)" in r.err
