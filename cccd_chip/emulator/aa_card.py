@@ -14,19 +14,21 @@ The key is ``card.json`` ``keys.aa`` (``path`` to a PKCS#8 PEM, ``type``,
 from __future__ import annotations
 
 import hashlib
-from typing import Optional
+from typing import Callable, Optional
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from ..iso7816.apdu import CommandApdu
 from . import determinism as det
 from .applet import Applet, Reply
 
 TRAILER_IDS = {"sha1": None, "sha224": 0x38, "sha256": 0x34, "sha384": 0x36, "sha512": 0x35}
 
 
-def iso9796_2_sign(key: rsa.RSAPrivateKey, challenge: bytes, hname: str, m1_source) -> bytes:
+def iso9796_2_sign(key: rsa.RSAPrivateKey, challenge: bytes, hname: str,
+                   m1_source: Callable[[int], bytes]) -> bytes:
     """ISO/IEC 9796-2 scheme 1 signature with partial recovery (``m1_source(n)`` gives M1)."""
     k = key.key_size
     size = (k + 7) // 8
@@ -56,7 +58,7 @@ def _load_key(app: Applet) -> Optional[PrivateKeyTypes]:
     return key
 
 
-def _internal_authenticate(app: Applet, cmd) -> Reply:
+def _internal_authenticate(app: Applet, cmd: CommandApdu) -> Reply:
     key = _load_key(app)
     if key is None:
         return Reply(sw=0x6D00)

@@ -51,7 +51,7 @@ class AppletState:
     sm: Optional[CardSm] = None
     access: str = "none"  # "none" | "bac" | "pace" | "ca"
     challenge: Optional[bytes] = None
-    extra: dict = field(default_factory=dict)  # protocol modules keep their state here
+    extra: dict[str, Any] = field(default_factory=dict)  # protocol modules keep their state here
 
 
 class Applet:
@@ -68,7 +68,7 @@ class Applet:
         self.state = AppletState()
         self.apdu_index = 0  # counts every C-APDU since the card was created
         self.removed = False
-        self.faults: list = []
+        self.faults: list[object] = []  # fault and quirk hooks: objects with optional hook methods
         self.counts_bare_errors = False  # SSC convention after bare errors (quirk ssc-counts-bare-errors)
         self._install_defaults()
         from . import plugins

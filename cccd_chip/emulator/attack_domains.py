@@ -17,11 +17,14 @@ p = 4n - 1 (order p + 1 = 4n, embedding degree 2); the DH group as p = kq + 1.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..crypto import dh, ec
-from ..crypto.domain_params import DhDomain, Domain, EcDomain
+from ..crypto.domain_params import AnyDomain, DhDomain, EcDomain
 from ..crypto.ec import Curve
+
+if TYPE_CHECKING:
+    from ..lds.security_infos import SecurityInfo
 
 SMALL_CURVE = (
     Curve("small-20", None, 0xD3E1F, 0xA6C5E, 0x5274F,
@@ -79,14 +82,14 @@ def _dh_bad_order() -> dh.DhGroup:
     return dh.DhGroup("rfc5114-2048-224-neg-g", g.p, g.p - g.g, g.q)
 
 
-def domain(name: str) -> Domain:
+def domain(name: str) -> AnyDomain:
     """The named attack domain (see :data:`NAMES`)."""
     if name not in NAMES:
         raise KeyError(name)
     return _BUILD[name]()
 
 
-_BUILD: "dict[str, Callable[[], Domain]]" = {
+_BUILD: "dict[str, Callable[[], AnyDomain]]" = {
     "small-curve": lambda: EcDomain(SMALL_CURVE),
     "anomalous": lambda: EcDomain(ANOMALOUS_CURVE),
     "supersingular": lambda: EcDomain(SUPERSINGULAR_CURVE),
@@ -112,7 +115,7 @@ WEAK = tuple(n for n in NAMES if n not in STRONG + STANDARD_SPELT_OUT + UNSOUND)
 PROPRIETARY_ID = 32  # a parameterId outside Table 12 (0-31): a PACEDomainParameterInfo defines it
 
 
-def algorithm_identifier(d: Domain) -> bytes:
+def algorithm_identifier(d: AnyDomain) -> bytes:
     """The AlgorithmIdentifier (ecPublicKey + specifiedCurve / dhpublicnumber + DomainParameters) of ``d``."""
     from ..iso7816 import tlv
     from ..lds import security_infos as si
@@ -122,13 +125,14 @@ def algorithm_identifier(d: Domain) -> bytes:
     return bytes(inner[: tlv.decode(inner)[1].offset])
 
 
-def pace_infos_with_domain(name: str, infos: list, parameter_id: int = PROPRIETARY_ID) -> list:
+def pace_infos_with_domain(name: str, infos: "list[SecurityInfo]", parameter_id: int = PROPRIETARY_ID
+                           ) -> "list[SecurityInfo]":
     """The PACEInfos of a card re-pointed at the named explicit domain (GM, same cipher), plus its
     PACEDomainParameterInfo; other infos are kept (the ``pace-domain:NAME`` fault)."""
     from ..lds import security_infos as si
 
     d = domain(name)
-    out: list = []
+    out: "list[SecurityInfo]" = []
     for info in infos:
         if isinstance(info, si.PaceInfo):
             alg = info.algorithm

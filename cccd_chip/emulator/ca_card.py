@@ -17,14 +17,20 @@ and EF.CardSecurity.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from ..access.pace import symmetric
 from ..crypto import domain_params
-from ..crypto.domain_params import Domain, Element
+from ..crypto.domain_params import AnyDomain, Element
 from ..errors import CccdError, InvalidPublicKeyError, ProtocolError
 from ..iso7816 import tlv
+from ..iso7816.apdu import CommandApdu
 from ..lds import security_infos as si
+
+if TYPE_CHECKING:
+    from .applet import Applet, Handler, Reply
+    from .card import VirtualCard
+    from .sm_card import CardSm
 
 Rng = Callable[[int], bytes]
 _CA = "ca"
@@ -33,7 +39,7 @@ _CA = "ca"
 @dataclass(frozen=True)
 class CardCaKey:
     key_id: Optional[int]
-    domain: Domain
+    domain: AnyDomain
     sk: int
     pk: Element
 
@@ -41,14 +47,14 @@ class CardCaKey:
         return f"CardCaKey(key_id={self.key_id}, {self.domain!r})"
 
 
-def make_ca_key(parameter_id: int, rng: Rng, key_id: Optional[int] = None) -> dict:
+def make_ca_key(parameter_id: int, rng: Rng, key_id: Optional[int] = None) -> dict[str, Any]:
     """A card.json entry for a fresh CA key on a standardized domain."""
     d = domain_params.standard(parameter_id)
     sk, _ = d.generate(rng)
     return {"key_id": key_id, "parameter_id": parameter_id, "sk": sk.to_bytes((d.order.bit_length() + 7) // 8, "big").hex().upper()}
 
 
-def load_ca_key(entry) -> CardCaKey:
+def load_ca_key(entry: Mapping[str, Any]) -> CardCaKey:
     sk = int(entry["sk"], 16)
     key_id = entry.get("key_id")
     if entry.get("spki"):
@@ -58,7 +64,7 @@ def load_ca_key(entry) -> CardCaKey:
     return CardCaKey(key_id, d, sk, d.mul_gen(sk))
 
 
-def card_ca_keys(card) -> list[CardCaKey]:
+def card_ca_keys(card: "VirtualCard") -> list[CardCaKey]:
     keys = card.keys.get("ca") if hasattr(card, "keys") else None
     if not keys or not isinstance(keys, list):
         return []
@@ -72,9 +78,9 @@ def card_ca_keys(card) -> list[CardCaKey]:
 
 
 def ca_security_infos(keys: list[CardCaKey], cipher: str = "AES-128", *, explicit: bool = False,
-                      with_ca_info: bool = True) -> list:
+                      with_ca_info: bool = True) -> list[si.SecurityInfo]:
     """ChipAuthenticationInfo + ChipAuthenticationPublicKeyInfo for each key."""
-    out: list = []
+    out: list[si.SecurityInfo] = []
     for k in keys:
         if with_ca_info:
             out.append(si.ChipAuthenticationInfo(si.ca_oid(k.domain.kind, cipher), 1, k.key_id))
@@ -117,13 +123,13 @@ def card_key_agreement(st: CaCardState, pk_ifd_raw: bytes) -> tuple[bytes, bytes
 # --- applet plug-in ----------------------------------------------------------------
 
 
-def _new_sm(cipher: str, k_enc: bytes, k_mac: bytes):
+def _new_sm(cipher: str, k_enc: bytes, k_mac: bytes) -> "CardSm":
     from .sm_card import CardSm
 
     return CardSm(symmetric.sm_cipher(cipher, k_enc, k_mac), bytes(8 if cipher == "3DES" else 16))
 
 
-def _ca_cipher_for(app, key: CardCaKey, oid: Optional[str]) -> str:
+def _ca_cipher_for(app: "Applet", key: CardCaKey, oid: Optional[str]) -> str:
     if oid is not None:
         alg = si.ca_algorithm(oid)
         if alg is None or alg.key_agreement != key.domain.kind:
@@ -132,7 +138,7 @@ def _ca_cipher_for(app, key: CardCaKey, oid: Optional[str]) -> str:
     return "3DES"
 
 
-def _mse(app, cmd, prev):
+def _mse(app: "Applet", cmd: CommandApdu, prev: "Optional[Handler]") -> "Reply":
     from .applet import Reply
 
     p1p2 = (cmd.p1, cmd.p2)
@@ -163,7 +169,7 @@ def _mse(app, cmd, prev):
     return Reply(new_sm=_new_sm("3DES", k_enc, k_mac))
 
 
-def _ga(app, cmd, prev):
+def _ga(app: "Applet", cmd: CommandApdu, prev: "Optional[Handler]") -> "Reply":
     from .applet import Reply
     from ..access.pace.protocol import parse_ga_command
 
@@ -182,7 +188,7 @@ def _ga(app, cmd, prev):
     return Reply(tlv.encode(0x7C, b""), new_sm=_new_sm(st.cipher, k_enc, k_mac))
 
 
-def install(applet) -> None:
+def install(applet: "Applet") -> None:
     prev_mse = applet.handlers.get(0x22)
     prev_ga = applet.handlers.get(0x86)
     applet.register(0x22, lambda app, cmd: _mse(app, cmd, prev_mse))

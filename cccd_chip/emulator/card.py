@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from ..errors import UsageError
 
@@ -50,13 +50,13 @@ class CardOptions:
     eof_warning: bool = False  # answer 6282 when fewer than Le bytes remain
     sfi: bool = True
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["mf_select_sw"] = f"{self.mf_select_sw:04X}"
         return d
 
     @classmethod
-    def from_json(cls, d: Mapping) -> "CardOptions":
+    def from_json(cls, d: Mapping[str, Any]) -> "CardOptions":
         kw = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         if isinstance(kw.get("mf_select_sw"), str):
             kw["mf_select_sw"] = int(kw["mf_select_sw"], 16)
@@ -72,9 +72,9 @@ class VirtualCard:
     secrets: Mapping[str, str]
     options: CardOptions = field(default_factory=CardOptions)
     keys: Mapping[str, Any] = field(default_factory=dict)  # card.json "keys": JSON values
-    faults: tuple = ()
+    faults: tuple[object, ...] = ()  # card.json "faults" (emulator/faults.py): JSON values
     directory: Optional[Path] = None
-    quirks: tuple = ()  # card.json "quirks" (emulator/quirks.py): genuine behaviour of real chips
+    quirks: tuple[object, ...] = ()  # card.json "quirks" (emulator/quirks.py): genuine behaviour of real chips
 
     def file_by_fid(self, fid: int, *, in_app: Optional[bool] = None) -> Optional[CardFile]:
         """The file with this FID in the current DF (``in_app``), else a unique MF file."""
@@ -83,7 +83,7 @@ class VirtualCard:
     def file_by_sfi(self, sfi: int, *, in_app: Optional[bool] = None) -> Optional[CardFile]:
         return self._find(lambda f: f.sfi == sfi, in_app)
 
-    def _find(self, match, in_app: Optional[bool]) -> Optional[CardFile]:
+    def _find(self, match: Callable[[CardFile], bool], in_app: Optional[bool]) -> Optional[CardFile]:
         hits = [f for f in self.files.values() if match(f)]
         if in_app is None or not hits:
             return hits[0] if hits else None

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from asn1crypto import keys as a_keys
 from asn1crypto import x509 as a_x509
@@ -40,6 +40,9 @@ from ..iso7816 import tlv
 from ..lds import oids
 from ..lds.cms import rsassa_pss_params
 from . import determinism as det
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 UTC = dt.timezone.utc
 CSCA_VALIDITY = (dt.datetime(2014, 1, 1, tzinfo=UTC), dt.datetime(2046, 1, 1, tzinfo=UTC))
@@ -71,7 +74,7 @@ class SignerSpec:
 @dataclass(frozen=True)
 class Issued:
     cert_der: bytes
-    key: object
+    key: det.SigningKey
     spec: SignerSpec
 
     @property
@@ -82,7 +85,7 @@ class Issued:
     def serial(self) -> int:
         return x509.load_der_x509_certificate(self.cert_der).serial_number
 
-    def cms_args(self, label: str) -> dict:
+    def cms_args(self, label: str) -> dict[str, Any]:
         """signer / signature_alg_oid / signature_params_der / digest_alg for ``lds.cms``."""
         s = self.spec
         if isinstance(self.key, rsa.RSAPrivateKey):
@@ -266,7 +269,7 @@ def make_vn_crl(csca: Issued, revoked: tuple[int, ...], *, label: str, this_upda
 
 
 def make_vn_card_pki(dsc_spec: SignerSpec, *, generation: int, doc_types: tuple[str, ...] = ("ID",),
-                     faults: frozenset = frozenset()) -> CardPki:
+                     faults: frozenset[str] = frozenset()) -> CardPki:
     """The vn-cccd PKI of one card generation, with the PKI faults applied."""
     csca = trusted = make_vn_csca()
     if "csca-unknown" in faults:  # same name, another key: what a forger's CSCA looks like
@@ -300,7 +303,7 @@ def _key_usage(*, cert_sign: bool) -> x509.KeyUsage:
                          crl_sign=cert_sign, encipher_only=False, decipher_only=False)
 
 
-def _builder_sign_args(key, spec: SignerSpec) -> dict:
+def _builder_sign_args(key: det.SigningKey, spec: SignerSpec) -> dict[str, Any]:
     h = det.HASHES[spec.hash]()
     if isinstance(key, rsa.RSAPrivateKey) and spec.scheme == "pss":
         return {"private_key": key, "algorithm": h,
@@ -319,7 +322,7 @@ def _split_signed(der: bytes) -> tuple[bytes, bytes]:
     return raw[0], raw[1]
 
 
-def _resign(der: bytes, key, spec: SignerSpec, label: str, *, tbs: Optional[bytes] = None) -> bytes:
+def _resign(der: bytes, key: det.SigningKey, spec: SignerSpec, label: str, *, tbs: Optional[bytes] = None) -> bytes:
     old_tbs, alg = _split_signed(der)
     tbs = tbs or old_tbs
     sig = det.signer(key, spec.scheme, spec.hash, label)(tbs)
@@ -339,7 +342,8 @@ def explicit_spki(public_key: ec.EllipticCurvePublicKey, key_spec: str) -> bytes
 def _with_spki(tbs_der: bytes, spki_der: bytes) -> bytes:
     tbs = a_x509.TbsCertificate.load(tbs_der)
     tbs["subject_public_key_info"] = a_keys.PublicKeyInfo.load(spki_der)
-    return tbs.dump(force=False)
+    out: bytes = tbs.dump(force=False)
+    return out
 
 
 def make_csca(country: str, spec: SignerSpec, *, label: str, serial: int = 1,
@@ -401,7 +405,7 @@ def make_crl(csca: Issued, revoked: tuple[int, ...], *, label: str) -> bytes:
 
 def make_card_pki(country: str, csca_spec: SignerSpec, dsc_spec: SignerSpec, *, set_label: str,
                   explicit_csca: bool = False, doc_types: tuple[str, ...] = ("ID",),
-                  faults: frozenset = frozenset()) -> CardPki:
+                  faults: frozenset[str] = frozenset()) -> CardPki:
     """The PKI of one card set, with the PKI faults applied (each changes exactly one object)."""
     csca = make_csca(country, csca_spec, label=set_label, explicit=explicit_csca)
     trusted = csca
@@ -421,7 +425,7 @@ def make_card_pki(country: str, csca_spec: SignerSpec, dsc_spec: SignerSpec, *, 
     return CardPki(csca, dsc, crl, trusted)
 
 
-def key_pem(key) -> bytes:
+def key_pem(key: "PrivateKeyTypes") -> bytes:
     """PKCS#8 PEM of a private key (unencrypted: test keys only)."""
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())

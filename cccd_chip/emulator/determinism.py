@@ -16,13 +16,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-from typing import Callable
+from typing import Callable, Union
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from ..crypto.primes import probably_prime
+
+#: A private key of the virtual PKI and chip (RSA or EC).
+SigningKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384,
@@ -120,7 +123,7 @@ def _rsa_key(bits: int, label: str) -> rsa.RSAPrivateKey:
         return nums.private_key()
 
 
-def key_for(spec: str, label: str):
+def key_for(spec: str, label: str) -> "SigningKey":
     """``rsa2048`` / ``rsa1024`` / ... or an EC spec (``p256``, ``bp384``...)."""
     if spec.startswith("rsa"):
         return rsa_key(int(spec[3:]), label)
@@ -170,7 +173,7 @@ def pss_sign(key: rsa.RSAPrivateKey, data: bytes, hname: str, salt: bytes) -> by
     return sig
 
 
-def signer(key, scheme: str, hname: str, label: str) -> Callable[[bytes], bytes]:
+def signer(key: "SigningKey", scheme: str, hname: str, label: str) -> Callable[[bytes], bytes]:
     """A deterministic ``sign(data) -> signature`` for ``scheme`` pkcs1 | pss | ecdsa (DER)."""
     h = HASHES[hname]
     if isinstance(key, rsa.RSAPrivateKey):

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import io
 import random
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 WIDTH, HEIGHT = 480, 640
 
 
-def _draw(seed: int, width: int, height: int):
+def _draw(seed: int, width: int, height: int) -> "Image.Image":
     try:
         from PIL import Image, ImageDraw, ImageFilter
     except ImportError as exc:

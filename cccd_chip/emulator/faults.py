@@ -48,11 +48,15 @@ aa-wrong-signature   INTERNAL AUTHENTICATE answers a bad sig.     AA failed
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from ..errors import UsageError
 from ..iso7816.apdu import CommandApdu
+from .spec import Spec, arg_or_default
+
+if TYPE_CHECKING:
+    from .applet import Applet, Reply
+    from .profiles import Profile
 
 DATA_FAULTS = ("dg-altered", "dg-not-in-sod", "extra-dg", "huge-length", "sod-signature-broken")
 PKI_FAULTS = ("dsc-expired", "dsc-not-yet-valid", "csca-unknown", "dsc-revoked")
@@ -63,34 +67,27 @@ ALL_FAULTS = DATA_FAULTS + PKI_FAULTS + KEY_FAULTS + RUNTIME_FAULTS
 _DG = re.compile(r"^DG([1-9]|1[0-6])$")
 
 
-@dataclass(frozen=True)
-class FaultSpec:
-    name: str
-    arg: Optional[str] = None
+FaultSpec = Spec  # a fault as written (NAME or NAME:ARG), the same type as a quirk's
 
-    def __str__(self) -> str:
-        return self.name if self.arg is None else f"{self.name}:{self.arg}"
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "arg": self.arg}
-
-    @classmethod
-    def from_json(cls, d) -> "FaultSpec":
-        if isinstance(d, str):
-            return parse(d)
-        return cls(str(d["name"]), None if d.get("arg") is None else str(d["arg"]))
+#: The argument of a fault given without one (the tables above); the only place these defaults live.
+DEFAULT_ARGS: dict[str, Optional[str]] = {"dg-altered": "DG1", "dg-not-in-sod": "DG2", "extra-dg": "DG11",
+                                          "huge-length": "DG2", "big-file": "DG2"}
 
 
-def parse(text: str) -> FaultSpec:
+def arg_value(spec: Spec) -> str:
+    """The argument of fault ``spec``, or its default (:data:`DEFAULT_ARGS`)."""
+    return arg_or_default(spec, DEFAULT_ARGS, what="fault")
+
+
+def parse(text: str) -> Spec:
     """``NAME`` or ``NAME:ARG``, validated."""
-    name, _, arg = text.strip().partition(":")
-    spec = FaultSpec(name, arg or None)
+    spec = Spec.from_text(text)
     _validate(spec)
     return spec
 
 
-def parse_specs(items: Iterable) -> list[FaultSpec]:
-    out = [FaultSpec.from_json(x) if not isinstance(x, FaultSpec) else x for x in items]
+def parse_specs(items: Iterable[object]) -> list[Spec]:
+    out = [Spec.from_json(x, what="fault") for x in items]
     for f in out:
         _validate(f)
     return out
@@ -134,21 +131,20 @@ def _validate(f: FaultSpec) -> None:
         raise UsageError(f"fault {f.name} takes no argument")
 
 
-def arg_of(specs: Iterable[FaultSpec], name: str, default: str) -> Optional[str]:
-    """The argument of fault ``name`` (``default`` when given without one); None when absent."""
+def arg_of(specs: Iterable[Spec], name: str) -> Optional[str]:
+    """The argument of fault ``name`` (its default when given without one); None when absent."""
     for f in specs:
         if f.name == name:
-            return f.arg or default
+            return arg_value(f)
     return None
 
 
-def check_applicable(specs: Iterable[FaultSpec], profile) -> None:
+def check_applicable(specs: Iterable[FaultSpec], profile: "Profile") -> None:
     """Refuse faults the profile cannot carry (e.g. a DG the profile has not)."""
     dgs = {f"DG{n}" for n in profile.data_groups}
-    defaults = {"dg-altered": "DG1", "dg-not-in-sod": "DG2", "huge-length": "DG2"}
     for f in specs:
-        if f.name in defaults:
-            dg = f.arg or defaults[f.name]
+        if f.name in ("dg-altered", "dg-not-in-sod", "huge-length"):
+            dg = arg_value(f)
             if dg not in dgs:
                 raise UsageError(f"profile {profile.name} has no {dg} (fault {f})")
         if f.name == "pace-domain" and not any(x.mapping == "GM" for x in profile.pace):
@@ -171,7 +167,7 @@ class _AtApdu:
         self.n = n
         self.fired = False
 
-    def hit(self, app, cmd: Optional[CommandApdu]) -> bool:
+    def hit(self, app: "Applet", cmd: Optional[CommandApdu]) -> bool:
         if self.fired:
             return False
         if self.n is not None:
@@ -184,17 +180,17 @@ class _AtApdu:
 
 
 class BadMac(_AtApdu):
-    def wrap_options(self, app, cmd):
+    def wrap_options(self, app: "Applet", cmd: Optional[CommandApdu]) -> Optional[dict[str, bool]]:
         return {"corrupt_mac": True} if self.hit(app, cmd) else None
 
 
 class NoDo99(_AtApdu):
-    def wrap_options(self, app, cmd):
+    def wrap_options(self, app: "Applet", cmd: Optional[CommandApdu]) -> Optional[dict[str, bool]]:
         return {"omit_do99": True} if self.hit(app, cmd) else None
 
 
 class SmDrop(_AtApdu):
-    def before_command(self, app, raw: bytes):
+    def before_command(self, app: "Applet", raw: bytes) -> Optional[bytes]:
         cmd = None
         if self.n is None:
             if len(raw) >= 2 and raw[1] in (0xB0, 0xB1) and raw[0] & 0x0C:
@@ -208,7 +204,7 @@ class Remove:
     def __init__(self, n: int) -> None:
         self.n = n
 
-    def before_command(self, app, raw: bytes):
+    def before_command(self, app: "Applet", raw: bytes) -> Optional[bytes]:
         if app.apdu_index == self.n:
             app.remove()
             return b""
@@ -222,7 +218,7 @@ class StatusFor:
         self.sw = sw
         self.file = file
 
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from .applet import Reply
 
         f = app.card.files.get(self.file)
@@ -247,7 +243,7 @@ class ExtendedRefused:
     def __init__(self, sw: int) -> None:
         self.sw = sw
 
-    def before_command(self, app, raw: bytes):
+    def before_command(self, app: "Applet", raw: bytes) -> Optional[bytes]:
         extended = len(raw) >= 7 and raw[4] == 0
         if extended and not raw[0] & 0x0C:
             return self.sw.to_bytes(2, "big")
@@ -260,7 +256,7 @@ class Drip:
     def __init__(self, n: int) -> None:
         self.n = n
 
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from dataclasses import replace
 
         from ..iso7816 import tlv
@@ -286,7 +282,7 @@ class BigFile:
         self.name = name
         self.done = False
 
-    def before_command(self, app, raw: bytes):
+    def before_command(self, app: "Applet", raw: bytes) -> Optional[bytes]:
         from dataclasses import replace
 
         from ..iso7816 import tlv
@@ -309,7 +305,7 @@ class Slow:
     def __init__(self, ms: int) -> None:
         self.ms = ms
 
-    def before_command(self, app, raw: bytes):
+    def before_command(self, app: "Applet", raw: bytes) -> Optional[bytes]:
         import time
 
         time.sleep(self.ms / 1000)
@@ -317,7 +313,7 @@ class Slow:
 
 
 class WrongAaSignature:
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from dataclasses import replace
 
         if cmd.ins == 0x88 and reply.sw == 0x9000 and reply.data:
@@ -327,7 +323,7 @@ class WrongAaSignature:
         return reply
 
 
-def runtime_fault(spec: FaultSpec):
+def runtime_fault(spec: FaultSpec) -> Optional[object]:
     """The hook object of a runtime fault; None for data faults."""
     n = int(spec.arg) if spec.arg and spec.arg.isdigit() else None
     if spec.name == "bad-mac":
@@ -337,27 +333,27 @@ def runtime_fault(spec: FaultSpec):
     if spec.name == "sm-drop":
         return SmDrop(n)
     if spec.name == "remove":
-        return Remove(int(spec.arg or "1"))
+        return Remove(int(arg_value(spec)))
     if spec.name == "sw":
-        sw, _, file = (spec.arg or "").partition(":")
+        sw, _, file = arg_value(spec).partition(":")
         return StatusFor(int(sw, 16), file)
     if spec.name == "aa-wrong-signature":
         return WrongAaSignature()
     if spec.name == "drip":
-        return Drip(int(spec.arg or "1"))
+        return Drip(int(arg_value(spec)))
     if spec.name == "big-file":
-        return BigFile(spec.arg or "DG2")
+        return BigFile(arg_value(spec))
     if spec.name == "slow":
-        return Slow(int(spec.arg or "10"))
+        return Slow(int(arg_value(spec)))
     if spec.name == "ext-sw":
-        return ExtendedRefused(int(spec.arg or "6F00", 16))
+        return ExtendedRefused(int(arg_value(spec), 16))
     return None
 
 
-def install(applet) -> None:
+def install(applet: "Applet") -> None:
     """Attach the card's runtime faults (card.json ``faults``) to ``applet``."""
     for raw in applet.card.faults:
-        spec = FaultSpec.from_json(raw)
+        spec = Spec.from_json(raw, what="fault")
         hook = runtime_fault(spec)
         if hook is not None:
             applet.faults.append(hook)

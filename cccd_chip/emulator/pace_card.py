@@ -16,14 +16,19 @@ Steps (chip view):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from ..access.pace import mapping, protocol, symmetric
 from ..access.pace.driver import domain_for
-from ..crypto.domain_params import Domain, Element
+from ..crypto.domain_params import AnyDomain, Element
 from ..errors import CccdError, InvalidPublicKeyError, ProtocolError
 from ..iso7816 import tlv
+from ..iso7816.apdu import CommandApdu
 from ..lds import security_infos as si
+
+if TYPE_CHECKING:
+    from ..pki.testpki import Issued
+    from .applet import Applet, Reply
 
 Rng = Callable[[int], bytes]
 PASSWORD_KIND = {0x01: "MRZ", 0x02: "CAN"}
@@ -34,14 +39,14 @@ class PaceCardState:
     """Where one PACE run stands on the chip (values, never logged)."""
 
     info: si.PaceInfo
-    domain: Domain
+    domain: AnyDomain
     cipher: str
     k_pi: bytes
     step: int = 0  # last completed step
     s: bytes = b""
     sk_map: int = 0
     pk_map_ic: Optional[Element] = None
-    mapped: Optional[Domain] = None
+    mapped: Optional[AnyDomain] = None
     pk_ic: Optional[Element] = None
     pk_ifd_raw: bytes = b""
     k_enc: bytes = b""
@@ -134,7 +139,7 @@ def card_authenticate(st: PaceCardState, t_ifd: bytes, *, ca_private_key: Option
 _PACE = "pace"
 
 
-def _card_infos(app) -> Optional[si.SecurityInfos]:
+def _card_infos(app: "Applet") -> Optional[si.SecurityInfos]:
     f = app.card.files.get("CardAccess")
     if f is None:
         return None
@@ -144,7 +149,7 @@ def _card_infos(app) -> Optional[si.SecurityInfos]:
         return None
 
 
-def _password_secret(app, kind: str) -> Optional[bytes]:
+def _password_secret(app: "Applet", kind: str) -> Optional[bytes]:
     from ..access.passwords import Password
 
     if kind == "CAN":
@@ -154,7 +159,7 @@ def _password_secret(app, kind: str) -> Optional[bytes]:
     return Password("MRZ", mrz).pace_secret() if mrz else None
 
 
-def _cam_key(app, parameter_id: Optional[int]) -> Optional[int]:
+def _cam_key(app: "Applet", parameter_id: Optional[int]) -> Optional[int]:
     from .ca_card import card_ca_keys
 
     for k in card_ca_keys(app.card):
@@ -163,7 +168,7 @@ def _cam_key(app, parameter_id: Optional[int]) -> Optional[int]:
     return None
 
 
-def _mse_set_at(app, cmd):
+def _mse_set_at(app: "Applet", cmd: CommandApdu) -> "Reply":
     from .applet import Reply
 
     infos = _card_infos(app)
@@ -192,7 +197,7 @@ def _mse_set_at(app, cmd):
     return Reply()
 
 
-def _general_authenticate(app, cmd):
+def _general_authenticate(app: "Applet", cmd: CommandApdu) -> "Reply":
     from .applet import Reply
     from .sm_card import CardSm
 
@@ -251,16 +256,16 @@ def _general_authenticate(app, cmd):
     return Reply(tlv.encode(0x7C, out), new_sm=new_sm, plain=True)
 
 
-def pace_running(app) -> bool:
+def pace_running(app: "Applet") -> bool:
     return _PACE in app.state.extra
 
 
-def install(applet) -> None:
+def install(applet: "Applet") -> None:
     """Register MSE (P1P2 C1A4) and GENERAL AUTHENTICATE, delegating other uses onwards."""
     prev_mse = applet.handlers.get(0x22)
     prev_ga = applet.handlers.get(0x86)
 
-    def mse(app, cmd):
+    def mse(app: "Applet", cmd: CommandApdu) -> "Reply":
         if (cmd.p1, cmd.p2) == (0xC1, 0xA4):
             return _mse_set_at(app, cmd)
         if prev_mse is not None:
@@ -269,7 +274,7 @@ def install(applet) -> None:
 
         return Reply(sw=0x6A86)
 
-    def ga(app, cmd):
+    def ga(app: "Applet", cmd: CommandApdu) -> "Reply":
         if pace_running(app) or prev_ga is None:
             return _general_authenticate(app, cmd)
         return prev_ga(app, cmd)
@@ -286,12 +291,12 @@ def pace_info(mapping_kind: str, key_agreement: str, cipher: str, parameter_id: 
     return si.PaceInfo(si.pace_oid(mapping_kind, key_agreement, cipher), 2, parameter_id)
 
 
-def build_card_access(infos: list) -> bytes:
+def build_card_access(infos: Sequence[si.SecurityInfo]) -> bytes:
     """EF.CardAccess: DER SET OF the given SecurityInfos."""
     return si.build(infos)
 
 
-def build_card_security(infos: list, signer) -> bytes:
+def build_card_security(infos: Sequence[si.SecurityInfo], signer: "Issued") -> bytes:
     """EF.CardSecurity: SignedData (content type id-SecurityObject) over SecurityInfos.
 
     ``signer`` is a :class:`cccd_chip.pki.testpki.Issued` DSC (test PKI only).

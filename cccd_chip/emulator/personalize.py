@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -38,6 +38,7 @@ from .card import CARD_FORMAT, CARD_VERSION, CardOptions
 from .face_synth import face_jpeg
 from .holder import Holder, fold, invent
 from .profiles import PROFILES, Profile, get as get_profile
+from .spec import Spec
 
 __all__ = ["personalize", "PROFILES", "make_atr"]
 
@@ -71,7 +72,7 @@ def _passport_number(seed: int) -> str:
     return letters[b[0] % len(letters)] + "".join(str(x % 10) for x in b[1:9])
 
 
-def _dg1(p: Profile, h: Holder, seed: int) -> tuple[bytes, dict]:
+def _dg1(p: Profile, h: Holder, seed: int) -> tuple[bytes, dict[str, str]]:
     primary = fold(h.surname)
     secondary = fold(f"{h.middle} {h.given}".strip())
     if p.kind == "cccd":
@@ -150,7 +151,7 @@ def _dg13(h: Holder, p: Profile, seed: int) -> bytes:
 # --- keys and SecurityInfos ----------------------------------------------------------
 
 
-def _ca_material(p: Profile, seed: int, clone: bool):
+def _ca_material(p: Profile, seed: int, clone: bool) -> tuple[si.ChipAuthenticationPublicKeyInfo, int, bytes]:
     """(public key info, chip private scalar, public element bytes) of the CA key."""
     ca = p.ca
     assert ca is not None
@@ -164,9 +165,9 @@ def _ca_material(p: Profile, seed: int, clone: bool):
     return info, chip_sk, domain.encode(pk)
 
 
-def _pace_infos(p: Profile, specs=()) -> list:
-    infos = [si.PaceInfo(si.pace_oid(x.mapping, x.key_agreement, x.cipher), 2, x.parameter_id) for x in p.pace]
-    explicit = fault_mod.arg_of(specs, "pace-domain", "")
+def _pace_infos(p: Profile, specs: Iterable[Spec] = ()) -> list[si.SecurityInfo]:
+    infos: list[si.SecurityInfo] = [si.PaceInfo(si.pace_oid(x.mapping, x.key_agreement, x.cipher), 2, x.parameter_id) for x in p.pace]
+    explicit = fault_mod.arg_of(specs, "pace-domain")
     if explicit:  # PACE on an explicit (attack) domain, the same in CardAccess, DG14 and CardSecurity
         from .attack_domains import pace_infos_with_domain
 
@@ -174,12 +175,12 @@ def _pace_infos(p: Profile, specs=()) -> list:
     return infos
 
 
-def _ca_info(p: Profile):
+def _ca_info(p: Profile) -> si.ChipAuthenticationInfo:
     assert p.ca is not None
     return si.ChipAuthenticationInfo(si.ca_oid(p.ca.key_agreement, p.ca.cipher), 1, p.ca.key_id)
 
 
-def _aa_key(p: Profile, seed: int):
+def _aa_key(p: Profile, seed: int) -> det.SigningKey:
     assert p.aa is not None
     return det.key_for(p.aa.key_spec, f"aa|{p.name}|{seed}")
 
@@ -221,7 +222,7 @@ def _dg11(h: Holder) -> bytes:
 
 
 def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str] = (),
-                quirks: Iterable = ()) -> Path:
+                quirks: Iterable[object] = ()) -> Path:
     """Write the card directory for ``profile`` / ``seed`` (with ``faults`` and field ``quirks``) to ``out``."""
     qspecs = quirk_mod.parse_specs(quirks)
     p = quirk_mod.adjust_profile(get_profile(profile), qspecs)
@@ -251,7 +252,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
         files["DG4"] = _dg4(seed)
     if 13 in p.data_groups:
         files["DG13"] = _dg13(holder, p, seed)
-    keys: dict = {}
+    keys: dict[str, Any] = {}  # card.json "keys": JSON values
     key_files: dict[str, bytes] = {}
     ca_pk_info = None
     if p.ca is not None:
@@ -272,7 +273,8 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
         files["DG15"] = dg15.build(dg15.make(spki))
     if p.ca is not None and 14 in p.data_groups:
-        infos = [_ca_info(p), ca_pk_info] + _pace_infos(p, specs)
+        assert ca_pk_info is not None  # made above for every profile with a CA key
+        infos: list[si.SecurityInfo] = [_ca_info(p), ca_pk_info, *_pace_infos(p, specs)]
         if p.ta_info:
             infos.append(si.TerminalAuthenticationInfo(si.ID_TA, 1))
         if aa_info is not None:
@@ -298,14 +300,14 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
                 args["signature_params_der"], signing_time=pki.signing_time)
 
     # EF.COM and EF.SOD (data faults: extra DG / DG missing from the SOD / broken signature)
-    extra = fault_mod.arg_of(specs, "extra-dg", "DG11")
+    extra = fault_mod.arg_of(specs, "extra-dg")
     if extra is not None:
         files[extra] = _dg11(holder)
     dg_numbers = sorted(int(n[2:]) for n in files)
     files["COM"] = com.build(com.make(dg_numbers))
     quirk_mod.before_sod(files, qspecs, seed=seed)
     signed = {int(n[2:]): d for n, d in files.items() if n.startswith("DG") and n != extra}
-    missing = fault_mod.arg_of(specs, "dg-not-in-sod", "DG2")
+    missing = fault_mod.arg_of(specs, "dg-not-in-sod")
     if missing is not None:
         signed.pop(int(missing[2:]), None)
     args = pki.dsc.cms_args(f"sod|{p.name}|{seed}")
@@ -314,7 +316,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
     if "sod-signature-broken" in names:
         inner = signer
 
-        def signer(data: bytes, _inner=inner) -> bytes:  # noqa: E306 - flip one bit of the last byte
+        def signer(data: bytes, _inner: Callable[[bytes], bytes] = inner) -> bytes:  # noqa: E306 - flip one bit of the last byte
             s = bytearray(_inner(data))
             s[-1] ^= 0x01
             return bytes(s)
@@ -324,10 +326,10 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
         signature_params_der=args["signature_params_der"], version=p.sod_version,
         signing_time=pki.signing_time, **{k: v for k, v in args.items() if k in ("sid", "extra_certificates")})
     files["SOD"] = quirk_mod.after_sod(files["SOD"], qspecs, pki)
-    altered = fault_mod.arg_of(specs, "dg-altered", "DG1")
+    altered = fault_mod.arg_of(specs, "dg-altered")
     if altered is not None:
         files[altered] = _alter(altered, files[altered])
-    huge = fault_mod.arg_of(specs, "huge-length", "DG2")
+    huge = fault_mod.arg_of(specs, "huge-length")
     if huge is not None:
         files[huge] = _huge_length(files[huge])
     quirk_mod.finish(files, qspecs)
@@ -336,8 +338,9 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
     return out
 
 
-def _write(out: Path, p: Profile, seed: int, files: dict, mf: dict, secrets: dict, keys: dict,
-           key_files: dict, pki: card_pki.CardPki, specs, qspecs=()) -> None:
+def _write(out: Path, p: Profile, seed: int, files: dict[str, bytes], mf: dict[str, bytes], secrets: dict[str, str],
+           keys: dict[str, Any], key_files: dict[str, bytes], pki: card_pki.CardPki, specs: Iterable[Spec],
+           qspecs: Iterable[Spec] = ()) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("files", "keys"):
         if (out / sub).exists():

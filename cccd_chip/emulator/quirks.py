@@ -25,11 +25,20 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..errors import UsageError
 from ..iso7816 import tlv
 from ..iso7816.apdu import CommandApdu
+from .spec import Spec, arg_or_default
+
+if TYPE_CHECKING:
+    from .applet import Applet, Reply
+    from .card_pki import CardPki
+    from .faults import StatusFor
+    from .profiles import Profile
 
 
 @dataclass(frozen=True)
@@ -85,43 +94,27 @@ QUIRKS: dict[str, QuirkInfo] = {q.name: q for q in _CATALOGUE}
 _DG = re.compile(r"^DG([1-9]|1[0-6])$")
 
 
-@dataclass(frozen=True)
-class QuirkSpec:
-    name: str
-    arg: Optional[str] = None
-
-    def __str__(self) -> str:
-        return self.name if self.arg is None else f"{self.name}:{self.arg}"
-
-    @property
-    def value(self) -> Optional[str]:
-        """The argument, or the quirk's default."""
-        return self.arg if self.arg is not None else QUIRKS[self.name].default
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "arg": self.arg}
-
-    @classmethod
-    def from_json(cls, d) -> "QuirkSpec":
-        if isinstance(d, str):
-            return parse(d)
-        if not isinstance(d, dict) or not isinstance(d.get("name"), str):
-            raise UsageError("a quirk in card.json must be {\"name\": ..., \"arg\": ...}")
-        spec = cls(d["name"], None if d.get("arg") is None else str(d["arg"]))
-        _validate(spec)
-        return spec
+QuirkSpec = Spec  # a quirk as written (NAME or NAME:ARG), the same type as a fault's
+#: The argument of a quirk given without one: the catalogue's defaults, the only place they live.
+DEFAULT_ARGS: dict[str, Optional[str]] = {q.name: q.default for q in _CATALOGUE}
 
 
-def parse(text: str) -> QuirkSpec:
+def arg_value(spec: Spec) -> str:
+    """The argument of quirk ``spec``, or the catalogue's default."""
+    return arg_or_default(spec, DEFAULT_ARGS, what="quirk")
+
+
+def parse(text: str) -> Spec:
     """``NAME`` or ``NAME:ARG``, validated."""
-    name, _, arg = text.strip().partition(":")
-    spec = QuirkSpec(name, arg or None)
+    spec = Spec.from_text(text)
     _validate(spec)
     return spec
 
 
-def parse_specs(items: Iterable) -> list[QuirkSpec]:
-    out = [x if isinstance(x, QuirkSpec) else (parse(x) if isinstance(x, str) else QuirkSpec.from_json(x)) for x in items]
+def parse_specs(items: Iterable[object]) -> list[Spec]:
+    out = [Spec.from_json(x, what="quirk") for x in items]
+    for q in out:
+        _validate(q)
     names = [q.name for q in out]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
@@ -160,7 +153,7 @@ def help_text() -> str:
 # --- profile quirks ---------------------------------------------------------------------
 
 
-def adjust_profile(p, specs: Iterable[QuirkSpec]):
+def adjust_profile(p: "Profile", specs: Iterable[QuirkSpec]) -> "Profile":
     """The profile with the profile quirks applied; UsageError when a quirk does not fit it."""
     from .card_pki import SignerSpec
     from .profiles import AaSpec, PaceSpec
@@ -169,12 +162,12 @@ def adjust_profile(p, specs: Iterable[QuirkSpec]):
     if "aa-trailer" in q:
         if p.aa is None or not p.aa.key_spec.startswith("rsa"):
             raise UsageError(f"quirk aa-trailer needs an RSA Active Authentication key (profile {p.name})")
-        v = q["aa-trailer"].value or "implicit"
+        v = arg_value(q["aa-trailer"])
         p = dataclasses.replace(p, aa=AaSpec(p.aa.key_spec, "sha1" if v == "implicit" else v))
     if "dg13-nesting" in q:
         if 13 not in p.data_groups:
             raise UsageError(f"quirk dg13-nesting needs DG13 (profile {p.name})")
-        p = dataclasses.replace(p, dg13_layout=q["dg13-nesting"].value)
+        p = dataclasses.replace(p, dg13_layout=arg_value(q["dg13-nesting"]))
     if "several-pace" in q:
         if not p.pace:
             raise UsageError(f"quirk several-pace needs a PACE profile (profile {p.name})")
@@ -221,7 +214,7 @@ def before_sod(files: dict[str, bytes], specs: Iterable[QuirkSpec], *, seed: int
         value = com.parse(files["COM"])
         tags = list(value.tags)
         if "com-lists-absent" in q:
-            tag = registry.tag_for_dg(int((q["com-lists-absent"].value or "DG11")[2:]))
+            tag = registry.tag_for_dg(int(arg_value(q["com-lists-absent"])[2:]))
             if tag not in tags:
                 tags.append(tag)
         if "com-extra-tags" in q:
@@ -229,13 +222,13 @@ def before_sod(files: dict[str, bytes], specs: Iterable[QuirkSpec], *, seed: int
         files["COM"] = com.build(com.Com(value.lds_version, value.unicode_version, tuple(tags)))
 
 
-def sod_overrides(specs: Iterable[QuirkSpec], pki, args: dict, *, label: str) -> dict:
+def sod_overrides(specs: Iterable[QuirkSpec], pki: "CardPki", args: dict[str, Any], *, label: str) -> dict[str, Any]:
     """Keyword arguments for ``lds.sod.build_sod`` (sid, extra certificates, PSS defaults)."""
     from ..lds import oids
     from . import determinism as det
 
     q = names_of(specs)
-    out: dict = {}
+    out: dict[str, Any] = {}
     if "sid-ski" in q:
         out["sid"] = "ski"
     elif {"sid-rdn-reordered", "sid-name-variant"} & set(q):
@@ -244,6 +237,8 @@ def sod_overrides(specs: Iterable[QuirkSpec], pki, args: dict, *, label: str) ->
         out["extra_certificates"] = [pki.csca.cert_der, _unrelated_certificate()]
     if "pss-params-absent" in q:
         key = pki.dsc.key
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise UsageError("quirk pss-params-absent needs an RSA DSC")
         rng = det.Drbg(f"pss-default-salt|{label}")
         out.update(signer=lambda data: det.pss_sign(key, data, "sha1", rng(20)),
                    signature_alg_oid=oids.RSASSA_PSS, signature_params_der=None)
@@ -251,7 +246,7 @@ def sod_overrides(specs: Iterable[QuirkSpec], pki, args: dict, *, label: str) ->
     return out
 
 
-def after_sod(sod_raw: bytes, specs: Iterable[QuirkSpec], pki) -> bytes:
+def after_sod(sod_raw: bytes, specs: Iterable[QuirkSpec], pki: "CardPki") -> bytes:
     """Re-encode the signed SOD the way some issuers store it (unsigned framing only)."""
     from ..lds import ber, sod
 
@@ -276,7 +271,7 @@ def after_sod(sod_raw: bytes, specs: Iterable[QuirkSpec], pki) -> bytes:
         # is what tells a reader how many bytes EF.SOD has (ICAO 9303-10 §4.6.2)
         certs = frozenset(sod.parse(sod_raw).signed_data.certificates)
         inner = tlv.decode_one(sod_raw, expected_tag=0x77).value
-        sod_raw = tlv.encode(0x77, ber.indefinite(inner, verbatim=certs, segment=int(q["sod-ber"].value or "64")))
+        sod_raw = tlv.encode(0x77, ber.indefinite(inner, verbatim=certs, segment=int(arg_value(q["sod-ber"]))))
     return sod_raw
 
 
@@ -396,20 +391,20 @@ class _ReadReply:
     """Helpers for READ BINARY replies (B1 data is wrapped in DO'53')."""
 
     @staticmethod
-    def data(cmd: CommandApdu, reply) -> bytes:
+    def data(cmd: CommandApdu, reply: "Reply") -> bytes:
         if cmd.ins == 0xB1 and reply.data:
             return tlv.decode_one(reply.data).value
         return reply.data
 
     @staticmethod
-    def with_data(cmd: CommandApdu, reply, data: bytes, sw: int):
+    def with_data(cmd: CommandApdu, reply: "Reply", data: bytes, sw: int) -> "Reply":
         if cmd.ins == 0xB1:
             data = tlv.encode(0x53, data)
         return dataclasses.replace(reply, data=data, sw=sw)
 
 
 class MfSelect6D00:
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from .applet import Reply
 
         if cmd.ins == 0xA4 and cmd.p1 == 0x00 and cmd.data in (b"", b"\x3F\x00"):
@@ -421,7 +416,7 @@ class ShortReads:
     def __init__(self, n: int) -> None:
         self.n = n
 
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         if _is_read(cmd) and reply.sw in (0x9000, 0x6282):
             data = _ReadReply.data(cmd, reply)
             if len(data) > self.n:
@@ -435,7 +430,7 @@ class EndOfFile:
     def __init__(self, mode: str) -> None:
         self.mode = mode
 
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from .applet import Reply
 
         if not _is_read(cmd) or reply.sw != 0x9000:
@@ -457,7 +452,7 @@ class LeRefused:
     def __init__(self, sw: int, *, only_256: bool, limit: int = 65536) -> None:
         self.sw, self.only_256, self.limit = sw, only_256, limit
 
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from .applet import Reply
 
         if not _is_read(cmd):
@@ -472,7 +467,7 @@ class BacRefused:
     def __init__(self, sw: int) -> None:
         self.sw = sw
 
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from .applet import Reply
 
         if cmd.ins in (0x84, 0x82) and app.state.sm is None and app.state.extra.get("pace") is None:
@@ -481,7 +476,7 @@ class BacRefused:
 
 
 class AaEcdsaDer:
-    def alter_reply(self, app, cmd: CommandApdu, reply):
+    def alter_reply(self, app: "Applet", cmd: CommandApdu, reply: "Reply") -> "Reply":
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
         if cmd.ins == 0x88 and reply.sw == 0x9000 and reply.data and len(reply.data) % 2 == 0:
@@ -491,7 +486,7 @@ class AaEcdsaDer:
         return reply
 
 
-def _status_for(sw: int, file: str):
+def _status_for(sw: int, file: str) -> "StatusFor":
     from .faults import StatusFor
 
     return StatusFor(sw, file)
@@ -500,20 +495,21 @@ def _status_for(sw: int, file: str):
 _RUNTIME: dict[str, Callable[[QuirkSpec], object]] = {
     "mf-select-6d00": lambda q: MfSelect6D00(),
     "dg3-6982": lambda q: _status_for(0x6982, "DG3"),
-    "short-reads": lambda q: ShortReads(int(q.value or "100")),
+    "short-reads": lambda q: ShortReads(int(arg_value(q))),
     "eof-6282": lambda q: EndOfFile("6282"),
     "eof-6cxx": lambda q: EndOfFile("6cxx"),
-    "le00-refused": lambda q: LeRefused(int(q.value or "6700", 16), only_256=True),
-    "le-limit": lambda q: LeRefused(0x6700, only_256=False, limit=int(q.value or "192")),
-    "bac-refused": lambda q: BacRefused(int(q.value or "6A88", 16)),
+    "le00-refused": lambda q: LeRefused(int(arg_value(q), 16), only_256=True),
+    "le-limit": lambda q: LeRefused(0x6700, only_256=False, limit=int(arg_value(q))),
+    "bac-refused": lambda q: BacRefused(int(arg_value(q), 16)),
     "aa-ecdsa-der": lambda q: AaEcdsaDer(),
 }
 
 
-def install(applet) -> None:
+def install(applet: "Applet") -> None:
     """Attach the card's chip quirks (card.json ``quirks``) to ``applet`` (plugins.MODULES)."""
     for raw in getattr(applet.card, "quirks", ()):
-        q = QuirkSpec.from_json(raw)
+        q = Spec.from_json(raw, what="quirk")
+        _validate(q)
         if q.name == "ssc-counts-bare-errors":
             applet.counts_bare_errors = True
             continue

@@ -98,9 +98,11 @@ class CardSm:
         self.ssc = increment(self.ssc)
         return unprotect_command(self.cipher, self.ssc, cmd)
 
-    def wrap(self, data: bytes, sw: int, **kw) -> bytes:
+    def wrap(self, data: bytes, sw: int, *, odd: bool = False, omit_do99: bool = False,
+             corrupt_mac: bool = False) -> bytes:
         self.ssc = increment(self.ssc)
-        return protect_response(self.cipher, self.ssc, data, sw, **kw)
+        return protect_response(self.cipher, self.ssc, data, sw, odd=odd, omit_do99=omit_do99,
+                                corrupt_mac=corrupt_mac)
 
     def plain_status(self, sw: int) -> bytes:
         """An unprotected status-only error; the SSC advances only with ``counts_bare_errors``."""

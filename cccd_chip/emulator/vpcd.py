@@ -34,9 +34,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from ..errors import CccdError, ReaderUnavailableError
+
+if TYPE_CHECKING:
+    from ..transport.pcsc import PcscTransport
+    from .applet import Applet
 
 log = logging.getLogger("cccd_chip.emulator.vpcd")
 
@@ -92,7 +96,7 @@ def frame(payload: bytes) -> bytes:
 class VpcdLink:
     """The card in vpcd's reader: one applet, one TCP connection at a time."""
 
-    def __init__(self, applet, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+    def __init__(self, applet: "Applet", host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
                  reinsert_after: Optional[float] = 1.0, retry: float = 0.25,
                  on_event: Optional[Callable[[str], None]] = None) -> None:
         self.applet = applet
@@ -350,7 +354,7 @@ def wait_for_card(reader: str = READER_NAME, timeout: float = 10.0) -> bool:
 class _DemoTransport:
     """A PcscTransport that also stops the emulator thread (and its pcscd) on close."""
 
-    def __init__(self, inner, link: VpcdLink, thread: threading.Thread, pcscd: Optional[OwnPcscd]) -> None:
+    def __init__(self, inner: "PcscTransport", link: VpcdLink, thread: threading.Thread, pcscd: Optional[OwnPcscd]) -> None:
         self._inner, self._link, self._thread, self._pcscd = inner, link, thread, pcscd
         self.reader = inner.reader
         self.atr = inner.atr
@@ -368,7 +372,7 @@ class _DemoTransport:
                 self._pcscd.stop()
 
 
-def demo_transport(card_dir, *, port: int = DEFAULT_PORT, timeout: float = 10.0):
+def demo_transport(card_dir: Union[str, Path], *, port: int = DEFAULT_PORT, timeout: float = 10.0) -> _DemoTransport:
     """The card of ``card_dir`` behind pcscd + vpcd, as a PC/SC transport.
 
     Uses a running pcscd with the vpcd reader, or starts one (root only).

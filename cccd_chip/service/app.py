@@ -33,9 +33,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from .. import __version__
-from ..errors import CccdError
+from ..errors import CccdError, DatabaseError
 from .config import ServiceConfig
-from .db import DatabaseError, ping
+from .db import ping
 from .keys import allows, bearer_token
 from .metrics import Metrics
 from .privacy import DumpSealer

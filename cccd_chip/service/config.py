@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..verify.passive import Policy
-from .db import DEFAULT_URL
+from . import DEFAULT_DB_URL as DEFAULT_URL
 
 MiB = 1024 * 1024
 

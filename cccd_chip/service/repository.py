@@ -24,9 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from . import keys as keymod
-from .db import DatabaseError, describe, engine_for, migrate
+from .db import describe, engine_for, migrate
 from .schema import api_keys, trust_material, verifications
-from ..errors import UsageError
+from ..errors import DatabaseError, UsageError
 
 MAX_PAGE = 500
 TRUST_KINDS = ("crl", "masterlist")
