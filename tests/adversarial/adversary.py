@@ -18,6 +18,7 @@ from cccd_chip.errors import CccdError
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import Policy
 from cccd_chip.verify.report import Report
+from testsupport.cards import Cards
 
 UTC = dt.timezone.utc
 # inside every generated validity period (emulator DSC 2021..2036, CSCA 2014..2046)
@@ -112,27 +113,6 @@ def exit_outcome(code: int, detail: str = "") -> Outcome:
 
 
 # --- virtual cards and genuine reads ------------------------------------------------------------
-
-
-class Cards:
-    """Virtual cards personalised on first use into one session folder."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._made: dict = {}
-
-    def get(self, profile: str = "cccd-2021", seed: int = 7, *faults: str) -> Path:
-        key = (profile, seed, faults)
-        if key not in self._made:
-            from cccd_chip.emulator.personalize import personalize
-
-            name = "-".join([profile, str(seed), *[f.replace(":", "_") for f in faults]])
-            self._made[key] = Path(personalize(profile, seed, self.root / name, faults))
-        return self._made[key]
-
-    @staticmethod
-    def secrets(card: Path) -> dict:
-        return json.loads((card / "card.json").read_text())["secrets"]
 
 
 def fixed_rng(n: int) -> bytes:

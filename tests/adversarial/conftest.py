@@ -45,6 +45,7 @@ import pytest
 
 from adversary import (CLASSES, VERDICTS, Cards, CliRun, Genuine, Outcome, credential_for, fixed_rng,
                        trust_store_for)
+from testsupport.cli import run_cccd
 
 # issue 10 asks for at least this many cases in classes a-e together
 MIN_CASES_ISSUE_10 = 600
@@ -212,16 +213,8 @@ def genuine(cards):
 @pytest.fixture
 def cli_in_process(capsys):
     """Run ``cccd`` in this process: ``run(*args) -> CliRun`` (fast; logging goes to pytest)."""
-    from host_cli.main import main
-
-    def run(*args) -> CliRun:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else 1
-        cap = capsys.readouterr()
-        return CliRun(code, cap.out, cap.err)
+    def run(*args: object) -> CliRun:
+        r = run_cccd(capsys, *args)
+        return CliRun(r.code, r.out, r.err)
 
     return run

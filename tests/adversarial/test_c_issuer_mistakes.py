@@ -197,20 +197,19 @@ def test_fresh_dsc_of_the_issuer_is_successful(genuine, judge, profile):
     judge(dump_outcome(_sod_by(g, issue_dsc(profile, "good", serial=0x7001), "good"), g.store), expect="successful")
 
 
-@pytest.mark.parametrize("profile", PROFILES)
-def test_expired_dsc_fails(genuine, judge, profile):
-    g = genuine(profile)
-    dsc = issue_dsc(profile, "expired", serial=0x7002,
-                    validity=(dt.datetime(2015, 1, 1, tzinfo=UTC), dt.datetime(2020, 1, 1, tzinfo=UTC)))
-    judge(dump_outcome(_sod_by(g, dsc, "expired"), g.store), expect="failed", reason="DSC_EXPIRED")
+DSC_VALIDITY_MISTAKES = {  # label: (serial, validity, reason)
+    "expired": (0x7002, (dt.datetime(2015, 1, 1, tzinfo=UTC), dt.datetime(2020, 1, 1, tzinfo=UTC)), "DSC_EXPIRED"),
+    "future": (0x7003, (dt.datetime(2040, 1, 1, tzinfo=UTC), dt.datetime(2045, 1, 1, tzinfo=UTC)), "DSC_NOT_YET_VALID"),
+}
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_not_yet_valid_dsc_fails(genuine, judge, profile):
+@pytest.mark.parametrize("label", sorted(DSC_VALIDITY_MISTAKES))
+def test_dsc_outside_its_validity_fails(genuine, judge, profile, label):
+    serial, validity, reason = DSC_VALIDITY_MISTAKES[label]
     g = genuine(profile)
-    dsc = issue_dsc(profile, "future", serial=0x7003,
-                    validity=(dt.datetime(2040, 1, 1, tzinfo=UTC), dt.datetime(2045, 1, 1, tzinfo=UTC)))
-    judge(dump_outcome(_sod_by(g, dsc, "future"), g.store), expect="failed", reason="DSC_NOT_YET_VALID")
+    dsc = issue_dsc(profile, label, serial=serial, validity=validity)
+    judge(dump_outcome(_sod_by(g, dsc, label), g.store), expect="failed", reason=reason)
 
 
 @pytest.mark.parametrize("profile", PROFILES)

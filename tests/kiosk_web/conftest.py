@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -16,34 +15,21 @@ sys.path.insert(0, str(Path(__file__).parent))  # kiosk_browser (this folder has
 
 import kiosk_browser as kb  # noqa: E402
 from kiosk_browser import HOSTILE, HOSTILE2  # noqa: E402
+from testsupport.cards import Cards  # noqa: E402
 
 
-class Cards:
-    """Virtual cards personalised on first use into one session folder."""
+def _jpeg2000_face(mp: pytest.MonkeyPatch) -> None:
+    from cccd_chip.emulator import personalize as pers
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._made: dict = {}
+    mp.setattr(pers, "_dg2", _dg2_jpeg2000)
 
-    def get(self, seed: int = 7, *faults: str, profile: str = "cccd-2021", variant: str = "") -> Path:
-        key = (profile, seed, faults, variant)
-        if key not in self._made:
-            from cccd_chip.emulator import personalize as pers
 
-            name = "-".join([profile, str(seed), variant, *[f.replace(":", "_") for f in faults]])
-            with pytest.MonkeyPatch.context() as mp:
-                if variant == "jpeg2000":
-                    mp.setattr(pers, "_dg2", _dg2_jpeg2000)
-                elif variant == "hostile":
-                    real = pers.invent
-                    mp.setattr(pers, "invent", lambda s, **kw: dataclasses.replace(
-                        real(s, **kw), residence=HOSTILE, hometown=HOSTILE2))
-                self._made[key] = Path(pers.personalize(profile, seed, self.root / name, faults))
-        return self._made[key]
+def _hostile_strings(mp: pytest.MonkeyPatch) -> None:
+    """Place of residence and hometown made of markup and control characters (kiosk_browser.HOSTILE)."""
+    from cccd_chip.emulator import personalize as pers
 
-    @staticmethod
-    def secrets(card: Path) -> dict:
-        return json.loads((card / "card.json").read_text())["secrets"]
+    real = pers.invent
+    mp.setattr(pers, "invent", lambda s, **kw: dataclasses.replace(real(s, **kw), residence=HOSTILE, hometown=HOSTILE2))
 
 
 def _dg2_jpeg2000(h, seed: int, *layout) -> bytes:
@@ -64,7 +50,7 @@ def _dg2_jpeg2000(h, seed: int, *layout) -> bytes:
 @pytest.fixture(scope="session")
 def cards(tmp_path_factory):
     root = tmp_path_factory.mktemp("kiosk-cards")
-    yield Cards(root)
+    yield Cards(root, {"jpeg2000": _jpeg2000_face, "hostile": _hostile_strings})
     shutil.rmtree(root, ignore_errors=True)
 
 

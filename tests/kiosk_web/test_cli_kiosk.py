@@ -6,18 +6,12 @@ import socket
 
 import pytest
 
-from host_cli.main import main
+from testsupport.cli import run_cccd
 
 
 def run(capsys, *args):
-    capsys.readouterr()
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
+    r = run_cccd(capsys, *args)
+    return r.code, r.out, r.err
 
 
 @pytest.fixture(scope="module")

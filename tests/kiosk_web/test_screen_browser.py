@@ -37,7 +37,7 @@ def _body_text(driver) -> str:
 
 def test_keypad_reading_result_removed_waiting(cards, browser, kiosk, tmp_path):
     """Every state of one card, the data with diacritics, the face, both orientations, data gone after removal."""
-    card = cards.get(7)
+    card = cards.get("cccd-2021", 7)
     out = tmp_path / "records.jsonl"
     k = kiosk("--virtual", card, *_trust(card), "--lang", "en", "--hold", "1.5", "--virtual-latency", "12",
               "--out-jsonl", out)
@@ -113,7 +113,7 @@ def test_keypad_reading_result_removed_waiting(cards, browser, kiosk, tmp_path):
 
 
 def test_wrong_can_on_keypad_then_retry(cards, browser, kiosk):
-    card = cards.get(12)
+    card = cards.get("cccd-2021", 12)
     right = cards.secrets(card)["can"]
     wrong = right[1:] + right[0] if right[1:] + right[0] != right else "000000"
     k = kiosk("--virtual", card, *_trust(card), "--lang", "en", verbose=True)
@@ -144,7 +144,7 @@ def test_wrong_can_on_keypad_then_retry(cards, browser, kiosk):
     ("vi", "KHÔNG xác thực được", "Phần ảnh khuôn mặt (DG2) đã bị thay đổi sau khi thẻ được cấp."),
 ])
 def test_dg_altered_card_is_not_verified_with_the_reason_in_words(cards, browser, kiosk, lang, title, words):
-    card = cards.get(8, "dg-altered:DG2")
+    card = cards.get("cccd-2021", 8, "dg-altered:DG2")
     k = kiosk("--virtual", card, *_trust(card), "--can", cards.secrets(card)["can"], "--lang", lang)
     kb.set_size(browser, kb.LANDSCAPE)
     browser.get(k.url)
@@ -161,7 +161,7 @@ def test_dg_altered_card_is_not_verified_with_the_reason_in_words(cards, browser
 
 
 def test_no_trust_anchor_could_not_verify(cards, browser, kiosk):
-    card = cards.get(7)
+    card = cards.get("cccd-2021", 7)
     k = kiosk("--virtual", card, "--can", cards.secrets(card)["can"], "--lang", "vi")
     kb.set_size(browser, kb.PORTRAIT)
     browser.get(k.url)
@@ -175,7 +175,7 @@ def test_no_trust_anchor_could_not_verify(cards, browser, kiosk):
 
 
 def test_card_pulled_mid_read_shows_try_again_then_next_card_works(cards, browser, kiosk, tmp_path):
-    pulled, good = cards.get(9, "remove:60"), cards.get(7)
+    pulled, good = cards.get("cccd-2021", 9, "remove:60"), cards.get("cccd-2021", 7)
     creds = tmp_path / "creds.txt"
     creds.write_text(f"{cards.secrets(pulled)['can']}\n{cards.secrets(good)['can']}\n")
     out = tmp_path / "records.jsonl"
@@ -198,7 +198,7 @@ def test_card_pulled_mid_read_shows_try_again_then_next_card_works(cards, browse
 
 
 def test_personal_data_cleared_after_timeout(cards, browser, kiosk):
-    card = cards.get(7)
+    card = cards.get("cccd-2021", 7)
     k = kiosk("--virtual", card, "--can", cards.secrets(card)["can"], "--lang", "en", "--clear-after", "2")
     kb.set_size(browser, kb.LANDSCAPE)
     browser.get(k.url)
@@ -212,7 +212,7 @@ def test_personal_data_cleared_after_timeout(cards, browser, kiosk):
 
 
 def test_jpeg2000_face_is_converted_and_shown(cards, browser, kiosk):
-    card = cards.get(13, variant="jpeg2000")
+    card = cards.get("cccd-2021", 13, variant="jpeg2000")
     assert (card / "files" / "DG2.bin").read_bytes().find(b"jP  \r\n\x87\n") > 0  # really JPEG2000 on the chip
     k = kiosk("--virtual", card, *_trust(card), "--can", cards.secrets(card)["can"], "--lang", "en")
     kb.set_size(browser, kb.PORTRAIT)
@@ -226,7 +226,7 @@ def test_jpeg2000_face_is_converted_and_shown(cards, browser, kiosk):
 
 
 def test_strings_from_the_card_are_text_never_markup(cards, browser, kiosk):
-    card = cards.get(14, variant="hostile")
+    card = cards.get("cccd-2021", 14, variant="hostile")
     k = kiosk("--virtual", card, *_trust(card), "--can", cards.secrets(card)["can"], "--lang", "en")
     kb.set_size(browser, kb.PORTRAIT)
     browser.get(k.url)
@@ -240,7 +240,7 @@ def test_strings_from_the_card_are_text_never_markup(cards, browser, kiosk):
 
 
 def test_restyle_with_own_stylesheet(cards, browser, kiosk, tmp_path):
-    card = cards.get(7)
+    card = cards.get("cccd-2021", 7)
     css = tmp_path / "bank.css"
     css.write_text(":root { --bar-bg: #5a1a7a; --ok-bg: #00522a; }\n.bar h1 { letter-spacing: 0.1em; }\n")
     k = kiosk("--virtual", card, *_trust(card), "--can", cards.secrets(card)["can"], "--lang", "en", "--style", css)
@@ -255,7 +255,7 @@ def test_restyle_with_own_stylesheet(cards, browser, kiosk, tmp_path):
 
 def test_contrast_checker_catches_low_contrast(cards, browser, kiosk, tmp_path):
     """The WCAG check above can fail: a pale verdict colour is reported."""
-    card = cards.get(7)
+    card = cards.get("cccd-2021", 7)
     css = tmp_path / "pale.css"
     css.write_text(":root { --ok-bg: #7fd69a; }\n")
     k = kiosk("--virtual", card, *_trust(card), "--can", cards.secrets(card)["can"], "--lang", "en", "--style", css)
@@ -267,7 +267,7 @@ def test_contrast_checker_catches_low_contrast(cards, browser, kiosk, tmp_path):
 
 def test_card_removed_while_keypad_shown_then_cancel_on_the_next(cards, browser, kiosk, tmp_path):
     """The kiosk watches the card while the CAN is typed: removal ends it (aborted); Cancel ends the next (error)."""
-    first, second = cards.get(7), cards.get(12)
+    first, second = cards.get("cccd-2021", 7), cards.get("cccd-2021", 12)
     out = tmp_path / "records.jsonl"
     k = kiosk("--virtual", first, "--virtual", second, "--lang", "en", "--hold", "1", "--virtual-gap", "1.5",
               "--out-jsonl", out)

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 
-from host_cli.main import main
+from testsupport.cli import run_cccd
 
 
 def _run(capsys, *args):
-    capsys.readouterr()
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
+    r = run_cccd(capsys, *args)
+    return r.code, r.out, r.err
 
 
 def test_help_lists_the_quirks(capsys):

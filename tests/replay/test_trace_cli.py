@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Cards, Run  # noqa: F401  (fixtures below reuse the CLI helpers)
+from testsupport.cards import Cards
+from testsupport.cli import CliResult as Run, run_cccd
 from testsupport.secret_scan import contains_secret
 
 AT = "2026-06-01T00:00:00Z"
@@ -17,8 +18,6 @@ AT = "2026-06-01T00:00:00Z"
 def recorded(tmp_path_factory):
     """One full read of cccd-2021 recorded with --trace, and its --json output."""
     from host_cli.main import main
-
-    from tests.cli.conftest import Cards
 
     root = tmp_path_factory.mktemp("rec")
     cards = Cards(root)
@@ -41,17 +40,8 @@ def recorded(tmp_path_factory):
 
 @pytest.fixture
 def cccd(capsys):
-    from host_cli.main import main
-
-    def run(*args) -> Run:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as e:
-            code = e.code
-        cap = capsys.readouterr()
-        return Run(code, cap.out, cap.err)
+    def run(*args: object) -> Run:
+        return run_cccd(capsys, *args)
 
     return run
 
