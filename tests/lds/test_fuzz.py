@@ -108,6 +108,7 @@ def mutate(rng: random.Random, data: bytes, headers: list[int]) -> bytes:
     return bytes(b)
 
 
+@pytest.mark.slow
 def test_fuzz_every_lds_parser():
     rng = random.Random(SEED)
     corpus = [(name, raw, header_offsets(raw)) for name, raw in seeds()]

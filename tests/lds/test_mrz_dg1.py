@@ -1,9 +1,7 @@
-"""MRZ check digits (ICAO 9303-3 §4.9), DG1 TD1/TD2/TD3 (9303-10 §4.7.1) and the CCCD layout."""
+"""MRZ check digits (ICAO 9303-3 §4.9), DG1 TD1/TD2/TD3 (9303-10 §4.7.1) and the CCCD layout: behaviour
+(the ICAO specimens and the facts' worked example are in tests/vectors/test_mrz_vectors.py)."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,86 +10,12 @@ from hypothesis import strategies as st
 from cccd_chip.errors import ParseError
 from cccd_chip.lds import dg1, mrz
 
-VECTORS = json.loads((Path(__file__).resolve().parents[2] / "test_vectors" / "mrz.json").read_text())
-
-
-@pytest.mark.parametrize("case", VECTORS["check_digit_examples"]["cases"], ids=lambda c: c["name"])
-def test_check_digit_examples(case):
-    text = case.get("input") or case["composite_input"]
-    assert mrz.check_digit(text) == case["expected_check_digit"]
-
+from testsupport.mrz import dg1_bytes as _dg1_bytes
 
 def test_check_digit_rejects_foreign_characters():
     with pytest.raises(ValueError):
         mrz.check_digit("abc")
     assert mrz.check_digit_or_none("Ä") is None
-
-
-SPECIMENS = [v for v in VECTORS["mrz_vectors"] if "lines" in v]
-BAC_INPUTS = [v for v in VECTORS["mrz_vectors"] if "inputs" in v]
-
-
-def _dg1_bytes(lines):
-    text = "".join(lines).encode()
-    inner = b"\x5f\x1f" + bytes([len(text)]) if len(text) < 128 else b"\x5f\x1f\x81" + bytes([len(text)])
-    inner += text
-    return b"\x61" + (bytes([len(inner)]) if len(inner) < 128 else b"\x81" + bytes([len(inner)])) + inner
-
-
-@pytest.mark.parametrize("vec", SPECIMENS, ids=lambda v: v["id"])
-def test_specimen_fields_and_check_digits(vec):
-    raw = _dg1_bytes(vec["lines"])
-    v = dg1.parse(raw)
-    e = vec["expected"]
-    assert v.format == vec["type"]
-    assert v.document_number == e["document_number"]
-    assert v.document_number_check_digit == e["document_number_cd"]
-    assert (v.date_of_birth, v.date_of_birth_cd) == (e["dob"], e["dob_cd"])
-    assert (v.date_of_expiry, v.date_of_expiry_cd) == (e["doe"], e["doe_cd"])
-    assert v.composite_cd == e["composite_cd"]
-    assert v.mrz_information == e["mrz_information"]
-    assert v.document_code == e["document_code"]
-    assert v.issuing_state == e["issuing_state"] and v.nationality == e["nationality"]
-    assert v.sex == e["sex"]
-    if "optional_cd" in e:
-        assert v.optional_data_cd == e["optional_cd"]
-    # a vector marked unverified has a wrong composite on purpose (see its note)
-    assert v.failed_checks == (() if vec.get("verified", True) else ("composite",))
-    composite = dg1._composite_input(v.format, v.mrz)
-    assert composite == e["composite_input"]
-    assert v.lines == tuple(vec["lines"])
-    assert dg1.build(v) == raw
-    assert dg1.parse(dg1.build(v)) == v
-
-
-@pytest.mark.parametrize("vec", BAC_INPUTS, ids=lambda v: v["id"])
-def test_bac_mrz_information_from_fields(vec):
-    i, e = vec["inputs"], vec["expected"]
-    v = dg1.make("TD1", document_code="I", issuing_state="UTO", document_number=i["document_number"].rstrip("<"),
-                 date_of_birth=i["dob"], sex="F", date_of_expiry=i["doe"], nationality="UTO",
-                 primary_identifier="X")
-    assert v.mrz_information == e["mrz_information"]
-
-
-def test_td3_specimen_names():
-    v = dg1.parse(_dg1_bytes(SPECIMENS[0]["lines"]))
-    assert (v.primary_identifier, v.secondary_identifier) == ("ERIKSSON", "ANNA MARIA")
-
-
-def test_cccd_layout_facts_example():
-    # cccd-chip-facts §2.5 (invented holder)
-    lines = ["IDVNM0901234562079090123456<<2", "9005156M3005154VNM<<<<<<<<<<<4", "TRAN<<VAN<BINH<<<<<<<<<<<<<<<<"]
-    v = dg1.parse(_dg1_bytes(lines))
-    assert v.cccd_id == "079090123456"
-    assert v.document_number == "090123456"
-    assert [(c.field, c.found, c.ok) for c in v.checks] == [
-        ("document_number", "2", True), ("date_of_birth", "6", True), ("date_of_expiry", "4", True),
-        ("cccd_id", "2", True), ("composite", "4", True),
-    ]
-    assert v.mrz_information == "090123456290051563005154"
-    made = dg1.make_cccd("079090123456", date_of_birth="900515", sex="M", date_of_expiry="300515",
-                         primary_identifier="TRAN", secondary_identifier="VAN BINH")
-    assert made == v
 
 
 def test_cccd_no_expiry_and_bad_check_digits_are_reported_not_refused():

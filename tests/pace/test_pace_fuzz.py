@@ -13,7 +13,7 @@ from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import security_infos as si
 
 from pace_cards import can, channel_for, make_card
-from pace_helpers import ScriptedChannel, det_rng
+from testsupport.pace_helpers import ScriptedChannel, det_rng
 
 OK = b"\x90\x00"
 D13 = dp.standard(13)

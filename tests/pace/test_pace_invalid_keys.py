@@ -12,7 +12,7 @@ from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import security_infos as si
 
 from pace_cards import can
-from pace_helpers import ScriptedChannel, det_rng
+from testsupport.pace_helpers import ScriptedChannel, det_rng
 
 OK = b"\x90\x00"
 

@@ -12,7 +12,7 @@ from cccd_chip.iso7816 import commands
 from cccd_chip.lds import security_infos as si
 
 from pace_cards import can, channel_for, make_card, mrz
-from pace_helpers import det_rng
+from testsupport.pace_helpers import det_rng
 
 CIPHERS = ("3DES", "AES-128", "AES-192", "AES-256")
 PIDS = (0, 1, 2) + tuple(range(8, 19))

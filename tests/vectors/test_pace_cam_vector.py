@@ -10,7 +10,7 @@ from cccd_chip.crypto import aes, domain_params as dp
 from cccd_chip.lds import security_infos as si
 from cccd_chip.verify.report import Reason, Verdict
 
-from pace_helpers import FeedRng, ScriptedChannel, h, vectors
+from testsupport.pace_helpers import FeedRng, ScriptedChannel, h, vectors
 
 V = vectors("pace_cam")[0]
 I, E, A = V["inputs"], V["expected"], V["apdus"]

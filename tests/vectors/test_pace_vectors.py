@@ -17,7 +17,7 @@ from cccd_chip.crypto import domain_params as dp, ec
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import security_infos as si
 
-from pace_helpers import FeedRng, ScriptedChannel, h, vectors
+from testsupport.pace_helpers import FeedRng, ScriptedChannel, h, vectors
 
 GM_ECDH = vectors("pace_gm_ecdh")
 GM_DH = vectors("pace_gm_dh")

@@ -10,7 +10,7 @@ from cccd_chip.errors import ProtocolError
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import security_infos as si
 
-from pace_helpers import FeedRng, h, vectors
+from testsupport.pace_helpers import FeedRng, h, vectors
 
 GM = vectors("pace_gm_ecdh") + vectors("pace_gm_dh")
 IM = vectors("pace_im")

@@ -10,7 +10,7 @@ from typing import Optional
 
 from cccd_chip.iso7816.apdu import CommandApdu, ResponseApdu
 
-VECTOR_DIR = Path(__file__).parents[2] / "test_vectors"
+VECTOR_DIR = Path(__file__).resolve().parents[2] / "test_vectors"
 
 
 def vectors(name: str) -> list[dict]:
