@@ -76,6 +76,15 @@ except ImportError:  # pragma: no cover - without the extra
     _powmod = pow
 
 CLI = [sys.executable, "-m", "host_cli.entry"]
+
+
+def cli_env(work: Path) -> dict[str, str]:
+    """The environment of the measured `cccd` processes: bytecode cached (in a private folder, never
+    in the source tree), as an installed package has it; PYTHONDONTWRITEBYTECODE would make every
+    process compile the sources again (~100 ms)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    return env
 # (name, profile the dumps come from, re-sign the SOD with this DSC key spec | None, explicit EC parameters)
 RESIGNED = [("cccd-2021/p521", "p521", False), ("cccd-2021/bp512", "bp512", False),
             ("cccd-2021/p256-explicit", "p256", True)]
@@ -307,7 +316,7 @@ def run_dump(raws: list[bytes], ts: TrustStore, policy: Policy, loops: int) -> f
 def _cache_clearer() -> Optional[Callable[[], None]]:
     """The verifier's hook that empties its content caches (None when it has none)."""
     try:
-        mod = importlib.import_module("cccd_chip.verify.caches")
+        mod = importlib.import_module("cccd_chip.content_cache")
     except ImportError:
         return None
     return getattr(mod, "clear_content_caches", None)
@@ -375,7 +384,7 @@ def batch_scaling(raws: list[bytes], trust: list[str], work: Path, copies: int,
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             r = subprocess.run(CLI + ["verify", str(folder), "--workers", str(w), *trust], cwd=ROOT,
-                               capture_output=True, text=True, timeout=600)
+                               capture_output=True, text=True, timeout=600, env=cli_env(work))
             walls.append(time.perf_counter() - t0)
             r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
@@ -385,15 +394,17 @@ def batch_scaling(raws: list[bytes], trust: list[str], work: Path, copies: int,
     return out
 
 
-def single_process(dump: Path, trust: list[str], runs: int) -> tuple[float, float]:
-    """Median wall time of `cccd verify DUMP` and of `python -c pass` (interpreter start)."""
+def single_process(dump: Path, trust: list[str], work: Path, runs: int) -> tuple[float, float]:
+    """Median wall time of `cccd verify DUMP` and of `python -c pass` (interpreter start), alternating."""
+    env = cli_env(work)
+    subprocess.run(CLI + ["verify", str(dump), *trust], cwd=ROOT, capture_output=True, timeout=60, env=env)  # bytecode
     t_cli, t_py = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(CLI + ["verify", str(dump), *trust], cwd=ROOT, capture_output=True, timeout=60, check=True)
+        subprocess.run(CLI + ["verify", str(dump), *trust], cwd=ROOT, capture_output=True, timeout=60, check=True, env=env)
         t_cli.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, timeout=60, check=True)
+        subprocess.run([sys.executable, "-c", "pass"], capture_output=True, timeout=60, check=True, env=env)
         t_py.append(time.perf_counter() - t0)
     return statistics.median(t_cli), statistics.median(t_py)
 
@@ -443,7 +454,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                       f"(goal >= 1.8); CPU per dump 2 workers / 1 worker {_fmt(cpu)} (2 idle cores give at most "
                       f"2 / that); load {os.getloadavg()[0]:.2f}", flush=True)
             dump = work / "dumps" / "cccd-2021-1.json"
-            t_cli, t_py = single_process(dump, c21.trust, 5 if a.quick else 15)
+            t_cli, t_py = single_process(dump, c21.trust, work, 5 if a.quick else 21)
             print(f"single `cccd verify DUMP` process (cccd-2021): {t_cli * 1e3:.0f} ms median "
                   f"(python -c pass: {t_py * 1e3:.0f} ms; goal <= 150 ms); load {os.getloadavg()[0]:.2f}", flush=True)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

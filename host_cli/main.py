@@ -10,9 +10,10 @@ reads); 5 access denied or chip protocol error; 6 malformed data; 7 output error
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
@@ -20,13 +21,11 @@ from cccd_chip import TOOL_NAME
 from cccd_chip.errors import CccdError
 from cccd_chip.safe_text import visible
 
-from .commands import (demo, emulate, inspect, keys, kiosk, personalize, read, readers, reverify, serve, trace,
-                       verify, watch)
 from .exit_codes import ExitCode
 from .failure import OUTPUT_ERRNOS, output_lost, report_error
 from .options import CccdGroup
 from .trust import make_policy
-from .verbosity import VERBOSE_HELP, install_verbose_options, set_verbosity
+from .verbosity import VERBOSE_HELP, install_verbose_option, install_verbose_options, set_verbosity
 
 __all__ = ["cli", "main", "install_verbose_options", "make_policy"]
 
@@ -39,16 +38,55 @@ def cli(verbose: int) -> None:
     set_verbosity(verbose)
 
 
-for _command in (read.read, verify.verify_cmd, personalize.personalize, trace.trace, readers.readers, demo.demo,
-                 inspect.inspect, emulate.emulate, kiosk.kiosk, watch.watch, keys.keys, keys.purge, serve.serve,
-                 reverify.reverify):
-    cli.add_command(_command)
-install_verbose_options(cli)
+# command name -> (module under host_cli/commands/, attribute): a module is imported when its command
+# is looked up, so `cccd verify DUMP` does not import the kiosk, the service or the emulator (issue 13:
+# a one-dump process); `cccd --help` and `cli.commands.values()` load them all.
+COMMANDS = {
+    "read": ("read", "read"), "verify": ("verify", "verify_cmd"), "personalize": ("personalize", "personalize"),
+    "trace": ("trace", "trace"), "readers": ("readers", "readers"), "demo": ("demo", "demo"),
+    "inspect": ("inspect", "inspect"), "emulate": ("emulate", "emulate"), "kiosk": ("kiosk", "kiosk"),
+    "watch": ("watch", "watch"), "keys": ("keys", "keys"), "purge": ("keys", "purge"), "serve": ("serve", "serve"),
+    "reverify": ("reverify", "reverify"),
+}
+
+
+class LazyCommands(dict[str, click.Command]):
+    """The group's command table; each command module is imported on first access (with ``-v`` installed)."""
+
+    def __init__(self, table: dict[str, tuple[str, str]]) -> None:
+        super().__init__()
+        self._table = table
+        self._loaded: set[str] = set()
+        for name in table:
+            dict.__setitem__(self, name, click.Command(name))  # placeholder until loaded
+
+    def _load(self, name: str) -> click.Command:
+        if name in self._table and name not in self._loaded:
+            module, attr = self._table[name]
+            cmd: click.Command = getattr(importlib.import_module(f"host_cli.commands.{module}"), attr)
+            install_verbose_option(cmd)
+            dict.__setitem__(self, name, cmd)
+            self._loaded.add(name)
+        return dict.__getitem__(self, name)
+
+    def __getitem__(self, name: str) -> click.Command:
+        return self._load(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._load(name) if name in self else default
+
+    def values(self) -> list[click.Command]:  # type: ignore[override]
+        return [self._load(n) for n in list(self)]
+
+    def items(self) -> list[tuple[str, click.Command]]:  # type: ignore[override]
+        return [(n, self._load(n)) for n in list(self)]
+
+
+cli.commands = LazyCommands(COMMANDS)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: run the click group and map every error to its exit code."""
-    install_verbose_options(cli)
     try:
         rv = cli.main(args=argv, prog_name="cccd", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0

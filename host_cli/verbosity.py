@@ -51,8 +51,13 @@ def _verbose_cb(ctx: click.Context, param: click.Parameter, value: int) -> int:
 def install_verbose_options(group: click.Group) -> None:
     """``-v`` works after the subcommand too (``cccd read -v ...``), on every command."""
     for cmd in group.commands.values():
-        if isinstance(cmd, click.Group):
-            install_verbose_options(cmd)
-        if not any("--verbose" in getattr(p, "opts", ()) for p in cmd.params):
-            cmd.params.append(grouped("Options", "-v", "--verbose", count=True, expose_value=False,
-                                      callback=_verbose_cb, help=VERBOSE_HELP))
+        install_verbose_option(cmd)
+
+
+def install_verbose_option(cmd: click.Command) -> None:
+    """``-v`` on one command (and on the commands of a group)."""
+    if isinstance(cmd, click.Group):
+        install_verbose_options(cmd)
+    if not any("--verbose" in getattr(p, "opts", ()) for p in cmd.params):
+        cmd.params.append(grouped("Options", "-v", "--verbose", count=True, expose_value=False,
+                                  callback=_verbose_cb, help=VERBOSE_HELP))

@@ -20,8 +20,25 @@ worker), ``worker`` (the batch task and the per-process trust registry),
 ``results`` (result lines, previous runs, summary), ``run`` (the pipeline).
 """
 
-from .results import ResultLine, Summary
-from .run import ArchiveRun, RunOptions
-from .source import DumpRef, iter_refs
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .results import ResultLine, Summary
+    from .run import ArchiveRun, RunOptions
+    from .source import DumpRef, iter_refs
 
 __all__ = ["ArchiveRun", "DumpRef", "ResultLine", "RunOptions", "Summary", "iter_refs"]
+# imported on first use (PEP 562): `cccd verify DUMP` asks source.is_archive and needs no engine
+_HOME = {"ResultLine": "results", "Summary": "results", "ArchiveRun": "run", "RunOptions": "run",
+         "DumpRef": "source", "iter_refs": "source"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,8 +26,6 @@ results (:attr:`DumpRef.problem`), never an exception that stops the run.
 from __future__ import annotations
 
 import os
-import tarfile
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -166,6 +164,8 @@ def unsafe_member_name(member: str) -> Optional[str]:
 
 
 def _zip(p: Path) -> Iterator[DumpRef]:
+    import zipfile  # imported here: a one-dump `cccd verify` asks is_archive and needs neither
+
     name = str(p)
     try:
         zf = zipfile.ZipFile(p)
@@ -196,6 +196,8 @@ def _zip(p: Path) -> Iterator[DumpRef]:
 
 
 def _tar(p: Path) -> Iterator[DumpRef]:
+    import tarfile
+
     name = str(p)
     try:
         tf = tarfile.open(p, "r:")
