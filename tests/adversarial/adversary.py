@@ -8,7 +8,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -19,6 +18,7 @@ from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import Policy
 from cccd_chip.verify.report import Report
 from testsupport.cards import Cards
+from testsupport.cli import cccd_argv
 
 UTC = dt.timezone.utc
 # inside every generated validity period (emulator DSC 2021..2036, CSCA 2014..2046)
@@ -176,7 +176,7 @@ def run_cli(*args, stdin: Optional[bytes] = None, env: Optional[dict] = None, ti
     e = dict(os.environ)
     e.pop("CCCD_DEBUG", None)
     e.update(env or {})
-    p = subprocess.run([sys.executable, "-m", "host_cli.main", *[str(a) for a in args]], input=stdin,
+    p = subprocess.run(cccd_argv(*args), input=stdin,
                        capture_output=True, timeout=timeout, env=e, cwd=cwd or REPO)
     return CliRun(p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"))
 

@@ -31,6 +31,7 @@ from cccd_chip.emulator.personalize import personalize
 from cccd_chip.emulator.profiles import get as get_profile
 from cccd_chip.reader import Credential, read_document
 from cccd_chip.transport.local import LocalTransport
+from testsupport.cli import cccd_argv, run_cccd_process
 
 PROFILES = ("cccd-2021", "cccd-2024", "passport-bac", "passport-pace-cam")
 REVOKED_PROFILE = "passport-bac"
@@ -192,14 +193,11 @@ def dask_cluster(tmp_path_factory):
         cluster.stop()
 
 
-def cccd(*args, timeout: float = 300.0, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "host_cli.main", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, env=dict(os.environ, **(env or {})))
+cccd = run_cccd_process
 
 
 def cccd_popen(*args, stdout=subprocess.PIPE) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "host_cli.main", *map(str, args)], stdout=stdout,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(cccd_argv(*args), stdout=stdout, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
 
 
 def result_lines(text: str) -> list[dict]:

@@ -1,19 +1,17 @@
 """`cccd inspect`: every file of a virtual card and of a dump, JSON schema, exit 6 for junk."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cccd_chip.emulator.card import VirtualCard
 from cccd_chip.emulator.personalize import personalize
+from testsupport.cli import run_cccd_process
 
 
 def cccd(*args):
-    return subprocess.run([sys.executable, "-m", "host_cli.main", *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+    return run_cccd_process(*args, timeout=120)
 
 
 @pytest.fixture(scope="module")

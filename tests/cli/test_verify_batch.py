@@ -1,8 +1,6 @@
 """`cccd verify` over many dumps: folders, several paths, a stream on stdin, all cores."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -11,11 +9,11 @@ from cccd_chip.emulator.card import VirtualCard
 from cccd_chip.emulator.personalize import personalize
 from cccd_chip.reader import Credential, read_document
 from cccd_chip.transport.local import LocalTransport
+from testsupport.cli import run_cccd_process
 
 
 def cccd(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "host_cli.main", *map(str, args)], capture_output=True,
-                          text=True, timeout=300, input=stdin)
+    return run_cccd_process(*args, input=stdin)
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,14 @@
-"""The ``cccd`` command run in this process (fast; logging goes to pytest), for the CLI tests."""
+"""The ``cccd`` command for the tests: in this process (fast; logging goes to pytest), or as a real process
+(real exit status; a fresh interpreter)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping, Optional
 
 import pytest
 
@@ -40,3 +44,16 @@ def run_cccd(capsys: pytest.CaptureFixture[str], *args: object) -> CliResult:
         code = exit_code(e)
     cap = capsys.readouterr()
     return CliResult(code, cap.out, cap.err)
+
+
+def cccd_argv(*args: object) -> list[str]:
+    """``cccd ARGS...`` of this checkout as a process argument vector (this interpreter)."""
+    return [sys.executable, "-m", "host_cli.main", *map(str, args)]
+
+
+def run_cccd_process(*args: object, input: Optional[str] = None, timeout: float = 300.0,
+                     env: Optional[Mapping[str, str]] = None) -> "subprocess.CompletedProcess[str]":
+    """``cccd ARGS...`` as a real process: exit status, stdout and stderr as text. Its stdin is ``input``
+    (closed when None); ``env`` is added to this process's environment."""
+    return subprocess.run(cccd_argv(*args), capture_output=True, text=True, timeout=timeout, input=input,
+                          stdin=subprocess.DEVNULL if input is None else None, env={**os.environ, **(env or {})})
