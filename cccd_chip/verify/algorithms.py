@@ -172,7 +172,8 @@ def _spki_algorithm(spki: bytes) -> Optional[str]:
     from asn1crypto import keys
 
     try:
-        return keys.PublicKeyInfo.load(spki, strict=True)["algorithm"]["algorithm"].dotted
+        dotted: str = keys.PublicKeyInfo.load(spki, strict=True)["algorithm"]["algorithm"].dotted
+        return dotted
     except Exception:  # malformed: reported as unknown
         return None
 
@@ -232,7 +233,7 @@ def check_algorithms(
     return hit
 
 
-_CHECK_CACHE: dict[tuple, CheckResult] = {}
+_CHECK_CACHE: dict[tuple[object, ...], CheckResult] = {}  # key: the identifiers listed above
 
 
 def verdict_for(uses: Iterable[AlgorithmUse], check: str, subject: str) -> CheckResult:

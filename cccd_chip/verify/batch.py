@@ -23,7 +23,7 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 from ..document import Document
 from ..errors import CccdError, DumpFormatError
@@ -52,10 +52,10 @@ class BatchResult:
 
     source: str
     report: Optional[Report]
-    error: Optional[dict] = None
+    error: Optional[dict[str, Any]] = None  # the error's JSON form (reason, message, exit code)
 
-    def to_json(self) -> dict:
-        out: dict = {"source": self.source}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source}
         if self.report is not None:
             out["report"] = self.report.to_json()
         if self.error is not None:
@@ -63,7 +63,7 @@ class BatchResult:
         return out
 
 
-_WORKER: dict = {}
+_WORKER: dict[str, Any] = {}  # this worker process's trust store ("ts") and policy
 
 
 def _init_worker(trust_store: TrustStore, policy: Policy) -> None:
@@ -111,7 +111,7 @@ def verify_many(
             yield verify_one(item, trust_store, policy)
         return
     window = n * 4
-    pending: deque[Future] = deque()
+    pending: "deque[Future[list[BatchResult]]]" = deque()
     with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(trust_store, policy)) as pool:
         for chunk in _chunks(items, chunk_size):
             pending.append(pool.submit(_work, chunk))

@@ -32,7 +32,7 @@ when the data compared passed Passive Authentication, else ``undetermined``
 from __future__ import annotations
 
 import hmac
-from typing import Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
 from ..document import AccessInfo, access_password_mac, binding_key_id
 from ..errors import CccdError, ParseError
@@ -42,6 +42,10 @@ from ..lds import dg1 as dg1_mod
 from .country_codes import SPECIMEN_CERTIFICATE_COUNTRY, SPECIMEN_STATE, alpha2_for, normalise, why_no_state
 from .passive import PassiveResult
 from .report import CheckResult, Reason, Verdict
+
+if TYPE_CHECKING:  # imported where used, to keep `cccd verify` light
+    from ..lds.security_infos import SecurityInfos
+    from ..pki.certificate import Certificate
 
 CHECK_COUNTRY = "binding.country"
 CHECK_DOCUMENT_TYPE = "binding.document_type"
@@ -143,7 +147,7 @@ def check_country(
     return _country_agrees(pa, csca, label, state, issuer_c, "")
 
 
-def _country_agrees(pa: PassiveResult, csca, label: str, state: str, issuer_c: str, note: str) -> CheckResult:
+def _country_agrees(pa: PassiveResult, csca: Optional[Certificate], label: str, state: str, issuer_c: str, note: str) -> CheckResult:
     if csca is None:
         return _r(CHECK_COUNTRY, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, label,
                   f"DG1 {state} = DSC C={issuer_c}{note}; no CSCA to compare")
@@ -190,7 +194,7 @@ def check_document_type(code: "str | CccdError | None", pa: PassiveResult) -> Ch
 _DOC_TYPES_CACHE: dict[bytes, "tuple[str, ...] | CccdError | None"] = {}
 
 
-def document_types(cert) -> Optional[tuple[str, ...]]:
+def document_types(cert: Certificate) -> Optional[tuple[str, ...]]:
     """The DSC's DocumentTypeList (ICAO 9303-12 §7.1.1.6), None without the extension.
 
     ``SEQUENCE { version INTEGER, docTypeList SET OF PrintableString (SIZE (1..2)) }``.
@@ -393,11 +397,14 @@ def _dg1(raw: Optional[bytes]) -> "dg1_mod.DG1 | CccdError | None":
 # --- family 20: EF.CardAccess confirmed by signed SecurityInfos --------------------------
 
 
-def _pace_offer(infos) -> frozenset:
+PaceOffer = frozenset[tuple[str, int, Optional[int]]]  # (protocol, version, parameterId) of each PACEInfo
+
+
+def _pace_offer(infos: SecurityInfos) -> PaceOffer:
     return frozenset((i.protocol, i.version, i.parameter_id) for i in infos.pace_infos)
 
 
-def _describe_offer(offer: frozenset) -> str:
+def _describe_offer(offer: PaceOffer) -> str:
     if not offer:
         return "none"
     return ", ".join(f"{oid} v{v} p{pid}" for oid, v, pid in sorted(offer, key=lambda t: (t[0], t[2] or -1)))
@@ -407,7 +414,7 @@ def check_card_access(
     card_access: Optional[bytes],
     dg14: Optional[bytes],
     dg14_authenticated: bool,
-    card_security_infos,
+    card_security_infos: Optional[SecurityInfos],
     card_security_trusted: bool,
     access: Optional[AccessInfo],
 ) -> CheckResult:
@@ -420,7 +427,7 @@ def check_card_access(
     from ..lds import dg14 as dg14_mod
     from ..lds import security_infos
 
-    signed: Optional[frozenset] = None
+    signed: Optional[PaceOffer] = None
     source = ""
     if dg14 is not None and dg14_authenticated:
         try:
@@ -436,7 +443,7 @@ def check_card_access(
         return _r(CHECK_CARD_ACCESS, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "CardAccess",
                   "DG14 / EF.CardSecurity did not pass Passive Authentication")
     if card_access is None:
-        unsigned: frozenset = frozenset()
+        unsigned: PaceOffer = frozenset()
     else:
         try:
             unsigned = _pace_offer(security_infos.parse(card_access, file="CardAccess"))

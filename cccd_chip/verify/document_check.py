@@ -27,6 +27,7 @@ from typing import Mapping, Optional
 from ..document import Document
 from ..errors import CccdError
 from ..lds import card_security, oids
+from ..lds.security_infos import SecurityInfos
 from ..pki.trust_store import TrustStore
 from .active_auth import check_active_authentication
 from .algorithms import check_algorithms
@@ -73,7 +74,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
 
 def check_card_security(
     raw: Optional[bytes], trust_store: TrustStore, policy: Policy, *, read_at: Optional[str] = None
-) -> tuple[list[CheckResult], SignerOutcome, Optional[object]]:
+) -> tuple[list[CheckResult], SignerOutcome, Optional["SecurityInfos"]]:
     """EF.CardSecurity (BSI TR-03110-3 §A.1.2.5): a SignedData over SecurityInfos, verified like a SOD."""
     none = SignerOutcome(False, None)
     if raw is None:

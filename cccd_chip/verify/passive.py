@@ -33,7 +33,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping, Optional
+from typing import Mapping, Optional, TypeVar
 
 from ..crypto.signatures import hash_name_from_oid
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, UsageError, VerificationError
@@ -52,7 +52,7 @@ _DG_NAMES = frozenset(f"DG{n}" for n in range(1, 17))
 MANDATORY_DATA_GROUPS = frozenset({1, 2})
 _CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
 _CHAIN_CACHE_MAX = 50_000
-_DSC_CACHE: dict[tuple, tuple] = {}
+_DSC_CACHE: dict[tuple[str, bytes, bool, str], tuple[tuple[CheckResult, Optional[CheckResult]], Optional[Certificate]]] = {}
 
 
 @dataclass(frozen=True)
@@ -248,6 +248,7 @@ def check_dsc(
     (chain, profile), csca = hit
     if csca is None:
         return [chain], None
+    assert profile is not None  # _static_dsc_checks judges the profile whenever it found the CSCA
     label = chain.subject or ""
     checks = [chain, _validity(dsc, csca, when, prefix, label), profile]
     period = _key_usage_period(dsc, csca, prefix, label)
@@ -316,7 +317,11 @@ def _chain(dsc: Certificate, ts: TrustStore) -> tuple[Optional[bytes], Reason, s
     return out
 
 
-def _cache_put(cache: dict, key, value) -> None:
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _cache_put(cache: dict[_K, _V], key: _K, value: _V) -> None:
     """Insert, evicting the oldest entries beyond ``_CHAIN_CACHE_MAX`` (a back-end sees thousands of DSCs)."""
     while cache and len(cache) >= _CHAIN_CACHE_MAX:
         cache.pop(next(iter(cache)))

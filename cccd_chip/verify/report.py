@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
+from typing import Any, Iterable, Optional
 
 
 SCHEMA_VERIFY = "cccd-verify/1"
@@ -113,7 +113,7 @@ class CheckResult:
     subject: Optional[str] = None
     detail: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, str]:
         d = {"check": self.check, "verdict": self.verdict.value, "reason": self.reason.value}
         if self.subject is not None:
             d["subject"] = self.subject
@@ -150,11 +150,12 @@ class Report:
             )
 
     @classmethod
-    def of(cls, checks, trust_store_version=None, verified_at=None) -> "Report":
+    def of(cls, checks: Iterable[CheckResult], trust_store_version: Optional[str] = None,
+           verified_at: Optional[str] = None) -> "Report":
         checks = tuple(checks)
         return cls(checks, trust_store_version, verified_at, overall(checks))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "overall": self.overall.value,
             "trust_store_version": self.trust_store_version,
@@ -163,7 +164,7 @@ class Report:
         }
 
 
-def verify_json(report: Report, dump: str) -> dict:
+def verify_json(report: Report, dump: str) -> dict[str, Any]:
     """The document ``cccd verify --json DUMP`` prints for one dump (schema ``cccd-verify/1``).
 
     The one rendering of a single verification: the CLI and the HTTP service
