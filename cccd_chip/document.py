@@ -166,6 +166,9 @@ class Evidence:
     aa_signature: Optional[bytes] = None
     ca: Optional[Mapping] = None
     pace_cam: Optional[Mapping] = None
+    # Terminal Authentication (access/ta.py TaResult.to_json): what was proven TO the chip
+    # during the read; recorded, not re-provable offline (docs/verification.md)
+    ta: Optional[Mapping] = None
 
     def to_json(self) -> dict:
         out: dict = {}
@@ -177,6 +180,8 @@ class Evidence:
             out["ca"] = dict(self.ca)
         if self.pace_cam is not None:
             out["pace_cam"] = dict(self.pace_cam)
+        if self.ta is not None:
+            out["ta"] = dict(self.ta)
         return out
 
     @classmethod
@@ -191,12 +196,40 @@ class Evidence:
         for key in ("ca", "pace_cam"):
             if key in d and d[key] is not None and not d[key] and not isinstance(d[key], dict):
                 raise DumpFormatError(f"dump evidence '{key}' must be an object")
+        if d.get("ta") is not None:
+            _check_evidence_ta(d["ta"])
         return cls(
             aa_challenge=_unhex(d.get("aa_challenge"), "aa_challenge"),
             aa_signature=_unhex(d.get("aa_signature"), "aa_signature"),
             ca=d.get("ca"),
             pace_cam=d.get("pace_cam"),
+            ta=d.get("ta"),
         )
+
+
+_TA_STRINGS = ("protocol", "outcome", "reason", "detail", "terminal", "effective_rights", "offline_chain", "proof",
+               "step", "sw")
+_TA_LISTS = ("chip_cars", "sent", "granted", "eac_files_read", "read_without_ta")
+TA_OUTCOMES = frozenset({"successful", "refused", "not_attempted"})
+
+
+def _check_evidence_ta(ta: object) -> None:
+    """Evidence.ta from a dump (untrusted): known members of the types the reader writes."""
+    if not isinstance(ta, dict):
+        raise DumpFormatError("dump evidence 'ta' must be an object")
+    for k, v in ta.items():
+        if k in _TA_STRINGS:
+            ok = v is None or (isinstance(v, str) and len(v) <= 1024)
+        elif k in _TA_LISTS:
+            ok = isinstance(v, list) and len(v) <= 16 and all(isinstance(x, str) and len(x) <= 64 for x in v)
+        elif k == "version":
+            ok = type(v) is int and v in (1, 2)
+        else:
+            raise DumpFormatError("dump evidence 'ta' has an unknown member")
+        if not ok:
+            raise DumpFormatError(f"dump evidence ta.{k} has a wrong type or form")
+    if ta.get("outcome") not in TA_OUTCOMES:
+        raise DumpFormatError("dump evidence ta.outcome has an unknown value")
 
 
 def canonical_file_name(name: object) -> str:

@@ -15,7 +15,7 @@ import hmac
 import logging
 import os
 from dataclasses import dataclass, field, replace
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from . import TOOL_NAME
 from .access import passwords
@@ -39,6 +39,9 @@ from .lds import registry, security_infos
 log = logging.getLogger("cccd_chip.reader")
 
 Rng = Callable[[int], bytes]
+
+if TYPE_CHECKING:
+    from .access.ta import TaResult, Terminal
 
 # name -> (FID, SFI, tag) from the LDS registry (ICAO 9303-10 §4.6)
 FILES: dict[str, tuple[int, Optional[int], Optional[int]]] = {
@@ -123,6 +126,8 @@ class ReadOptions:
     budget: ReadBudget = ReadBudget()
     # the installation's binding key (>= 16 bytes, kept apart from records): AccessInfo.password_mac
     binding_key: Optional[bytes] = field(default=None, repr=False)
+    # the inspection system for Terminal Authentication (access/ta.py): DG3/DG4 when its rights allow
+    terminal: Optional["Terminal"] = field(default=None, repr=False)
 
     @property
     def domain_policy(self):
@@ -154,6 +159,10 @@ class _Ctx:
     reauthentications: int = 0
     password: Optional[passwords.Password] = None  # what opened the chip (never stored as such)
     options: ReadOptions = field(default_factory=ReadOptions)
+    id_picc: Optional[bytes] = field(default=None, repr=False)  # ID_PICC for TA (BAC: doc no + cd; PACE: Comp)
+    pace_cars: tuple[bytes, ...] = ()  # CARs of the PACE result (TR-03110-3 §B.1)
+    ta: Optional["TaResult"] = None
+    eac_tried: bool = False
 
 
 def read_document(
@@ -287,6 +296,7 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
             raise UsageError("the chip offers no PACE; BAC needs the MRZ data (document number, --dob, --doe)")
         raise UsageError("no credential given")
     _do_bac(ctx, mrz)
+    ctx.id_picc = mrz.value[:10]  # ID_PICC after BAC: document number + check digit (TR-03110-3 §B.11.6)
     ctx.reopen = lambda: _do_bac(ctx, mrz)
     fallback = pace_error is not None
     ctx.password = mrz
@@ -309,6 +319,11 @@ def _do_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
     result = perform_pace(ctx.channel, infos, pw, ctx.rng, domain_policy=ctx.options.domain_policy)
     ctx.channel.start_sm(result.sm)
     ctx.access = result.access
+    from .eac.ta import comp
+
+    # ID_PICC after PACE: Comp(~PK_PICC) of the chip's ephemeral key (TR-03110-3 §B.11.6)
+    ctx.id_picc = comp(result.chip_ephemeral_key, result.info.algorithm.key_agreement)
+    ctx.pace_cars = tuple(result.cars)
     ctx.password = pw
     if result.cam:
         ctx.evidence["pace_cam"] = result.cam
@@ -363,8 +378,7 @@ def _read_one(ctx: _Ctx, name: str) -> Optional[bytes]:
     try:
         data = ctx.channel.read_ef(name, fid=fid, sfi=sfi)
     except SecurityStatusNotSatisfied as e:
-        ctx.absent[name] = "EAC-protected (6982): not readable without Terminal Authentication" \
-            if name in EAC_FILES else f"access denied ({e.sw:04X})"
+        ctx.absent[name] = _eac_absent(ctx, name) if name in EAC_FILES else f"access denied ({e.sw:04X})"
         return None
     except FileNotFoundOnCard:
         ctx.absent[name] = "not found (6A82)"
@@ -373,6 +387,20 @@ def _read_one(ctx: _Ctx, name: str) -> Optional[bytes]:
         raise ParseError(f"{name} starts with tag {data[0]:02X}, expected {tag:02X}", file=name, offset=0)
     ctx.files[name] = data
     return data
+
+
+def _eac_absent(ctx: _Ctx, name: str) -> str:
+    """Why an EAC-protected file stayed closed (docs/eac.md): no chain, TA failed, rights too narrow."""
+    ta = ctx.ta
+    if ta is None:
+        return "EAC-protected (6982): not readable without Terminal Authentication"
+    if ta.outcome == "successful":
+        if not ta.covers(name):
+            return f"EAC-protected (6982): the terminal's rights do not cover {name} (effective CHAT {ta.effective_rights})"
+        return "EAC-protected (6982): refused by the chip after Terminal Authentication"
+    if ta.outcome == "refused":
+        return f"EAC-protected (6982): the chip refused Terminal Authentication at {ta.step} (SW {ta.sw:04X})"
+    return f"EAC-protected (6982): Terminal Authentication not attempted: {ta.detail}"
 
 
 def _com_names(com: bytes) -> list[str]:
@@ -422,9 +450,41 @@ def _read_files(ctx: _Ctx, opt: ReadOptions) -> None:
         order.remove("DG14")
         order.insert(0, "DG14")
     for name in order:
+        if name in EAC_FILES and opt.terminal is not None and not ctx.eac_tried:
+            ctx.eac_tried = True
+            _terminal_authentication(ctx, opt.terminal)
         _read_resumable(ctx, name)
         if name == "DG14" and opt.chip_auth:
             _chip_authentication(ctx)
+
+
+def _terminal_authentication(ctx: _Ctx, terminal: "Terminal") -> None:
+    """TA version 1 after Chip Authentication v1 (ICAO 9303-11 §7.1; TR-03110-1 §3.3), once per read.
+
+    The chip's trust points come from the PACE result's CARs and EF.CVCA (FID 011C in the
+    eMRTD application). Without a successful CA (TA v1 needs its session and PK_PCD) TA is
+    not attempted; the outcome is recorded in ``Evidence.ta`` either way.
+    """
+    from .access.ta import NOT_ATTEMPTED, R_NOT_OFFERED, TaContext, TaResult, parse_chip_cars, perform_ta
+    from .eac import ef_cvca
+    from .eac.ta import comp
+    from .lds import security_infos as si
+
+    ca = ctx.evidence.get("ca") or {}
+    if ca.get("check", {}).get("verdict") != "successful" or not ca.get("pk_ifd") or ctx.id_picc is None:
+        ctx.ta = TaResult(NOT_ATTEMPTED, R_NOT_OFFERED,
+                          "Terminal Authentication v1 needs a successful Chip Authentication first")
+        return
+    try:
+        raw_cvca: Optional[bytes] = ctx.channel.read_ef("CVCA", fid=ef_cvca.FID, sfi=ef_cvca.SFI, max_size=256)
+    except (CardError, ParseError) as e:
+        log.info("EF.CVCA not readable (%s)", e.reason)
+        raw_cvca = None
+    alg = si.ca_algorithm(str(ca.get("oid") or ""))
+    kind = alg.key_agreement if alg is not None else "ECDH"
+    context = TaContext(parse_chip_cars(raw_cvca, ctx.pace_cars), ctx.id_picc,
+                        comp(bytes.fromhex(ca["pk_ifd"]), kind), version=1)
+    ctx.ta = perform_ta(ctx.channel, terminal, context)
 
 
 def _chip_authentication(ctx: _Ctx) -> None:
@@ -452,4 +512,17 @@ def _chip_checks(ctx: _Ctx, opt: ReadOptions) -> Evidence:
             ctx.absent["AA"] = f"INTERNAL AUTHENTICATE answered {r.sw:04X}"
     ca = ctx.evidence.get("ca")
     return Evidence(aa_challenge=aa_challenge, aa_signature=aa_signature,
-                    ca=ca, pace_cam=ctx.evidence.get("pace_cam"))
+                    ca=ca, pace_cam=ctx.evidence.get("pace_cam"), ta=_ta_evidence(ctx))
+
+
+def _ta_evidence(ctx: _Ctx) -> Optional[dict]:
+    """Evidence.ta: the TA outcome and which EAC files were read (a read without TA is noted)."""
+    eac_read = [n for n in EAC_FILES if n in ctx.files]
+    if ctx.ta is None and not eac_read:
+        return None
+    out: dict = ctx.ta.to_json() if ctx.ta is not None else {"protocol": "TA", "outcome": "not_attempted",
+                                                             "reason": "NOT_PERFORMED", "detail": "no terminal chain given"}
+    out["eac_files_read"] = eac_read
+    if eac_read and (ctx.ta is None or not ctx.ta.successful):
+        out["read_without_ta"] = eac_read  # the chip did not protect them (an access-control defect)
+    return out

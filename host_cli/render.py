@@ -165,6 +165,12 @@ def _summary_lines(doc: Document, stats=None) -> list[tuple[str, str]]:
         if a.fallback:
             acc += f" — FALLBACK: {a.fallback_reason}"
         lines.append(("Access", acc))
+    ta = getattr(doc.evidence, "ta", None)
+    if isinstance(ta, dict):  # Terminal Authentication (docs/eac.md): proven to the chip, not re-provable
+        word = {"successful": "accepted", "refused": "REFUSED", "not_attempted": "not attempted"}.get(
+            str(ta.get("outcome")), str(ta.get("outcome")))
+        lines.append(("Terminal auth.", f"TA v{ta.get('version', 1)} {word}: {ta.get('detail', '')}"
+                      + (f" [{ta.get('reason')}]" if ta.get("reason") not in (None, "OK") else "")))
     lines.append(("Files read", ", ".join(sorted_files(doc.files))))
     for name, why in sorted(doc.absent.items(), key=lambda kv: file_sort_key(kv[0])):
         lines.append((f"Not read: {name}", why))

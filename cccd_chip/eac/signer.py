@@ -98,7 +98,8 @@ class PemSigner:
         if algorithm.scheme == "ecdsa":
             if not isinstance(self._key, ec.EllipticCurvePrivateKey):
                 raise UsageError("the terminal certificate names ECDSA but the key is RSA")
-            der = self._key.sign(message, ec.ECDSA(h))
+            # deterministic nonces (RFC 6979): a recorded TA replays byte for byte, no RNG to trust
+            der = self._key.sign(message, ec.ECDSA(h, deterministic_signing=True))
             r, s = decode_dss_signature(der)
             size = (self._key.curve.key_size + 7) // 8 if domain is None else domain.order_size
             return r.to_bytes(size, "big") + s.to_bytes(size, "big")

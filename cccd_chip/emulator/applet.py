@@ -60,6 +60,8 @@ class Applet:
     # set by aa_card.install / aa_card._load_key (the AA key outlives sessions and power-ups)
     aa_key: Optional[PrivateKeyTypes]
     aa_key_loaded: bool
+    # set by ta_card.install: trust points and current date (persistent, like the chip's EEPROM)
+    eac: Any = None
 
     def __init__(self, card: VirtualCard, *, rng: Optional[Callable[[int], bytes]] = None) -> None:
         self.card = card
@@ -100,6 +102,8 @@ class Applet:
         self.state.sm = None
         self.state.access = "none"
         self.state.extra.pop("pace", None)
+        self.state.extra.pop("eac_granted", None)  # TA rights end with the session (TR-03110-3 §F.6)
+        self.state.extra.pop("ta", None)
 
     # --- APDU processing ------------------------------------------------------
     def process(self, raw: bytes) -> Optional[bytes]:
@@ -183,8 +187,9 @@ class Applet:
 
     def may_read(self, f: CardFile) -> int:
         """0x9000 when ``f`` is readable now, else the SW to answer."""
-        if f.access == "eac":
-            return 0x6982
+        if f.access == "eac":  # DG3/DG4: only with the rights Terminal Authentication granted
+            granted = self.state.extra.get("eac_granted", ())
+            return 0x9000 if self.state.sm is not None and f.name in granted else 0x6982
         if f.access == "open" or f.name in OPEN_FILES:
             return 0x9000
         if self.state.sm is None:
@@ -297,4 +302,5 @@ def _external_authenticate(app: Applet, cmd: CommandApdu) -> Reply:
     except ProtocolError:
         return Reply(sw=0x6300)
     app.state.access = "bac"
+    app.state.extra["id_picc"] = mrz[:10]  # ID_PICC for Terminal Authentication: document number + check digit
     return Reply(resp, new_sm=CardSm(TdesCipher(sk.k_enc, sk.k_mac), sk.ssc), plain=True)

@@ -160,11 +160,14 @@ def _mse(app: "Applet", cmd: CommandApdu, prev: "Optional[Handler]") -> "Reply":
             return Reply()
         pk_raw = items[0x91]
         st = card_select_key(keys, key_id, "3DES")
+        if not _matches_ta(app, st, pk_raw):
+            return Reply(sw=0x6A80)
         k_enc, k_mac = card_key_agreement(st, pk_raw)
     except ProtocolError as e:
         return Reply(sw=e.sw or 0x6A80)
     except (CccdError, KeyError):
         return Reply(sw=0x6A80)
+    _record_pk_pcd(app, st, pk_raw)
     app.state.access = "ca"
     return Reply(new_sm=_new_sm("3DES", k_enc, k_mac))
 
@@ -179,13 +182,31 @@ def _ga(app: "Applet", cmd: CommandApdu, prev: "Optional[Handler]") -> "Reply":
     app.state.extra.pop(_CA, None)
     try:
         pk_raw = parse_ga_command(cmd.data).get(0x80)
-        if pk_raw is None:
+        if pk_raw is None or not _matches_ta(app, st, pk_raw):
             return Reply(sw=0x6A80)
         k_enc, k_mac = card_key_agreement(st, pk_raw)
     except CccdError:
         return Reply(sw=0x6A80)
+    _record_pk_pcd(app, st, pk_raw)
     app.state.access = "ca"
     return Reply(tlv.encode(0x7C, b""), new_sm=_new_sm(st.cipher, k_enc, k_mac))
+
+
+def _matches_ta(app: "Applet", st: CaCardState, pk_raw: bytes) -> bool:
+    """After TA v2 the terminal must use the ephemeral key whose Comp() it signed (TR-03110-1 §3.4)."""
+    from ..eac.ta import comp
+
+    want = app.state.extra.get("ta_comp_pk")
+    return want is None or comp(pk_raw, st.key.domain.kind) == want
+
+
+def _record_pk_pcd(app: "Applet", st: CaCardState, pk_raw: bytes) -> None:
+    """The terminal's ephemeral CA key: Comp(PK_PCD) is what TA v1 signs (ICAO 9303-11 §7.1)."""
+    from ..eac.ta import comp
+
+    app.state.extra["ca_pk_pcd"] = bytes(pk_raw)
+    app.state.extra["ca_pk_pcd_comp"] = comp(pk_raw, st.key.domain.kind)
+    app.state.extra.pop("ta_comp_pk", None)
 
 
 def install(applet: "Applet") -> None:

@@ -23,6 +23,14 @@ ca-key-mismatch      chip CA key differs from DG14 (clone)   CA failed (SM error
 pace-domain:NAME     PACE on an explicit domain (attack_      refused unless allowed;
                      domains.NAMES), CardAccess/DG14/         weak ones always refused
                      CardSecurity alike and signed
+ta-is-expired        the inspection system's certificate      TA not attempted (host) /
+                     in eac/chain expired in 2022             6A80 (chip): DG3 TA_CHAIN_INVALID
+ta-wrong-car         the chip trusts another CVCA (EF.CVCA)   no chain to the chip's CAR:
+                     than the one eac/chain starts from       DG3 TA_CHAIN_INVALID
+ta-dv-no-dg3         the DV certificate grants DG4 only       TA succeeds, DG3 6982:
+                                                              TA_RIGHTS_INSUFFICIENT
+ta-skipped           the chip serves DG3/DG4 without TA       DG3 read and hash-checked;
+                     (an access-control defect)               evidence: read without TA
 ==================== ======================================= ===========================
 
 *Runtime faults* are applied by the applet (:func:`install`); ``N`` counts
@@ -61,9 +69,10 @@ if TYPE_CHECKING:
 DATA_FAULTS = ("dg-altered", "dg-not-in-sod", "extra-dg", "huge-length", "sod-signature-broken")
 PKI_FAULTS = ("dsc-expired", "dsc-not-yet-valid", "csca-unknown", "dsc-revoked")
 KEY_FAULTS = ("ca-key-mismatch", "pace-domain")
+EAC_FAULTS = ("ta-is-expired", "ta-wrong-car", "ta-dv-no-dg3", "ta-skipped")  # emulator/eac_pki.py
 RUNTIME_FAULTS = ("bad-mac", "no-do99", "sm-drop", "remove", "sw", "aa-wrong-signature", "ext-sw", "drip",
                   "big-file", "slow")
-ALL_FAULTS = DATA_FAULTS + PKI_FAULTS + KEY_FAULTS + RUNTIME_FAULTS
+ALL_FAULTS = DATA_FAULTS + PKI_FAULTS + KEY_FAULTS + EAC_FAULTS + RUNTIME_FAULTS
 _DG = re.compile(r"^DG([1-9]|1[0-6])$")
 
 
@@ -151,6 +160,8 @@ def check_applicable(specs: Iterable[FaultSpec], profile: "Profile") -> None:
             raise UsageError(f"profile {profile.name} has no PACE-GM to move to an explicit domain")
         if f.name == "ca-key-mismatch" and profile.ca is None:
             raise UsageError(f"profile {profile.name} has no Chip Authentication key")
+        if f.name in EAC_FAULTS and not profile.eac_data_groups:
+            raise UsageError(f"profile {profile.name} has no EAC-protected data group (fault {f})")
         if f.name == "aa-wrong-signature" and profile.aa is None:
             raise UsageError(f"profile {profile.name} has no Active Authentication key")
         if f.name == "extra-dg" and "DG11" in dgs:

@@ -250,6 +250,10 @@ def _general_authenticate(app: "Applet", cmd: CommandApdu) -> "Reply":
         return Reply(tlv.encode(0x7C, out))
     app.state.extra.pop(_PACE, None)
     app.state.access = "pace"
+    from ..eac.ta import comp  # ID_PICC for Terminal Authentication: Comp(~PK_PICC) (TR-03110-3 §B.11.6)
+
+    assert st.mapped is not None and st.pk_ic is not None
+    app.state.extra["id_picc"] = comp(st.mapped.encode(st.pk_ic), st.domain.kind)
     app.state.app_selected = False  # PACE runs in the MF context
     app.state.current = None
     new_sm = CardSm(symmetric.sm_cipher(st.cipher, st.k_enc, st.k_mac), bytes(8 if st.cipher == "3DES" else 16))

@@ -45,6 +45,7 @@ __all__ = ["personalize", "PROFILES", "make_atr"]
 # name -> (FID, SFI); ICAO 9303-10 §4.6 Table 34 (EF.CardSecurity lives in the MF: same FID as EF.SOD)
 FIDS: dict[str, tuple[int, Optional[int]]] = {
     "CardAccess": (0x011C, 0x1C), "CardSecurity": (0x011D, 0x1D), "COM": (0x011E, 0x1E), "SOD": (0x011D, 0x1D),
+    "CVCA": (0x011C, 0x1C),  # EF.CVCA in the eMRTD application (TR-03110-1 v1.11 §A.1.2.2)
 }
 for _i in range(1, 17):
     FIDS[f"DG{_i}"] = (0x0100 + _i, _i)
@@ -333,28 +334,45 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
     if huge is not None:
         files[huge] = _huge_length(files[huge])
     quirk_mod.finish(files, qspecs)
+    if p.eac_data_groups:  # EF.CVCA and the test EAC PKI of the card set (emulator/eac_pki.py)
+        _eac(p, names, files, keys, key_files)
 
     _write(out, p, seed, files, mf, secrets, keys, key_files, pki, specs, qspecs)
     return out
+
+
+def _eac(p: Profile, names: set[str], files: dict[str, bytes], keys: dict[str, Any],
+         key_files: dict[str, bytes]) -> None:
+    """EF.CVCA (not in EF.COM / the SOD: TR-03110-1 v1.11 §A.1.2.2), the chip's trust point and
+    date in card.json ``keys.eac``, the terminal chain and IS key in ``eac/`` (test material)."""
+    from .eac_pki import CHIP_DATE, make_eac_pki
+
+    eac = make_eac_pki(p.country, p.name, frozenset(n for n in names if n in fault_mod.EAC_FAULTS))
+    files["CVCA"] = eac.ef_cvca
+    keys["eac"] = {"trust_points": [eac.chip_trust_point.raw.hex().upper()], "date": CHIP_DATE.isoformat(),
+                   "ta_version": 1, "chain": "eac/chain", "terminal_key": "eac/is_key.pem",
+                   "unprotected": "ta-skipped" in names}
+    key_files.update(eac.files())
 
 
 def _write(out: Path, p: Profile, seed: int, files: dict[str, bytes], mf: dict[str, bytes], secrets: dict[str, str],
            keys: dict[str, Any], key_files: dict[str, bytes], pki: card_pki.CardPki, specs: Iterable[Spec],
            qspecs: Iterable[Spec] = ()) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for sub in ("files", "keys"):
+    for sub in ("files", "keys", "eac"):
         if (out / sub).exists():
             shutil.rmtree(out / sub)
     (out / "files").mkdir()
     entries = []
-    order = ["CardAccess", "CardSecurity", "COM"] + [f"DG{i}" for i in range(1, 17)] + ["SOD"]
+    order = ["CardAccess", "CardSecurity", "COM"] + [f"DG{i}" for i in range(1, 17)] + ["SOD", "CVCA"]
     allf = {**mf, **files}
     for name in order:
         if name not in allf:
             continue
         fid, sfi = FIDS[name]
         dg = int(name[2:]) if name.startswith("DG") else None
-        access = "open" if name == "CardAccess" else ("eac" if dg in p.eac_data_groups else "sm")
+        eac_file = dg in p.eac_data_groups and not keys.get("eac", {}).get("unprotected")  # fault ta-skipped
+        access = "open" if name == "CardAccess" else ("eac" if eac_file else "sm")
         (out / "files" / f"{name}.bin").write_bytes(allf[name])
         entries.append({"name": name, "fid": f"{fid:04X}", "sfi": sfi, "path": f"files/{name}.bin",
                         "access": access, "df": "mf" if name in mf else "app"})

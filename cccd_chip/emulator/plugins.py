@@ -11,6 +11,7 @@ import importlib
 MODULES = (
     "cccd_chip.emulator.pace_card",
     "cccd_chip.emulator.ca_card",
+    "cccd_chip.emulator.ta_card",
     "cccd_chip.emulator.aa_card",
     "cccd_chip.emulator.faults",
     "cccd_chip.emulator.quirks",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timezone
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from ..document import Document
 from ..errors import CccdError
@@ -38,13 +38,32 @@ from .report import CheckResult, Reason, Report, Verdict
 __all__ = ["Policy", "verify_document", "check_card_security", "check_pace_cam", "check_chip_authentication"]
 
 
+def eac_reasons(ta: Optional[Mapping[str, Any]]) -> dict[str, Reason]:
+    """Why DG3 / DG4 stayed unread, from the TA evidence (docs/eac.md). Never a verdict change:
+    an EAC file not read is ``not_supported`` whatever the reason."""
+    if not isinstance(ta, Mapping):
+        return {}
+    outcome, reason = ta.get("outcome"), ta.get("reason")
+    granted = ta.get("granted") or []
+    out: dict[str, Reason] = {}
+    for dg in ("DG3", "DG4"):
+        if outcome == "successful" and dg not in granted:
+            out[dg] = Reason.TA_RIGHTS_INSUFFICIENT
+        elif outcome == "refused":
+            out[dg] = Reason.TA_REFUSED
+        elif outcome == "not_attempted" and reason == "TA_CHAIN_INVALID":
+            out[dg] = Reason.TA_CHAIN_INVALID
+    return out
+
+
 def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = Policy()) -> Report:
     """Run every check that is possible offline and return the Report."""
     now = policy.now()
     if policy.at is None:
         policy = dataclasses.replace(policy, at=now)
     checks: list[CheckResult] = []
-    pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at)
+    pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at,
+                        eac_reasons=eac_reasons(doc.evidence.ta))
     checks.extend(pa.checks)
     checks.extend(binding_checks(doc.files, pa, doc.access, country_aliases=policy.country_aliases, absent=doc.absent,
                                  binding_key=policy.binding_key))

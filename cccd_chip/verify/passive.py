@@ -120,6 +120,7 @@ def verify_passive(
     *,
     absent: Mapping[str, str] = {},
     read_at: Optional[str] = None,
+    eac_reasons: Mapping[str, Reason] = {},
 ) -> PassiveResult:
     """Run Passive Authentication over raw files ("SOD", "DG1".."DG16")."""
     raw_sod = files.get("SOD")
@@ -138,7 +139,7 @@ def verify_passive(
     )
     checks.extend(signer_checks)
     checks.append(check_algorithms(sod.signed_data, sod.security_object.hash_algorithm.oid, outcome.dsc, outcome.csca))
-    dg_checks = check_data_groups(sod, files, absent, outcome)
+    dg_checks = check_data_groups(sod, files, absent, outcome, eac_reasons)
     checks.extend(dg_checks)
     verdicts: dict[int, Verdict] = {}
     for c in dg_checks:  # a DG with several checks (listed twice in the SOD) gets the worst of them
@@ -401,7 +402,8 @@ def _revocation(dsc: Certificate, csca: Certificate, ts: TrustStore, policy: Pol
 
 
 def check_data_groups(
-    sod: sod_mod.SOD, files: Mapping[str, bytes], absent: Mapping[str, str], signer: SignerOutcome
+    sod: sod_mod.SOD, files: Mapping[str, bytes], absent: Mapping[str, str], signer: SignerOutcome,
+    eac_reasons: Mapping[str, Reason] = {},
 ) -> list[CheckResult]:
     """One check per DG in the SOD or read (ICAO 9303-10 §4.6.2.2; TR-03135 Table 5.42)."""
     lso = sod.security_object
@@ -431,8 +433,10 @@ def check_data_groups(
         if n not in listed:
             out.append(_r(name, Verdict.FAILED, Reason.DG_NOT_IN_SOD, subject, "read from the chip but not in the SOD"))
         elif n not in read:
-            if n in EAC_DATA_GROUPS:
-                out.append(_r(name, Verdict.NOT_SUPPORTED, Reason.DG_EAC_PROTECTED, subject, "present, not read (EAC-protected; integrity undetermined)"))
+            if n in EAC_DATA_GROUPS:  # why: no terminal chain, TA failed, rights too narrow (docs/eac.md)
+                why = absent.get(subject) if subject in eac_reasons else None
+                out.append(_r(name, Verdict.NOT_SUPPORTED, eac_reasons.get(subject, Reason.DG_EAC_PROTECTED), subject,
+                              "present, not read (EAC-protected; integrity undetermined)" + (f": {why}" if why else "")))
             elif n in MANDATORY_DATA_GROUPS and subject in absent:
                 # the chip denied a mandatory DG the SOD lists (robustness catalogue family 4)
                 out.append(_r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, subject,

@@ -92,6 +92,10 @@ class Reason(str, Enum):
     KEY_INTEGER_NEGATIVE = "KEY_INTEGER_NEGATIVE"  # a key integer DER-encoded as negative, read unsigned
     ATTRIBUTE_MISSING = "ATTRIBUTE_MISSING"  # what a check compares is absent (e.g. DSC without C=): undetermined
     COM_LISTS_ABSENT = "COM_LISTS_ABSENT"  # unsigned EF.COM lists a DG the chip does not have (and the SOD not)
+    # Terminal Authentication (docs/eac.md): why an EAC-protected DG3/DG4 stayed unread (not_supported)
+    TA_CHAIN_INVALID = "TA_CHAIN_INVALID"  # the terminal chain is broken/expired or leads nowhere from the chip's CAR
+    TA_REFUSED = "TA_REFUSED"  # the chip refused a TA step (SW recorded)
+    TA_RIGHTS_INSUFFICIENT = "TA_RIGHTS_INSUFFICIENT"  # TA succeeded; the effective rights do not cover the DG
 
 
 _RANK = {

@@ -64,6 +64,12 @@ def inspect(path, face, as_json, fingers=None, iris=None):
             cert = describe_certificate(data)
             if cert is not None and not cert.get("error"):
                 items = {p.name: cert}
+            else:  # a card-verifiable certificate / request, or EF.CVCA (docs/eac.md)
+                from cccd_chip.eac.inspect import describe as describe_eac
+
+                eac = describe_eac(data, p.name)
+                if eac is not None:
+                    items = {p.name: eac}
         if biometric_folders:  # a single DG3.bin / DG4.bin: the same export as from a dump
             written = biometrics.save_all({str(items[p.name].get("file")): data}, biometric_folders)
     if as_json:

@@ -22,7 +22,8 @@ class PersonalizeCommand(GroupedCommand):
         with formatter.section("Profiles"):
             formatter.write_dl([(name, p.description) for name, p in PROFILES.items()])
         groups = [("data (personalisation)", fault_mod.DATA_FAULTS), ("PKI", fault_mod.PKI_FAULTS),
-                  ("keys", fault_mod.KEY_FAULTS), ("runtime (chip behaviour)", fault_mod.RUNTIME_FAULTS)]
+                  ("keys", fault_mod.KEY_FAULTS), ("EAC (terminal authentication, docs/eac.md)", fault_mod.EAC_FAULTS),
+                  ("runtime (chip behaviour)", fault_mod.RUNTIME_FAULTS)]
         with formatter.section("Faults (--fault NAME[:ARG], repeatable, composable)"):
             formatter.write_dl([(title, ", ".join(names)) for title, names in groups if names])
             formatter.write_paragraph()

@@ -14,7 +14,7 @@ from ..credentials import make_credential
 from ..exit_codes import ExitCode, exit_code_for
 from ..failure import errors_as_json
 from ..options import DEFAULT_MAX_SECONDS, GroupedCommand, chip_options, credential_options, open_source, \
-    read_budget, source_options
+    option_group, read_budget, source_options
 from ..paths import prepare_output, save_face
 from ..progress import file_progress
 from ..trust import build_trust_store, make_policy, parse_at, trust_options, verify
@@ -38,11 +38,20 @@ log = logging.getLogger("cccd")
 @click.option("--max-le", type=click.IntRange(1, 256), default=256, show_default=True,
               help="Cap on short Le (quirky readers or chips).")
 @chip_options
+@option_group(
+    "Terminal Authentication (DG3/DG4, docs/eac.md)",
+    (("--terminal-chain", "terminal_chain"),
+     {"type": click.Path(), "metavar": "DIR",
+      "help": "Folder of the inspection system's CV certificates (*.cvcert: CVCA, links, DV, IS)."}),
+    (("--terminal-key", "terminal_key"),
+     {"type": click.Path(), "metavar": "KEY",
+      "help": "The IS private key (PEM/DER PKCS#8; encrypted: password in CCCD_TERMINAL_KEY_PASSWORD)."}),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, masterlist, masterlist_root,
          crl, ldif, out, trace_path, face, allow_bac_fallback, force_bac, as_json, extended=None, max_le=256,
          at=None, allow_explicit_domain=False, max_apdus=None, max_seconds=DEFAULT_MAX_SECONDS, fingers=None,
-         iris=None):
+         iris=None, terminal_chain=None, terminal_key=None):
     """Read a document from a reader, a virtual card or a recorded trace."""
     from cccd_chip.reader import ReadOptions, ReadStats, read_document
 
@@ -58,6 +67,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     if face:
         prepare_output(face, "face image")
     biometric_folders = biometrics.prepare_all(fingers, iris)
+    terminal = load_terminal(terminal_chain, terminal_key)
     transport, rng, source, replayer = open_source(reader, virtual, replay, wait)
     base = transport
     recorder = None
@@ -69,7 +79,8 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     stats = ReadStats()
     opts = ReadOptions(allow_bac_fallback=allow_bac_fallback, force="BAC" if force_bac else None,
                        extended=extended, max_le=max_le, allow_explicit_domain=allow_explicit_domain,
-                       budget=read_budget(max_apdus, max_seconds), binding_key=policy.binding_key)
+                       budget=read_budget(max_apdus, max_seconds), binding_key=policy.binding_key,
+                       terminal=terminal)
     try:
         with file_progress() as progress:
             document = read_document(transport, cred, rng=rng, options=opts, progress=progress,
@@ -98,6 +109,19 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
         render.human_read(document, report, stats)
         biometrics.echo_written(written)
     return exit_code_for(report)
+
+
+def load_terminal(chain_dir, key):
+    """``--terminal-chain`` + ``--terminal-key`` -> access.ta.Terminal (both or neither; exit 2 otherwise)."""
+    from cccd_chip.errors import UsageError
+
+    if chain_dir is None and key is None:
+        return None
+    if chain_dir is None or key is None:
+        raise UsageError("give both --terminal-chain and --terminal-key (or neither)")
+    from cccd_chip.access.ta import Terminal
+
+    return Terminal.load(chain_dir, key)
 
 
 def _note_unused_dates(cred, document) -> None:

@@ -45,6 +45,28 @@ ERROR_FAULTS = {
 # faults the host recovers from (the read completes and verifies)
 RECOVERED_FAULTS = ("sm-drop", "ext-sw:6F00", "slow:1")
 
+# EAC faults (emulator/eac_pki.py): read with the card's own terminal chain; the overall verdict
+# stays successful, DG3 ends with this verdict / reason (docs/eac.md; more in tests/eac)
+EAC_FAULT_OUTCOMES = {
+    "ta-is-expired": ("not_supported", "TA_CHAIN_INVALID"),
+    "ta-wrong-car": ("not_supported", "TA_CHAIN_INVALID"),
+    "ta-dv-no-dg3": ("not_supported", "TA_RIGHTS_INSUFFICIENT"),
+    "ta-skipped": ("successful", "OK"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(EAC_FAULT_OUTCOMES))
+def test_eac_fault_ends_with_its_dg3_reason(card_factory, fault):
+    from cccd_chip.access.ta import Terminal
+    from cccd_chip.reader import ReadOptions
+
+    d = card_factory("cccd-2021", 1, (fault,))
+    doc, _ = read_card(d, ReadOptions(terminal=Terminal.load(d / "eac" / "chain", d / "eac" / "is_key.pem")))
+    rep = verify_dir(doc, d)
+    dg3 = next(c for c in rep.checks if c.check == "passive.dg_hash" and c.subject == "DG3")
+    assert (dg3.verdict.value, dg3.reason.value) == EAC_FAULT_OUTCOMES[fault]
+    assert rep.overall is Verdict.SUCCESSFUL
+
 
 @pytest.mark.parametrize("fault", ["ext-sw:6F00", "slow:1"])
 def test_recovered_fault_reads_and_verifies(card_factory, fault):
@@ -54,7 +76,8 @@ def test_recovered_fault_reads_and_verifies(card_factory, fault):
 
 
 def test_every_fault_name_is_covered():
-    covered = {k.partition(":")[0] for k in list(VERDICT_FAULTS) + list(ERROR_FAULTS) + list(RECOVERED_FAULTS)}
+    covered = {k.partition(":")[0] for k in list(VERDICT_FAULTS) + list(ERROR_FAULTS) + list(RECOVERED_FAULTS)
+               + list(EAC_FAULT_OUTCOMES)}
     assert covered == set(fm.ALL_FAULTS)
 
 

@@ -45,6 +45,7 @@ class Case:
     trust: bool = True
     exit_code: int = 0
     ext: dict = field(default_factory=dict)
+    terminal: bool = False  # read with the card set's EAC terminal chain and IS key (docs/eac.md)
 
 
 CASES = (
@@ -66,7 +67,31 @@ CASES = (
     Case("fault-wrong-can", "cccd-2021", credential="wrong-can", exit_code=5, note="wrong CAN: PACE fails"),
     Case("fault-huge-length", "cccd-2021", faults=("huge-length:DG2",), exit_code=6, note="DG2 claims 0x7FFFFFF0"),
     Case("fault-ca-clone", "cccd-2021", faults=("ca-key-mismatch",), exit_code=None, note="CA key not the DG14 one"),
+    Case("cccd-2021-eac-ta", "cccd-2021", credential="id", terminal=True,
+         note="PACE, CA, Terminal Authentication v1 (link + DV + IS certificates), DG3 read and hash-checked"),
 )
+
+
+def terminal_args(profile: str) -> list[str]:
+    """--terminal-chain / --terminal-key of the card set's test EAC PKI, written to a temporary folder.
+
+    The PKI is deterministic (emulator/eac_pki.py): the same chain and IS key every time, so a
+    recorded TA replays byte for byte (deterministic ECDSA), and no key is kept in the repository.
+    """
+    import os
+    import tempfile
+
+    from cccd_chip.emulator.eac_pki import make_eac_pki
+    from cccd_chip.emulator.profiles import get
+
+    p = get(profile)
+    folder = Path(tempfile.gettempdir()) / f"cccd-eac-{profile}-{os.getuid()}"
+    for rel, data in make_eac_pki(p.country, p.name).files().items():
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != data:
+            target.write_bytes(data)
+    return ["--terminal-chain", str(folder / "eac" / "chain"), "--terminal-key", str(folder / "eac" / "is_key.pem")]
 
 
 def credential_args(case: Case, secrets: dict) -> list[str]:
@@ -104,13 +129,16 @@ def regenerate(case: Case, tmp: Path) -> dict:
     if case.trust:
         shutil.copyfile(card / "csca.pem", TRACES / csca_name)
     trace = TRACES / f"{case.name}.jsonl"
-    code, _ = _run_cli(["read", "--virtual", str(card), *cred, *case.extra, *trust, "--json", "--at", AT,
+    term = terminal_args(case.profile) if case.terminal else []
+    code, _ = _run_cli(["read", "--virtual", str(card), *cred, *case.extra, *trust, *term, "--json", "--at", AT,
                         "--trace", str(trace)])
     if case.exit_code is not None and code != case.exit_code:
         raise SystemExit(f"{case.name}: exit {code}, expected {case.exit_code}")
     spec = {"case": case.name, "profile": case.profile, "seed": case.seed, "faults": list(case.faults),
             "note": case.note, "args": [*cred, *case.extra], "csca": csca_name if case.trust else None,
             "at": AT, "exit_code": code}
+    if case.terminal:
+        spec["terminal"] = case.profile
     replay_code, replay_out = _run_cli(replay_args(spec, trace))
     if replay_code != code:
         raise SystemExit(f"{case.name}: replay exit {replay_code} differs from the read's {code}")
@@ -121,7 +149,8 @@ def regenerate(case: Case, tmp: Path) -> dict:
 
 def replay_args(spec: dict, trace: Path) -> list[str]:
     trust = ["--csca", str(TRACES / spec["csca"])] if spec.get("csca") else []
-    return ["read", "--replay", str(trace), *spec["args"], *trust, "--json", "--at", spec["at"]]
+    term = terminal_args(spec["terminal"]) if spec.get("terminal") else []
+    return ["read", "--replay", str(trace), *spec["args"], *trust, *term, "--json", "--at", spec["at"]]
 
 
 def main(argv: list[str]) -> int:
