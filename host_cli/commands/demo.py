@@ -32,7 +32,7 @@ def demo(profile, seed):
 def _demo_in(tmp: Path, profile: str, seed: int) -> int:
     from cccd_chip.emulator.card import VirtualCard
     from cccd_chip.emulator.personalize import personalize as do
-    from cccd_chip.reader import Credential, ReadStats, read_document
+    from cccd_chip.reader import Credential, ReadOptions, ReadStats, read_document
 
     card_dir = do(profile, seed, tmp / "card")
     card = VirtualCard.load(card_dir)
@@ -41,8 +41,14 @@ def _demo_in(tmp: Path, profile: str, seed: int) -> int:
         Credential.from_mrz(s["document_number"], s["date_of_birth"], s["date_of_expiry"])
     transport, note = _demo_transport(card_dir, card)
     stats = ReadStats()
+    options = ReadOptions()
+    if (card_dir / "eac" / "chain").is_dir():  # the card set's test inspection system: DG3 after TA (docs/eac.md)
+        from cccd_chip.access.ta import Terminal
+
+        options = ReadOptions(terminal=Terminal.load(card_dir / "eac" / "chain", card_dir / "eac" / "is_key.pem"))
     try:
-        document = read_document(transport, cred, stats=stats, source=f"emulator:{profile} seed={seed}")
+        document = read_document(transport, cred, stats=stats, options=options,
+                                 source=f"emulator:{profile} seed={seed}")
     finally:
         closer = getattr(transport, "close", None)
         if closer:
