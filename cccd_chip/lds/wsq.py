@@ -192,8 +192,16 @@ def decode(data: bytes, *, file: Optional[str] = None, base: int = 0) -> "Image"
 
 
 def encode(image: "Image") -> bytes:
-    """WSQ bytes of an 8-bit grayscale Pillow image (the plugin's default bit rate)."""
-    _plugin()
+    """WSQ bytes of an 8-bit grayscale Pillow image (the plugin's default bit rate).
+
+    Used by the virtual cards; the emulator extra requires the codec, so a card is never
+    personalised with another fingerprint encoding than real documents use.
+    """
+    try:
+        _plugin()
+    except UnsupportedError as exc:
+        raise UnsupportedError("virtual cards store WSQ fingerprints: personalising needs the wsq codec "
+                               "(pip install 'cccd-chip[emulator]')") from exc
     if image.mode != "L":
         raise ValueError("WSQ encodes 8-bit grayscale images (mode L)")
     buf = io.BytesIO()

@@ -667,3 +667,53 @@ def test_cli_extreme_at_is_a_usage_error(genuine, judge, tmp_path, at):
     g = genuine("cccd-2021")
     d = write_dump(g.manifest, tmp_path / "d.json")
     judge(run_cli("verify", d, "--csca", g.card_dir / "csca.pem", "--at", at).outcome, expect="error", exit_code=2)
+
+
+# --- DG3 / DG4 (issue 17): the biometric groups an EAC read adds to the dump are hashed like the others ----
+
+EAC_PROFILES = {"cccd-2021": ("DG3",), "cccd-2024": ("DG3",), "passport-eac": ("DG3", "DG4")}
+
+
+def _with_biometrics(g) -> dict:
+    """The genuine dump as a read after Terminal Authentication writes it: DG3 (and DG4) read, not absent."""
+    from cccd_chip.emulator.card import VirtualCard
+
+    files = VirtualCard.load(g.card_dir).files
+    m = g.manifest_copy()
+    for name in EAC_PROFILES[g.profile]:
+        m["files"][name] = files[name].data.hex().upper()
+        m.get("absent", {}).pop(name, None)
+    return m
+
+
+def _flip(hex_text: str, index: int) -> str:
+    raw = bytearray(bytes.fromhex(hex_text))
+    raw[index] ^= 0x01
+    return raw.hex().upper()
+
+
+@pytest.mark.parametrize("profile", sorted(EAC_PROFILES))
+def test_biometric_groups_read_by_eac_verify(genuine, judge, profile):
+    """The control of the edits below: the genuine DG3/DG4 bytes make the dump successful."""
+    judge(dump_outcome(_with_biometrics(genuine(profile)), genuine(profile).store), expect="successful")
+
+
+BIOMETRIC_EDITS = {
+    # one byte of the first finger's 19794-4 view header: its quality (the forger raises a score)
+    "finger_quality": lambda h, other: _flip(h, bytes.fromhex(h).find(b"FIR\x00") + 32 + 7),
+    "image_byte": lambda h, other: _flip(h, len(h) // 2 - 50),  # inside the last WSQ stream / iris JPEG
+    "truncated": lambda h, other: h[:-20],
+    "appended": lambda h, other: h + "00",
+    "another_card": lambda h, other: other,  # another holder's genuine DG3/DG4 of the same card set
+}
+
+
+@pytest.mark.parametrize("profile", sorted(EAC_PROFILES))
+@pytest.mark.parametrize("edit", sorted(BIOMETRIC_EDITS))
+def test_edited_biometric_group_fails(genuine, judge, profile, edit):
+    g, other = genuine(profile), genuine(profile, OTHER_SEED)
+    m, o = _with_biometrics(g), _with_biometrics(other)
+    for name in EAC_PROFILES[profile]:
+        edited = dict(m, files=dict(m["files"]))
+        edited["files"][name] = BIOMETRIC_EDITS[edit](m["files"][name], o["files"][name])
+        judge(dump_outcome(edited, g.store), expect="failed", reason="DG_HASH_MISMATCH")

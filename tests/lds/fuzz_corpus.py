@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import (
-    card_access, card_security, cbeff, com, dg1, dg2, dg5, dg7, dg11, dg12, dg13, dg15, dg16, sod,
+    card_access, card_security, cbeff, com, dg1, dg2, dg3, dg4, dg5, dg7, dg11, dg12, dg13, dg15, dg16, finger, iris,
+    sod,
 )
 from cccd_chip.lds.face import FaceImage, FeaturePoint
 
@@ -41,6 +42,11 @@ def seeds() -> tuple[tuple[str, bytes], ...]:
     out.append(("DG2", dg2.make(faces).raw))
     bit = cbeff.BiometricInfo(cbeff.BiometricHeader(((0x81, b"\x08"),)), b"FIR\x00" + bytes(12))
     out.append(("DG3", cbeff.encode_file(0x63, cbeff.BiometricGroup(1, (bit,)))))
+    # 19794-4 finger records (two views, one record each) and 19794-6 iris records (two eyes)
+    fake_wsq = b"\xff\xa0\xff\xa8\x00\x04ab\xff\xa1"
+    out.append(("DG3", dg3.make([finger.FingerView(2, quality=80, width=8, height=8, image=fake_wsq),
+                                 finger.FingerView(7, quality=254, width=8, height=8, image=fake_wsq)]).raw))
+    out.append(("DG4", dg4.make([iris.IrisImage(1, image=fake_jpeg), iris.IrisImage(2, 2, 70, image=fake_jpeg)]).raw))
     out.append(("DG5", dg5.make([fake_jpeg]).raw))
     out.append(("DG7", dg7.make([fake_jpeg]).raw))
     out.append(("DG11", dg11.make(full_name="NGUYỄN VĂN A", other_names=["B"], place_of_birth="Hà Nội").raw))

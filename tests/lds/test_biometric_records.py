@@ -252,12 +252,22 @@ def test_a_decoder_crash_is_a_parse_error_not_a_dead_process():
     assert outcomes["child"] >= 1, outcomes
 
 
+def test_a_decoder_killed_by_a_signal_is_a_parse_error(monkeypatch):
+    """What a SIGSEGV in the NBIS decoder becomes: the child dies, the caller gets ParseError (exit 6)."""
+    monkeypatch.setattr(wsq, "_CHILD", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    with pytest.raises(ParseError, match="signal 11") as exc:
+        wsq.decode(_CACHED_WSQ, file="DG3", base=7)
+    assert exc.value.file == "DG3" and exc.value.offset == 7
+
+
 def test_missing_codec_is_a_clear_unsupported_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "wsq", None)  # import wsq -> ImportError
     assert not wsq.codec_available()
     with pytest.raises(UnsupportedError) as exc:
         wsq.decode(wsq_bytes_for_missing_codec())
-    assert "cccd-chip[bio]" in exc.value.message and exc.value.exit_code == 5
+    assert "cccd-chip[bio]" in exc.value.message  # exit 5 end to end: tests/cli/test_biometric_dump.py
+    with pytest.raises(UnsupportedError, match=r"cccd-chip\[emulator\]"):
+        wsq.encode(ridges())
 
 
 def wsq_bytes_for_missing_codec() -> bytes:

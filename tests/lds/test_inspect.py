@@ -11,7 +11,7 @@ from cccd_chip.lds import inspect
 from fuzz_corpus import seeds
 
 EXPECTED_KEYS = {
-    "COM": "data_groups", "DG1": "check_digits", "DG2": "blocks", "DG3": "templates", "DG5": "images",
+    "COM": "data_groups", "DG1": "check_digits", "DG2": "blocks", "DG3": "templates", "DG4": "templates", "DG5": "images",
     "DG7": "images", "DG11": "full_name", "DG12": "issuing_authority", "DG13": "personal_data",
     "DG14": "security_infos", "DG15": "key_type", "DG16": "persons", "CardAccess": "security_infos",
     "CardSecurity": "signer_infos", "SOD": "data_group_hashes",
