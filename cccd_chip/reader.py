@@ -389,6 +389,25 @@ def _read_one(ctx: _Ctx, name: str) -> Optional[bytes]:
     return data
 
 
+def _read_ef_cvca(ch: CardChannel) -> Optional[bytes]:
+    """EF.CVCA: a fixed 36-byte file of one or two CAR objects (not one TLV), read as such; None if absent."""
+    from .eac import ef_cvca
+
+    try:
+        if ch.sfi_reads:
+            data, sw = ch.read_chunk(0, ef_cvca.FILE_SIZE, sfi=ef_cvca.SFI, name="CVCA")
+        else:
+            ch.select_fid(ef_cvca.FID, "CVCA")
+            data, sw = ch.read_chunk(0, ef_cvca.FILE_SIZE, sfi=None, name="CVCA")
+    except (CardError, ParseError) as e:
+        log.info("EF.CVCA not readable (%s)", e.reason)
+        return None
+    if sw not in (0x9000, 0x6282):
+        log.info("EF.CVCA not readable (SW %04X)", sw)
+        return None
+    return bytes(data)
+
+
 def _eac_absent(ctx: _Ctx, name: str) -> str:
     """Why an EAC-protected file stayed closed (docs/eac.md): no chain, TA failed, rights too narrow."""
     ta = ctx.ta
@@ -466,7 +485,6 @@ def _terminal_authentication(ctx: _Ctx, terminal: "Terminal") -> None:
     not attempted; the outcome is recorded in ``Evidence.ta`` either way.
     """
     from .access.ta import NOT_ATTEMPTED, R_NOT_OFFERED, TaContext, TaResult, parse_chip_cars, perform_ta
-    from .eac import ef_cvca
     from .eac.ta import comp
     from .lds import security_infos as si
 
@@ -475,11 +493,7 @@ def _terminal_authentication(ctx: _Ctx, terminal: "Terminal") -> None:
         ctx.ta = TaResult(NOT_ATTEMPTED, R_NOT_OFFERED,
                           "Terminal Authentication v1 needs a successful Chip Authentication first")
         return
-    try:
-        raw_cvca: Optional[bytes] = ctx.channel.read_ef("CVCA", fid=ef_cvca.FID, sfi=ef_cvca.SFI, max_size=256)
-    except (CardError, ParseError) as e:
-        log.info("EF.CVCA not readable (%s)", e.reason)
-        raw_cvca = None
+    raw_cvca = _read_ef_cvca(ctx.channel)
     alg = si.ca_algorithm(str(ca.get("oid") or ""))
     kind = alg.key_agreement if alg is not None else "ECDH"
     context = TaContext(parse_chip_cars(raw_cvca, ctx.pace_cars), ctx.id_picc,

@@ -606,3 +606,74 @@ def test_pace_messages(cards, judge, profile, step, op):
 def test_sm_structure_with_a_valid_mac(cards, judge, nth, op):
     run = run_chip(cards.get(), hooks=[SmStructure(nth, op)])
     _check(judge, run, EXPECT[f"smstruct-{nth}-{op}"])
+
+
+# (d8) Terminal Authentication (docs/eac.md, issue 17): the chip lies about its trust points, its
+# challenge or its acceptance, or serves a changed DG3 after TA. A TA the chip plays wrongly can only
+# leave DG3 unread (not_supported: the verdict rules do not change); a changed DG3 fails its hash.
+# Expected (verdict, reason, exit) and the DG3 check's (verdict, reason).
+
+class TaTamper:
+    """Rewrites the chip's answer to one Terminal Authentication step (or EF.CVCA / DG3)."""
+
+    def __init__(self, op: str) -> None:
+        self.op = op
+
+    def alter_reply(self, app, cmd, reply):
+        cur = app.state.current
+        op = self.op
+        if cmd.ins in (0xB0, 0xB1) and cur is not None and cur.name == "CVCA" and reply.sw == 0x9000:
+            data = {"cvca-junk": b"\x42\x84\x7f\xff\xff\xff" + bytes(30), "cvca-empty": bytes(36),
+                    "cvca-unknown": tlv.encode(0x42, b"UTEVILCVCA00001") + bytes(19),
+                    "cvca-long-car": tlv.encode(0x42, b"X" * 120),
+                    "cvca-unknown-first": tlv.encode(0x42, b"UTEVILCVCA00001") + reply.data[:17]}.get(op)
+            return dataclasses.replace(reply, data=data) if data is not None else reply
+        if cmd.ins == 0x84 and op.startswith("challenge-") and app.state.extra.get("ta") is not None:
+            n = {"challenge-empty": 0, "challenge-7": 7, "challenge-200": 200}[op]
+            return dataclasses.replace(reply, data=bytes(n), sw=0x9000)
+        if cmd.ins == 0x22 and (cmd.p1, cmd.p2) == (0x81, 0xB6) and op == "dst-6A88":
+            return Reply(sw=0x6A88)
+        if cmd.ins == 0x2A and op == "pso-6F00":
+            return Reply(sw=0x6F00)
+        if cmd.ins == 0x82 and op == "extauth-data" and reply.sw == 0x9000:
+            return dataclasses.replace(reply, data=b"\x01" * 40)
+        if cmd.ins == 0x82 and op == "extauth-ok-then-6982" and reply.sw == 0x9000:
+            app.state.extra["eac_granted"] = frozenset()
+            return reply
+        if (cmd.ins == 0xB0 and cur is not None and cur.name == "DG3" and op == "dg3-changed"
+                and reply.sw == 0x9000 and len(reply.data) > 40):
+            d = bytearray(reply.data)
+            d[-5] ^= 0x01
+            return dataclasses.replace(reply, data=bytes(d))
+        return reply
+
+
+TA_EXPECT = {
+    "cvca-junk": (("successful", None, 0), ("not_supported", "DG_EAC_PROTECTED")),
+    "cvca-empty": (("successful", None, 0), ("not_supported", "DG_EAC_PROTECTED")),
+    "cvca-unknown": (("successful", None, 0), ("not_supported", "TA_CHAIN_INVALID")),
+    "cvca-long-car": (("successful", None, 0), ("not_supported", "DG_EAC_PROTECTED")),
+    "cvca-unknown-first": (("successful", None, 0), ("successful", "OK")),  # the second CAR is the real one
+    "challenge-empty": (("successful", None, 0), ("not_supported", "TA_REFUSED")),
+    "challenge-7": (("successful", None, 0), ("not_supported", "TA_REFUSED")),
+    "challenge-200": (("successful", None, 0), ("not_supported", "TA_REFUSED")),
+    "dst-6A88": (("successful", None, 0), ("not_supported", "TA_REFUSED")),
+    "pso-6F00": (("successful", None, 0), ("not_supported", "TA_REFUSED")),
+    "extauth-data": (("successful", None, 0), ("successful", "OK")),  # data after 9000 is ignored
+    "extauth-ok-then-6982": (("successful", None, 0), ("not_supported", "DG_EAC_PROTECTED")),
+    "dg3-changed": (("failed", "DG_HASH_MISMATCH", 1), ("failed", "DG_HASH_MISMATCH")),
+}
+
+
+@pytest.mark.parametrize("op", sorted(TA_EXPECT), ids=[f"eac-{o}" for o in sorted(TA_EXPECT)])
+def test_terminal_authentication_lies(cards, judge, op):
+    from cccd_chip.access.ta import Terminal
+
+    card = cards.get()
+    terminal = Terminal.load(card / "eac" / "chain", card / "eac" / "is_key.pem")
+    run = run_chip(card, hooks=[TaTamper(op)], kind="id", options=ReadOptions(terminal=terminal))
+    out = _check(judge, run, TA_EXPECT[op][0])
+    report = out.report if hasattr(out, "report") else None
+    assert report is not None, out
+    dg3 = next(c for c in report.checks if c.check == "passive.dg_hash" and c.subject == "DG3")
+    assert (dg3.verdict.value, dg3.reason.value) == TA_EXPECT[op][1], (op, dg3)
