@@ -54,7 +54,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from .errors import (AbortedError, CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatch,
+from .errors import (AbortedError, CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatchError,
                      TransportError)
 from .iso7816 import commands, tlv
 from .iso7816.apdu import CommandApdu, ResponseApdu
@@ -443,7 +443,7 @@ class CardChannel:
         """An unprotected extended probe that the reader could not carry (CCID short-APDU readers
         fail the transmission itself): extended length off, the read goes on with short APDUs.
         A card that really left fails the short retry as well."""
-        if not (ext_cmd and self.extended is None and self.sm is None) or isinstance(err, TraceMismatch):
+        if not (ext_cmd and self.extended is None and self.sm is None) or isinstance(err, TraceMismatchError):
             return False
         self._learn_extended(False, f"reader refused the probe: {getattr(err, 'reason', 'TRANSPORT')}")
         return True

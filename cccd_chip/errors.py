@@ -2,8 +2,9 @@
 
 Every error carries machine-readable context (step, status word, file, byte
 offset, APDU index) and a one-line message. No error text ever contains a
-secret: no MRZ, CAN, key, plaintext APDU or personal data. Callers that need
-the exit code of the `cccd` command read ``exit_code``.
+secret: no MRZ, CAN, key, plaintext APDU or personal data. An error carries a
+``reason`` code (machine-readable, stable); it knows nothing about processes: the
+``cccd`` command maps errors to exit codes (host_cli/exit_codes.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Optional
 class CccdError(Exception):
     """Base of every error raised by cccd-chip."""
 
-    exit_code: int = 70
     reason: str = "INTERNAL"
 
     def __init__(
@@ -73,17 +73,15 @@ class CccdError(Exception):
 class UsageError(CccdError):
     """Wrong use of the API or the command line."""
 
-    exit_code = 2
     reason = "USAGE"
 
 
-# --- reader, card, link (exit 4) -------------------------------------------
+# --- reader, card, link -------------------------------------------
 
 
 class TransportError(CccdError):
     """The link to the card failed: no service, no reader, no card, removal."""
 
-    exit_code = 4
     reason = "TRANSPORT"
 
 
@@ -109,45 +107,38 @@ class ReaderUnavailableError(TransportError):
     reason = "TRANSPORT_READER_UNAVAILABLE"
 
 
-class TraceMismatch(TransportError):
+class TraceMismatchError(TransportError):
     """Strict replay: the host sent something else than the trace recorded."""
 
     reason = "TRACE_MISMATCH"
 
 
-class TraceExhausted(TraceMismatch):
+class TraceExhaustedError(TraceMismatchError):
     reason = "TRACE_EXHAUSTED"
 
 
-class MalformedResponseError(TransportError):
-    """An R-APDU that cannot be an R-APDU (fewer than 2 bytes, ...)."""
-
-    exit_code = 6
-    reason = "RAPDU_MALFORMED"
 
 
-# --- card and protocol (exit 5) ---------------------------------------------
+# --- card and protocol ---------------------------------------------
 
 
 class CardError(CccdError):
     """The card answered a command with an error status word."""
 
-    exit_code = 5
     reason = "CARD_STATUS"
 
 
-class FileNotFoundOnCard(CardError):
+class FileNotFoundOnCardError(CardError):
     reason = "FILE_NOT_FOUND"
 
 
-class SecurityStatusNotSatisfied(CardError):
+class SecurityStatusNotSatisfiedError(CardError):
     reason = "SECURITY_STATUS_NOT_SATISFIED"
 
 
 class ProtocolError(CccdError):
     """A chip protocol (BAC, PACE, CA, AA) broke its rules."""
 
-    exit_code = 5
     reason = "PROTOCOL"
 
 
@@ -172,18 +163,22 @@ class SecureMessagingError(ProtocolError):
 class UnsupportedError(CccdError):
     """A feature, algorithm or parameter this toolkit does not implement."""
 
-    exit_code = 5
     reason = "NOT_SUPPORTED"
 
 
-# --- data (exit 6) -----------------------------------------------------------
+# --- data -----------------------------------------------------------
 
 
 class ParseError(CccdError):
     """Malformed data from the card or from a file."""
 
-    exit_code = 6
     reason = "MALFORMED"
+
+
+class MalformedResponseError(ParseError):
+    """An R-APDU that cannot be an R-APDU (fewer than 2 bytes, ...): malformed data from the card."""
+
+    reason = "RAPDU_MALFORMED"
 
 
 class TraceFormatError(ParseError):
@@ -205,21 +200,19 @@ class DumpSealError(ParseError):
 class TrustStoreError(CccdError):
     """A trust anchor source that cannot be used (bad file, bad signature)."""
 
-    exit_code = 6
     reason = "TRUST_STORE"
 
 
-# --- the service's database (exit 4, a link problem) ------------------------------
+# --- the service's database (a link problem) ------------------------------
 
 
 class DatabaseError(CccdError):
     """The database cannot be reached or used (server down, refused, schema problem)."""
 
-    exit_code = 4
     reason = "DATABASE"
 
 
-# --- outputs (exit 7) -----------------------------------------------------------
+# --- outputs -----------------------------------------------------------
 
 
 class OutputError(CccdError):
@@ -230,17 +223,15 @@ class OutputError(CccdError):
     the operating system's reason, never the data.
     """
 
-    exit_code = 7
     reason = "OUTPUT"
 
 
-# --- verification (exit 1) ---------------------------------------------------
+# --- verification ---------------------------------------------------
 
 
 class VerificationError(CccdError):
     """A cryptographic verification failed (signature, hash, MAC of a proof)."""
 
-    exit_code = 1
     reason = "VERIFICATION_FAILED"
 
 

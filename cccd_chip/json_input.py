@@ -45,7 +45,7 @@ class JsonInputError(ParseError):
     reason = "JSON_INPUT"
 
 
-class _Refused(Exception):
+class _RefusedError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
@@ -55,13 +55,13 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
-            raise _Refused("duplicate-key", "an object has the same key twice")
+            raise _RefusedError("duplicate-key", "an object has the same key twice")
         out[k] = v
     return out
 
 
 def _constant(name: str) -> NoReturn:
-    raise _Refused("malformed", f"{name} is not JSON")
+    raise _RefusedError("malformed", f"{name} is not JSON")
 
 
 def load_json(
@@ -98,7 +98,7 @@ def load_json(
         maybe_surrogates = True
     try:
         value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
-    except _Refused as e:
+    except _RefusedError as e:
         raise refuse(e.kind, str(e)) from None
     except RecursionError:
         raise refuse("too-deep", f"nested deeper than {max_depth}") from None

@@ -148,7 +148,7 @@ class Record:
     finished: str
     reader: Optional[str]
     atr: Optional[bytes]
-    exit_code: int
+    exit_code: Optional[int]  # what `cccd read` would have exited with; set by the loop's exit_code_for
     verdict: Optional[str] = None  # overall verification verdict of a complete read
     reason: Optional[str] = None  # error reason code (aborted / error)
     message: Optional[str] = None  # one line, never secret
@@ -182,7 +182,7 @@ class JsonLinesSink:
     Each record is written with checked writes and fsynced before ``write`` returns, so the
     caller announces a record only once it is on the disk. A failed or short write (full disk,
     read-only file system, /dev/full) truncates the file back to where the record began and
-    raises OutputError (exit 7). A crash in the middle of a write can only leave an
+    raises OutputError. A crash in the middle of a write can only leave an
     unterminated line, which is not valid JSON; it is closed off before the next record.
     Sequence numbers continue after the highest one already in the file (``last_sequence``).
     """
@@ -239,7 +239,7 @@ class DumpDirSink:
     The folder is built under a hidden temporary name, every file fsynced, then renamed
     into place (cccd_chip.output.write_tree), so a folder with a final name is always
     whole; on a failed write the temporary folder is removed (no hidden copy of personal
-    data) and OutputError (exit 7) is raised. Temporary folders left by a crash are
+    data) and OutputError is raised. Temporary folders left by a crash are
     removed at start. Sequence numbers continue after the highest folder already there.
     """
 
@@ -324,6 +324,7 @@ class KioskLoop:
         render: Optional[Callable] = None,
         poll: float = 0.5,
         credential_attempts: int = 1,
+        exit_code_for: Optional[Callable[[object], int]] = None,
     ) -> None:
         self.source = source
         self.credentials = credentials
@@ -336,6 +337,8 @@ class KioskLoop:
         self._render = render or _default_render
         self.poll = poll
         self.credential_attempts = max(1, credential_attempts)  # > 1: a wrong CAN may be typed again
+        # the command line's table (host_cli.exit_codes); without it records hold no exit code
+        self.exit_code_for = exit_code_for
         self.counts = KioskCounts()
         # numbering continues after the records already in the sink (unique across restarts)
         last = getattr(sink, "last_sequence", None)
@@ -388,24 +391,26 @@ class KioskLoop:
                 conn.close()
             except Exception:  # noqa: BLE001 - the card may be gone already
                 pass
-        self.sink.write(record)  # OutputError (exit 7) stops the loop: nothing is announced unwritten
+        self.sink.write(record)  # OutputError stops the loop: nothing is announced unwritten
         setattr(self.counts, record.status, getattr(self.counts, record.status) + 1)
         self._call("on_record", record)
         return record
 
     def _read(self, conn, info: CardInfo, started: str, attempt: int = 1) -> Record:
-        def rec(status: str, code: int, **kw) -> Record:
+        def rec(status: str, outcome: object, **kw) -> Record:
+            code = self.exit_code_for(outcome) if self.exit_code_for is not None else None
             return Record(info.sequence, status, started, _now(), info.reader, info.atr, code, **kw)
 
         try:
             cred = self.credentials(info)
         except TransportError as e:  # the card left while its credential was being asked for
-            return rec(STATUS_ABORTED, e.exit_code, reason=e.reason, message=str(e))
+            return rec(STATUS_ABORTED, e, reason=e.reason, message=str(e))
         except CccdError as e:
-            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
+            return rec(STATUS_ERROR, e, reason=e.reason, message=str(e))
         except Exception as e:  # noqa: BLE001 - operator cancelled, UI timeout, ...
             _log_failure("credential provider failed", e)
-            return rec(STATUS_ERROR, 2, reason="NO_CREDENTIAL", message=f"no credential ({type(e).__name__})")
+            err = UsageError(f"no credential ({type(e).__name__})", reason="NO_CREDENTIAL")
+            return rec(STATUS_ERROR, err, reason=err.reason, message=str(err))
         try:
             if cred is None:
                 raise UsageError("no credential for this card")
@@ -417,25 +422,26 @@ class KioskLoop:
             if attempt < self.credential_attempts:  # ask again for the same card (one record in the end)
                 self._call("on_access_denied", info, attempt)
                 return self._read(conn, info, started, attempt + 1)
-            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
+            return rec(STATUS_ERROR, e, reason=e.reason, message=str(e))
         except TransportError as e:
-            return rec(STATUS_ABORTED, e.exit_code, reason=e.reason, message=str(e))
+            return rec(STATUS_ABORTED, e, reason=e.reason, message=str(e))
         except CccdError as e:
-            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e))
+            return rec(STATUS_ERROR, e, reason=e.reason, message=str(e))
         except Exception as e:  # noqa: BLE001 - a bug must not stop the kiosk; recorded as such
             _log_failure("internal error while reading", e)
-            return rec(STATUS_ERROR, 70, reason="INTERNAL", message=f"internal error ({type(e).__name__})")
+            return rec(STATUS_ERROR, e, reason="INTERNAL", message=f"internal error ({type(e).__name__})")
         try:
             report = self._verify(doc, self.trust_store)
         except CccdError as e:
-            return rec(STATUS_ERROR, e.exit_code, reason=e.reason, message=str(e), document=doc)
+            return rec(STATUS_ERROR, e, reason=e.reason, message=str(e), document=doc)
         except Exception as e:  # noqa: BLE001
             _log_failure("internal error while verifying", e)
-            return rec(STATUS_ERROR, 70, reason="INTERNAL", message=f"internal error ({type(e).__name__})",
+            return rec(STATUS_ERROR, e, reason="INTERNAL", message=f"internal error ({type(e).__name__})",
                        document=doc)
+        # a verifier that gives no report (None) has not verified: verdict None, and its exit code is
+        # whatever exit_code_for says of None (the command line's table: never success)
         verdict = report.overall.value if report is not None else None
-        code = {"successful": 0, "failed": 1, "undetermined": 3, "aborted": 4}.get(verdict or "successful", 0)
-        return rec(STATUS_COMPLETE, code, verdict=verdict, result=self._render(doc, report, stats), document=doc)
+        return rec(STATUS_COMPLETE, report, verdict=verdict, result=self._render(doc, report, stats), document=doc)
 
 
 def _default_verify(doc, store):

@@ -25,11 +25,11 @@ from .document import AccessInfo, Document, Evidence, access_password_mac, bindi
 from .errors import (
     CardError,
     CccdError,
-    FileNotFoundOnCard,
+    FileNotFoundOnCardError,
     ParseError,
     ProtocolError,
     SecureMessagingError,
-    SecurityStatusNotSatisfied,
+    SecurityStatusNotSatisfiedError,
     UnsupportedError,
     UsageError,
 )
@@ -77,7 +77,7 @@ class Credential:
         """CCCD: CAN = last 6 digits; with DOB and DOE also the BAC key (last 9 digits)."""
         can = passwords.cccd_can(id12)
         if (dob is None) != (doe is None):
-            raise UsageError("give both --dob and --doe (or neither)")
+            raise UsageError("give both the date of birth and the date of expiry (or neither)")
         if dob is None or doe is None:
             return cls(can=can)
         passwords.mrz_information(passwords.cccd_document_number(id12), dob, doe)  # validates
@@ -248,7 +248,7 @@ def _read_card_access(ctx: _Ctx) -> Optional[bytes]:
     fid, sfi, _ = FILES["CardAccess"]
     try:
         data = ctx.channel.read_ef("CardAccess", fid=fid, sfi=sfi, max_size=4096)
-    except (FileNotFoundOnCard, SecurityStatusNotSatisfied) as e:
+    except (FileNotFoundOnCardError, SecurityStatusNotSatisfiedError) as e:
         ctx.absent["CardAccess"] = f"{e.sw:04X}"
         return None
     except CardError as e:
@@ -293,7 +293,7 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
     mrz = cred.mrz
     if mrz is None:
         if cred.can:
-            raise UsageError("the chip offers no PACE; BAC needs the MRZ data (document number, --dob, --doe)")
+            raise UsageError("the chip offers no PACE; BAC needs the MRZ data (document number, date of birth, date of expiry)")
         raise UsageError("no credential given")
     _do_bac(ctx, mrz)
     ctx.id_picc = mrz.value[:10]  # ID_PICC after BAC: document number + check digit (TR-03110-3 §B.11.6)
@@ -377,10 +377,10 @@ def _read_one(ctx: _Ctx, name: str) -> Optional[bytes]:
     fid, sfi, tag = FILES[name]
     try:
         data = ctx.channel.read_ef(name, fid=fid, sfi=sfi)
-    except SecurityStatusNotSatisfied as e:
+    except SecurityStatusNotSatisfiedError as e:
         ctx.absent[name] = _eac_absent(ctx, name) if name in EAC_FILES else f"access denied ({e.sw:04X})"
         return None
-    except FileNotFoundOnCard:
+    except FileNotFoundOnCardError:
         ctx.absent[name] = "not found (6A82)"
         return None
     if tag is not None and data[0] != tag:

@@ -37,7 +37,6 @@ _ERROR_EXIT: dict[type, ExitCode] = {
     errors.ProtocolError: ExitCode.ACCESS,
     errors.UnsupportedError: ExitCode.ACCESS,
     errors.ParseError: ExitCode.MALFORMED,
-    errors.MalformedResponseError: ExitCode.MALFORMED,
     errors.TrustStoreError: ExitCode.MALFORMED,
     errors.OutputError: ExitCode.OUTPUT,
     errors.VerificationError: ExitCode.FAILED,

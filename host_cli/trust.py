@@ -181,10 +181,23 @@ def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=(
         from cccd_chip.pki import known_cscas
 
         for name in dict.fromkeys(known):
-            click.echo(known_cscas.describe(name), err=True)
+            click.echo(describe_known(name), err=True)
             for k in known_cscas.bundle(name):
                 store.add_csca(known_cscas.certificate(k), source=f"known:{name}")
     return store
+
+
+def describe_known(name: str) -> str:
+    """What ``--trust-known NAME`` trusts and why it is not authenticated (printed on stderr)."""
+    from cccd_chip.pki import known_cscas
+
+    bundle = known_cscas.bundle(name)
+    lines = [f"--trust-known {name}: trusting, by explicit opt-in, {len(bundle)} public CSCA certificate(s):"]
+    for k in bundle:
+        lines.append(f"  {k.title}")
+        lines.append(f"  SHA-256 {k.sha256}; found {k.provenance}")
+        lines.append(f"  NOT authenticated: {k.not_authenticated}.")
+    return "\n".join(lines)
 
 
 def parse_at(at: Optional[str]):

@@ -77,7 +77,7 @@ class Terminal:
 
         d = Path(chain_dir)
         if not d.is_dir():
-            raise UsageError(f"--terminal-chain {d} is not a folder of CV certificates")
+            raise UsageError(f"the terminal chain {d} is not a folder of CV certificates")
         files = sorted(p for p in d.iterdir() if p.suffix.lower() in CHAIN_SUFFIXES)
         if not files:
             raise UsageError(f"{d} holds no CV certificate (*.cvcert, *.cvc, *.cer, *.bin)")

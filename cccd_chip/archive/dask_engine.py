@@ -71,7 +71,7 @@ class DaskEngine:
     def __init__(self, store: TrustStore, policy: Policy, *, scheduler: Optional[str] = None,
                  workers: Optional[int] = None, announce: Callable[[str], None] = lambda s: None) -> None:
         if Client is None:
-            raise UsageError("--engine dask needs the 'archive' extra (pip install 'cccd-chip[archive]')")
+            raise UsageError("the dask engine needs the 'archive' extra (pip install 'cccd-chip[archive]')")
         self.token = worker.trust_token(store, policy)
         self.trust = store.version
         self.cluster = None

@@ -119,17 +119,6 @@ def prepare_resume(path: "str | os.PathLike[str]") -> set[str]:
     return {obj["id"] for obj in read_results(path)}
 
 
-def worst_exit(counts: dict[str, int]) -> int:
-    """The exit code of a run: 1 any failed, else 6 any error, else 3 any undetermined/aborted, else 0."""
-    if counts.get("failed"):
-        return 1
-    if counts.get(ERROR):
-        return 6
-    if counts.get("undetermined") or counts.get("aborted"):
-        return 3
-    return 0
-
-
 @dataclass
 class Summary:
     """Counts per verdict and per transition, throughput; printed at the end of a run."""
@@ -163,10 +152,6 @@ class Summary:
     @property
     def rate(self) -> float:
         return self.dumps / self.seconds if self.seconds > 0 else 0.0
-
-    @property
-    def exit_code(self) -> int:
-        return worst_exit(self.verdicts)
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": SUMMARY_SCHEMA, "engine": self.engine, "workers": self.workers,

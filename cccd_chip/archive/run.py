@@ -47,11 +47,11 @@ class ArchiveRun:
                  announce: Callable[[str], None] = lambda s: None,
                  source: Optional[Callable[[], Iterator[DumpRef]]] = None, with_report: bool = False) -> None:
         if options.engine not in ENGINES:
-            raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+            raise UsageError(f"the engine must be one of {', '.join(ENGINES)}")
         if not 1 <= options.batch_size <= MAX_BATCH:
-            raise UsageError(f"--batch-size must be 1..{MAX_BATCH}")
+            raise UsageError(f"the batch size must be 1..{MAX_BATCH}")
         if options.scheduler and options.engine != "dask":
-            raise UsageError("--scheduler needs --engine dask")
+            raise UsageError("a scheduler address needs the dask engine")
         self.paths = list(paths)
         self.store, self.policy, self.options = store, policy, options
         self.skip = skip or set()

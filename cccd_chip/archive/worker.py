@@ -37,7 +37,7 @@ _TRUST: dict[str, tuple[TrustStore, Policy]] = {}
 _BAD = (Verdict.FAILED, Verdict.UNDETERMINED)
 
 
-class TrustNotInstalled(RuntimeError):
+class TrustNotInstalledError(RuntimeError):
     """A task reached a worker that has not received the trust material (the engine retries it)."""
 
 
@@ -65,7 +65,7 @@ def verify_batch(token: str, refs: Sequence[DumpRef], with_report: bool = False)
     try:
         store, policy = _TRUST[token]
     except KeyError:
-        raise TrustNotInstalled(f"trust material {token} is not installed on this worker") from None
+        raise TrustNotInstalledError(f"trust material {token} is not installed on this worker") from None
     return [verify_ref(ref, store, policy, with_report) for ref in refs]
 
 

@@ -53,7 +53,7 @@ PCSCD_PID_FILE = Path("/run/pcscd/pcscd.pid")
 MAX_MESSAGE = 0xFFFF
 
 
-class LinkClosed(Exception):
+class LinkClosedError(Exception):
     """The vpcd side closed the connection (pcscd stopped or restarted)."""
 
 
@@ -73,7 +73,7 @@ def _recv_exact(sock: socket.socket, n: int, stop: threading.Event) -> bytes:
     buf = b""
     while len(buf) < n:
         if stop.is_set():
-            raise LinkClosed("stopping")
+            raise LinkClosedError("stopping")
         r, _, _ = select.select([sock], [], [], 0.2)
         if not r:
             continue
@@ -81,7 +81,7 @@ def _recv_exact(sock: socket.socket, n: int, stop: threading.Event) -> bytes:
         chunk = sock.recv(n - len(buf))
         _quickack(sock)
         if not chunk:
-            raise LinkClosed("vpcd closed the connection")
+            raise LinkClosedError("vpcd closed the connection")
         buf += chunk
     return buf
 
@@ -163,7 +163,7 @@ class VpcdLink:
             self.on_event(f"card inserted in vpcd reader ({self.host}:{self.port})")
             try:
                 self._serve(sock)
-            except (LinkClosed, OSError) as e:
+            except (LinkClosedError, OSError) as e:
                 if not self._stop.is_set() and self._present.is_set():
                     self.on_event(f"vpcd connection lost ({type(e).__name__}); reconnecting")
             finally:
@@ -193,7 +193,7 @@ class VpcdLink:
             if resp is None:  # the card left the field (fault remove:N)
                 self.on_event("card removed from the reader")
                 self._present.clear()
-                raise LinkClosed("card removed")
+                raise LinkClosedError("card removed")
             sock.sendall(frame(resp))
 
     def _control(self, sock: socket.socket, code: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import CardError, FileNotFoundOnCard, SecurityStatusNotSatisfied
+from ..errors import CardError, FileNotFoundOnCardError, SecurityStatusNotSatisfiedError
 
 SW_OK = 0x9000
 SW_WARNING_EOF = 0x6282
@@ -79,7 +79,7 @@ def error_for(sw: int, what: str, *, file: str | None = None, step: str | None =
     """The project's error for a failing status word."""
     msg = f"{what} failed: {describe(sw)}"
     if sw == SW_FILE_NOT_FOUND:
-        return FileNotFoundOnCard(msg, sw=sw, file=file, step=step)
+        return FileNotFoundOnCardError(msg, sw=sw, file=file, step=step)
     if sw == SW_SECURITY_STATUS:
-        return SecurityStatusNotSatisfied(msg, sw=sw, file=file, step=step)
+        return SecurityStatusNotSatisfiedError(msg, sw=sw, file=file, step=step)
     return CardError(msg, sw=sw, file=file, step=step)

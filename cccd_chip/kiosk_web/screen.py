@@ -42,7 +42,7 @@ class Screen:
     def __init__(self, *, lang: str = "vi", clear_after: float = 60.0, hold: float = 3.0,
                  can_timeout: float = 120.0, virtual: bool = False) -> None:
         if lang not in catalogue.LANGUAGES:
-            raise UsageError(f"--lang must be one of {', '.join(catalogue.LANGUAGES)}")
+            raise UsageError(f"the language must be one of {', '.join(catalogue.LANGUAGES)}")
         self.lang = lang
         self.clear_after = clear_after
         self.hold = hold

@@ -68,7 +68,8 @@ class KioskWeb:
 
     def __init__(self, source, *, sink=None, credentials: Optional[Callable] = None, trust_store=None,
                  verify: Optional[Callable] = None, options: KioskWebOptions = KioskWebOptions(),
-                 virtual=None, token: Optional[str] = None, read_options=None) -> None:
+                 virtual=None, token: Optional[str] = None, read_options=None,
+                 exit_code_for: Optional[Callable[[object], int]] = None) -> None:
         from ..reader import Credential, ReadOptions
         from .app import create_app
 
@@ -85,7 +86,8 @@ class KioskWeb:
         self.loop = KioskLoop(self.source, credentials=self._credentials, sink=sink or NullSink(),
                               trust_store=trust_store, callbacks=self.screen.callbacks(), verify=self._verify,
                               poll=options.poll, credential_attempts=max(1, options.credential_attempts),
-                              options=read_options if read_options is not None else ReadOptions())
+                              options=read_options if read_options is not None else ReadOptions(),
+                              exit_code_for=exit_code_for)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._server: Optional[Any] = None

@@ -65,7 +65,8 @@ def describe_certificate(raw: bytes) -> Optional[dict[str, Any]]:
     known = known_cscas.by_fingerprint(cert.fingerprint)
     if known is not None:
         out["known"] = {"title": known.title, "found": known.provenance,
-                        "not_authenticated": known.not_authenticated, "opt_in": "--trust-known vn-cccd"}
+                        "not_authenticated": known.not_authenticated,
+                        "bundles": [name for name, ks in known_cscas.BUNDLES.items() if known in ks]}
     return out
 
 

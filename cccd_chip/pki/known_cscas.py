@@ -48,7 +48,7 @@ VN_CSCA_2021 = KnownCsca(
     not_authenticated="it is in no public CSCA master list (German, Dutch, Italian, ICAO checked), so no "
                       "country or PKD vouches for it: a verdict that relies on it is only as good as that copy",
     obtain="from the issuing authority (Vietnam Government Information Security Commission / Ministry of "
-           "Public Security, C06), or opt in to the project's pinned copy with --trust-known vn-cccd",
+           "Public Security, C06), or opt in to the project's pinned copy (the known anchor bundle vn-cccd)",
 )
 
 BUNDLES: dict[str, tuple[KnownCsca, ...]] = {"vn-cccd": (VN_CSCA_2021,)}
@@ -125,13 +125,3 @@ def missing_detail(known: KnownCsca) -> str:
 def anchor_note(known: KnownCsca) -> str:
     """What a report says when the chain ends at ``known``."""
     return f"the public CSCA Vietnam certificate, opt-in anchor, NOT authenticated ({known.not_authenticated})"
-
-
-def describe(name: str) -> str:
-    """What ``--trust-known NAME`` trusts and why it is not authenticated (printed on stderr)."""
-    lines = [f"--trust-known {name}: trusting, by explicit opt-in, {len(bundle(name))} public CSCA certificate(s):"]
-    for k in bundle(name):
-        lines.append(f"  {k.title}")
-        lines.append(f"  SHA-256 {k.sha256}; found {k.provenance}")
-        lines.append(f"  NOT authenticated: {k.not_authenticated}.")
-    return "\n".join(lines)

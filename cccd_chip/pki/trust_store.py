@@ -134,7 +134,7 @@ class TrustStore:
         if not root_certs:
             root_certs = list(self._ml_roots)
         if not root_certs:
-            raise TrustStoreError("no master-list root named (--masterlist-root): a master list is trusted only "
+            raise TrustStoreError("no master-list root named: a master list is trusted only "
                                   "when its signer chains to a root the operator names", file=source)
         ml = load_master_list(data, root_certs, at=at, file=source)
         for r in root_certs if roots else ():

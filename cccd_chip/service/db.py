@@ -34,7 +34,7 @@ def engine_for(url: str, *, pool_size: int = 8) -> Engine:
     try:
         u = make_url(normalise_url(url))
     except ArgumentError:
-        raise UsageError("--db needs a URL such as sqlite:///records.db or postgresql://user@host/db") from None
+        raise UsageError("the database needs a URL such as sqlite:///records.db or postgresql://user@host/db") from None
     if u.get_backend_name() == "sqlite":
         eng = create_engine(u, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(eng, "connect", _sqlite_pragmas)

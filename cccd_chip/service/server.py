@@ -19,7 +19,7 @@ def build_service(config: ServiceConfig, repo: Optional[Repository] = None):
     from .verifier import Verifier
 
     if config.store_dumps and config.dump_key is None:
-        raise UsageError("--store-dumps needs CCCD_SERVICE_DUMP_KEY (64 hex digits) in the environment")
+        raise UsageError("storing dumps needs CCCD_SERVICE_DUMP_KEY (64 hex digits) in the environment")
     repo = repo or Repository.open(config.db_url)
     roots = load_roots(config.trust.masterlist_root)
     store = initial_store(config.trust, repo.trust_materials(), roots)

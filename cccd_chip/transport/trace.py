@@ -30,9 +30,9 @@ from ..json_input import load_json
 from ..errors import (
     CardRemovedError,
     CardResetError,
-    TraceExhausted,
+    TraceExhaustedError,
     TraceFormatError,
-    TraceMismatch,
+    TraceMismatchError,
     TransportError,
 )
 
@@ -270,7 +270,7 @@ class TraceReplayer:
             if self._removed and what == "to send an APDU":
                 # a card that left stays gone: every later APDU fails the same way
                 raise CardRemovedError("card removed (recorded)", index=self.pos)
-            raise TraceExhausted(f"trace ended but the host wants {what}", index=self.pos)
+            raise TraceExhaustedError(f"trace ended but the host wants {what}", index=self.pos)
         ev = self.events[self.pos]
         self.pos += 1
         return ev
@@ -278,9 +278,9 @@ class TraceReplayer:
     def rng(self, n: int) -> bytes:
         ev = self._next(f"{n} random bytes")
         if ev.kind != "rng":
-            raise TraceMismatch(f"host draws {n} random bytes but the trace has a {ev.kind} event", index=self.pos - 1)
+            raise TraceMismatchError(f"host draws {n} random bytes but the trace has a {ev.kind} event", index=self.pos - 1)
         if len(ev.data) != n:
-            raise TraceMismatch(f"host draws {n} random bytes, trace recorded {len(ev.data)}", index=self.pos - 1)
+            raise TraceMismatchError(f"host draws {n} random bytes, trace recorded {len(ev.data)}", index=self.pos - 1)
         return ev.data
 
     def transmit(self, apdu: bytes) -> bytes:
@@ -291,13 +291,13 @@ class TraceReplayer:
         if ev.kind == "reset":
             raise CardResetError("card reset (recorded)", index=self.pos - 1)
         if ev.kind != "apdu":
-            raise TraceMismatch(f"host sends an APDU but the trace has a {ev.kind} event", index=self.pos - 1)
+            raise TraceMismatchError(f"host sends an APDU but the trace has a {ev.kind} event", index=self.pos - 1)
         if ev.command != apdu:
             # Only the step and the 4-byte headers are shown: the body of a PACE / BAC / CA
             # command (mapping points, EXTERNAL AUTHENTICATE cryptogram, SM-wrapped data) is
             # derived from the password, so printing it lets anyone brute-force the CAN or
             # MRZ offline from a failed replay (issue 10, defect 10).
-            raise TraceMismatch(
+            raise TraceMismatchError(
                 f"the host sent another command than the trace recorded at this point "
                 f"({mismatch_step(apdu, ev.command)}; headers {apdu[:4].hex().upper()} / "
                 f"{ev.command[:4].hex().upper()}; command bodies are not shown)"
@@ -313,7 +313,7 @@ class TraceReplayer:
     def finish(self) -> None:
         """Raise when recorded events were not consumed."""
         if self.pos != len(self.events):
-            raise TraceMismatch(f"{self.remaining} recorded events were not replayed", index=self.pos)
+            raise TraceMismatchError(f"{self.remaining} recorded events were not replayed", index=self.pos)
 
     def close(self) -> None:
         pass

@@ -56,7 +56,7 @@ def run(dumps, store, policy, *, workers: Optional[int], stream: bool, engine, s
         resume, changed_since, as_json: bool = False) -> int:
     from cccd_chip.archive import ArchiveRun, RunOptions
     from cccd_chip.archive.results import prepare_resume, previous_run
-    from cccd_chip.archive.run import DEFAULT_BATCH
+    from cccd_chip.archive.run import DEFAULT_BATCH, MAX_BATCH
     from cccd_chip.pki.trust_store import TrustStore
 
     if stream:
@@ -69,6 +69,10 @@ def run(dumps, store, policy, *, workers: Optional[int], stream: bool, engine, s
         raise UsageError("--resume FILE already writes to FILE; --out must be the same file or left out")
     if workers is not None and workers < 1:
         raise UsageError("--workers must be at least 1")
+    if batch_size is not None and not 1 <= batch_size <= MAX_BATCH:
+        raise UsageError(f"--batch-size must be 1..{MAX_BATCH}")
+    if scheduler and engine != "dask":
+        raise UsageError("--scheduler needs --engine dask")
     target = resume or out
     skip = prepare_resume(resume) if resume else set()
     previous = previous_run(changed_since) if changed_since else None

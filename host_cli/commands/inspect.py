@@ -63,6 +63,10 @@ def inspect(path, face, as_json, fingers=None, iris=None):
 
             cert = describe_certificate(data)
             if cert is not None and not cert.get("error"):
+                known = cert.get("known")
+                if isinstance(known, dict):  # the command line's way to opt in to that anchor
+                    bundles = known.pop("bundles", None) or ()
+                    known["opt_in"] = " ".join(f"--trust-known {b}" for b in bundles) or None
                 items = {p.name: cert}
             else:  # a card-verifiable certificate / request, or EF.CVCA (docs/eac.md)
                 from cccd_chip.eac.inspect import describe as describe_eac

@@ -18,6 +18,7 @@ from cccd_chip.errors import UsageError
 from cccd_chip.kiosk_web import DEFAULT_CLEAR_AFTER, DEFAULT_HOST, DEFAULT_PORT
 
 from ..credentials import FileCredentials, make_credential
+from ..exit_codes import exit_code_for
 from ..options import credential_options, read_budget
 from ..trust import POLICY_META, build_trust_store, make_policy, parse_at, trust_options, verify
 
@@ -109,7 +110,8 @@ def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id1
                               can_timeout=can_timeout, credential_attempts=can_attempts, poll=poll,
                               style=style)
     web = KioskWeb(source, sink=sink, credentials=credentials, trust_store=store, read_options=read_options,
-                   verify=lambda d, s: verify(d, s, policy=policy), options=options, virtual=vsource)
+                   verify=lambda d, s: verify(d, s, policy=policy), options=options, virtual=vsource,
+                   exit_code_for=exit_code_for)
     web.bind()
     if url_file:
         _write_private(url_file, web.url + "\n")

@@ -12,6 +12,7 @@ from cccd_chip.safe_text import visible
 
 from .. import render
 from ..credentials import FileCredentials, make_credential, prompt_credential
+from ..exit_codes import exit_code_for
 from ..options import read_budget
 from ..trust import build_trust_store, make_policy, verify
 
@@ -113,7 +114,8 @@ def watch(reader, virtual, can, id12, mrz, doc, dob, doe, cred_file, out_jsonl, 
                           budget=read_budget(max_apdus, card_timeout), binding_key=key)
     policy = make_policy(None, {"binding_key": binding_key} if binding_key else {})
     loop = KioskLoop(source, credentials=credentials, sink=sink, trust_store=store, callbacks=callbacks,
-                     poll=poll, verify=lambda d, s: verify(d, s, policy=policy), options=options)
+                     poll=poll, verify=lambda d, s: verify(d, s, policy=policy), options=options,
+                     exit_code_for=exit_code_for)
     if tty:
         click.echo(f"watching {reader or 'virtual cards'}; Ctrl-C to stop", err=True)
     try:

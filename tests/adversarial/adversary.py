@@ -19,6 +19,7 @@ from cccd_chip.verify.passive import Policy
 from cccd_chip.verify.report import Report
 from testsupport.cards import Cards
 from testsupport.cli import cccd_argv
+from host_cli.exit_codes import exit_code_for
 
 UTC = dt.timezone.utc
 # inside every generated validity period (emulator DSC 2021..2036, CSCA 2014..2046)
@@ -80,7 +81,7 @@ def outcome_of_error(e: BaseException) -> Outcome:
     if isinstance(e, CccdError):
         reason = getattr(e, "reason", None)
         reason = getattr(reason, "value", reason)
-        return Outcome("error", (str(reason or type(e).__name__),), e.exit_code, f"{type(e).__name__}: {e}"[:300])
+        return Outcome("error", (str(reason or type(e).__name__),), exit_code_for(e), f"{type(e).__name__}: {e}"[:300])
     return Outcome("error", ("INTERNAL",), 70, f"{type(e).__name__}: {e}"[:300])
 
 

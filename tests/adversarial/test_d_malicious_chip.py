@@ -29,6 +29,7 @@ from cccd_chip.errors import TransportError
 from cccd_chip.iso7816 import tlv
 from cccd_chip.reader import Credential, ReadOptions, read_document
 from cccd_chip.transport.local import LocalTransport
+from host_cli.exit_codes import exit_code_for
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -65,7 +66,7 @@ def run_chip(card_dir, *, hooks=(), kind="can", options: ReadOptions = ReadOptio
     try:
         doc = read_document(LocalTransport(app), _credential(card, kind), rng=fixed_rng, options=options)
     except TransportError as e:  # the read ended early: aborted, never a result
-        return Run(Outcome("aborted", (str(e.reason),), e.exit_code, f"{type(e).__name__}: {e}"[:300]), app, sent)
+        return Run(Outcome("aborted", (str(e.reason),), exit_code_for(e), f"{type(e).__name__}: {e}"[:300]), app, sent)
     except Exception as e:  # noqa: BLE001 - an exception is an outcome (exit 5/6, or 70 for a bug)
         return Run(outcome_of_error(e), app, sent)
     return Run(verify_outcome(doc, trust_store_for(card_dir)), app, sent)

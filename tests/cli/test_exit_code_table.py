@@ -90,3 +90,71 @@ def _table_codes(text: str, heading: str) -> set[int]:
 def test_documented_tables_list_exactly_the_exit_codes(doc):
     text = (ROOT / doc).read_text(encoding="utf-8")
     assert _table_codes(text, "## Exit codes") == {int(c) for c in ExitCode}
+
+
+# --- the library side: reasons only, a clean tree, no command-line words -------------------------
+
+LIBRARY = ROOT / "cccd_chip"
+
+
+def test_library_errors_carry_no_exit_code():
+    for cls in _all_error_classes():
+        assert "exit_code" not in vars(cls), cls.__name__
+    assert not hasattr(errors.CccdError("x"), "exit_code")
+
+
+def test_malformed_response_is_a_parse_error_not_a_link_error():
+    assert issubclass(errors.MalformedResponseError, errors.ParseError)
+    assert not issubclass(errors.MalformedResponseError, errors.TransportError)
+
+
+def _class_defs():
+    import ast
+
+    for path in sorted(LIBRARY.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
+                yield path, node.name, bases
+
+
+# RFC 9457 calls it a "problem": the service's HTTP problem response, raised inside its request handlers
+NAMED_BY_THEIR_SPEC = {"Problem"}
+
+
+def test_every_exception_class_name_ends_in_error():
+    errs = {name for _, name, _ in _class_defs()} & {c.__name__ for c in _all_error_classes()}
+    assert errs  # the scan sees the tree
+    for path, name, bases in _class_defs():
+        if name in NAMED_BY_THEIR_SPEC:
+            continue
+        if any(b.endswith("Error") or b in ("Exception", "CccdError") for b in bases):
+            assert name.endswith("Error"), f"{path.relative_to(ROOT)}: class {name}"
+
+
+_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
+
+
+def _raised_texts(path: Path) -> list[str]:
+    """The string parts of every ``raise X(...)`` in ``path`` (f-string constants included)."""
+    import ast
+
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            for arg in ast.walk(node.exc):
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    out.append(arg.value)
+    return out
+
+
+def test_no_library_error_message_names_a_command_line_flag():
+    found = [(p.relative_to(ROOT).as_posix(), t) for p in sorted(LIBRARY.rglob("*.py")) for t in _raised_texts(p)
+             if _FLAG.search(t)]
+    assert found == []
+
+
+def test_the_flag_scan_sees_a_flag(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text('def f(x):\n    raise UsageError(f"give --dob for {x}")\n')
+    assert any(_FLAG.search(t) for t in _raised_texts(bad))

@@ -104,7 +104,7 @@ def test_missing_known_csca_is_undetermined_in_plain_words(cccd, forged_dump):
     c = _chain(r)
     assert (c["verdict"], c["reason"]) == ("undetermined", Reason.CSCA_NOT_FOUND.value)
     for words in ("CSCA Vietnam", "not in the trust store", "not trusted by default", "obtain it",
-                  "--trust-known vn-cccd", known_cscas.VN_CSCA_2021.sha256):
+                  "known anchor bundle vn-cccd", known_cscas.VN_CSCA_2021.sha256):
         assert words in c["detail"], words
     human = cccd("verify", forged_dump, "--at", "2026-06-01T00:00:00Z")
     assert human.code == 3 and "CSCA Vietnam" in human.out + human.err

@@ -22,6 +22,7 @@ from cccd_chip.kiosk import (
 )
 from cccd_chip.reader import Credential
 from cccd_chip.transport.local import LocalTransport
+from host_cli.exit_codes import exit_code_for
 
 
 class PulledAt:
@@ -47,7 +48,8 @@ def _transport(card: VirtualCard):
 
 def _loop(source, card_dir: Path, sink, **kw):
     s = json.loads((card_dir / "card.json").read_text())["secrets"]
-    return KioskLoop(source, credentials=lambda info: Credential.from_cccd_id(s["id"]), sink=sink, **kw)
+    return KioskLoop(source, credentials=lambda info: Credential.from_cccd_id(s["id"]), sink=sink,
+                     exit_code_for=exit_code_for, **kw)
 
 
 def _lines(path: Path) -> list[dict]:
@@ -104,7 +106,7 @@ def test_errors_are_recorded_and_the_loop_goes_on(cards, tmp_path):
     creds = iter([Credential.from_can("000000"), None])
     out = tmp_path / "r.jsonl"
     loop = KioskLoop(ScriptedCardSource([_transport(card), _transport(card)]), credentials=lambda i: next(creds),
-                     sink=JsonLinesSink(out))
+                     sink=JsonLinesSink(out), exit_code_for=exit_code_for)
     counts = loop.run(max_cards=2)
     recs = _lines(out)
     assert counts.error == 2

@@ -14,6 +14,7 @@ from cccd_chip.errors import CardRemovedError
 from cccd_chip.kiosk import KioskCallbacks, KioskLoop, ScriptedCardSource
 from cccd_chip.reader import Credential
 from cccd_chip.transport.local import LocalTransport
+from host_cli.exit_codes import exit_code_for
 
 
 class ListSink:
@@ -38,7 +39,7 @@ def _loop(card_dir, typed, attempts, denied):
     loop = KioskLoop(ScriptedCardSource([lambda: LocalTransport(Applet(card))]),
                      credentials=lambda info: Credential.from_can(answers.pop(0)), sink=sink,
                      callbacks=KioskCallbacks(on_access_denied=lambda info, n: denied.append(n)),
-                     credential_attempts=attempts, poll=0.01)
+                     credential_attempts=attempts, poll=0.01, exit_code_for=exit_code_for)
     loop.run(max_cards=1)
     return sink.records
 
@@ -73,5 +74,5 @@ def test_card_removed_while_credential_asked_is_aborted(card_dir):
         raise CardRemovedError("card removed while the CAN was typed")
 
     KioskLoop(ScriptedCardSource([LocalTransport(Applet(card))]), credentials=gone, sink=sink,
-              poll=0.01).run(max_cards=1)
+              poll=0.01, exit_code_for=exit_code_for).run(max_cards=1)
     assert [(r.status, r.reason, r.exit_code) for r in sink.records] == [("aborted", "TRANSPORT_CARD_REMOVED", 4)]

@@ -100,7 +100,7 @@ def test_command_mismatch_names_the_index(recorded, cccd, tmp_path):
     r = cccd("read", "--replay", bad, "--id", s["id"], "--json")
     assert r.code == 4
     doc = r.json()
-    assert doc["error"] == "TraceMismatch"
+    assert doc["error"] == "TraceMismatchError"
     assert doc["index"] == idx
     assert f"APDU #{idx}" in r.err
 
@@ -112,7 +112,7 @@ def test_leftover_events_are_a_mismatch(recorded, cccd, tmp_path):
     bad = _write(tmp_path / "leftover.jsonl", header, events)
     r = cccd("read", "--replay", bad, "--id", s["id"], "--json")
     assert r.code == 4
-    assert r.json()["error"] == "TraceMismatch"
+    assert r.json()["error"] == "TraceMismatchError"
 
 
 def test_card_removed_at_every_apdu_position(recorded, cccd, tmp_path):

@@ -12,6 +12,7 @@ from cccd_chip.errors import UsageError
 from cccd_chip.service import keys as keymod
 from cccd_chip.service.db import DatabaseError, engine_for, migrate
 from cccd_chip.service.repository import NewVerification, Repository
+from host_cli.exit_codes import exit_code_for
 
 
 def _new(client="c1", digest="ab" * 32, tv="tv1", at="", verdict="successful", **kw) -> NewVerification:
@@ -115,6 +116,6 @@ def test_trust_material_is_kept_once(db_url):
 def test_unreachable_database_is_a_clear_error():
     with pytest.raises(DatabaseError) as e:
         Repository.open("postgresql://nobody:secret-password@127.0.0.1:1/none")
-    assert "secret-password" not in str(e.value) and e.value.exit_code == 4
+    assert "secret-password" not in str(e.value) and exit_code_for(e.value) == 4
     with pytest.raises(UsageError):
         engine_for("mysql://x@y/z")

@@ -6,6 +6,7 @@ import pytest
 
 from cccd_chip.document import AccessInfo, Document, Evidence
 from cccd_chip.errors import DumpFormatError
+from host_cli.exit_codes import exit_code_for
 
 
 def _doc():
@@ -53,7 +54,7 @@ def test_bad_dumps(tmp_path, manifest):
     p.write_text(manifest)
     with pytest.raises(DumpFormatError) as e:
         Document.load(p)
-    assert e.value.exit_code == 6
+    assert exit_code_for(e.value) == 6
 
 
 def test_missing_dump(tmp_path):

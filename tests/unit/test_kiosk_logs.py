@@ -7,6 +7,7 @@ import logging
 
 from cccd_chip.kiosk import KioskLoop, Record, ScriptedCardSource
 from cccd_chip.reader import Credential
+from host_cli.exit_codes import exit_code_for
 
 CANARY = "CANARY-314159"
 
@@ -47,7 +48,7 @@ def test_failing_credential_provider_is_logged_without_its_message(caplog):
 def test_internal_error_while_reading_is_logged_without_its_message(caplog):
     sink = ListSink()
     loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=lambda i: Credential.from_can("123456"),
-                     sink=sink)
+                     sink=sink, exit_code_for=exit_code_for)
     with caplog.at_level(logging.DEBUG, logger="cccd_chip"):
         loop.run(max_cards=1)
     assert [(r.status, r.exit_code) for r in sink.records] == [("error", 70)]
@@ -72,7 +73,7 @@ def test_failing_ui_callback_is_logged_as_error_without_its_message(caplog):
 
 
 def test_aborted_verification_is_never_exit_code_0(monkeypatch):
-    """A verify hook whose Report is 'aborted' gives the CLI's code 4 (cccd read: exit_for), not 0."""
+    """A verify hook whose Report is 'aborted' gives the CLI's code 4 (host_cli.exit_codes), not 0."""
     import cccd_chip.kiosk as kiosk
     from cccd_chip.document import Document
     from cccd_chip.verify.report import CheckResult, Reason, Report, Verdict
@@ -81,9 +82,25 @@ def test_aborted_verification_is_never_exit_code_0(monkeypatch):
     report = Report.of([CheckResult("passive.signature", Verdict.ABORTED, Reason.NOT_PERFORMED)])
     sink = ListSink()
     loop = KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=lambda i: Credential.from_can("123456"),
-                     sink=sink, verify=lambda doc, store: report, render=lambda d, r, s: {})
+                     sink=sink, verify=lambda doc, store: report, render=lambda d, r, s: {},
+                     exit_code_for=exit_code_for)
     loop.run(max_cards=1)
     assert [(r.status, r.verdict, r.exit_code) for r in sink.records] == [("complete", "aborted", 4)]
+
+
+def test_no_report_is_never_exit_code_0_and_the_library_alone_gives_no_code(monkeypatch):
+    """A verify hook that returns None has not verified: the CLI's table says 70, not 0; a loop without
+    exit_code_for (a library user) records no exit code at all."""
+    import cccd_chip.kiosk as kiosk
+    from cccd_chip.document import Document
+
+    monkeypatch.setattr(kiosk, "read_document", lambda *a, **k: Document(files={}))
+    for given, expected in ((exit_code_for, 70), (None, None)):
+        sink = ListSink()
+        KioskLoop(ScriptedCardSource([BuggyTransport()]), credentials=lambda i: Credential.from_can("123456"),
+                  sink=sink, verify=lambda doc, store: None, render=lambda d, r, s: {},
+                  exit_code_for=given).run(max_cards=1)
+        assert [(r.status, r.verdict, r.exit_code) for r in sink.records] == [("complete", None, expected)]
 
 
 def test_dump_dir_records_are_private(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ from cccd_chip.errors import (
     UsageError,
 )
 from cccd_chip.transport import pcsc
+from host_cli.exit_codes import exit_code_for
 
 
 @pytest.mark.parametrize("code,cls,word", [
@@ -34,7 +35,7 @@ from cccd_chip.transport import pcsc
 ])
 def test_every_pcsc_failure_is_exit_4(code, cls, word):
     err = pcsc.map_hresult(code, "transmit")
-    assert type(err) is cls and err.exit_code == 4
+    assert type(err) is cls and exit_code_for(err) == 4
     assert word in str(err)
 
 

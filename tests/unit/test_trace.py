@@ -7,11 +7,12 @@ import pytest
 from cccd_chip.emulator.applet import Applet
 from cccd_chip.emulator.card import VirtualCard
 from cccd_chip.emulator.personalize import personalize
-from cccd_chip.errors import SecureMessagingError, TraceFormatError, TraceMismatch, CardRemovedError
+from cccd_chip.errors import SecureMessagingError, TraceFormatError, TraceMismatchError, CardRemovedError
 from cccd_chip.reader import Credential, ReadOptions, read_document
 from cccd_chip.transport.local import LocalTransport
 from cccd_chip.transport.trace import TraceRecorder, TraceReplayer
 from testsupport.secret_scan import contains_secret
+from host_cli.exit_codes import exit_code_for
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_flipped_response_byte_is_a_secure_messaging_error(card_dir, tmp_path):
     rep = TraceReplayer(tmp_path / "bad.jsonl")
     with pytest.raises(SecureMessagingError) as e:
         read_document(rep, _bac_cred(card), rng=rep.rng, options=ReadOptions(force="BAC"))
-    assert e.value.exit_code == 5
+    assert exit_code_for(e.value) == 5
 
 
 def test_command_mismatch_names_the_index(card_dir, tmp_path):
@@ -72,7 +73,7 @@ def test_command_mismatch_names_the_index(card_dir, tmp_path):
     s = card.secrets
     wrong_dob = "010101" if s["date_of_birth"] != "010101" else "020202"
     other = Credential.from_mrz(s["document_number"], wrong_dob, s["date_of_expiry"])
-    with pytest.raises(TraceMismatch) as e:
+    with pytest.raises(TraceMismatchError) as e:
         read_document(rep, other, rng=rep.rng, options=ReadOptions(force="BAC"))
     assert e.value.index is not None and "APDU #" in str(e.value)
 
@@ -83,11 +84,11 @@ def test_leftover_events_and_exhaustion(card_dir, tmp_path):
     (tmp_path / "long.jsonl").write_text("\n".join(lines + [lines[-1]]) + "\n")
     rep = TraceReplayer(tmp_path / "long.jsonl")
     read_document(rep, _bac_cred(card), rng=rep.rng, options=ReadOptions(force="BAC"))
-    with pytest.raises(TraceMismatch):
+    with pytest.raises(TraceMismatchError):
         rep.finish()
     (tmp_path / "short.jsonl").write_text("\n".join(lines[:-3]) + "\n")
     rep = TraceReplayer(tmp_path / "short.jsonl")
-    with pytest.raises(TraceMismatch):
+    with pytest.raises(TraceMismatchError):
         read_document(rep, _bac_cred(card), rng=rep.rng, options=ReadOptions(force="BAC"))
 
 
@@ -99,7 +100,7 @@ def test_garbage_trace(tmp_path, content):
     p.write_bytes(content)
     with pytest.raises(TraceFormatError) as e:
         TraceReplayer(p)
-    assert e.value.exit_code == 6
+    assert exit_code_for(e.value) == 6
 
 
 def test_removed_event_replays_as_removal(tmp_path):
