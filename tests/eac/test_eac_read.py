@@ -183,3 +183,30 @@ def test_dump_evidence_ta_is_checked(eac_card):
         with pytest.raises(DumpFormatError):
             Evidence.from_json({**d, "ta": bad})
     assert Evidence.from_json({k: v for k, v in d.items() if k != "ta"}).ta is None  # older dumps
+
+
+def test_hostile_chain_folders_never_hang_or_read_outside(eac_card, tmp_path):
+    """A FIFO, a symlink to /dev/zero, a directory or an oversized file among the certificates: exit 2
+    (UsageError naming the file), never a hang, never gigabytes read."""
+    import os
+
+    card = eac_card()
+    key = card / "eac" / "is_key.pem"
+    cases = {
+        "fifo": lambda d: os.mkfifo(d / "x.cvcert"),
+        "zero": lambda d: os.symlink("/dev/zero", d / "x.cvcert"),
+        "dir": lambda d: (d / "x.cvcert").mkdir(),
+        "big": lambda d: (d / "x.cvcert").write_bytes(b"\x7f\x21\x82\xff\xff" + bytes(70000)),
+    }
+    for name, make in cases.items():
+        d = chain_copy(card, tmp_path / name)
+        make(d)
+        with pytest.raises(UsageError) as ei:
+            Terminal.load(d, key)
+        assert "x.cvcert" in str(ei.value), name
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(70):
+        (many / f"c{i}.cvcert").write_bytes((card / "eac" / "chain" / "dv.cvcert").read_bytes())
+    with pytest.raises(UsageError):
+        Terminal.load(many, key)
