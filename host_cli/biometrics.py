@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from cccd_chip.errors import CccdError, UsageError
+from cccd_chip.errors import CccdError, ParseError, UnsupportedError, UsageError
 
 KINDS = {3: ("DG3", "fingerprints", "--fingers"), 4: ("DG4", "iris images", "--iris")}
 
@@ -35,9 +35,9 @@ def prepare_folder(path: Any, what: str) -> Path:
 def save_images(document: Any, folder: Any, dg: int) -> list[Path]:
     """Write every image of DG3 (``dg=3``) or DG4 (``dg=4``) of ``document`` as PNG into ``folder``.
 
-    Images that decode are written; the first that does not is raised after
-    the others (ParseError exit 6, UnsupportedError exit 5), saying how many
-    were written.
+    Images that decode are written; then the first problem is raised (a
+    template whose record did not decode or an image that did not: ParseError
+    exit 6, UnsupportedError exit 5), saying how many were written.
     """
     from cccd_chip.document import write_private
     from cccd_chip.lds import dg3, dg4
@@ -49,24 +49,29 @@ def save_images(document: Any, folder: Any, dg: int) -> list[Path]:
         raise UsageError(f"no {name} ({what}) was read" + (f": {why}" if why else "") + f"; nothing for {option}")
     value = (dg3 if dg == 3 else dg4).parse(raw)
     images = value.images()
-    if not images:
-        problems = [b.error for b in value.blocks if b.error]
-        raise UsageError(f"{name} holds no decodable image" + (f" ({problems[0]})" if problems else ""))
+    # templates whose record did not decode: malformed (exit 6) or of an unsupported kind (exit 5)
+    errors: list[CccdError] = [
+        (ParseError if b.supported else UnsupportedError)(b.error or "biometric data block not decoded", file=name,
+                                                          offset=b.info.offset)
+        for b in value.blocks if b.record is None]
+    if not images and not errors:
+        raise ParseError(f"{name} holds no biometric template", file=name)
     out = Path(folder)
     written: list[Path] = []
-    first_error: Optional[CccdError] = None
     for im in images:
         try:
             png = im.png()
         except CccdError as e:
-            first_error = first_error or e
+            errors.append(e)
             continue
         target = out / f"{im.name}.png"
         write_private(target, png)
         written.append(target)
-    if first_error is not None:
-        first_error.message = f"{first_error.message} ({len(written)} of {len(images)} {what} written)"
-        raise first_error
+    if errors:
+        first = errors[0]
+        total = len(images) + sum(1 for b in value.blocks if b.record is None)
+        first.message = f"{first.message} ({len(written)} of {total} {what} written)"
+        raise first
     return written
 
 

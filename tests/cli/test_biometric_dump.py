@@ -163,3 +163,23 @@ def test_export_from_a_single_file_and_usage_errors(cccd, cards, tmp_path):
     assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["left-index.png", "right-index.png"]
     r = cccd("inspect", card / "files" / "DG1.bin", "--iris", tmp_path / "i")
     assert r.code == 2 and "no DG4 (iris images)" in r.err
+
+
+def test_a_malformed_finger_record_is_exit_6_and_the_good_finger_is_written(cccd, cards, tmp_path):
+    from cccd_chip.lds import cbeff, dg3
+
+    card = cards.get("cccd-2021", 5)
+    good = dg3.parse((card / "files" / "DG3.bin").read_bytes())
+    first = good.group.infos()[0]
+    hostile = bytearray(good.group.infos()[1].data)
+    hostile[finger.HEADER_LEN:finger.HEADER_LEN + 4] = b"\xff\xff\xff\xf0"  # a view claiming 4 GB
+    raw = cbeff.encode_file(dg3.TAG, cbeff.BiometricGroup(2, (first, cbeff.BiometricInfo(
+        good.group.infos()[1].header, bytes(hostile)))))
+    f = tmp_path / "DG3.bin"
+    f.write_bytes(raw)
+    shown = cccd("inspect", f, "--json")
+    assert shown.code == 0 and "length out of bounds" in shown.out  # the template says why, the file is shown
+    r = cccd("inspect", f, "--fingers", tmp_path / "out")
+    assert r.code == 6, r.out + r.err
+    assert "finger data block length out of bounds" in r.err and "1 of 2 fingerprints written" in r.err
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["right-index.png"]
