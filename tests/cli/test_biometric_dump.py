@@ -183,3 +183,22 @@ def test_a_malformed_finger_record_is_exit_6_and_the_good_finger_is_written(cccd
     assert r.code == 6, r.out + r.err
     assert "finger data block length out of bounds" in r.err and "1 of 2 fingerprints written" in r.err
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["right-index.png"]
+
+
+@pytest.mark.parametrize("profile", ["cccd-2021", "passport-eac"])
+def test_read_with_terminal_authentication_exports_and_verifies(cccd, cards, tmp_path, profile):
+    """The whole path: TA with the card set's test inspection system, DG3 (and DG4) read, hashed, exported."""
+    card = cards.get(profile, 5)
+    args = ["read", "--virtual", card, "--can", cards.secrets(card)["can"], "--csca", card / "csca.pem", "--at", AT,
+            "--terminal-chain", card / "eac" / "chain", "--terminal-key", card / "eac" / "is_key.pem",
+            "--fingers", tmp_path / "f", "--json"]
+    if profile == "passport-eac":
+        args += ["--iris", tmp_path / "i"]
+    r = cccd(*args)
+    assert r.code == 0, r.out + r.err
+    checks = {c["subject"]: c for c in r.json()["verification"]["checks"] if c["check"] == "passive.dg_hash"}
+    assert checks["DG3"]["verdict"] == "successful"
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == ["left-index.png", "right-index.png"]
+    if profile == "passport-eac":
+        assert checks["DG4"]["verdict"] == "successful"
+        assert sorted(p.name for p in (tmp_path / "i").iterdir()) == ["left-eye.png", "right-eye.png"]
