@@ -7,7 +7,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools opensc chromium chromium-driver fonts-dejavu-core postgresql
+DEB_PACKAGES := pcscd libpcsclite-dev swig vsmartcard-vpcd pcsc-tools opensc chromium chromium-driver fonts-dejavu-core postgresql curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test bench setup system-deps clean test-fast

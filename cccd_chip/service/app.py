@@ -19,6 +19,7 @@ import math
 import time
 import uuid
 from concurrent.futures.process import BrokenProcessPool
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
@@ -43,10 +44,12 @@ from .problems import PROBLEM_JSON, Problem
 from .ratelimit import RateLimiter
 from .repository import ApiKey, NewVerification, Repository, VerificationRecord
 from .trust import earliest_next_update, summary, with_material
-from .verifier import Verifier
+from .verifier import TrustState, Verifier
+from .writer import RecordWriter
 
 log = logging.getLogger("cccd.service")
 
+RECENT_REQUESTS = 100_000  # idempotency keys remembered per process (about 20 MB at most)
 KEY_CACHE_SECONDS = 2.0  # a revoked key is refused at the latest this long after `cccd keys revoke`
 VERDICTS = ("successful", "failed", "undetermined", "not_supported", "aborted")
 ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -66,12 +69,39 @@ class Service:
     swap_lock: Optional[asyncio.Lock] = None
     in_flight: Optional[asyncio.Semaphore] = None
     key_cache: "KeyCache" = field(default_factory=lambda: KeyCache(KEY_CACHE_SECONDS))
+    recent: "RecentRequests" = field(default_factory=lambda: RecentRequests(RECENT_REQUESTS))
+    writer: RecordWriter = field(init=False)
 
     def __post_init__(self) -> None:
         lim = self.config.limits
         self.limiter = RateLimiter(lim.rate, lim.burst)
+        self.writer = RecordWriter(self.repo)
         if self.config.store_dumps and self.config.dump_key is not None:
             self.sealer = DumpSealer(self.config.dump_key)
+
+
+class RecentRequests:
+    """Idempotency keys (client, dump digest, time reference) this process answered lately; bounded.
+
+    Only a request whose key is here is looked up in the database before it is
+    verified (the common case, a dump never seen, goes straight to the pool). A repeat
+    that is not here any more (older, or answered by another process or before a
+    restart) is verified again, and its insert then finds the existing record (the
+    unique constraint): the answer is the same ``200`` with the first record either way.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._keys: "OrderedDict[tuple[str, str, str], None]" = OrderedDict()
+
+    def __contains__(self, key: tuple[str, str, str]) -> bool:
+        return key in self._keys
+
+    def add(self, key: tuple[str, str, str]) -> None:
+        self._keys[key] = None
+        self._keys.move_to_end(key)
+        if len(self._keys) > self.size:
+            self._keys.popitem(last=False)
 
 
 class KeyCache:
@@ -292,8 +322,9 @@ def create_app(svc: Service) -> FastAPI:
             raise Problem(400, "malformed-json", "empty body: send a cccd-dump JSON document")
         digest = hashlib.sha256(raw).hexdigest()
         time_ref = at_iso or ""
-        while True:  # the idempotency check and the submit see the same trust state
-            state = svc.verifier.current
+        seen = (key.key_id, digest, time_ref)
+        state = svc.verifier.current
+        while seen in svc.recent:  # the idempotency check and the submit see the same trust state
             found = await run_in_threadpool(svc.repo.find_verification, key.key_id, digest, state.version, time_ref)
             if found is not None:
                 svc.metrics.verification(found.verdict, created=False)
@@ -301,7 +332,8 @@ def create_app(svc: Service) -> FastAPI:
                 return record_response(found, 200)
             if svc.verifier.current is state:
                 break
-        result = await _verify(request, state, raw, at_iso, f"sha256:{digest}", deadline)
+            state = svc.verifier.current
+        result, state = await _verify(state, raw, at_iso, f"sha256:{digest}", deadline)
         if "status" in result:
             raise Problem(result["status"], result["slug"], result["detail"])
         rid = uuid.uuid4().hex
@@ -310,13 +342,17 @@ def create_app(svc: Service) -> FastAPI:
                               time_reference=time_ref, verdict=result["verdict"], report_json=result["report_json"],
                               document_number_hash=result["document_number_hash"], dump_ciphertext=sealed,
                               dump_key_id=svc.sealer.key_id if svc.sealer is not None else None, id=rid)
-        rec, created = await run_in_threadpool(svc.repo.insert_verification, new)
+        rec, created = await svc.writer.write(new)  # answered only once committed (group commit)
+        svc.recent.add(seen)
         svc.metrics.verification(rec.verdict, created=created)
         request.state.record = rec.id
         request.state.verdict = rec.verdict
         return record_response(rec, 201 if created else 200)
 
-    async def _verify(request: Request, state, raw: bytes, at_iso: Optional[str], label: str, deadline: float) -> dict:
+    async def _verify(state: TrustState, raw: bytes, at_iso: Optional[str], label: str,
+                      deadline: float) -> tuple[dict[str, Any], TrustState]:
+        """The worker's result for ``raw`` and the trust state that made it (the current one if
+        ``state``'s pool was retired by a swap in the meantime)."""
         sem = svc.in_flight
         if sem is None:
             sem = svc.in_flight = asyncio.Semaphore(svc.verifier.workers * 4)
@@ -330,7 +366,7 @@ def create_app(svc: Service) -> FastAPI:
             except (RuntimeError, BrokenProcessPool):  # this state's pool was retired or broke: take the current one
                 state = svc.verifier.current
                 fut = svc.verifier.submit(state, raw, at_iso, label)
-            return await asyncio.wait_for(fut, max(0.001, deadline - time.monotonic()))
+            return await asyncio.wait_for(fut, max(0.001, deadline - time.monotonic())), state
         except asyncio.TimeoutError:
             raise Problem(503, "timeout", f"verification took longer than {lim.timeout:g} s",
                           {"Retry-After": "5"}) from None

@@ -17,7 +17,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Engine
@@ -122,6 +122,13 @@ def _record(row) -> VerificationRecord:
                               bool(row.dump_stored))
 
 
+def _same_request(n: NewVerification) -> Any:
+    """The idempotency key of ``n`` as a WHERE clause (the unique constraint's columns)."""
+    return and_(verifications.c.client == n.client, verifications.c.dump_sha256 == n.dump_sha256,
+                verifications.c.trust_version == n.trust_version,
+                verifications.c.time_reference == n.time_reference)
+
+
 def _key(row) -> ApiKey:
     return ApiKey(row.key_id, row.name, row.scope, _utc_set(row.created_at), _utc(row.revoked_at))
 
@@ -186,11 +193,10 @@ class Repository:
     # --- verification records ------------------------------------------------------
     def find_verification(self, client: str, dump_sha256: str, trust_version: str,
                           time_reference: str) -> Optional[VerificationRecord]:
+        """The record of this idempotency key (client, dump, trust version, time reference), if any."""
+        key = NewVerification(client, dump_sha256, trust_version, time_reference, "", "")
         with self._tx() as conn:
-            row = conn.execute(select(*_RECORD_COLUMNS).where(and_(
-                verifications.c.client == client, verifications.c.dump_sha256 == dump_sha256,
-                verifications.c.trust_version == trust_version,
-                verifications.c.time_reference == time_reference))).first()
+            row = conn.execute(select(*_RECORD_COLUMNS).where(_same_request(key))).first()
         return _record(row) if row is not None else None
 
     def insert_verification(self, new: NewVerification) -> tuple[VerificationRecord, bool]:
@@ -199,25 +205,55 @@ class Repository:
         The unique (client, dump, trust version, time reference) constraint makes two
         concurrent identical requests end with one record, both answered with it.
         """
-        rid = new.id or uuid.uuid4().hex
+        return self.insert_verifications([new])[0]
+
+    def insert_verifications(self, news: Sequence[NewVerification]) -> list[tuple[VerificationRecord, bool]]:
+        """Write several records in ONE transaction (one commit, one fsync: a group commit).
+
+        Each result is ``(record, True)`` for a row written now, or ``(existing, False)``
+        when a record with the same idempotency key (client, dump, trust version, time
+        reference) was already there, also one written earlier in the same batch. The
+        rows go in as ``INSERT ... ON CONFLICT DO NOTHING RETURNING id, seq`` (SQLite
+        >= 3.35 and PostgreSQL), so a duplicate never aborts the others; the existing
+        records are read in the same transaction. Nothing is visible before the commit,
+        and nothing is returned unless it committed.
+        """
+        if not news:
+            return []
         now = utcnow()
-        values = dict(id=rid, created_at=now, client=new.client, dump_sha256=new.dump_sha256,
-                      trust_version=new.trust_version, time_reference=new.time_reference, verdict=new.verdict,
-                      document_number_hash=new.document_number_hash, report=new.report_json,
-                      dump_ciphertext=new.dump_ciphertext, dump_key_id=new.dump_key_id)
+        ids = [n.id or uuid.uuid4().hex for n in news]
+        rows = [dict(id=rid, created_at=now, client=n.client, dump_sha256=n.dump_sha256,
+                     trust_version=n.trust_version, time_reference=n.time_reference, verdict=n.verdict,
+                     document_number_hash=n.document_number_hash, report=n.report_json,
+                     dump_ciphertext=n.dump_ciphertext, dump_key_id=n.dump_key_id)
+                for rid, n in zip(ids, news)]
+        stmt = self._insert_ignoring_duplicates().returning(verifications.c.id, verifications.c.seq)
+        out: list[tuple[VerificationRecord, bool]] = []
         try:
             with self.engine.begin() as conn:
-                seq = conn.execute(insert(verifications).values(**values).returning(verifications.c.seq)).scalar_one()
-        except IntegrityError:
-            existing = self.find_verification(new.client, new.dump_sha256, new.trust_version, new.time_reference)
-            if existing is None:
-                raise DatabaseError("record insert refused by the database") from None
-            return existing, False
+                written = {r.id: int(r.seq) for r in conn.execute(stmt, rows)}
+                for rid, n in zip(ids, news):
+                    if rid in written:
+                        out.append((VerificationRecord(written[rid], rid, now, n.client, n.dump_sha256,
+                                                       n.trust_version, n.time_reference, n.verdict,
+                                                       n.document_number_hash, n.report_json,
+                                                       n.dump_ciphertext is not None), True))
+                        continue
+                    row = conn.execute(select(*_RECORD_COLUMNS).where(_same_request(n))).first()
+                    if row is None:  # not a duplicate request: the random id itself collided
+                        raise DatabaseError("record insert refused by the database")
+                    out.append((_record(row), False))
         except SQLAlchemyError as e:
             raise DatabaseError(f"database error: {describe(e)}") from None
-        return VerificationRecord(seq, rid, now, new.client, new.dump_sha256, new.trust_version, new.time_reference,
-                                  new.verdict, new.document_number_hash, new.report_json,
-                                  new.dump_ciphertext is not None), True
+        return out
+
+    def _insert_ignoring_duplicates(self) -> Any:
+        """``INSERT INTO verifications ... ON CONFLICT DO NOTHING`` in this engine's dialect."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        return dialect_insert(verifications).on_conflict_do_nothing()
 
     def get_verification(self, record_id: str, *, client: Optional[str] = None) -> Optional[VerificationRecord]:
         """The record ``record_id`` (only if it belongs to ``client``, when given)."""

@@ -8,6 +8,7 @@ import click
 
 from cccd_chip.errors import UsageError
 
+from ..paths import require_path
 from ..trust import make_policy, parse_at, trust_options
 from .keys import db_option
 
@@ -45,6 +46,13 @@ def serve(host, port, workers, db_url, csca, masterlist, masterlist_root, crl, l
         from cccd_chip.service.privacy import DUMP_KEY_ENV, HASH_KEY_ENV, key_from_env
     except ImportError:
         raise UsageError("cccd serve needs its extra: pip install 'cccd-chip[service]'") from None
+    if masterlist and not masterlist_root:  # as for cccd verify (docs/verification.md §1)
+        raise UsageError("--masterlist needs --masterlist-root: a master list is trusted only when its signer "
+                         "chains to a root you name")
+    for flag, paths in (("--csca", csca), ("--masterlist", masterlist), ("--masterlist-root", masterlist_root),
+                        ("--crl", crl), ("--ldif", ldif)):
+        for path in paths:
+            require_path(path, f"{flag} file")  # a missing file is a usage error (exit 2), as for cccd verify
     policy = make_policy(parse_at(at))
     config = ServiceConfig(
         db_url=db_url, host=host, port=port, workers=workers or os.cpu_count() or 1,
