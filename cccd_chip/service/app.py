@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..errors import CccdError, DatabaseError
@@ -62,7 +63,7 @@ class Service:
     config: ServiceConfig
     repo: Repository
     verifier: Verifier
-    roots: list = field(default_factory=list)  # --masterlist-root certificates (DER)
+    roots: list[bytes] = field(default_factory=list)  # --masterlist-root certificates (DER)
     metrics: Metrics = field(default_factory=Metrics)
     limiter: RateLimiter = field(init=False)
     sealer: Optional[DumpSealer] = None
@@ -210,7 +211,7 @@ class ProblemDetails(BaseModel):
     detail: str
 
 
-def _problem_responses(*codes: int) -> dict:
+def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {400: "Malformed JSON or JSON nested too deep", 401: "Missing or unknown API key",
              403: "API key lacks the scope", 404: "No such record", 408: "Body not received in time",
              413: "Body too large", 422: "Invalid dump or parameter",
@@ -376,7 +377,7 @@ def create_app(svc: Service) -> FastAPI:
         finally:
             sem.release()
 
-    async def _repair(state) -> None:
+    async def _repair(state: TrustState) -> None:
         async with _swap_lock():
             if svc.verifier.current is state:
                 log.error("verification pool broken; restarting it")
@@ -485,10 +486,11 @@ def create_app(svc: Service) -> FastAPI:
         state = svc.verifier.current
         text = svc.metrics.render(trust_version=state.version, trust_loaded_at=state.loaded_at,
                                   swaps=svc.verifier.swaps, workers=svc.verifier.workers,
-                                  crl_next_update=earliest_next_update(state.store))
+                                  crl_next_update=earliest_next_update(state.store),
+                                  db_commits=svc.writer.commits, db_records=svc.writer.records)
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    def custom_openapi() -> dict:
+    def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
@@ -554,7 +556,7 @@ def problem_response(p: Problem) -> Response:
     return Response(json.dumps(p.body()), status_code=p.status, media_type=PROBLEM_JSON, headers=p.headers)
 
 
-def json_response(obj: dict, status: int) -> Response:
+def json_response(obj: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(obj), status_code=status, media_type="application/json")
 
 
@@ -570,11 +572,11 @@ def record_response(rec: VerificationRecord, status: int) -> Response:
 class Observe:
     """Pure ASGI middleware: request id, metrics, one JSON log line, and a problem+json 500 for bugs."""
 
-    def __init__(self, app, svc: Service) -> None:
+    def __init__(self, app: ASGIApp, svc: Service) -> None:
         self.app = app
         self.svc = svc
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -583,7 +585,7 @@ class Observe:
         status = 500
         started = False
 
-        async def send_wrapped(message) -> None:
+        async def send_wrapped(message: Message) -> None:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status = message["status"]

@@ -10,6 +10,7 @@ revision; ``cccd serve`` calls it on start-up.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine, make_url
@@ -18,6 +19,8 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from ..errors import DatabaseError, UsageError
 
 from . import DEFAULT_DB_URL as DEFAULT_URL
+
+__all__ = ["DEFAULT_URL", "DatabaseError", "describe", "engine_for", "migrate", "normalise_url", "ping"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -44,7 +47,7 @@ def engine_for(url: str, *, pool_size: int = 8) -> Engine:
     return create_engine(u, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")

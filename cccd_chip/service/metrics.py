@@ -7,6 +7,8 @@
 - ``cccd_trust_store_age_seconds``: since the current trust store was installed;
   ``cccd_trust_store_info{version}`` 1; ``cccd_trust_store_swaps_total``;
 - ``cccd_trust_crl_next_update_seconds``: until the earliest CRL nextUpdate (negative: stale);
+- ``cccd_db_commits_total`` / ``cccd_db_records_total``: transactions of the record writer and the
+  records they carried (their ratio is the mean group-commit batch);
 - ``cccd_verify_workers``: processes of the verification pool.
 """
 
@@ -28,11 +30,11 @@ def _label(v: str) -> str:
 class Metrics:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.requests: Counter = Counter()
-        self.verifications: Counter = Counter()
+        self.requests: Counter[tuple[str, str, int]] = Counter()
+        self.verifications: Counter[tuple[str, str]] = Counter()
         self._hist: dict[str, list[int]] = {}
         self._sum: dict[str, float] = {}
-        self._count: Counter = Counter()
+        self._count: Counter[str] = Counter()
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -47,7 +49,7 @@ class Metrics:
             self.verifications[(verdict, "created" if created else "existing")] += 1
 
     def render(self, *, trust_version: str, trust_loaded_at: dt.datetime, swaps: int, workers: int,
-               crl_next_update: Optional[dt.datetime]) -> str:
+               crl_next_update: Optional[dt.datetime], db_commits: int = 0, db_records: int = 0) -> str:
         now = dt.datetime.now(dt.timezone.utc)
         out = ["# HELP cccd_http_requests_total HTTP requests answered.",
                "# TYPE cccd_http_requests_total counter"]
@@ -78,6 +80,12 @@ class Metrics:
                 "# HELP cccd_trust_store_swaps_total Trust stores installed after start-up.",
                 "# TYPE cccd_trust_store_swaps_total counter",
                 f"cccd_trust_store_swaps_total {swaps}",
+                "# HELP cccd_db_commits_total Transactions that wrote verification records (group commit).",
+                "# TYPE cccd_db_commits_total counter",
+                f"cccd_db_commits_total {db_commits}",
+                "# HELP cccd_db_records_total Records handed to the writer (records / commits = mean batch).",
+                "# TYPE cccd_db_records_total counter",
+                f"cccd_db_records_total {db_records}",
                 "# HELP cccd_verify_workers Processes of the verification pool.",
                 "# TYPE cccd_verify_workers gauge",
                 f"cccd_verify_workers {workers}"]

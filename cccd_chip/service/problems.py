@@ -7,7 +7,7 @@ set, listed in docs/service.md.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -32,11 +32,11 @@ TITLES = {
 class Problem(Exception):
     """Raise in a route: the app turns it into a problem+json answer."""
 
-    def __init__(self, status: int, slug: str, detail: str, headers: Optional[dict] = None) -> None:
+    def __init__(self, status: int, slug: str, detail: str, headers: Optional[dict[str, str]] = None) -> None:
         super().__init__(detail)
         self.status, self.slug, self.detail = status, slug, detail
         self.headers = headers or {}
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {"type": f"urn:cccd:problem:{self.slug}", "title": TITLES.get(self.slug, self.slug),
                 "status": self.status, "detail": self.detail}

@@ -17,10 +17,11 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional, Sequence
+from types import TracebackType
+from typing import Any, Iterator, Literal, Optional, Sequence
 
 from sqlalchemy import and_, delete, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from . import keys as keymod
@@ -64,7 +65,7 @@ class ApiKey:
     def active(self) -> bool:
         return self.revoked_at is None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Optional[str]]:
         return {"key_id": self.key_id, "name": self.name, "scope": self.scope,
                 "created_at": self.created_at.isoformat(timespec="seconds"),
                 "revoked_at": self.revoked_at.isoformat(timespec="seconds") if self.revoked_at else None}
@@ -102,10 +103,11 @@ class VerificationRecord:
     report_json: str
     dump_stored: bool
 
-    def report(self) -> dict:
-        return json.loads(self.report_json)
+    def report(self) -> dict[str, Any]:
+        out: dict[str, Any] = json.loads(self.report_json)
+        return out
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, str]:
         return {"id": self.id, "created_at": self.created_at.isoformat(timespec="milliseconds"),
                 "verdict": self.verdict, "dump_sha256": self.dump_sha256, "trust_version": self.trust_version}
 
@@ -116,7 +118,7 @@ _RECORD_COLUMNS = (verifications.c.seq, verifications.c.id, verifications.c.crea
                    (verifications.c.dump_ciphertext.is_not(None)).label("dump_stored"))
 
 
-def _record(row) -> VerificationRecord:
+def _record(row: Any) -> VerificationRecord:
     return VerificationRecord(row.seq, row.id, _utc_set(row.created_at), row.client, row.dump_sha256, row.trust_version,
                               row.time_reference, row.verdict, row.document_number_hash, row.report,
                               bool(row.dump_stored))
@@ -129,7 +131,7 @@ def _same_request(n: NewVerification) -> Any:
                 verifications.c.time_reference == n.time_reference)
 
 
-def _key(row) -> ApiKey:
+def _key(row: Any) -> ApiKey:
     return ApiKey(row.key_id, row.name, row.scope, _utc_set(row.created_at), _utc(row.revoked_at))
 
 
@@ -250,10 +252,12 @@ class Repository:
     def _insert_ignoring_duplicates(self) -> Any:
         """``INSERT INTO verifications ... ON CONFLICT DO NOTHING`` in this engine's dialect."""
         if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        return dialect_insert(verifications).on_conflict_do_nothing()
+            from sqlalchemy.dialects import postgresql
+
+            return postgresql.insert(verifications).on_conflict_do_nothing()
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert(verifications).on_conflict_do_nothing()
 
     def get_verification(self, record_id: str, *, client: Optional[str] = None) -> Optional[VerificationRecord]:
         """The record ``record_id`` (only if it belongs to ``client``, when given)."""
@@ -340,7 +344,7 @@ class Repository:
         return [(r.kind, bytes(r.data)) for r in rows]
 
     # --- plumbing ------------------------------------------------------------------------
-    def _tx(self):
+    def _tx(self) -> "_Tx":
         return _Tx(self.engine)
 
 
@@ -350,13 +354,13 @@ class _Tx:
     def __init__(self, engine: Engine) -> None:
         self._cm = engine.begin()
 
-    def __enter__(self):
+    def __enter__(self) -> Connection:
         try:
             return self._cm.__enter__()
         except SQLAlchemyError as e:
             raise DatabaseError(f"database unavailable: {describe(e)}") from None
 
-    def __exit__(self, et, ev, tb):
+    def __exit__(self, et: Optional[type[BaseException]], ev: Optional[BaseException], tb: Optional[TracebackType]) -> Literal[False]:
         try:
             self._cm.__exit__(et, ev, tb)
         except SQLAlchemyError as e:

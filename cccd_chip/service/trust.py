@@ -17,7 +17,7 @@ import logging
 import pickle
 from collections import Counter
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from ..errors import CccdError, TrustStoreError
 from ..pki.trust_store import TrustStore
@@ -84,7 +84,7 @@ def _add(store: TrustStore, kind: str, data: bytes, roots: Sequence[bytes], *, s
         raise TrustStoreError(f"unknown trust material kind {kind!r}")
 
 
-def summary(store: TrustStore) -> dict:
+def summary(store: TrustStore) -> dict[str, Any]:
     """``GET /v1/trust``: counts per country and every CRL's dates (no certificate contents)."""
     countries = Counter((c.country or "unknown") for c in store.cscas)
     seen, crls = set(), []

@@ -17,7 +17,7 @@ import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from ..pki.trust_store import TrustStore
 from ..verify.passive import Policy
@@ -56,13 +56,14 @@ class Verifier:
             raise
         return TrustState(store, store.version, dt.datetime.now(dt.timezone.utc), pool)
 
-    def submit(self, state: TrustState, raw: bytes, at_iso: Optional[str], label: str) -> "asyncio.Future[dict]":
+    def submit(self, state: TrustState, raw: bytes, at_iso: Optional[str], label: str) -> "asyncio.Future[dict[str, Any]]":
         """Queue one body on ``state``'s pool (call on the event loop, right after reading ``current``)."""
         return asyncio.wrap_future(state.pool.submit(work.verify_body, raw, at_iso, label))
 
     def copy_store(self) -> TrustStore:
         """An independent copy of the current store, to add material to before a swap."""
-        return pickle.loads(pickle.dumps(self.current.store))
+        copy: TrustStore = pickle.loads(pickle.dumps(self.current.store))
+        return copy
 
     def prepare(self, store: TrustStore) -> TrustState:
         """Start (and wait for) every worker of a pool for ``store``: blocking, run it off the event loop."""

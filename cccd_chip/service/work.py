@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Optional
+from typing import Any, Optional
 
 from ..errors import CccdError, DumpFormatError
 from ..pki.trust_store import TrustStore
@@ -22,7 +22,7 @@ from ..verify.report import verify_json
 from .body import BodyError, parse_dump
 from .privacy import document_number_hash
 
-_STATE: dict = {}
+_STATE: dict[str, Any] = {}
 
 
 def init(store: TrustStore, policy: Policy, hash_key: Optional[bytes], max_depth: int) -> None:
@@ -54,7 +54,7 @@ def ping() -> int:
     return os.getpid()
 
 
-def verify_body(raw: bytes, at_iso: Optional[str], label: str) -> dict:
+def verify_body(raw: bytes, at_iso: Optional[str], label: str) -> dict[str, Any]:
     """``{"report_json", "verdict", "document_number_hash"}`` or ``{"status", "slug", "detail"}``."""
     try:
         doc = parse_dump(raw, _STATE["max_depth"])

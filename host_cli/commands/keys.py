@@ -8,13 +8,16 @@ A new key is printed once on stdout and never again (only its digest is stored).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cccd_chip.errors import UsageError
 
 from .. import render
+
+if TYPE_CHECKING:
+    from cccd_chip.service.repository import Repository
 
 DB_ENV = "CCCD_SERVICE_DB"
 
@@ -26,7 +29,7 @@ def db_option(f: Any) -> Any:
                         help=f"Database URL (sqlite:///FILE or postgresql://...; env {DB_ENV}).")(f)
 
 
-def _repo(db_url: str):
+def _repo(db_url: str) -> "Repository":
     try:
         from cccd_chip.service.repository import Repository
     except ImportError:
@@ -44,7 +47,7 @@ def keys() -> None:
 @click.option("--name", required=True, help="Who or what uses the key (e.g. the app's name).")
 @click.option("--scope", type=click.Choice(["verify", "admin"]), default="verify", show_default=True,
               help="verify: POST/GET verifications; admin: also add trust material.")
-def keys_create(db_url, name, scope):
+def keys_create(db_url: str, name: str, scope: str) -> int:
     """Create a key and print it once."""
     repo = _repo(db_url)
     try:
@@ -60,7 +63,7 @@ def keys_create(db_url, name, scope):
 @keys.command("list")
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
-def keys_list(db_url, as_json):
+def keys_list(db_url: str, as_json: bool) -> int:
     """List keys (id, name, scope, created, revoked); never the keys themselves."""
     repo = _repo(db_url)
     try:
@@ -79,7 +82,7 @@ def keys_list(db_url, as_json):
 @keys.command("revoke")
 @db_option
 @click.argument("key")
-def keys_revoke(db_url, key):
+def keys_revoke(db_url: str, key: str) -> int:
     """Revoke a key by its key id or name (takes effect on the next request)."""
     repo = _repo(db_url)
     try:
@@ -97,7 +100,7 @@ def keys_revoke(db_url, key):
 @click.option("--older-than", "days", type=click.IntRange(0, 36500), required=True, metavar="DAYS",
               help="Delete records created more than DAYS days ago.")
 @click.option("--dumps-only", is_flag=True, help="Keep the records, delete only their stored (sealed) dumps.")
-def purge(db_url, days, dumps_only):
+def purge(db_url: str, days: int, dumps_only: bool) -> int:
     """Retention: delete old verification records (or only their stored dumps)."""
     repo = _repo(db_url)
     before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)

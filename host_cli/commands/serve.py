@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import click
 
@@ -33,8 +34,10 @@ from .keys import db_option
               help="Seconds to receive a body and verify it (408 / 503 beyond).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="info",
               show_default=True, help="Level of the structured JSON log on stderr.")
-def serve(host, port, workers, db_url, csca, masterlist, masterlist_root, crl, ldif, store_dumps, max_body, max_depth,
-          rate_limit, burst, timeout, log_level, at=None):
+def serve(host: str, port: int, workers: Optional[int], db_url: str, csca: tuple[str, ...],
+          masterlist: tuple[str, ...], masterlist_root: tuple[str, ...], crl: tuple[str, ...], ldif: tuple[str, ...],
+          store_dumps: bool, max_body: int, max_depth: int, rate_limit: float, burst: int, timeout: float,
+          log_level: str, at: Optional[str] = None) -> int:
     """Run the verification service: POST a dump, get its report, keep a record.
 
     Keys: `cccd keys create`. Environment: CCCD_SERVICE_HASH_KEY (keyed hash of the

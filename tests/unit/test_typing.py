@@ -27,7 +27,7 @@ STRICT_PENDING = (
     "cccd_chip/access/", "cccd_chip/channel.py",
     "cccd_chip/document.py", "cccd_chip/emulator/plugins.py", "cccd_chip/errors.py", "cccd_chip/kiosk.py",
     "cccd_chip/kiosk_web/server.py", "cccd_chip/kiosk_web/view.py",
-    "cccd_chip/pki/testpki.py", "cccd_chip/reader.py", "cccd_chip/service/", "cccd_chip/transport/",
+    "cccd_chip/pki/testpki.py", "cccd_chip/reader.py", "cccd_chip/transport/",
     "cccd_chip/verify/chip_auth.py", "cccd_chip/verify/document_check.py",
 )
 STRICT_ONLY_CODES = ("[no-untyped-def]", "[type-arg]", "[no-any-return]", "[no-untyped-call]", "[untyped-decorator]")
