@@ -144,7 +144,7 @@ class Service:
         self.key = r.stdout.strip()
         trust = [a for c in cscas for a in ("--csca", str(c))]
         cmd = [sys.executable, "-c", CLI, "serve", "--db", db, "--port", str(self.port), "--workers", str(WORKERS),
-               "--rate-limit", "0", "--log-level", "warning", *trust]
+               "--rate-limit", "0", *trust]  # the default log level: one JSON line per request
         self.log = work / "serve.log"
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"))
         deadline = time.monotonic() + 120

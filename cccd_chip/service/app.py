@@ -19,7 +19,6 @@ import math
 import time
 import uuid
 from concurrent.futures.process import BrokenProcessPool
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
@@ -50,7 +49,7 @@ from .writer import RecordWriter
 
 log = logging.getLogger("cccd.service")
 
-RECENT_REQUESTS = 100_000  # idempotency keys remembered per process (about 20 MB at most)
+RECENT_REQUESTS = 100_000  # idempotency keys remembered per process (hashes: about 10 MB at most)
 KEY_CACHE_SECONDS = 2.0  # a revoked key is refused at the latest this long after `cccd keys revoke`
 VERDICTS = ("successful", "failed", "undetermined", "not_supported", "aborted")
 ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -89,20 +88,24 @@ class RecentRequests:
     that is not here any more (older, or answered by another process or before a
     restart) is verified again, and its insert then finds the existing record (the
     unique constraint): the answer is the same ``200`` with the first record either way.
+    Only a hash of each key is kept (first in, first out): a collision costs one
+    database look-up, never a wrong answer.
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._keys: "OrderedDict[tuple[str, str, str], None]" = OrderedDict()
+        self._keys: dict[int, None] = {}  # insertion-ordered: the oldest first
 
     def __contains__(self, key: tuple[str, str, str]) -> bool:
-        return key in self._keys
+        return hash(key) in self._keys
 
     def add(self, key: tuple[str, str, str]) -> None:
-        self._keys[key] = None
-        self._keys.move_to_end(key)
+        h = hash(key)
+        if h in self._keys:
+            return
+        self._keys[h] = None
         if len(self._keys) > self.size:
-            self._keys.popitem(last=False)
+            del self._keys[next(iter(self._keys))]
 
 
 class KeyCache:

@@ -40,7 +40,7 @@ def listen(host: str, port: int) -> socket.socket:
         sock.listen(LISTEN_BACKLOG)
     except OSError as e:
         sock.close()
-        why = {errno.EADDRINUSE: "the port is in use (another program listens there; choose another --port)",
+        why = {errno.EADDRINUSE: "the port is in use (another program listens there)",
                errno.EACCES: "permission denied (a port below 1024 needs privileges)",
                errno.EADDRNOTAVAIL: "this host has no such address"}.get(e.errno or 0, e.strerror or type(e).__name__)
         raise UsageError(f"cannot listen on {where}: {why}") from None
