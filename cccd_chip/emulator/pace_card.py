@@ -233,7 +233,7 @@ def _general_authenticate(app: "Applet", cmd: CommandApdu) -> "Reply":
             if v is None or not last:
                 raise ProtocolError("step 4 expects DO'85' ending the chain", sw=0x6A80)
             cam_key = _cam_key(app, st.info.parameter_id) if st.info.algorithm.mapping == "CAM" else None
-            st, out = card_authenticate(st, v, ca_private_key=cam_key)
+            st, out = card_authenticate(st, v, ca_private_key=cam_key, cars=_ta2_cars(app))
         else:
             raise ProtocolError("PACE already finished", sw=0x6985)
     except InvalidPublicKeyError:
@@ -258,6 +258,14 @@ def _general_authenticate(app: "Applet", cmd: CommandApdu) -> "Reply":
     app.state.current = None
     new_sm = CardSm(symmetric.sm_cipher(st.cipher, st.k_enc, st.k_mac), bytes(8 if st.cipher == "3DES" else 16))
     return Reply(tlv.encode(0x7C, out), new_sm=new_sm, plain=True)
+
+
+def _ta2_cars(app: "Applet") -> tuple[bytes, ...]:
+    """TA version 2 chips name their CVCA trust point(s) in the last PACE answer (87/88, TR-03110-3 §B.1)."""
+    eac = getattr(app, "eac", None)
+    if eac is None or eac.ta_version != 2:
+        return ()
+    return tuple(tp.chr.encode("latin-1") for tp in eac.trust_points[:2])
 
 
 def pace_running(app: "Applet") -> bool:

@@ -277,7 +277,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
         assert ca_pk_info is not None  # made above for every profile with a CA key
         infos: list[si.SecurityInfo] = [_ca_info(p), ca_pk_info, *_pace_infos(p, specs)]
         if p.ta_info:
-            infos.append(si.TerminalAuthenticationInfo(si.ID_TA, 1))
+            infos.append(si.TerminalAuthenticationInfo(si.ID_TA, p.ta_version))
         if aa_info is not None:
             infos.append(aa_info)
         files["DG14"] = dg14.make(infos).raw
@@ -289,7 +289,7 @@ def personalize(profile: str, seed: int, out: "str | Path", faults: Iterable[str
     if p.pace:
         infos = _pace_infos(p, specs)
         if p.ta_info:
-            infos.append(si.TerminalAuthenticationInfo(si.ID_TA, 1))
+            infos.append(si.TerminalAuthenticationInfo(si.ID_TA, p.ta_version))
             if p.ca is not None:
                 infos.append(_ca_info(p))
         mf["CardAccess"] = card_access.make(infos).raw
@@ -350,7 +350,7 @@ def _eac(p: Profile, names: set[str], files: dict[str, bytes], keys: dict[str, A
     eac = make_eac_pki(p.country, p.name, frozenset(n for n in names if n in fault_mod.EAC_FAULTS))
     files["CVCA"] = eac.ef_cvca
     keys["eac"] = {"trust_points": [eac.chip_trust_point.raw.hex().upper()], "date": CHIP_DATE.isoformat(),
-                   "ta_version": 1, "chain": "eac/chain", "terminal_key": "eac/is_key.pem",
+                   "ta_version": p.ta_version, "chain": "eac/chain", "terminal_key": "eac/is_key.pem",
                    "unprotected": "ta-skipped" in names}
     key_files.update(eac.files())
 

@@ -59,6 +59,7 @@ class Profile:
     bac: bool = True
     pace: tuple[PaceSpec, ...] = ()
     ta_info: bool = False
+    ta_version: int = 1  # TerminalAuthenticationInfo version: 1 (EAC1, TA after CA) or 2 (quirk eac2)
     ca: Optional[CaSpec] = None
     aa: Optional[AaSpec] = None
     card_security: bool = False

@@ -87,6 +87,8 @@ _CATALOGUE = (
               "implicit|sha224|sha256|sha384|sha512", "implicit"),
     QuirkInfo("dg13-nesting", "profile", "CCCD DG13 parents' names nested (B) or flat (A)", "A|B", "B"),
     QuirkInfo("several-pace", "profile", "EF.CardAccess offers a second PACE option (GM on P-256)"),
+    QuirkInfo("eac2", "profile", "Terminal Authentication version 2 (TR-03110 v2 ePassport: after PACE, before "
+              "CA; the PACE result names the chip's CVCA)"),
     QuirkInfo("sha1-signers", "profile", "DSC certificate and SOD signed with SHA-1"),
     QuirkInfo("explicit-csca", "profile", "CSCA key with explicit EC domain parameters"),
 )
@@ -189,6 +191,10 @@ def adjust_profile(p: "Profile", specs: Iterable[QuirkSpec]) -> "Profile":
         raise UsageError(f"quirk pss-params-absent needs an RSA DSC (profile {p.name})")
     if "aa-ecdsa-der" in q and (p.aa is None or p.aa.key_spec.startswith("rsa")):
         raise UsageError(f"quirk aa-ecdsa-der needs an ECDSA AA key (profile {p.name})")
+    if "eac2" in q:
+        if not p.pace or p.ca is None or not p.eac_data_groups:
+            raise UsageError(f"quirk eac2 needs PACE, Chip Authentication and an EAC-protected DG (profile {p.name})")
+        p = dataclasses.replace(p, ta_info=True, ta_version=2)
     if "bac-refused" in q and not p.pace:
         raise UsageError(f"quirk bac-refused needs a PACE profile (profile {p.name})")
     return p

@@ -118,3 +118,18 @@ def test_link_certificate_by_extended_or_chained_pso(eac_card, chunk):
     for cmd in cmds:
         r = ch.transmit(cmd)
     assert r.sw == 0x9000 and app.eac.trust_points[0].chr == "VNTESTCVCA00002"
+
+
+def test_eac2_chip_names_its_cvca_in_the_pace_result(tmp_path):
+    from cccd_chip.emulator.personalize import personalize
+
+    card = personalize("cccd-2021", 3, tmp_path / "eac2", quirks=["eac2"])
+    app, ch, res = _pace(card)
+    assert res.cars == (b"VNTESTCVCA00001",) and app.eac.ta_version == 2
+    assert parse_chip_cars(None, res.cars) == ("VNTESTCVCA00001",)
+    t = Terminal.load(card / "eac" / "chain", card / "eac" / "is_key.pem")
+    domain = domain_params.standard(13)
+    sk, pk = domain.generate(Drbg("eac2"))
+    out = perform_ta(ch, t, TaContext(parse_chip_cars(None, res.cars), ta.comp(res.chip_ephemeral_key, "ECDH"),
+                                      ta.comp(domain.encode(pk), "ECDH"), version=2))
+    assert out.successful and out.chip_cars == ("VNTESTCVCA00001",)

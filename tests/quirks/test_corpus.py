@@ -70,6 +70,8 @@ CASES = [
     Case("dg13-nesting:B"),
     Case("several-pace", effect=lambda d, r, s: d.files["CardAccess"].count(b"\x04\x00\x7f\x00\x07\x02\x02\x04") >= 2),
     Case("sha1-signers", warning="DEPRECATED_ALGORITHM", twin="sod-signature-broken"),
+    Case("eac2", twin="dg-altered:DG2", warning="DG_EAC_PROTECTED",
+         effect=lambda d, r, s: b"\x06\x08\x04\x00\x7f\x00\x07\x02\x02\x02\x02\x01\x02" in d.files["CardAccess"]),
     Case("explicit-csca", "passport-bac".replace("passport-bac", "cccd-2021")),
 ]
 
