@@ -68,21 +68,29 @@ def test_packages_type_check_strict(tmp_path):
         assert res.returncode == 0 and "error:" not in out, out
 
 
+HARNESS_CASES = {  # a snippet mypy --strict must refuse, and what it must say
+    "type-error": ("from cccd_chip.iso7816 import tlv\n\nx: int = tlv.encode(0x04, b'')\n",
+                   "Incompatible types in assignment"),
+    "unannotated": ("def f(x):\n    return x\n", "[no-untyped-def]"),
+}
+
+
 @pytest.mark.timeout(TIMEOUT + 30)
-def test_harness_reports_a_type_error(tmp_path):
+@pytest.mark.parametrize("case", sorted(HARNESS_CASES))
+def test_harness_reports_an_error(tmp_path, case):
+    source, message = HARNESS_CASES[case]
     bad = tmp_path / "bad_typing.py"
-    bad.write_text("from cccd_chip.iso7816 import tlv\n\nx: int = tlv.encode(0x04, b'')\n", encoding="utf-8")
+    bad.write_text(source, encoding="utf-8")
     res = _mypy(tmp_path, "--strict", str(bad))
     out = res.stdout + res.stderr
     assert res.returncode == 1, out
-    assert "Incompatible types in assignment" in out, out
+    assert message in out, out
 
 
-@pytest.mark.timeout(TIMEOUT + 30)
-def test_harness_reports_an_unannotated_function(tmp_path):
-    bad = tmp_path / "untyped.py"
-    bad.write_text("def f(x):\n    return x\n", encoding="utf-8")
-    res = _mypy(tmp_path, "--strict", str(bad))
-    out = res.stdout + res.stderr
-    assert res.returncode == 1, out
-    assert "[no-untyped-def]" in out, out
+def test_only_missing_annotations_of_pending_parts_are_tolerated():
+    pending = STRICT_PENDING[0] + "x.py" if STRICT_PENDING else None
+    if pending is not None:
+        assert _tolerated(f"{pending}:1: error: Function is missing a type annotation  [no-untyped-def]")
+        assert not _tolerated(f"{pending}:1: error: Argument 1 has incompatible type  [arg-type]")
+    assert not _tolerated("cccd_chip/lds/dg1.py:1: error: Function is missing a type annotation  [no-untyped-def]")
+    assert not _tolerated("host_cli/main.py:1: error: Missing type arguments  [type-arg]")
