@@ -9,7 +9,7 @@ secret: no MRZ, CAN, key, plaintext APDU or personal data. An error carries a
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 
 class CccdError(Exception):
@@ -38,9 +38,9 @@ class CccdError(Exception):
         self.offset = offset
         self.index = index
 
-    def context(self) -> dict:
+    def context(self) -> dict[str, Any]:
         """Machine-readable context (JSON friendly, never secret)."""
-        ctx: dict = {"error": type(self).__name__, "reason": self.reason}
+        ctx: dict[str, Any] = {"error": type(self).__name__, "reason": self.reason}
         if self.step is not None:
             ctx["step"] = self.step
         if self.sw is not None:

@@ -40,10 +40,15 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
 from .errors import AccessDeniedError, CccdError, OutputError, TransportError, UsageError
 from .reader import Credential, ReadOptions, ReadStats, read_document, system_rng
+
+if TYPE_CHECKING:  # verification is imported when the first card is verified
+    from .document import Document
+    from .pki.trust_store import TrustStore
+    from .verify.report import Report
 
 log = logging.getLogger("cccd_chip.kiosk")
 
@@ -116,7 +121,7 @@ class ScriptedCardSource:
 
     def __init__(self, cards: Iterable[Any]) -> None:
         self._cards = list(cards)
-        self._current: Optional[Any] = None
+        self._current: Optional[CardConnection] = None
 
     @property
     def remaining(self) -> int:
@@ -152,10 +157,10 @@ class Record:
     verdict: Optional[str] = None  # overall verification verdict of a complete read
     reason: Optional[str] = None  # error reason code (aborted / error)
     message: Optional[str] = None  # one line, never secret
-    result: Optional[dict] = None  # the `cccd read --json` document of a complete read
+    result: Optional[dict[str, Any]] = None  # the `cccd read --json` document of a complete read
     document: Any = field(default=None, compare=False, repr=False)  # the Document (dump sinks)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "schema": RECORD_SCHEMA,
             "sequence": self.sequence,
@@ -294,6 +299,10 @@ class KioskCallbacks:
 
 
 CredentialProvider = Callable[[CardInfo], Optional[Credential]]
+#: Judges a read Document against a trust store (None: the verifier gave no report, never a success).
+Verifier = Callable[["Document", "Optional[TrustStore]"], "Optional[Report]"]
+#: The record's JSON view of a complete read.
+Renderer = Callable[["Document", "Optional[Report]", ReadStats], dict[str, Any]]
 
 
 @dataclass
@@ -316,12 +325,12 @@ class KioskLoop:
         *,
         credentials: CredentialProvider,
         sink: RecordSink,
-        trust_store=None,
+        trust_store: "Optional[TrustStore]" = None,
         options: ReadOptions = ReadOptions(),
         callbacks: Optional[KioskCallbacks] = None,
         rng: Callable[[int], bytes] = system_rng,
-        verify: Optional[Callable] = None,
-        render: Optional[Callable] = None,
+        verify: "Optional[Verifier]" = None,
+        render: "Optional[Renderer]" = None,
         poll: float = 0.5,
         credential_attempts: int = 1,
         exit_code_for: Optional[Callable[[object], int]] = None,
@@ -344,7 +353,7 @@ class KioskLoop:
         last = getattr(sink, "last_sequence", None)
         self.sequence = int(last()) if callable(last) else 0
 
-    def _call(self, name: str, *args) -> None:
+    def _call(self, name: str, *args: object) -> None:
         fn = getattr(self.cb, name)
         if fn is None:
             return
@@ -396,8 +405,8 @@ class KioskLoop:
         self._call("on_record", record)
         return record
 
-    def _read(self, conn, info: CardInfo, started: str, attempt: int = 1) -> Record:
-        def rec(status: str, outcome: object, **kw) -> Record:
+    def _read(self, conn: CardConnection, info: CardInfo, started: str, attempt: int = 1) -> Record:
+        def rec(status: str, outcome: object, **kw: Any) -> Record:
             code = self.exit_code_for(outcome) if self.exit_code_for is not None else None
             return Record(info.sequence, status, started, _now(), info.reader, info.atr, code, **kw)
 
@@ -444,7 +453,7 @@ class KioskLoop:
         return rec(STATUS_COMPLETE, report, verdict=verdict, result=self._render(doc, report, stats), document=doc)
 
 
-def _default_verify(doc, store):
+def _default_verify(doc: "Document", store: "Optional[TrustStore]") -> "Report":
     from .pki.trust_store import TrustStore
     from .verify.document_check import verify_document
 
@@ -457,7 +466,7 @@ def _default_verify(doc, store):
 PERSONAL_FILES = frozenset({"DG1", "DG11", "DG12", "DG13", "DG16"})
 
 
-def _default_render(doc, report, stats) -> dict:
+def _default_render(doc: "Document", report: "Optional[Report]", stats: ReadStats) -> dict[str, Any]:
     """A compact JSON view of a complete read: files (length, SHA-256 of the non-personal ones),
     access (the password binding, never anything a password can be brute-forced from), verdicts."""
     import hashlib

@@ -15,13 +15,23 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from types import FrameType
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..errors import UsageError
-from ..kiosk import KioskCounts, KioskLoop
+from ..kiosk import CardInfo, CardSource, CredentialProvider, KioskCounts, KioskLoop, Record, RecordSink, Verifier
 from . import DEFAULT_CLEAR_AFTER, DEFAULT_HOST, DEFAULT_PORT
 from .screen import Screen
 from .sources import TrackedSource
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from ..document import Document
+    from ..pki.trust_store import TrustStore
+    from ..reader import Credential, ReadOptions
+    from ..verify.report import Report
+    from .sources import VirtualCardSource
 
 log = logging.getLogger("cccd_chip.kiosk_web")
 
@@ -29,7 +39,7 @@ log = logging.getLogger("cccd_chip.kiosk_web")
 class NullSink:
     """No records (``cccd kiosk`` without --out-jsonl / --out-dir)."""
 
-    def write(self, record) -> None:
+    def write(self, record: Record) -> None:
         pass
 
 
@@ -66,9 +76,11 @@ def _read_style(path: Optional[str]) -> bytes:
 class KioskWeb:
     """One kiosk screen: ``start()`` (threads, for tests and benchmarks) or ``serve()`` (blocking)."""
 
-    def __init__(self, source, *, sink=None, credentials: Optional[Callable] = None, trust_store=None,
-                 verify: Optional[Callable] = None, options: KioskWebOptions = KioskWebOptions(),
-                 virtual=None, token: Optional[str] = None, read_options=None,
+    def __init__(self, source: CardSource, *, sink: Optional[RecordSink] = None,
+                 credentials: Optional[CredentialProvider] = None, trust_store: "Optional[TrustStore]" = None,
+                 verify: Optional[Verifier] = None, options: KioskWebOptions = KioskWebOptions(),
+                 virtual: "Optional[VirtualCardSource]" = None, token: Optional[str] = None,
+                 read_options: "Optional[ReadOptions]" = None,
                  exit_code_for: Optional[Callable[[object], int]] = None) -> None:
         from ..reader import Credential, ReadOptions
         from .app import create_app
@@ -90,19 +102,19 @@ class KioskWeb:
                               exit_code_for=exit_code_for)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._server: Optional[Any] = None
+        self._server: "Optional[uvicorn.Server]" = None
         self._sock: Optional[socket.socket] = None
         self.port = options.port
 
     # --- the loop's hooks ---------------------------------------------------------------
-    def _credentials(self, info):
+    def _credentials(self, info: CardInfo) -> "Optional[Credential]":
         cred = self._fixed(info) if self._fixed is not None else None
         if cred is None:  # no credential known for this card: the keypad
             cred = self._credential.from_can(self.screen.ask_can(self.source.present))
         self.screen.reading()
         return cred
 
-    def _verify(self, doc, store):
+    def _verify(self, doc: "Document", store: "Optional[TrustStore]") -> "Optional[Report]":
         self.screen.verifying()
         if self._verify_fn is not None:
             return self._verify_fn(doc, store)
@@ -135,13 +147,13 @@ class KioskWeb:
         self._sock = sock
         return sock
 
-    def _make_server(self):
+    def _make_server(self) -> "uvicorn.Server":
         import uvicorn
 
         app_state = self.app.state
 
         class _Server(uvicorn.Server):
-            def handle_exit(self, sig, frame) -> None:  # Ctrl-C / SIGTERM: end the event streams first
+            def handle_exit(self, sig: int, frame: Optional[FrameType]) -> None:  # Ctrl-C / SIGTERM: end the event streams first
                 app_state.stopping = True
                 super().handle_exit(sig, frame)
 

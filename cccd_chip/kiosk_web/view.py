@@ -18,10 +18,13 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import logging
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..errors import CccdError
 from . import catalogue
+
+if TYPE_CHECKING:
+    from ..document import Document
 
 log = logging.getLogger("cccd_chip.kiosk_web")
 
@@ -42,7 +45,7 @@ def verdict_state(overall: Optional[str]) -> str:
     return COULD_NOT_VERIFY
 
 
-def reasons(verification: Optional[dict], lang: str) -> list[str]:
+def reasons(verification: Optional[dict[str, Any]], lang: str) -> list[str]:
     """The checks behind the verdict in plain words (failed ones for NOT verified, else undetermined)."""
     if not verification:
         return [catalogue.reason_words(lang, "NOT_PERFORMED")]
@@ -94,7 +97,7 @@ def _mrz_date(yymmdd: str, *, birth: bool) -> Optional[str]:
     return f"{dd}/{mm}/{year}"
 
 
-def holder_fields(doc, lang: str) -> list[dict]:
+def holder_fields(doc: "Document", lang: str) -> list[dict[str, Optional[str]]]:
     """Ordered (key, label, value) rows for the result; absent values are left out."""
     ui = catalogue.section(lang, "ui")
     rows: dict[str, Optional[str]] = {}
@@ -138,7 +141,7 @@ def holder_fields(doc, lang: str) -> list[dict]:
     return [{"key": k, "label": ui[f"field_{k}"], "value": rows[k]} for k in order if rows.get(k)]
 
 
-def face(doc) -> Optional[dict]:
+def face(doc: "Document") -> Optional[dict[str, str]]:
     """The first face of DG2 as a data URL (JPEG as read; JPEG2000 converted to PNG)."""
     raw = doc.get("DG2")
     if not raw:
@@ -164,7 +167,7 @@ def face(doc) -> Optional[dict]:
             "shown_as": mime}
 
 
-def result_view(doc, verification: Optional[dict], lang: str) -> dict:
+def result_view(doc: "Document", verification: Optional[dict[str, Any]], lang: str) -> dict[str, Any]:
     """Everything the result screen shows for one complete read."""
     overall = (verification or {}).get("overall")
     return {

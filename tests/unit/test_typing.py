@@ -24,9 +24,7 @@ PACKAGES = ("cccd_chip", "host_cli")
 # errors that --strict alone adds are tolerated (missing annotations and type arguments, Any
 # returned, untyped calls); every other error fails as everywhere else. The tuple only shrinks.
 STRICT_PENDING = (
-    "cccd_chip/access/", "cccd_chip/channel.py",
-    "cccd_chip/document.py", "cccd_chip/emulator/plugins.py", "cccd_chip/errors.py", "cccd_chip/kiosk.py",
-    "cccd_chip/kiosk_web/server.py", "cccd_chip/kiosk_web/view.py",
+    "cccd_chip/access/", "cccd_chip/channel.py", "cccd_chip/document.py", "cccd_chip/emulator/plugins.py",
     "cccd_chip/pki/testpki.py", "cccd_chip/reader.py", "cccd_chip/transport/",
     "cccd_chip/verify/chip_auth.py", "cccd_chip/verify/document_check.py",
 )
