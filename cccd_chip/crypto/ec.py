@@ -26,7 +26,7 @@ ephemeral session keys of the host and the virtual chip.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable, Iterator, Optional
 
 from cryptography.hazmat.primitives.asymmetric import ec as _ossl_ec
@@ -87,9 +87,18 @@ class Curve:
     def bits(self) -> int:
         return self.p.bit_length()
 
-    @property
+    @cached_property
     def params(self) -> tuple[int, int, int, int, int, int, int]:
         return (self.p, self.a, self.b, self.gx, self.gy, self.n, self.h)
+
+    @cached_property
+    def native_group(self) -> tuple[Optional[str], tuple[int, int, int, int, int, int, int]]:
+        """(OID, parameters) of the OpenSSL group for this curve: the named curve's when the
+        curve is one with another generator (PACE mapped generator), else its own."""
+        named = _BY_CORE.get((self.p, self.a % self.p, self.b % self.p, self.n, self.h))
+        if named is not None:
+            return named.oid, named.params
+        return self.oid, self.params
 
     def with_generator(self, g: Point) -> "Curve":
         """The same curve with another generator (PACE mapped generator G')."""
@@ -417,12 +426,7 @@ def _mul_jac(curve: Curve, k: int, P: Point) -> Jac:
 
 
 def _native_group(curve: Curve) -> tuple[Optional[str], tuple[int, int, int, int, int, int, int]]:
-    """(OID, parameters) of the OpenSSL group for ``curve``: the named curve's when the
-    curve is one with another generator (PACE mapped generator), else its own."""
-    named = _BY_CORE.get((curve.p, curve.a % curve.p, curve.b % curve.p, curve.n, curve.h))
-    if named is not None:
-        return named.oid, named.params
-    return curve.oid, curve.params
+    return curve.native_group
 
 
 def _pyca_openssl_version() -> int:

@@ -227,11 +227,12 @@ def _point(api: _Api, group: int, p: int, xy: tuple[int, int], ctx: int) -> int:
 
 
 def _affine(api: _Api, group: int, p: int, pt: int, ctx: int) -> Optional[tuple[int, int]]:
-    if api.EC_POINT_is_at_infinity(group, pt):
-        return None
     size = (p.bit_length() + 7) // 8
     out = ctypes.create_string_buffer(1 + 2 * size)
-    if api.EC_POINT_point2oct(group, pt, _POINT_CONVERSION_UNCOMPRESSED, out, len(out), ctx) != len(out):
+    written = api.EC_POINT_point2oct(group, pt, _POINT_CONVERSION_UNCOMPRESSED, out, len(out), ctx)
+    if written == 1 and api.EC_POINT_is_at_infinity(group, pt):  # the identity encodes as one byte 00
+        return None
+    if written != len(out):
         raise _fail(api, "EC_POINT_point2oct")
     raw = out.raw
     return int.from_bytes(raw[1:1 + size], "big"), int.from_bytes(raw[1 + size:], "big")
