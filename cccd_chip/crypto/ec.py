@@ -92,13 +92,9 @@ class Curve:
         return (self.p, self.a, self.b, self.gx, self.gy, self.n, self.h)
 
     @cached_property
-    def native_group(self) -> tuple[Optional[str], tuple[int, int, int, int, int, int, int]]:
-        """(OID, parameters) of the OpenSSL group for this curve: the named curve's when the
-        curve is one with another generator (PACE mapped generator), else its own."""
-        named = _BY_CORE.get((self.p, self.a % self.p, self.b % self.p, self.n, self.h))
-        if named is not None:
-            return named.oid, named.params
-        return self.oid, self.params
+    def core(self) -> tuple[int, int, int, int, int]:
+        """(p, a, b, n, h): the group, whatever the generator."""
+        return (self.p, self.a % self.p, self.b % self.p, self.n, self.h)
 
     def with_generator(self, g: Point) -> "Curve":
         """The same curve with another generator (PACE mapped generator G')."""
@@ -425,8 +421,22 @@ def _mul_jac(curve: Curve, k: int, P: Point) -> Jac:
 # --- libcrypto (constant-time C) -------------------------------------------------------
 
 
-def _native_group(curve: Curve) -> tuple[Optional[str], tuple[int, int, int, int, int, int, int]]:
-    return curve.native_group
+# Explicit domains that passed validate_domain: libcrypto's ladder pads the scalar with the
+# group's cardinality n*h, so it may only run where n*h is the curve's true order.
+_VALIDATED: set[tuple[int, int, int, int, int]] = set()
+_MAX_VALIDATED = 256
+
+
+def _native_group(curve: Curve) -> Optional[tuple[Optional[str], tuple[int, int, int, int, int, int, int]]]:
+    """(OID, parameters) of the OpenSSL group for ``curve`` - the named curve's, also for a
+    mapped generator (PACE G') - or None when the curve is neither named nor validated."""
+    core = curve.core
+    named = _BY_CORE.get(core)
+    if named is not None:
+        return named.oid, named.params
+    if core in _VALIDATED:
+        return None, curve.params
+    return None
 
 
 def _pyca_openssl_version() -> int:
@@ -449,9 +459,10 @@ _PYCA_FASTER: frozenset[str] = frozenset(
 
 def _native_mul(curve: Curve, k: int, P: Point) -> tuple[bool, Optional[Point]]:
     """(done, k*P) through libcrypto for 0 < k < n; done is False when Python must do it."""
-    if not libcrypto.AVAILABLE or not 0 < k < curve.n:
+    target = _native_group(curve) if libcrypto.AVAILABLE and 0 < k < curve.n else None
+    if target is None:
         return False, None
-    oid, params = _native_group(curve)
+    oid, params = target
     try:
         if (P.x, P.y) == (params[3], params[4]):
             r = libcrypto.ec_mul_gen(oid, params, k)
@@ -500,8 +511,9 @@ def mul_sum(curve: Curve, k1: int, k2: int, P: Point) -> Optional[Point]:
     §4.4.3.3.1) without G'. libcrypto: two constant-time single-scalar products and
     one addition in C when G is the named curve's generator.
     """
-    if libcrypto.AVAILABLE and 0 < k1 < curve.n and 0 < k2 < curve.n and curve.name not in _PYCA_FASTER:
-        oid, params = _native_group(curve)
+    target = _native_group(curve) if libcrypto.AVAILABLE and 0 < k1 < curve.n and 0 < k2 < curve.n else None
+    if target is not None and curve.name not in _PYCA_FASTER:
+        oid, params = target
         if (curve.gx, curve.gy) == (params[3], params[4]):
             try:
                 r = libcrypto.ec_mul_sum(oid, params, k1, k2, (P.x, P.y))
@@ -777,5 +789,7 @@ def validate_domain(curve: Curve) -> None:
         raise bad("generator not on the curve")
     if _to_affine(_mul_jac(curve, n, curve.G), p) is not None:
         raise bad("generator order is not n")
+    if len(_VALIDATED) < _MAX_VALIDATED:
+        _VALIDATED.add(curve.core)
 
 

@@ -15,6 +15,7 @@ from cccd_chip.emulator.determinism import Drbg
 
 # toy curve y^2 = x^3 + x + 1 over GF(1019): #E = 1052 = 4 * 263
 TOY = ec.Curve("toy", None, 1019, 1, 1, 10, 537, 263, 4)
+ec.validate_domain(TOY)  # explicit domains reach libcrypto only once validated
 ALL_CURVES = sorted(ec.CURVES) + ["toy"]
 
 pytestmark = pytest.mark.skipif(not libcrypto.AVAILABLE, reason="no libcrypto 3 on this machine")
@@ -55,10 +56,28 @@ def test_products_equal_the_python_arithmetic(name):
 @pytest.mark.parametrize("name", ["secp256r1", "brainpoolP256r1", "toy"])
 def test_identity_results_come_back_as_none(name):
     c = _curve(name)
-    assert libcrypto.ec_mul(*ec._native_group(c), c.n - 1, (c.gx, c.gy)) == (c.gx, (-c.gy) % c.p)
+    target = ec._native_group(c)
+    assert target is not None
+    assert libcrypto.ec_mul(*target, c.n - 1, (c.gx, c.gy)) == (c.gx, (-c.gy) % c.p)
     assert ec.mul_sum(c, 5, c.n - 5, c.G) is None  # 5G - 5G
     assert ec.mul(c, c.n - 1, c.G) == ec.neg(c, c.G)
     assert ec.mul(c, c.n, c.G) is None  # k = n: the Python path
+
+
+def test_an_unvalidated_explicit_curve_stays_in_python(monkeypatch):
+    """libcrypto pads scalars with the claimed n*h: a domain not (yet) validated never reaches it."""
+    odd = ec.Curve("unvalidated", None, 1019, 1, 1, 10, 537, 263, 4)
+    monkeypatch.setattr(ec, "_VALIDATED", set())
+    assert ec._native_group(odd) is None
+
+    def boom(*_a, **_k):
+        raise AssertionError("libcrypto used for an unvalidated domain")
+
+    monkeypatch.setattr(libcrypto, "ec_mul", boom)
+    monkeypatch.setattr(libcrypto, "ec_mul_gen", boom)
+    assert ec.mul(odd, 5, odd.G) == _py_mul(odd, 5, odd.G)
+    ec.validate_domain(odd)
+    assert ec._native_group(odd) is not None
 
 
 def test_is_multiple_compares_full_points():
