@@ -34,6 +34,7 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Iterable, Mapping, Optional
 
+from ..content_cache import ContentCache
 from ..document import AccessInfo, access_password_mac, binding_key_id
 from ..errors import CccdError, ParseError
 from ..iso7816 import tlv
@@ -240,6 +241,9 @@ def _parse_document_types(raw_cert: bytes) -> Optional[tuple[str, ...]]:
 # --- family 26: EF.COM versus the SOD ----------------------------------------------------
 
 
+_COM_PARSED: ContentCache[com_mod.Com] = ContentCache("EF.COM", 1024)
+
+
 def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[str, str] = {}) -> CheckResult:
     """EF.COM's data-group list equals the SOD's (EF.COM absent: not supported).
 
@@ -251,7 +255,9 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[s
     if raw_com is None:
         return _r(CHECK_COM_SOD, Verdict.NOT_SUPPORTED, Reason.COM_MISSING, "COM", "EF.COM not read")
     try:
-        com = com_mod.parse(raw_com)
+        # EF.COM is the same on every card of a generation: parsed once per exact content
+        raw = bytes(raw_com)
+        com = _COM_PARSED.get_or_compute(raw, lambda: com_mod.parse(raw))
     except CccdError as e:
         return _r(CHECK_COM_SOD, Verdict.FAILED, Reason.COM_MALFORMED, "COM", str(e)[:160])
     if pa.sod is None:

@@ -33,7 +33,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping, Optional, TypeVar
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from ..crypto.signatures import hash_name_from_oid
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, UsageError, VerificationError
@@ -53,6 +53,9 @@ MANDATORY_DATA_GROUPS = frozenset({1, 2})
 _CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
 _CHAIN_CACHE_MAX = 50_000
 _DSC_CACHE: dict[tuple[str, bytes, bool, str], tuple[tuple[CheckResult, Optional[CheckResult]], Optional[Certificate]]] = {}
+# hashlib's named constructors skip hashlib.new's name lookup (a DG hash per data group per document)
+_HASH_CONSTRUCTORS = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
+                      "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
 @dataclass(frozen=True)
@@ -415,6 +418,7 @@ def check_data_groups(
         hash_name = hash_name_from_oid(lso.hash_algorithm.oid)
     except UnsupportedError as e:
         return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, "SOD", e.message)]
+    digest: Callable[[bytes], Any] = _HASH_CONSTRUCTORS.get(hash_name) or (lambda data: hashlib.new(hash_name, data))
     listed: dict[int, bytes] = {}
     out: list[CheckResult] = []
     for h in lso.data_group_hashes:
@@ -444,7 +448,7 @@ def check_data_groups(
             else:
                 why = absent.get(subject)
                 out.append(_r(name, Verdict.UNDETERMINED, Reason.DG_NOT_READ, subject, f"present, not read{f' ({why})' if why else ''}"))
-        elif not hmac.compare_digest(hashlib.new(hash_name, read[n]).digest(), listed[n]):
+        elif not hmac.compare_digest(digest(read[n]).digest(), listed[n]):
             out.append(_r(name, Verdict.FAILED, Reason.DG_HASH_MISMATCH, subject, f"{hash_name} of the raw bytes differs from the SOD"))
         elif not signer.signature_ok:
             out.append(_r(name, Verdict.UNDETERMINED, Reason.SOD_SIGNATURE_INVALID, subject, "hash matches an unverified SOD"))

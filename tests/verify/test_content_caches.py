@@ -118,6 +118,16 @@ def test_card_access_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
     assert rep.overall is Verdict.FAILED
 
 
+def test_com_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
+    """EF.COM is parsed once per content: another tag list (DG13 -> DG11) is a mismatch."""
+    doc, store = cccd2024
+    _genuine_first(doc, store)
+    com = doc.files["COM"]
+    i = com.index(bytes([0x6D]), 4)  # DG13's tag in the tag list
+    rep = verify_document(doc.with_file("COM", com[:i] + bytes([0x6B]) + com[i + 1:]), store, policy=POLICY)
+    assert _check(rep, "binding.com_sod") is Verdict.FAILED and rep.overall is Verdict.FAILED
+
+
 def test_dg14_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
     doc, store = cccd2024
     _genuine_first(doc, store)
