@@ -517,14 +517,19 @@ def create_app(svc: Service) -> FastAPI:
 # --- helpers --------------------------------------------------------------------------------------
 
 def parse_at(value: Optional[str], name: str = "at") -> Optional[dt.datetime]:
-    """An ISO 8601 time (``Z`` or an offset; none: UTC), like ``cccd verify --at``."""
+    """An ISO 8601 time (``Z`` or an offset; none: UTC), like ``cccd verify --at``, as UTC.
+
+    The same instant written with another offset is the same time reference (one
+    idempotency key); a time that is no UTC time (year 1 at +14:00) is refused.
+    """
     if value is None:
         return None
     try:
         t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Problem(422, "invalid-parameter", f"{name} needs an ISO 8601 time such as 2026-01-31T12:00:00Z") from None
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+        return (t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    except (ValueError, OverflowError):
+        raise Problem(422, "invalid-parameter", f"{name} needs an ISO 8601 time such as 2026-01-31T12:00:00Z "
+                                                "(years 1..9999 in UTC)") from None
 
 
 async def read_body(request: Request, limit: int, deadline: float) -> bytes:

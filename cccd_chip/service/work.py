@@ -63,9 +63,9 @@ def verify_body(raw: bytes, at_iso: Optional[str], label: str) -> dict[str, Any]
     except DumpFormatError as e:
         return {"status": 422, "slug": "invalid-dump", "detail": e.message}
     policy: Policy = _STATE["policy"]
-    if at_iso is not None:
-        policy = dataclasses.replace(policy, at=dt.datetime.fromisoformat(at_iso))
     try:
+        if at_iso is not None:
+            policy = dataclasses.replace(policy, at=dt.datetime.fromisoformat(at_iso))
         report = verify_document(doc, _STATE["store"], policy=policy)
     except CccdError as e:  # verification raises nothing for bad data; a dump it cannot take is 422
         return {"status": 422, "slug": "invalid-dump", "detail": e.message}

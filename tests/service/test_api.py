@@ -143,7 +143,8 @@ def test_bad_bodies_answer_4xx_with_a_reason(api, body, status, slug):
     assert p["type"] == f"urn:cccd:problem:{slug}" and p["status"] == status and p["detail"] and p["title"]
 
 
-@pytest.mark.parametrize("params", [{"at": "yesterday"}, {"at": "2026-13-01"}, {"at": "x" * 41}])
+@pytest.mark.parametrize("params", [{"at": "yesterday"}, {"at": "2026-13-01"}, {"at": "x" * 41},
+                                    {"at": "0001-01-01T00:00:00+14:00"}, {"at": "9999-12-31T23:59:59-14:00"}])
 def test_bad_query_is_422(api, dumps, params):
     r = api.c.post("/v1/verifications", params=params, content=dumps.dump().read_bytes())
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
@@ -154,6 +155,8 @@ def test_time_reference_makes_its_own_record(api, dumps):
     a = _post(api.c, body, at="2026-11-01T00:00:00Z").json()
     b = _post(api.c, body, at="2026-11-02T00:00:00Z").json()
     assert a["id"] != b["id"] and b["report"]["verified_at"] == "2026-11-02T00:00:00+00:00"
+    same = _post(api.c, body, at="2026-11-02T07:00:00+07:00")  # the same instant, another offset
+    assert same.status_code == 200 and same.json()["id"] == b["id"]
 
 
 def test_records_are_per_client_and_paged(api, dumps):
