@@ -210,3 +210,17 @@ def test_hostile_chain_folders_never_hang_or_read_outside(eac_card, tmp_path):
         (many / f"c{i}.cvcert").write_bytes((card / "eac" / "chain" / "dv.cvcert").read_bytes())
     with pytest.raises(UsageError):
         Terminal.load(many, key)
+
+
+def test_passport_with_dg3_and_dg4(eac_card):
+    card = eac_card("passport-eac")
+    doc, _ = read_card(card, ReadOptions(terminal=_terminal(card)))
+    assert {"DG3", "DG4"} <= set(doc.files) and doc.evidence.ta["chip_cars"] == ["UTTESTCVCA00001"]
+    rep = verify_dir(doc, card)
+    for dg in ("DG3", "DG4"):
+        c = next(x for x in rep.checks if x.check == "passive.dg_hash" and x.subject == dg)
+        assert c.verdict is Verdict.SUCCESSFUL, c
+    # the DV of the ta-dv-no-dg3 set grants DG4 only: DG4 read, DG3 not
+    card = eac_card("passport-eac", faults=("ta-dv-no-dg3",))
+    doc, _ = read_card(card, ReadOptions(terminal=_terminal(card)))
+    assert "DG4" in doc.files and "DG3" not in doc.files
