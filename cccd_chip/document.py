@@ -19,12 +19,17 @@ import re
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from . import TOOL_NAME
 from .errors import DumpFormatError, UsageError
 from .json_input import load_json
 from .safe_files import is_real_dir, read_regular_file
+
+if TYPE_CHECKING:
+    from .holder import Face, Holder
+    from .lds.dg1 import DG1
+    from .lds.dg13 import CCCDPersonalData
 
 DUMP_FORMAT = "cccd-dump"
 DUMP_VERSION = 1
@@ -315,6 +320,31 @@ class Document:
         files = dict(self.files)
         files[name] = data
         return replace(self, files=files)
+
+    # --- parsed views (cccd_chip/holder.py; for display, they verify nothing) ----------
+    def holder(self) -> "Optional[Holder]":
+        """The holder's and the document's data, DG1 and DG13 merged (None without either)."""
+        from .holder import holder_of
+
+        return holder_of(self.files.get("DG1"), self.files.get("DG13"))
+
+    def face(self) -> "Optional[Face]":
+        """The first face image of DG2 as stored (None without DG2 or a decodable face)."""
+        from .holder import face_of
+
+        return face_of(self.files.get("DG2"))
+
+    def dg13(self) -> "Optional[CCCDPersonalData]":
+        """The CCCD's DG13 personal data (None without DG13); a malformed DG13 raises ParseError."""
+        from .holder import parse_dg13
+
+        return parse_dg13(self.files.get("DG13"))
+
+    def dg1(self) -> "Optional[DG1]":
+        """The parsed MRZ of DG1 (None without DG1); a malformed DG1 raises ParseError."""
+        from .holder import parse_dg1
+
+        return parse_dg1(self.files.get("DG1"))
 
     # --- serialisation -------------------------------------------------
     def manifest(self, inline: bool) -> dict:

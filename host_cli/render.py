@@ -33,42 +33,42 @@ SCHEMA_INSPECT = "cccd-inspect/1"
 
 
 def holder_view(doc: Document) -> dict:
-    """Holder and document data from DG1 (and DG13 when present)."""
+    """Holder and document data of ``cccd read --json``: DG1 as the MRZ writes it, DG13 as the card holds it.
+
+    The parsing is the library's (``Document.dg1()``, ``Document.dg13()``); this is only their JSON form.
+    """
+    from cccd_chip.errors import CccdError
+
     out: dict[str, Any] = {}
-    dg1 = doc.get("DG1")
-    if dg1:
+    v = None
+    if doc.get("DG1"):
         try:
-            from cccd_chip.lds import dg1 as dg1mod
-
-            v = dg1mod.parse(dg1)
-            out["document"] = {
-                "document_code": v.document_code,
-                "issuing_state": v.issuing_state,
-                "document_number": v.document_number,
-                "date_of_expiry": v.date_of_expiry,
-            }
-            out["holder"] = {
-                "name": " ".join(p for p in (v.primary_identifier, v.secondary_identifier) if p),
-                "nationality": v.nationality,
-                "date_of_birth": v.date_of_birth,
-                "sex": v.sex,
-            }
-            if v.cccd_id:
-                out["holder"]["id_number"] = v.cccd_id
-            failed = list(v.failed_checks)
-            out["mrz_check_digits"] = "ok" if not failed else {"failed": failed}
-        except Exception as e:  # noqa: BLE001 - shown, never fatal for display
+            v = doc.dg1()
+        except CccdError as e:  # shown, never fatal for display
             out["dg1_error"] = str(e)
-    dg13 = doc.get("DG13")
-    if dg13:
+    if v is not None:
+        out["document"] = {
+            "document_code": v.document_code,
+            "issuing_state": v.issuing_state,
+            "document_number": v.document_number,
+            "date_of_expiry": v.date_of_expiry,
+        }
+        out["holder"] = {
+            "name": " ".join(p for p in (v.primary_identifier, v.secondary_identifier) if p),
+            "nationality": v.nationality,
+            "date_of_birth": v.date_of_birth,
+            "sex": v.sex,
+        }
+        if v.cccd_id:
+            out["holder"]["id_number"] = v.cccd_id
+        failed = list(v.failed_checks)
+        out["mrz_check_digits"] = "ok" if not failed else {"failed": failed}
+    if doc.get("DG13"):
         try:
-            from cccd_chip.lds import inspect as insp
-
-            fields = insp.describe("DG13", dg13).get("fields") or {}
-            pd = fields.get("personal_data") if isinstance(fields, dict) else None
-            out["dg13"] = _jsonable(pd if pd is not None else fields)
-        except Exception as e:  # noqa: BLE001 - shown, never fatal for display
-            out["dg13_error"] = f"{type(e).__name__}"
+            pd = doc.dg13()
+        except CccdError:  # a malformed DG13 shows no fields (its error is the verification's to report)
+            pd = None
+        out["dg13"] = pd.to_json() if pd is not None else {}
     return out
 
 
@@ -269,17 +269,12 @@ def mrz_date(yymmdd: str, kind: str, today: "Optional[datetime.date]" = None) ->
     §4.2.2.3 leaves the century to the reader). ``991231`` on a CCCD is "no expiry".
     Anything that is not a date is shown as it is.
     """
-    today = today or datetime.date.today()
-    if len(yymmdd) != 6 or not yymmdd.isdigit():
-        return yymmdd
-    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
-    if kind == "expiry" and yymmdd == "991231":
+    from cccd_chip.holder import NO_EXPIRY_MRZ, mrz_date as as_date
+
+    if kind == "expiry" and yymmdd == NO_EXPIRY_MRZ:
         return "no expiry (991231)"
-    century = 2000 if kind == "expiry" else (2000 if 2000 + yy <= today.year else 1900)
-    try:
-        return datetime.date(century + yy, mm, dd).isoformat()
-    except ValueError:
-        return yymmdd
+    d = as_date(yymmdd, kind, today)
+    return d.isoformat() if d is not None else yymmdd
 
 
 def _label(key: str) -> str:

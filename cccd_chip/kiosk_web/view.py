@@ -86,84 +86,41 @@ def _date(value: Any) -> Optional[str]:
     return _clip(value)
 
 
-def _mrz_date(yymmdd: str, *, birth: bool) -> Optional[str]:
-    """YYMMDD (ICAO 9303-3 §4.4) -> dd/mm/yyyy; a birth year is never in the future."""
-    if len(yymmdd) != 6 or not yymmdd.isdigit():
-        return _clip(yymmdd)
-    yy, mm, dd = int(yymmdd[:2]), yymmdd[2:4], yymmdd[4:]
-    year = 2000 + yy
-    if birth and year > _dt.date.today().year:
-        year -= 100
-    return f"{dd}/{mm}/{year}"
-
-
 def holder_fields(doc: "Document", lang: str) -> list[dict[str, Optional[str]]]:
-    """Ordered (key, label, value) rows for the result; absent values are left out."""
+    """Ordered (key, label, value) rows for the result (``Document.holder()``); absent values are left out."""
     ui = catalogue.section(lang, "ui")
-    rows: dict[str, Optional[str]] = {}
-    v1 = None
-    raw1 = doc.get("DG1")
-    if raw1:
-        try:
-            from ..lds import dg1
-
-            v1 = dg1.parse(raw1)
-        except CccdError as e:
-            log.info("DG1 not shown: %s", e.reason)
-    pd = None
-    raw13 = doc.get("DG13")
-    if raw13:
-        try:
-            from ..lds import dg13
-
-            pd = dg13.parse(raw13).personal_data
-        except CccdError as e:
-            log.info("DG13 not shown: %s", e.reason)
-    if v1 is not None:
-        rows["name"] = _clip(" ".join(p for p in (v1.primary_identifier, v1.secondary_identifier) if p))
-        rows["id"] = v1.cccd_id
-        rows["document_number"] = v1.document_number if not v1.cccd_id else None
-        rows["dob"] = _mrz_date(v1.date_of_birth, birth=True)
-        sex = v1.sex.strip("<") or "X"
-        rows["sex"] = ui.get(f"sex_{sex}", sex)
-        rows["nationality"] = _clip(v1.nationality.strip("<"))
-        rows["expiry"] = ui["no_expiry"] if v1.no_expiry else _mrz_date(v1.date_of_expiry, birth=False)
-    if pd is not None:  # a CCCD: DG13 has the name with diacritics and the clerk's fields
-        for key, value in (("name", _clip(pd.full_name)), ("id", _clip(pd.id_number)), ("dob", _date(pd.date_of_birth)),
-                           ("sex", _clip(pd.sex)), ("nationality", _clip(pd.nationality)),
-                           ("expiry", _date(pd.date_of_expiry))):
-            if value:
-                rows[key] = value
-        rows["origin"] = _clip(pd.place_of_origin)
-        rows["residence"] = _clip(pd.place_of_residence)
-        rows["issue"] = _date(pd.date_of_issue)
+    h = doc.holder()
+    if h is None:
+        return []
+    for group in h.unreadable:
+        log.info("%s not shown: malformed", group)
+    sex = _clip(h.sex)
+    expiry = _date(h.date_of_expiry) if h.date_of_expiry is not None else (ui["no_expiry"] if h.no_expiry else None)
+    rows: dict[str, Optional[str]] = {
+        "name": _clip(h.name), "id": _clip(h.id_number),
+        "document_number": _clip(h.document_number) if not h.id_number else None,
+        "dob": _date(h.date_of_birth), "sex": ui.get(f"sex_{sex}", sex) if sex else None,
+        "nationality": _clip(h.nationality), "expiry": expiry, "origin": _clip(h.place_of_origin),
+        "residence": _clip(h.place_of_residence), "issue": _date(h.date_of_issue),
+    }
     order = ("name", "id", "document_number", "dob", "sex", "nationality", "expiry", "origin", "residence", "issue")
     return [{"key": k, "label": ui[f"field_{k}"], "value": rows[k]} for k in order if rows.get(k)]
 
 
 def face(doc: "Document") -> Optional[dict[str, str]]:
-    """The first face of DG2 as a data URL (JPEG as read; JPEG2000 converted to PNG)."""
-    raw = doc.get("DG2")
-    if not raw:
-        return None
+    """The first face of DG2 as a data URL (``Document.face()``: JPEG as read; JPEG2000 converted to PNG)."""
     try:
-        from ..lds import dg2, face as facemod
-
-        parsed = dg2.parse(raw)
-        faces = parsed.faces
-        if not faces:
+        found = doc.face()
+        if found is None:
             return None
-        image = faces[0].image
-        source = {"JP2": "JPEG2000", "J2K": "JPEG2000"}.get(facemod.sniff_image(image), facemod.sniff_image(image))
-        shown = dg2.export_face(parsed, "auto")
+        shown, mime = found.displayable()
     except CccdError as e:
         log.info("face not shown: %s", e.reason)
         return None
     except Exception as e:  # noqa: BLE001 - an image the decoder chokes on must not stop the screen
         log.info("face not shown (%s)", type(e).__name__)
         return None
-    mime = "image/jpeg" if shown[:2] == b"\xff\xd8" else "image/png"
-    return {"src": f"data:{mime};base64,{base64.b64encode(shown).decode()}", "format": source,
+    return {"src": f"data:{mime};base64,{base64.b64encode(shown).decode()}", "format": found.format,
             "shown_as": mime}
 
 
