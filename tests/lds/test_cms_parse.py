@@ -185,13 +185,25 @@ def _swap(raw: bytes, old: bytes, new: bytes) -> bytes:
 # --- strictness: malformed framing raises ParseError at the element ------------------------
 
 
+# Elements the malformed-field cases plant; the offset check needs each to occur once.
+_PLANTED = (b"\x04\x00", b"\x04\x01\x00", b"\x02\x01\x09", b"\x30\x03\x04\x05\x00")
+
+
 def _valid() -> tuple[bytes, cms.SignedData]:
+    """A valid RSA-PSS SignedData whose random salt holds none of the planted elements.
+
+    The PSS salt is random, so about one signature in 250 contains ``04 00`` by chance;
+    such a signature is drawn again (a property of the fixture, not of the parser).
+    """
     key, cert = rsa_signer()
-    raw = cms.build_signed_data(
-        oids.ID_ICAO_LDS_SECURITY_OBJECT, b"\x30\x00", cert, sign_pss(key), "sha256", oids.RSASSA_PSS,
-        cms.rsassa_pss_params("sha256", 32), sid="issuer_serial",
-    )
-    return raw, cms.parse(raw)
+    for _ in range(64):
+        raw = cms.build_signed_data(
+            oids.ID_ICAO_LDS_SECURITY_OBJECT, b"\x30\x00", cert, sign_pss(key), "sha256", oids.RSASSA_PSS,
+            cms.rsassa_pss_params("sha256", 32), sid="issuer_serial",
+        )
+        if not any(p in raw for p in _PLANTED):
+            return raw, cms.parse(raw)
+    raise AssertionError("64 signatures in a row held a planted element")
 
 
 def _rebuild(sd: cms.SignedData, **changes) -> bytes:
