@@ -15,7 +15,7 @@ from asn1crypto import x509
 from cccd_chip.emulator.quirks import reorder_rdns
 from cccd_chip.lds import sod
 from cccd_chip.pki import signed_data as sdv
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 
 
 def _per_call(f, n: int) -> float:

@@ -96,7 +96,7 @@ RESIGNED = [("cccd-2021/p521", "p521", False), ("cccd-2021/bp512", "bp512", Fals
 
 def _testpki() -> Any:
     """The test PKI module (its home moves between packages; the bench follows it)."""
-    for name in ("cccd_chip.testing.testpki", "cccd_chip.emulator.testpki", "cccd_chip.pki.testpki"):
+    for name in ("cccd_chip.testing.testpki", "cccd_chip.emulator.testpki", "cccd_chip.emulator.testpki"):
         try:
             return importlib.import_module(name)
         except ImportError:

@@ -72,20 +72,21 @@ def holder_view(doc: Document) -> dict:
     return out
 
 
-def _jsonable(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
+    """A parsed value as JSON: dataclasses as objects (raw bytes left out), bytes as hex, dates ISO 8601."""
     import dataclasses
     import datetime
 
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "raw"}
+        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "raw"}
     if isinstance(obj, (bytes, bytearray)):
         return bytes(obj).hex().upper()
     if isinstance(obj, (datetime.date, datetime.datetime)):
         return obj.isoformat()
     if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if hasattr(obj, "value") and hasattr(obj, "name") and obj.__class__.__module__ != "builtins":
         return getattr(obj, "value")
     return obj
@@ -347,7 +348,7 @@ def inspect_view(name: str, desc: dict, files: Optional[dict[str, bytes]] = None
         return lines + tree_lines(desc)
     if desc.get("error"):
         lines.append(f"  ERROR: {visible(str(desc['error']))}")
-    fields = _jsonable(desc.get("fields", {k: v for k, v in desc.items()
+    fields = jsonable(desc.get("fields", {k: v for k, v in desc.items()
                                           if k not in ("file", "size", "sha256", "title", "error")}))
     if isinstance(fields, dict):
         fields = dict(fields)

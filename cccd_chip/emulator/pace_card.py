@@ -27,7 +27,7 @@ from ..iso7816.apdu import CommandApdu
 from ..lds import security_infos as si
 
 if TYPE_CHECKING:
-    from ..pki.testpki import Issued
+    from .testpki import Issued
     from .applet import Applet, Reply
 
 Rng = Callable[[int], bytes]
@@ -311,10 +311,10 @@ def build_card_access(infos: Sequence[si.SecurityInfo]) -> bytes:
 def build_card_security(infos: Sequence[si.SecurityInfo], signer: "Issued") -> bytes:
     """EF.CardSecurity: SignedData (content type id-SecurityObject) over SecurityInfos.
 
-    ``signer`` is a :class:`cccd_chip.pki.testpki.Issued` DSC (test PKI only).
+    ``signer`` is a :class:`cccd_chip.emulator.testpki.Issued` DSC (test PKI only).
     """
     from ..lds import cms, oids
-    from ..pki.testpki import cms_signing
+    from .testpki import cms_signing
 
     args = cms_signing(signer)
     return cms.build_signed_data(oids.ID_SECURITY_OBJECT, si.build(infos), signer.cert_der, args["signer"],

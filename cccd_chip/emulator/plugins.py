@@ -1,31 +1,29 @@
-"""Protocol modules that plug into the applet (PACE, CA, AA, faults).
+"""The protocol modules that plug into the applet: PACE, Chip Authentication, Terminal Authentication,
+Active Authentication, faults and field quirks (docs/emulator.md).
 
-Each module exposes ``install(applet)``; modules that do not exist yet are
-skipped, so the applet works with whatever card side is available.
+A static table: every module is imported by name here, so a missing or broken module is an
+ImportError when the applet is built, never a card that silently lost a protocol. Each
+entry is the module's ``install(applet)``, run in this order (faults and quirks last:
+they wrap the handlers the protocols installed).
 """
 
 from __future__ import annotations
 
-import importlib
+from typing import Any, Callable
 
-MODULES = (
-    "cccd_chip.emulator.pace_card",
-    "cccd_chip.emulator.ca_card",
-    "cccd_chip.emulator.ta_card",
-    "cccd_chip.emulator.aa_card",
-    "cccd_chip.emulator.faults",
-    "cccd_chip.emulator.quirks",
+from . import aa_card, ca_card, faults, pace_card, quirks, ta_card
+
+INSTALLERS: tuple[Callable[[Any], None], ...] = (
+    pace_card.install,
+    ca_card.install,
+    ta_card.install,
+    aa_card.install,
+    faults.install,
+    quirks.install,
 )
 
 
-def install(applet) -> None:
-    for name in MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue
-            raise
-        hook = getattr(mod, "install", None)
-        if hook is not None:
-            hook(applet)
+def install(applet: Any) -> None:
+    """Install every protocol module of the table into ``applet``."""
+    for hook in INSTALLERS:
+        hook(applet)

@@ -77,7 +77,7 @@ def inspect(path, face, as_json, fingers=None, iris=None):
         if biometric_folders:  # a single DG3.bin / DG4.bin: the same export as from a dump
             written = biometrics.save_all({str(items[p.name].get("file")): data}, biometric_folders)
     if as_json:
-        render.print_json({"schema": render.SCHEMA_INSPECT, "files": render._jsonable(items)})
+        render.print_json({"schema": render.SCHEMA_INSPECT, "files": render.jsonable(items)})
     else:
         for name in render.sorted_files(items):
             click.echo("\n".join(render.inspect_view(name, items[name], files, face_written)))

@@ -100,8 +100,7 @@ def kiosk(reader, virtual, virtual_dwell, virtual_gap, virtual_latency, can, id1
     if reader:
         from cccd_chip.transport import pcsc
 
-        pcsc._pyscard()  # fail now (exit 4) when PC/SC support is missing
-        source = pcsc.PcscCardSource(reader, poll=poll)
+        source = pcsc.PcscCardSource(reader, poll=poll)  # fails now (exit 4) when PC/SC support is missing
     else:
         vsource = source = VirtualCardSource(virtual, dwell=virtual_dwell, gap=virtual_gap,
                                               latency=virtual_latency / 1000.0)

@@ -2,7 +2,7 @@
 
 ``issuer_pki(profile)`` rebuilds the (deterministic) PKI of a profile's card set exactly as
 ``emulator.personalize`` does: the *issuer's* keys, for class (c) mistakes signed correctly.
-Attacker keys come from :mod:`cccd_chip.pki.testpki` (never the issuer's).
+Attacker keys come from :mod:`cccd_chip.emulator.testpki` (never the issuer's).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from asn1crypto import x509 as a_x509
 
 from cccd_chip.emulator import card_pki, profiles
 from cccd_chip.lds import sod as sod_mod
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 
 ATTACKER_FAMILIES = ("p256", "bp256", "rsa2048")
 

@@ -200,7 +200,7 @@ def test_attackers_aa_key_in_dg15_without_a_valid_sod_fails(genuine, judge, prof
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
     from cccd_chip.lds import dg15
-    from cccd_chip.pki import testpki
+    from cccd_chip.emulator import testpki
 
     g = genuine(profile)
     key = testpki.make_key(family, seed=66, label="attacker-aa")
@@ -221,7 +221,7 @@ def test_attackers_aa_key_under_an_attacker_sod_is_never_successful(genuine, jud
     from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
     from cccd_chip.lds import dg15
-    from cccd_chip.pki import testpki
+    from cccd_chip.emulator import testpki
 
     g, files = _forged_files(genuine, profile)
     key = testpki.make_key("p256", seed=66, label="attacker-aa2")
@@ -294,7 +294,7 @@ def _ca_key_info_like(old, public_point: bytes):
 
 
 def testpki_args(issued) -> dict:
-    return __import__("cccd_chip.pki.testpki", fromlist=["cms_signing"]).cms_signing(
+    return __import__("cccd_chip.emulator.testpki", fromlist=["cms_signing"]).cms_signing(
         issued, scheme=_scheme(issued.key_spec))
 
 

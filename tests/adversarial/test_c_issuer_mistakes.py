@@ -19,7 +19,7 @@ from forge import build_sod, dg_hashes_for, issue_dsc, issuer_pki, mrz_start
 
 from cccd_chip.emulator import profiles
 from cccd_chip.lds import oids
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 
 PROFILES = ("cccd-2021", "cccd-2024", "passport-bac", "passport-pace-im", "passport-pace-cam", "passport-aes256",
             "id-small-le", "id-explicit-csca", "passport-dh")

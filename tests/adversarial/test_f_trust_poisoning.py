@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from adversary import Outcome, outcome_of_error, run_cli, verify_outcome, write_dump
 from cccd_chip.document import Document
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import Policy
 

@@ -33,7 +33,7 @@ import pytest
 from adversary import AT_TEXT, REPO, CliRun, Outcome, exit_outcome, run_cli
 from cccd_chip.lds import dg13
 from cccd_chip.iso7816 import tlv
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.safe_text import visible
 
 FAKE = "Verification: SUCCESSFUL"

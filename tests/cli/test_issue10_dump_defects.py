@@ -133,7 +133,7 @@ def test_path_where_nothing_exists_is_a_usage_error(cccd, tmp_path):
 
 
 def test_sod_signed_with_an_ec_key_under_an_rsa_dsc_fails(pki):
-    from cccd_chip.pki import testpki
+    from cccd_chip.emulator import testpki
     from cccd_chip.verify.document_check import verify_document
     from cccd_chip.verify.report import Reason, Verdict
 
@@ -151,7 +151,7 @@ def test_sod_signed_with_an_ec_key_under_an_rsa_dsc_fails(pki):
 
 @pytest.mark.parametrize("csca_spec,forger_spec", [("rsa2048", "p256"), ("bp256", "rsa2048")])
 def test_dsc_signed_with_another_key_family_than_its_csca_fails(csca_spec, forger_spec):
-    from cccd_chip.pki import testpki
+    from cccd_chip.emulator import testpki
     from cccd_chip.pki.trust_store import TrustStore
     from cccd_chip.verify.document_check import verify_document
     from cccd_chip.verify.report import Reason, Verdict

@@ -126,7 +126,7 @@ def test_with_the_anchor_the_forgery_fails_and_the_opt_in_is_said(cccd, forged_d
 def test_a_chain_ending_at_a_known_csca_says_it_is_not_authenticated(monkeypatch, tmp_path):
     """The note on success: pretend the vn-cccd test CSCA were the known one (we hold its key)."""
     from cccd_chip.emulator import card_pki, pki_lifecycle
-    from cccd_chip.pki import testpki
+    from cccd_chip.emulator import testpki
     from cccd_chip.pki.certificate import load_certificate
     from cccd_chip.verify import passive
 

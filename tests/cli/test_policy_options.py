@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cccd_chip.document import AccessInfo, Document
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.verify.passive import Policy
 from host_cli.main import make_policy
 

@@ -140,7 +140,7 @@ def _run_cli(args: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> World:
     from cccd_chip.emulator.personalize import personalize
-    from cccd_chip.pki import testpki
+    from cccd_chip.emulator import testpki
 
     root = tmp_path_factory.mktemp("doc-world")
     card = personalize("cccd-2021", 1, root / "card")

@@ -12,7 +12,7 @@ from cccd_chip.errors import ParseError
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import cms, oids, sod
 from cccd_chip.lds._der import der, der_int, der_oid, der_seq
-from cccd_chip.lds.asn1 import LDSSecurityObject as A_LSO
+from lds_asn1 import LDSSecurityObject as A_LSO
 from cccd_chip.lds.cms import AlgorithmIdentifier
 
 from lds_helpers import ec_signer, sign_ecdsa

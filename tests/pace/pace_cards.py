@@ -31,7 +31,7 @@ _DSC = None
 def dsc():
     global _DSC
     if _DSC is None:
-        from cccd_chip.pki import testpki
+        from cccd_chip.emulator import testpki
 
         _DSC = testpki.make_dsc(testpki.make_csca("UT", key_spec="p256", seed=3), key_spec="p256", seed=3)
     return _DSC

@@ -13,7 +13,7 @@ from cccd_chip.crypto import ec as ecmath
 from cccd_chip.crypto.signatures import load_public_key, parse_signature_algorithm, verify_signature
 from cccd_chip.errors import InvalidPublicKeyError, UnsupportedError, VerificationError
 from cccd_chip.lds.cms import AlgorithmIdentifier, rsassa_pss_params
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 
 MSG = b"signed attributes stand-in"
 

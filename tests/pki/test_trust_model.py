@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 
 from cccd_chip.document import Document
 from cccd_chip.errors import ParseError, TrustStoreError
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.dn import attribute_values, parse_dn
 from cccd_chip.pki.ldif import parse_ldif
 from cccd_chip.pki.trust_store import TrustStore
@@ -239,7 +239,7 @@ def _end_entity(issuer: testpki.Issued, *, cn: str, ca: bool, cert_sign: bool, s
     if ca:
         b = b.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
     if key_usage:
-        b = b.add_extension(testpki._key_usage(cert_sign=cert_sign, digital_signature=not cert_sign), critical=True)
+        b = b.add_extension(testpki.key_usage(cert_sign=cert_sign, digital_signature=not cert_sign), critical=True)
     signer = issuer.key if issuer is not None else key
     from cryptography.hazmat.primitives import hashes
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from cccd_chip.errors import ParseError, TrustStoreError
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.certificate import load_certificate
 from cccd_chip.pki.ldif import parse_ldif
 from cccd_chip.pki.trust_store import TrustStore, trust_store_from

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cccd_chip.errors import CccdError
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.certificate import load_certificate
 from cccd_chip.pki.crl import load_crl
 from cccd_chip.pki.ldif import parse_ldif

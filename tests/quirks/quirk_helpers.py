@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import Policy, verify_passive
 from cccd_chip.verify.report import Verdict

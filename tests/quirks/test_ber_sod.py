@@ -12,7 +12,7 @@ from cccd_chip.lds._der import MAX_DER_DEPTH
 from cccd_chip.verify.report import Verdict
 
 from quirk_helpers import DSC, FILES, flip, passive, trusted, verdict_of
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 
 
 def _ber_sod(segment: int = 50) -> bytes:

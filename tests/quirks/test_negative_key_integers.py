@@ -14,7 +14,7 @@ from cccd_chip.emulator.aa_card import iso9796_2_sign
 from cccd_chip.errors import ParseError
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import dg15
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.verify.active_auth import check_active_authentication
 from cccd_chip.verify.report import Verdict
 

@@ -9,7 +9,7 @@ from asn1crypto import core as acore
 from asn1crypto import x509 as ax
 
 from cccd_chip.lds import cms, sod
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.verify.passive import Policy
 from cccd_chip.verify.report import Verdict
 

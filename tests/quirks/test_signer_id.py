@@ -8,7 +8,7 @@ import time
 from asn1crypto import x509 as ax
 
 from cccd_chip.lds import sod
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki import signed_data as sdv
 from cccd_chip.verify.report import Verdict
 

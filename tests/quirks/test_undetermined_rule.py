@@ -12,7 +12,7 @@ from cryptography.x509.oid import NameOID
 
 from cccd_chip.document import Document
 from cccd_chip.lds import dg1
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.document_check import verify_document
 from cccd_chip.verify.report import Verdict

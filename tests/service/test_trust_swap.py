@@ -8,7 +8,7 @@ import threading
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from svc_support import AT
 
 

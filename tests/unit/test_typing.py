@@ -24,8 +24,8 @@ PACKAGES = ("cccd_chip", "host_cli")
 # errors that --strict alone adds are tolerated (missing annotations and type arguments, Any
 # returned, untyped calls); every other error fails as everywhere else. The tuple only shrinks.
 STRICT_PENDING = (
-    "cccd_chip/access/", "cccd_chip/channel.py", "cccd_chip/document.py", "cccd_chip/emulator/plugins.py",
-    "cccd_chip/pki/testpki.py", "cccd_chip/reader.py", "cccd_chip/transport/",
+    "cccd_chip/access/", "cccd_chip/channel.py", "cccd_chip/document.py",
+    "cccd_chip/emulator/testpki.py", "cccd_chip/reader.py", "cccd_chip/transport/",
     "cccd_chip/verify/chip_auth.py", "cccd_chip/verify/document_check.py",
 )
 STRICT_ONLY_CODES = ("[no-untyped-def]", "[type-arg]", "[no-any-return]", "[no-untyped-call]", "[untyped-decorator]")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import Policy
 

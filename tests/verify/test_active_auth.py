@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cccd_chip.errors import VerificationError
 from cccd_chip.lds import dg14, dg15
 from cccd_chip.lds.security_infos import ID_AA, ActiveAuthenticationInfo
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.verify.active_auth import (
     check_active_authentication,
     recover_iso9796_2,

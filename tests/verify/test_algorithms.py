@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import cms, oids, sod
 from cccd_chip.lds._der import der, der_oid, der_seq, der_set
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify import algorithms as alg
 from cccd_chip.verify.passive import verify_passive

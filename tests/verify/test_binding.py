@@ -18,7 +18,7 @@ from cccd_chip.document import AccessInfo, Document, access_password_mac, bindin
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import com, dg1
 from cccd_chip.lds._der import der, der_int, der_seq, der_set
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.country_codes import ICAO_SPECIAL_CODES, ISO_3166_ALPHA3, alpha2_for
 from cccd_chip.verify.document_check import verify_document

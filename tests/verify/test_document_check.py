@@ -13,7 +13,7 @@ from cccd_chip.crypto import ec as ecmath
 from cccd_chip.document import AccessInfo, Document, Evidence
 from cccd_chip.lds import card_security, dg14, dg15
 from cccd_chip.lds.security_infos import ID_AA, ID_PK_ECDH, ActiveAuthenticationInfo, ChipAuthenticationPublicKeyInfo
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.document_check import verify_document
 from cccd_chip.verify.report import Reason, Verdict

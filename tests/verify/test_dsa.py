@@ -22,7 +22,7 @@ from cccd_chip.errors import CccdError, InvalidPublicKeyError, ParseError, Unsup
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import cms, sod
 from cccd_chip.lds._der import der, der_oid, der_seq
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify import algorithms as alg
 from cccd_chip.verify.active_auth import check_active_authentication
@@ -492,7 +492,7 @@ def test_dsa_public_key_pickles(cscas):
     again = pickle.loads(pickle.dumps(key))
     assert (again.kind, again.bits, again.subgroup_bits, again.spki) == ("dsa", 2048, 224, dsc.spki)
     msg = b"signed attributes"
-    sig.verify_signature(again, _alg(DSA_SHA224), msg, dsc.key.sign(msg, testpki._HASHES["sha224"]()))
+    sig.verify_signature(again, _alg(DSA_SHA224), msg, dsc.key.sign(msg, testpki.HASHES["sha224"]()))
 
 
 # --- algorithm policy ------------------------------------------------------------------------

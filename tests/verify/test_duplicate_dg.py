@@ -4,7 +4,7 @@ counts as authenticated for the chip checks (AA's DG15, CA's DG14) behind a 'lis
 from __future__ import annotations
 
 from cccd_chip.lds import sod
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.verify.passive import verify_passive
 from cccd_chip.verify.report import Reason, Verdict
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from cccd_chip.iso7816 import tlv
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import Policy, verify_passive
 from cccd_chip.verify.report import Reason, Report, Verdict

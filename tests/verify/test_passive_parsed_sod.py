@@ -17,7 +17,7 @@ import pytest
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import cms, oids, sod
 from cccd_chip.lds._der import der, der_int, der_oid, der_seq
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import verify_passive
 from cccd_chip.verify.report import Reason, Report, Verdict

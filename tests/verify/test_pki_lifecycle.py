@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from cccd_chip.emulator import card_pki, pki_lifecycle as life
-from cccd_chip.pki import testpki
+from cccd_chip.emulator import testpki
 from cccd_chip.pki.certificate import load_certificate
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify import passive

@@ -1,7 +1,7 @@
 """Generated test PKI: CSCA, DSC, CRL, link certificates (ICAO 9303-12 §7.1 profiles).
 
-For tests, the benchmark and the emulator's personaliser. NEVER for real
-documents. EC keys are derived deterministically from ``(seed, label)``;
+Test support (issue 12: apart from the production PKI code in cccd_chip/pki/): for
+tests, the benchmarks and the virtual chip. NEVER for real documents. EC keys are derived deterministically from ``(seed, label)``;
 RSA keys cannot be seeded with pyca/cryptography, so they are random but
 cached per process (same ``(seed, label, bits)`` -> same key within a run).
 
@@ -114,7 +114,7 @@ _ORDERS = {
 def _hash_for(key: PrivateKey) -> hashes.HashAlgorithm:
     size = key.key_size
     if isinstance(key, dsa.DSAPrivateKey):
-        return _HASHES[_dsa_hash(key)]()
+        return HASHES[_dsa_hash(key)]()
     if isinstance(key, rsa.RSAPrivateKey):
         return hashes.SHA256() if size <= 3072 else hashes.SHA512()
     return {256: hashes.SHA256(), 384: hashes.SHA384()}.get(size, hashes.SHA512())
@@ -203,7 +203,7 @@ def make_csca(
         .not_valid_before(validity[0])
         .not_valid_after(validity[1])
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(key_usage(cert_sign=True), critical=True)
         .add_extension(ski, critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
     )
@@ -222,7 +222,7 @@ def make_link(old: Issued, new: Issued, *, serial: int = 1000, scheme: str = "ps
         .not_valid_before(new_cert.not_valid_before_utc)
         .not_valid_after(old_cert.not_valid_after_utc)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(_key_usage(cert_sign=True), critical=True)
+        .add_extension(key_usage(cert_sign=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(new.key.public_key()), critical=False)
         .add_extension(_aki(old), critical=False)
     )
@@ -252,7 +252,7 @@ def make_dsc(
         .serial_number(serial)
         .not_valid_before(validity[0])
         .not_valid_after(validity[1])
-        .add_extension(_key_usage(digital_signature=digital_signature), critical=True)
+        .add_extension(key_usage(digital_signature=digital_signature), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(_aki(csca), critical=False)
     )
@@ -291,7 +291,8 @@ def _aki(issuer: Issued) -> x509.AuthorityKeyIdentifier:
     return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
 
 
-def _key_usage(*, cert_sign: bool = False, digital_signature: bool = False) -> x509.KeyUsage:
+def key_usage(*, cert_sign: bool = False, digital_signature: bool = False) -> x509.KeyUsage:
+    """The keyUsage extension of a CSCA (keyCertSign + cRLSign) or a DSC (digitalSignature)."""
     return x509.KeyUsage(
         digital_signature=digital_signature,
         content_commitment=False,
@@ -314,7 +315,7 @@ _ECDSA_OIDS = {"sha1": "1.2.840.10045.4.1", "sha224": "1.2.840.10045.4.3.1", "sh
 # id-dsa-with-sha1 (RFC 3279 §2.2.2), dsa-with-sha224 .. (NIST sigAlgs, RFC 5758 §3.1)
 _DSA_OIDS = {"sha1": "1.2.840.10040.4.3", "sha224": "2.16.840.1.101.3.4.3.1", "sha256": "2.16.840.1.101.3.4.3.2",
              "sha384": "2.16.840.1.101.3.4.3.3", "sha512": "2.16.840.1.101.3.4.3.4"}
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 
 def default_hash(key_spec: str) -> str:
@@ -340,7 +341,7 @@ def cms_signing(signer: Issued, *, scheme: str = "pss", hash_alg: Optional[str] 
 
     h = hash_alg or default_hash(signer.key_spec)
     key = signer.key
-    hcls = _HASHES[h]
+    hcls = HASHES[h]
     if isinstance(key, rsa.RSAPrivateKey):
         if scheme == "pss":
             pad = padding.PSS(padding.MGF1(hcls()), hcls().digest_size)
@@ -413,7 +414,7 @@ def make_ml_signer(csca: Issued, *, key_spec: str = "p256", serial: int = 50) ->
         .serial_number(serial)
         .not_valid_before(DEFAULT_DSC_VALIDITY[0])
         .not_valid_after(DEFAULT_DSC_VALIDITY[1])
-        .add_extension(_key_usage(digital_signature=True), critical=True)
+        .add_extension(key_usage(digital_signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier("2.23.136.1.1.3")]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(_aki(csca), critical=False)

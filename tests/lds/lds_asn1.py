@@ -1,7 +1,7 @@
-"""asn1crypto specifications of the ICAO LDS structures (ICAO 9303-10 §4.6.2.2, 9303-12 §9).
+"""asn1crypto specifications of the ICAO LDS structures (ICAO 9303-10 §4.6.2.2, 9303-12 §9): a test oracle.
 
-Only declarative classes here; the modules named after each file convert to
-and from frozen dataclasses so that no asn1crypto object leaves ``lds``.
+The library parses these structures itself (cccd_chip/lds/sod.py); the tests compare its
+results with what asn1crypto decodes under these declarative specifications.
 """
 
 from __future__ import annotations
