@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from dataclasses import dataclass
-from typing import Iterable, Optional, Union
+from typing import Any, Iterable, Optional, Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -120,7 +120,7 @@ def _hash_for(key: PrivateKey) -> hashes.HashAlgorithm:
     return {256: hashes.SHA256(), 384: hashes.SHA384()}.get(size, hashes.SHA512())
 
 
-def sign_args(key: PrivateKey, scheme: str = "pkcs1") -> dict:
+def sign_args(key: PrivateKey, scheme: str = "pkcs1") -> dict[str, Any]:
     """kwargs for cryptography builders' ``sign`` (RSA PKCS#1 v1.5 / PSS, ECDSA, DSA)."""
     h = _hash_for(key)
     if isinstance(key, rsa.RSAPrivateKey) and scheme == "pss":
@@ -154,20 +154,22 @@ def _resign_dsa_sha1(der: bytes, key: dsa.DSAPrivateKey, *, crl: bool) -> bytes:
         tbs_cl = cl["tbs_cert_list"]
         tbs_cl["signature"] = alg
         tbs_der = tbs_cl.dump(force=True)
-        return acrl.CertificateList({
+        crl_der: bytes = acrl.CertificateList({
             "tbs_cert_list": acrl.TbsCertList.load(tbs_der),
             "signature_algorithm": alg,
             "signature": key.sign(tbs_der, hashes.SHA1()),
         }).dump()
+        return crl_der
     cert = ax509.Certificate.load(der)
     tbs = cert["tbs_certificate"]
     tbs["signature"] = alg
     tbs_der = tbs.dump(force=True)
-    return ax509.Certificate({
+    cert_der: bytes = ax509.Certificate({
         "tbs_certificate": ax509.TbsCertificate.load(tbs_der),
         "signature_algorithm": alg,
         "signature_value": key.sign(tbs_der, hashes.SHA1()),
     }).dump()
+    return cert_der
 
 
 def _name(country: str, cn: str, org: str = "Test Government") -> x509.Name:
@@ -330,7 +332,7 @@ def _dsa_hash(key: dsa.DSAPrivateKey) -> str:
     return {160: "sha1", 224: "sha224"}.get(n, "sha256")
 
 
-def cms_signing(signer: Issued, *, scheme: str = "pss", hash_alg: Optional[str] = None) -> dict:
+def cms_signing(signer: Issued, *, scheme: str = "pss", hash_alg: Optional[str] = None) -> dict[str, Any]:
     """Keyword arguments for ``lds.cms.build_signed_data`` / ``lds.sod.build_sod``.
 
     ``scheme``: ``pss`` or ``pkcs1`` for RSA keys (ignored for EC and DSA keys,
@@ -381,7 +383,7 @@ def make_sod(
     scheme: str = "pss",
     hash_alg: Optional[str] = None,
     dg_hash_alg: Optional[str] = None,
-    **options,
+    **options: Any,  # forwarded to lds.sod.build_sod
 ) -> bytes:
     """EF.SOD over the raw DGs in ``files`` ("DG1".."DG16"), signed by ``dsc``."""
     from ..lds import sod
@@ -476,7 +478,8 @@ def explicit_spki(spki_der: bytes, *, generator: Optional[tuple[int, int]] = Non
             "public_key": bytes(info["public_key"]),
         }
     )
-    return new.dump()
+    out: bytes = new.dump()
+    return out
 
 
 def resign_with_spki(cert_der: bytes, spki_der: bytes, issuer_key: PrivateKey, *, scheme: str = "pss") -> bytes:
@@ -507,7 +510,8 @@ def resign_with_spki(cert_der: bytes, spki_der: bytes, issuer_key: PrivateKey, *
             "signature_value": sig,
         }
     )
-    return new.dump()
+    out: bytes = new.dump()
+    return out
 
 
 def with_explicit_parameters(subject: Issued, issuer: Optional[Issued] = None, *, scheme: str = "pss") -> Issued:
