@@ -69,6 +69,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import utils as asym_utils  # noqa: E402
 
 from cccd_chip.document import Document  # noqa: E402
+from cccd_chip.evidence import PaceCamEvidence  # noqa: E402
 from cccd_chip.pki.trust_store import TrustStore  # noqa: E402
 from cccd_chip.verify.document_check import verify_document  # noqa: E402
 from cccd_chip.verify.passive import Policy  # noqa: E402
@@ -234,13 +235,13 @@ def floor_steps(doc: Document, ts: TrustStore) -> list[Callable[[], None]]:
         cs = card_security.parse(doc.files["CardSecurity"])
         steps += _signed_object_floor(cs.signed_data, signer_key(cs.signed_data))
         cam = doc.evidence.pace_cam
-        if cam:
-            key = cs.security_infos.ca_public_key(cam.get("parameter_id", cam.get("key_id")))
+        if isinstance(cam, PaceCamEvidence):
+            key = cs.security_infos.ca_public_key(cam.ca_key_id)
             domain, point = key.domain_and_key()
             curve = _ossl_curve(domain)
             pk_ic = ec.EllipticCurvePublicKey.from_encoded_point(curve, domain.encode(point))
-            priv = ec.derive_private_key(int(cam["ca_ic"], 16), curve)
-            x_map = bytes.fromhex(cam["pk_map_ic"])[1:1 + (domain.order.bit_length() + 7) // 8]
+            priv = ec.derive_private_key(int.from_bytes(cam.ca_ic, "big"), curve)
+            x_map = cam.pk_map_ic[1:1 + (domain.order.bit_length() + 7) // 8]
 
             def cam_step(priv: Any = priv, pk_ic: Any = pk_ic, x_map: bytes = x_map) -> None:
                 if priv.exchange(ec.ECDH(), pk_ic) != x_map:

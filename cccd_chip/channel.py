@@ -52,7 +52,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 from .errors import (AbortedError, CardError, ParseError, ProtocolError, SecureMessagingError, TraceMismatchError,
                      TransportError)
@@ -60,6 +60,20 @@ from .iso7816 import commands, tlv
 from .iso7816.apdu import CommandApdu, ResponseApdu
 from .iso7816.sw import error_for
 from .sm.base import UNCOUNTED, SecureMessaging
+from .transport.base import Transport
+
+
+class Channel(Protocol):
+    """What a protocol driver talks to (``access/``): one command-response pair at a time.
+
+    ISO/IEC 7816-4 §5.1: a command APDU in, a response APDU out. Secure messaging, if any, is
+    the channel's business (:class:`CardChannel` wraps and verifies, ICAO 9303-11 §9.8); the
+    drivers never start or stop a session themselves: they return it, the reader installs it.
+    """
+
+    def transmit(self, cmd: CommandApdu) -> ResponseApdu:
+        """Send ``cmd`` and return the chip's (unprotected) response."""
+        ...
 
 log = logging.getLogger("cccd_chip.channel")
 
@@ -197,7 +211,7 @@ class CardChannel:
 
     def __init__(
         self,
-        transport,
+        transport: Transport,
         *,
         max_le: int = SHORT_MAX,
         extended: Optional[bool] = None,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from . import TOOL_NAME
 from .errors import DumpFormatError, UsageError
+from .evidence import Evidence as Evidence  # re-exported: the dump's evidence records live in evidence.py
 from .json_input import load_json
 from .safe_files import is_real_dir, read_regular_file
 
@@ -71,11 +72,11 @@ class AccessInfo:
     password_mac: Optional[str] = None
     password_mac_key: Optional[str] = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if not (k in _OPTIONAL_ACCESS and v is None)}
 
     @classmethod
-    def from_json(cls, d: Mapping) -> "AccessInfo":
+    def from_json(cls, d: Mapping[str, Any]) -> "AccessInfo":
         """From a dump manifest (untrusted): every field must have its type, else DumpFormatError."""
         if not isinstance(d, dict):
             raise DumpFormatError("dump 'access' must be an object")
@@ -112,7 +113,7 @@ _KEY_ID_RE = re.compile(r"^[0-9a-f]{16}$")
 ACCESS_PASSWORD_MAC_LABEL = b"cccd-access-password-mac/1"
 BINDING_KEY_ID_LABEL = b"cccd-binding-key-id/1"
 MIN_BINDING_KEY = 16  # bytes
-_ACCESS_VALUES: dict[str, frozenset] = {
+_ACCESS_VALUES: dict[str, frozenset[Optional[str]]] = {
     "protocol": frozenset({"BAC", "PACE", "NONE"}),
     "password": frozenset({None, "MRZ", "CAN"}),
     "mapping": frozenset({None, "GM", "IM", "CAM"}),
@@ -145,7 +146,7 @@ def binding_key_id(key: bytes) -> str:
     return hmac.new(_check_key(key), BINDING_KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
 
 
-def load_binding_key(path: "str | os.PathLike") -> bytes:
+def load_binding_key(path: "str | os.PathLike[str]") -> bytes:
     """The binding key from a file (raw bytes, at least 16; e.g. ``head -c 32 /dev/urandom``)."""
     try:
         data = Path(path).read_bytes()
@@ -154,87 +155,6 @@ def load_binding_key(path: "str | os.PathLike") -> bytes:
     if len(data) > 4096:
         raise UsageError("the binding key file is larger than 4096 bytes")
     return _check_key(data)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Proofs gathered on the card that can be re-checked offline.
-
-    ``aa_*``: Active Authentication challenge and signature (ICAO 9303-11 §6.1).
-    ``ca``: Chip Authentication outcome and transcript (keyId, OID, the
-    host's ephemeral public key, whether a response verified under the new keys).
-    ``pace_cam``: PACE-CAM chip authentication data (decrypted) and the chip's
-    ephemeral mapping key, to be checked against EF.CardSecurity.
-    """
-
-    aa_challenge: Optional[bytes] = None
-    aa_signature: Optional[bytes] = None
-    ca: Optional[Mapping] = None
-    pace_cam: Optional[Mapping] = None
-    # Terminal Authentication (access/ta.py TaResult.to_json): what was proven TO the chip
-    # during the read; recorded, not re-provable offline (docs/verification.md)
-    ta: Optional[Mapping] = None
-
-    def to_json(self) -> dict:
-        out: dict = {}
-        if self.aa_challenge is not None:
-            out["aa_challenge"] = self.aa_challenge.hex().upper()
-        if self.aa_signature is not None:
-            out["aa_signature"] = self.aa_signature.hex().upper()
-        if self.ca is not None:
-            out["ca"] = dict(self.ca)
-        if self.pace_cam is not None:
-            out["pace_cam"] = dict(self.pace_cam)
-        if self.ta is not None:
-            out["ta"] = dict(self.ta)
-        return out
-
-    @classmethod
-    def from_json(cls, d: Mapping) -> "Evidence":
-        if not isinstance(d, dict):
-            raise DumpFormatError("dump 'evidence' must be an object")
-        for key in ("ca", "pace_cam"):
-            if d.get(key) is not None and not isinstance(d[key], dict):
-                raise DumpFormatError(f"dump evidence '{key}' must be an object")
-        if d.get("ca"):
-            _check_evidence_ca(d["ca"])
-        for key in ("ca", "pace_cam"):
-            if key in d and d[key] is not None and not d[key] and not isinstance(d[key], dict):
-                raise DumpFormatError(f"dump evidence '{key}' must be an object")
-        if d.get("ta") is not None:
-            _check_evidence_ta(d["ta"])
-        return cls(
-            aa_challenge=_unhex(d.get("aa_challenge"), "aa_challenge"),
-            aa_signature=_unhex(d.get("aa_signature"), "aa_signature"),
-            ca=d.get("ca"),
-            pace_cam=d.get("pace_cam"),
-            ta=d.get("ta"),
-        )
-
-
-_TA_STRINGS = ("protocol", "outcome", "reason", "detail", "terminal", "effective_rights", "offline_chain", "proof",
-               "step", "sw")
-_TA_LISTS = ("chip_cars", "sent", "granted", "eac_files_read", "read_without_ta")
-TA_OUTCOMES = frozenset({"successful", "refused", "not_attempted"})
-
-
-def _check_evidence_ta(ta: object) -> None:
-    """Evidence.ta from a dump (untrusted): known members of the types the reader writes."""
-    if not isinstance(ta, dict):
-        raise DumpFormatError("dump evidence 'ta' must be an object")
-    for k, v in ta.items():
-        if k in _TA_STRINGS:
-            ok = v is None or (isinstance(v, str) and len(v) <= 1024)
-        elif k in _TA_LISTS:
-            ok = isinstance(v, list) and len(v) <= 16 and all(isinstance(x, str) and len(x) <= 64 for x in v)
-        elif k == "version":
-            ok = type(v) is int and v in (1, 2)
-        else:
-            raise DumpFormatError("dump evidence 'ta' has an unknown member")
-        if not ok:
-            raise DumpFormatError(f"dump evidence ta.{k} has a wrong type or form")
-    if ta.get("outcome") not in TA_OUTCOMES:
-        raise DumpFormatError("dump evidence ta.outcome has an unknown value")
 
 
 def canonical_file_name(name: object) -> str:
@@ -253,37 +173,6 @@ def canonical_file_name(name: object) -> str:
             if canon.lower() == name.strip().lower():
                 raise DumpFormatError(f"file name {shown!s} is an alias of {canon}: only canonical names are accepted")
     raise DumpFormatError(f"unknown file name {shown!s} in the dump")
-
-
-def _check_evidence_ca(ca: Mapping) -> None:
-    """Chip Authentication evidence as the reader writes it (verify/chip_auth.py); inconsistent -> error."""
-    verified = ca.get("verified")
-    if "verified" in ca and not isinstance(verified, bool):
-        raise DumpFormatError("dump evidence ca.verified must be true or false")
-    if verified is None and "result" in ca and ca.get("result") not in ("successful", "failed"):
-        raise DumpFormatError("dump evidence ca.result must be successful or failed")
-    ok = verified if verified is not None else ca.get("result") == "successful"
-    reason = ca.get("reason")
-    if reason is not None:
-        from .verify.report import Reason
-
-        if not isinstance(reason, str) or reason not in Reason._value2member_map_:
-            raise DumpFormatError("dump evidence ca.reason is not a known reason")
-        if (reason == "OK") != ok:
-            raise DumpFormatError("dump evidence 'ca' is inconsistent (verified and reason disagree)")
-    check = ca.get("check")
-    if check is not None:
-        if not isinstance(check, dict) or check.get("verdict") != ("successful" if ok else "failed") or (
-                reason is not None and check.get("reason") != reason):
-            raise DumpFormatError("dump evidence 'ca' is inconsistent (check disagrees with verified)")
-    key_id = ca.get("key_id")
-    if key_id is not None and not (type(key_id) is int and 0 <= key_id < 1 << 32):
-        raise DumpFormatError("dump evidence ca.key_id must be a small non-negative integer")
-    for k in ("oid", "cipher", "pk_ifd", "protocol"):
-        if ca.get(k) is not None and not isinstance(ca[k], str):
-            raise DumpFormatError(f"dump evidence ca.{k} must be a string")
-    if "session_lost" in ca and not isinstance(ca["session_lost"], bool):
-        raise DumpFormatError("dump evidence ca.session_lost must be true or false")
 
 
 @dataclass(frozen=True)
@@ -347,8 +236,8 @@ class Document:
         return parse_dg1(self.files.get("DG1"))
 
     # --- serialisation -------------------------------------------------
-    def manifest(self, inline: bool) -> dict:
-        m: dict = {
+    def manifest(self, inline: bool) -> dict[str, Any]:
+        m: dict[str, Any] = {
             "format": DUMP_FORMAT,
             "version": DUMP_VERSION,
             "tool": self.tool,
@@ -427,7 +316,7 @@ class Document:
         return cls.from_manifest(m, files)
 
     @classmethod
-    def from_manifest(cls, m: dict, files: Mapping[str, bytes]) -> "Document":
+    def from_manifest(cls, m: dict[str, Any], files: Mapping[str, bytes]) -> "Document":
         try:
             # an empty list or "" is no object: only null/absent means "none" (a falsy wrong type
             # must not pass as an empty value)
@@ -454,7 +343,7 @@ class Document:
             raise DumpFormatError(f"invalid dump manifest: {type(e).__name__}") from None
 
 
-def _files_map(m: dict) -> dict:
+def _files_map(m: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(m, dict) or m.get("format") != DUMP_FORMAT:
         raise DumpFormatError("not a cccd-dump (missing or wrong 'format')")
     if m.get("version") != DUMP_VERSION:
@@ -467,7 +356,7 @@ def _files_map(m: dict) -> dict:
     return files
 
 
-def _load_json(path: Path) -> dict:
+def _load_json(path: Path) -> Any:
     """A manifest file: a regular file (no symlink, no FIFO), bounded, through the one JSON loader."""
     raw = read_regular_file(path, MAX_DUMP_JSON, error=DumpFormatError, what=path.name)
     return loads_manifest(raw, name=path.name)
@@ -485,7 +374,7 @@ def loads_manifest(raw: "bytes | str", *, name: str = "dump") -> Any:
                      max_depth=MAX_MANIFEST_DEPTH, error=DumpFormatError)
 
 
-def _unhex(value, what: str) -> Optional[bytes]:
+def _unhex(value: object, what: str) -> Optional[bytes]:
     if value is None:
         return None
     if not isinstance(value, str):

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
 
 from .errors import AccessDeniedError, CccdError, OutputError, TransportError, UsageError
 from .reader import Credential, ReadOptions, ReadStats, read_document, system_rng
+from .transport.base import Transport
 
 if TYPE_CHECKING:  # verification is imported when the first card is verified
     from .document import Document
@@ -86,8 +87,8 @@ class CardInfo:
     atr: Optional[bytes]
 
 
-class CardConnection(Protocol):
-    """A connected card: a transport plus ``reader``, ``atr`` and ``close()``."""
+class CardConnection(Transport, Protocol):
+    """A connected card: a :class:`~cccd_chip.transport.base.Transport` plus ``reader``, ``atr`` and ``close()``."""
 
     @property
     def reader(self) -> Optional[str]: ...

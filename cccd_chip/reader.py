@@ -15,13 +15,18 @@ import hmac
 import logging
 import os
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from . import TOOL_NAME
-from .access import passwords
+from .access import chip_auth, passwords
+from .access.active_auth import perform_active_authentication
 from .access.bac import perform_bac
+from .access.pace import PaceResult, check_against_card_security, perform_pace
+from .access.pace.cam import card_security_unreadable
 from .channel import CardChannel, Progress, ReadBudget
-from .document import AccessInfo, Document, Evidence, access_password_mac, binding_key_id
+from .crypto.domain_params import DomainPolicy
+from .document import AccessInfo, Document, access_password_mac, binding_key_id
+from .evidence import ChipAuthEvidence, Evidence, PaceCamEvidence
 from .errors import (
     CardError,
     CccdError,
@@ -35,13 +40,17 @@ from .errors import (
 )
 from .iso7816 import tlv
 from .lds import registry, security_infos
+from .lds.access_keys import password_candidates
+from .lds.security_infos import PaceInfo, SecurityInfos
+from .sm.base import SecureMessaging
+from .transport.base import Transport
+
+if TYPE_CHECKING:
+    from .access.ta import TaResult, Terminal
 
 log = logging.getLogger("cccd_chip.reader")
 
 Rng = Callable[[int], bytes]
-
-if TYPE_CHECKING:
-    from .access.ta import TaResult, Terminal
 
 # name -> (FID, SFI, tag) from the LDS registry (ICAO 9303-10 §4.6)
 FILES: dict[str, tuple[int, Optional[int], Optional[int]]] = {
@@ -130,7 +139,7 @@ class ReadOptions:
     terminal: Optional["Terminal"] = field(default=None, repr=False)
 
     @property
-    def domain_policy(self):
+    def domain_policy(self) -> DomainPolicy:
         from .crypto.domain_params import EXPLICIT_ALLOWED, STRICT
 
         return EXPLICIT_ALLOWED if self.allow_explicit_domain else STRICT
@@ -143,7 +152,7 @@ class ReadStats:
     bytes_received: int = 0
     seconds: float = 0.0
     extended: Optional[bool] = None  # whether extended length was used (None: never decided)
-    adaptations: list = field(default_factory=list)  # what the channel learnt about the chip (no secrets)
+    adaptations: list[str] = field(default_factory=list)  # what the channel learnt about the chip (no secrets)
     reauthentications: int = 0  # times access control was re-run after the chip ended SM
 
 
@@ -152,9 +161,10 @@ class _Ctx:
     channel: CardChannel
     rng: Rng
     access: Optional[AccessInfo] = None
-    files: dict = field(default_factory=dict)
-    absent: dict = field(default_factory=dict)
-    evidence: dict = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    absent: dict[str, str] = field(default_factory=dict)
+    ca: Optional[ChipAuthEvidence] = None  # Evidence.ca
+    pace_cam: Optional[PaceCamEvidence] = None  # Evidence.pace_cam
     reopen: Optional[Callable[[], None]] = None
     reauthentications: int = 0
     password: Optional[passwords.Password] = None  # what opened the chip (never stored as such)
@@ -166,7 +176,7 @@ class _Ctx:
 
 
 def read_document(
-    transport,
+    transport: Transport,
     credential: Credential,
     *,
     rng: Rng = system_rng,
@@ -175,7 +185,11 @@ def read_document(
     source: Optional[str] = None,
     stats: Optional[ReadStats] = None,
 ) -> Document:
-    """Read one document. Raises the project's errors; never returns a partial read."""
+    """Read one document over ``transport``. Raises the project's errors; never returns a partial read.
+
+    Every protocol driver (BAC, PACE, Chip Authentication) returns its secure messaging
+    session; this function, and only it, installs each on the channel.
+    """
     import time
 
     t0 = time.perf_counter()
@@ -226,7 +240,6 @@ def _with_password_binding(ctx: _Ctx) -> Optional[AccessInfo]:
     if dg1 is None:
         return access
     from .lds import dg1 as dg1_mod
-    from .verify.binding import password_candidates
 
     try:
         candidates = password_candidates(dg1_mod.parse(dg1), pw.kind)
@@ -264,7 +277,7 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
     pace_error: Optional[CccdError] = None
     pace_offered = False
     if card_access is not None and opt.force != "BAC":
-        infos = None
+        infos: Optional[SecurityInfos] = None
         try:
             infos = security_infos.parse(card_access)
         except ParseError as e:
@@ -273,14 +286,15 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
             if not opt.allow_bac_fallback:
                 raise
         pace_offered = bool(infos is not None and infos.pace_infos)
-        if pace_offered:
+        if infos is not None and pace_offered:
+            offered = infos
             pw = cred.can_password or cred.mrz
             if pw is None:
                 raise UsageError("no credential given (CAN, CCCD ID or MRZ data)")
             try:
-                _do_pace(ctx, infos, pw)
+                _do_pace(ctx, offered, pw)
                 ch.select_aid()
-                ctx.reopen = lambda: _reopen_pace(ctx, infos, pw)
+                ctx.reopen = lambda: _reopen_pace(ctx, offered, pw)
                 return
             except (ProtocolError, CardError, UnsupportedError) as e:
                 pace_error = e
@@ -296,48 +310,78 @@ def _access_control(ctx: _Ctx, cred: Credential, card_access: Optional[bytes], o
             raise UsageError("the chip offers no PACE; BAC needs the MRZ data (document number, date of birth, date of expiry)")
         raise UsageError("no credential given")
     _do_bac(ctx, mrz)
-    ctx.id_picc = mrz.value[:10]  # ID_PICC after BAC: document number + check digit (TR-03110-3 §B.11.6)
     ctx.reopen = lambda: _do_bac(ctx, mrz)
     fallback = pace_error is not None
     ctx.password = mrz
+    ctx.id_picc = mrz.value[:10]  # ID_PICC after BAC: document number + check digit (TR-03110-3 §B.11.6)
     ctx.access = AccessInfo(
         protocol="BAC", password="MRZ", cipher="3DES", fallback=fallback,
         fallback_reason=(f"PACE failed: {pace_error}" if fallback else None),
     )
 
 
+def _install(channel: CardChannel, sm: SecureMessaging) -> None:
+    """Start a driver's session on the channel: the one place secure messaging begins (ICAO 9303-11 §9.8)."""
+    channel.start_sm(sm)
+
+
 def _do_bac(ctx: _Ctx, mrz: passwords.Password) -> None:
     ch = ctx.channel
     ch.stop_sm()
     ch.select_aid()
-    ch.start_sm(perform_bac(ch, mrz.bac_seed(), ctx.rng))
+    _install(ch, perform_bac(ch, mrz.bac_seed(), ctx.rng).sm)
 
 
-def _do_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
-    from .access.pace import perform_pace
+@dataclass(frozen=True)
+class PaceSession:
+    """PACE established on a channel: the driver's result, and with PACE-CAM EF.CardSecurity
+    and the CAM data with the live check against it recorded."""
 
-    result = perform_pace(ctx.channel, infos, pw, ctx.rng, domain_policy=ctx.options.domain_policy)
-    ctx.channel.start_sm(result.sm)
-    ctx.access = result.access
+    result: PaceResult
+    cam: Optional[PaceCamEvidence] = None
+    card_security: Optional[bytes] = None
+
+
+def establish_pace(channel: CardChannel, infos: "SecurityInfos | PaceInfo | Sequence[PaceInfo]", pw: passwords.Password, rng: Rng, *,
+                   domain_policy: Optional[DomainPolicy] = None) -> PaceSession:
+    """PACE (ICAO 9303-11 §4.4): run the driver, install its session; with PACE-CAM read
+    EF.CardSecurity under it (MF still current, BSI TR-03110-3 §A.1.2.5) and record the CAM
+    data checked against its CA key (its signature is verified offline, like a SOD)."""
+    from .crypto.domain_params import STRICT
+
+    policy = STRICT if domain_policy is None else domain_policy
+    result = perform_pace(channel, infos, pw, rng, domain_policy=policy)
+    _install(channel, result.sm)
+    if result.cam is None:
+        return PaceSession(result)
+    try:
+        card_security = channel.read_ef("CardSecurity", fid=0x011D, sfi=0x1D, max_size=65536)
+    except (CardError, ParseError) as e:  # the session itself is fine: record, go on
+        return PaceSession(result, card_security_unreadable(result.cam, e))
+    return PaceSession(result, check_against_card_security(result.cam, card_security, policy=policy), card_security)
+
+
+def _do_pace(ctx: _Ctx, infos: SecurityInfos, pw: passwords.Password) -> None:
     from .eac.ta import comp
 
+    session = establish_pace(ctx.channel, infos, pw, ctx.rng, domain_policy=ctx.options.domain_policy)
+    ctx.access = session.result.access
     # ID_PICC after PACE: Comp(~PK_PICC) of the chip's ephemeral key (TR-03110-3 §B.11.6)
-    ctx.id_picc = comp(result.chip_ephemeral_key, result.info.algorithm.key_agreement)
-    ctx.pace_cars = tuple(result.cars)
+    ctx.id_picc = comp(session.result.chip_ephemeral_key, session.result.info.algorithm.key_agreement)
+    ctx.pace_cars = tuple(session.result.cars)
     ctx.password = pw
-    if result.cam:
-        ctx.evidence["pace_cam"] = result.cam
-    if result.card_security is not None:
-        ctx.files["CardSecurity"] = result.card_security
+    ctx.pace_cam = session.cam
+    if session.card_security is not None:
+        ctx.files["CardSecurity"] = session.card_security
 
 
-def _reopen_pace(ctx: _Ctx, infos, pw: passwords.Password) -> None:
-    """Re-establish access after Chip Authentication failed (the chip dropped SM)."""
-    from .access.pace import perform_pace
+def _reopen_pace(ctx: _Ctx, infos: SecurityInfos, pw: passwords.Password) -> None:
+    """Re-establish access after Chip Authentication failed (the chip dropped SM).
 
+    The same APDUs as the first run (PACE-CAM reads EF.CardSecurity again); nothing is kept.
+    """
     ctx.channel.stop_sm()
-    result = perform_pace(ctx.channel, infos, pw, ctx.rng, domain_policy=ctx.options.domain_policy)
-    ctx.channel.start_sm(result.sm)
+    establish_pace(ctx.channel, infos, pw, ctx.rng, domain_policy=ctx.options.domain_policy)
     ctx.channel.select_aid()
 
 
@@ -358,17 +402,14 @@ def _read_resumable(ctx: _Ctx, name: str) -> Optional[bytes]:
             ctx.reauthentications += 1
             log.info("chip ended secure messaging (SW %04X) while reading %s: re-authenticating", e.sw, name)
             ctx.reopen()
-            ca = ctx.evidence.get("ca")
-            if ca and ca.get("check", {}).get("verdict") == "successful" and "DG14" in ctx.files:
+            if ctx.ca is not None and ctx.ca.verified is True and "DG14" in ctx.files:
                 _redo_chip_authentication(ctx)
 
 
 def _redo_chip_authentication(ctx: _Ctx) -> None:
     """Chip Authentication again on the re-opened session; it must succeed again."""
-    from .verify import chip_auth
-
-    ev = chip_auth.perform(ctx.channel, ctx.files["DG14"], ctx.rng, domain_policy=ctx.options.domain_policy)
-    if (ev or {}).get("check", {}).get("verdict") != "successful":
+    ev = _run_chip_authentication(ctx, ctx.files["DG14"], reopen=None)
+    if ev.verified is not True:
         raise SecureMessagingError("Chip Authentication failed after re-authentication", reason="SM_INTEGRITY")
 
 
@@ -488,16 +529,16 @@ def _terminal_authentication(ctx: _Ctx, terminal: "Terminal") -> None:
     from .eac.ta import comp
     from .lds import security_infos as si
 
-    ca = ctx.evidence.get("ca") or {}
-    if ca.get("check", {}).get("verdict") != "successful" or not ca.get("pk_ifd") or ctx.id_picc is None:
+    ca = ctx.ca
+    if ca is None or ca.verified is not True or ca.pk_ifd is None or ctx.id_picc is None:
         ctx.ta = TaResult(NOT_ATTEMPTED, R_NOT_OFFERED,
                           "Terminal Authentication v1 needs a successful Chip Authentication first")
         return
     raw_cvca = _read_ef_cvca(ctx.channel)
-    alg = si.ca_algorithm(str(ca.get("oid") or ""))
+    alg = si.ca_algorithm(ca.oid or "")
     kind = alg.key_agreement if alg is not None else "ECDH"
     context = TaContext(parse_chip_cars(raw_cvca, ctx.pace_cars), ctx.id_picc,
-                        comp(bytes.fromhex(ca["pk_ifd"]), kind), version=1)
+                        comp(ca.pk_ifd, kind), version=1)
     ctx.ta = perform_ta(ctx.channel, terminal, context)
 
 
@@ -505,36 +546,51 @@ def _chip_authentication(ctx: _Ctx) -> None:
     dg14 = ctx.files.get("DG14")
     if dg14 is None:
         return
-    try:
-        from .verify import chip_auth
-    except ImportError:  # pragma: no cover
-        return
-    ctx.evidence["ca"] = chip_auth.perform(ctx.channel, dg14, ctx.rng, reopen=ctx.reopen,
-                                           domain_policy=ctx.options.domain_policy)
+    ctx.ca = _run_chip_authentication(ctx, dg14, reopen=ctx.reopen)
+
+
+def _run_chip_authentication(ctx: _Ctx, dg14: bytes, *, reopen: Optional[Callable[[], None]]) -> ChipAuthEvidence:
+    return chip_authentication(ctx.channel, dg14, ctx.rng, domain_policy=ctx.options.domain_policy, reopen=reopen)
+
+
+def chip_authentication(channel: CardChannel, dg14: bytes, rng: Rng, *, domain_policy: Optional[DomainPolicy] = None,
+                        reopen: Optional[Callable[[], None]] = None) -> ChipAuthEvidence:
+    """Chip Authentication (ICAO 9303-11 §6.2) on a channel under BAC/PACE secure messaging.
+
+    The driver agrees keys, the reader installs the new session, the driver proves it. When
+    the chip's answer does not verify under the new keys the session is dead: access is
+    re-opened with ``reopen``, else the evidence records the session lost.
+    """
+    result = chip_auth.perform_chip_authentication(channel, dg14, rng, domain_policy=domain_policy)
+    if result.session is None:
+        return result.evidence
+    _install(channel, result.session)
+    confirmed = chip_auth.confirm_session(channel, result.evidence)
+    if not confirmed.session_ended:
+        return confirmed.evidence
+    channel.stop_sm()
+    if reopen is not None:
+        reopen()
+    return confirmed.evidence.with_session_lost(reopen is None)
 
 
 def _chip_checks(ctx: _Ctx, opt: ReadOptions) -> Evidence:
     aa_challenge = aa_signature = None
     if opt.active_auth and "DG15" in ctx.files:
-        from .iso7816 import commands
-
-        aa_challenge = ctx.rng(8)
-        r = ctx.channel.transmit(commands.internal_authenticate(aa_challenge))
-        if r.ok and r.data:
-            aa_signature = r.data
-        else:
-            ctx.absent["AA"] = f"INTERNAL AUTHENTICATE answered {r.sw:04X}"
-    ca = ctx.evidence.get("ca")
-    return Evidence(aa_challenge=aa_challenge, aa_signature=aa_signature,
-                    ca=ca, pace_cam=ctx.evidence.get("pace_cam"), ta=_ta_evidence(ctx))
+        aa = perform_active_authentication(ctx.channel, ctx.rng)
+        aa_challenge, aa_signature = aa.challenge, aa.signature
+        if aa.signature is None:
+            ctx.absent["AA"] = f"INTERNAL AUTHENTICATE answered {aa.sw:04X}"
+    return Evidence(aa_challenge=aa_challenge, aa_signature=aa_signature, ca=ctx.ca, pace_cam=ctx.pace_cam,
+                    ta=_ta_evidence(ctx))
 
 
-def _ta_evidence(ctx: _Ctx) -> Optional[dict]:
+def _ta_evidence(ctx: _Ctx) -> Optional[dict[str, Any]]:
     """Evidence.ta: the TA outcome and which EAC files were read (a read without TA is noted)."""
     eac_read = [n for n in EAC_FILES if n in ctx.files]
     if ctx.ta is None and not eac_read:
         return None
-    out: dict = ctx.ta.to_json() if ctx.ta is not None else {"protocol": "TA", "outcome": "not_attempted",
+    out: dict[str, Any] = ctx.ta.to_json() if ctx.ta is not None else {"protocol": "TA", "outcome": "not_attempted",
                                                              "reason": "NOT_PERFORMED", "detail": "no terminal chain given"}
     out["eac_files_read"] = eac_read
     if eac_read and (ctx.ta is None or not ctx.ta.successful):

@@ -14,20 +14,11 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
-from ..lds.mrz import check_digit
+from ..lds.access_keys import mrz_check_digit as mrz_check_digit  # re-exported (the pure rules live in lds)
+from ..lds.access_keys import mrz_information as mrz_information
 
-_DATE_RE = re.compile(r"^\d{6}$")
-_DOCNO_RE = re.compile(r"^[0-9A-Z<]{1,39}$")
 CCCD_ID_RE = re.compile(r"^\d{12}$")
 CAN_RE = re.compile(r"^\d{6}$")
-
-
-def mrz_check_digit(text: str) -> str:
-    """ICAO 9303-3 §4.9 check digit; a character outside the MRZ set is a usage error."""
-    try:
-        return check_digit(text)
-    except ValueError:
-        raise UsageError("invalid MRZ character") from None
 
 
 @dataclass(frozen=True)
@@ -58,25 +49,6 @@ class Password:
         if self.kind != "MRZ":
             raise UsageError("BAC needs the MRZ (document number, birth and expiry dates), not a CAN")
         return hashlib.sha1(self.value).digest()[:16]
-
-
-def mrz_information(document_number: str, date_of_birth: str, date_of_expiry: str) -> bytes:
-    """docNo (padded to 9 with '<') + cd + DOB + cd + DOE + cd (ICAO 9303-11 §4.3.2).
-
-    Document numbers longer than 9 characters keep all their characters (the
-    overflow rule only affects the printed MRZ, not the key seed input).
-    """
-    doc = document_number.strip().upper().replace(" ", "")
-    if not _DOCNO_RE.match(doc):
-        raise UsageError("document number must be 1-39 characters of 0-9, A-Z or '<'")
-    for what, d in (("date of birth", date_of_birth), ("date of expiry", date_of_expiry)):
-        if not _DATE_RE.match(d):
-            raise UsageError(f"{what} must be YYMMDD")
-    if len(doc) < 9:
-        doc = doc + "<" * (9 - len(doc))
-    s = doc + mrz_check_digit(doc) + date_of_birth + mrz_check_digit(date_of_birth)
-    s += date_of_expiry + mrz_check_digit(date_of_expiry)
-    return s.encode("ascii")
 
 
 def mrz_password(document_number: str, date_of_birth: str, date_of_expiry: str) -> Password:

@@ -28,14 +28,14 @@ import datetime as _dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Protocol, Sequence
+from typing import Any, Optional, Sequence
 
+from ..channel import Channel
 from ..eac import chain as chain_mod
 from ..eac import chat as chat_mod
 from ..eac import cvc, ta
 from ..eac.signer import PemSigner, Signer
 from ..errors import CccdError, ParseError, UsageError, VerificationError
-from ..iso7816.apdu import CommandApdu, ResponseApdu
 
 log = logging.getLogger("cccd_chip.ta")
 
@@ -51,12 +51,6 @@ R_OK = "OK"
 R_CHAIN_INVALID = "TA_CHAIN_INVALID"
 R_REFUSED = "TA_REFUSED"
 R_NOT_OFFERED = "TA_NOT_OFFERED"
-
-
-class Channel(Protocol):
-    """What the driver needs from :class:`cccd_chip.channel.CardChannel`."""
-
-    def transmit(self, cmd: CommandApdu) -> ResponseApdu: ...
 
 
 @dataclass(frozen=True)

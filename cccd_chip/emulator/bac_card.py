@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import constant_time
 
-from ..access.bac import BacKeys, _mac, session_keys
+from ..access.bac.protocol import BacKeys, cryptogram_mac as _mac, session_keys
 from ..crypto import tdes
 from ..errors import ProtocolError
 from ..sm.base import SmKeys

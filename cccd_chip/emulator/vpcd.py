@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from ..errors import CccdError, ReaderUnavailableError
+from ..transport.base import Transport
 
 if TYPE_CHECKING:
     from ..transport.pcsc import PcscTransport
@@ -351,7 +352,7 @@ def wait_for_card(reader: str = READER_NAME, timeout: float = 10.0) -> bool:
     return False
 
 
-class _DemoTransport:
+class _DemoTransport(Transport):
     """A PcscTransport that also stops the emulator thread (and its pcscd) on close."""
 
     def __init__(self, inner: "PcscTransport", link: VpcdLink, thread: threading.Thread, pcscd: Optional[OwnPcscd]) -> None:
@@ -384,11 +385,10 @@ def demo_transport(card_dir: Union[str, Path], *, port: int = DEFAULT_PORT, time
         raise ReaderUnavailableError("pcscd is not installed (Debian package pcscd)")
     if not Path(VPCD_DRIVER).exists():
         raise ReaderUnavailableError("the vpcd reader driver is not installed (Debian package vsmartcard-vpcd)")
-    try:
-        import smartcard  # noqa: F401
-    except ImportError:
-        raise ReaderUnavailableError("pyscard is not installed (the 'pcsc' extra)") from None
-    from ..transport.pcsc import PcscTransport
+    from ..transport.pcsc import PcscTransport, pyscard_available
+
+    if not pyscard_available():
+        raise ReaderUnavailableError("pyscard is not installed (the 'pcsc' extra)")
     from .applet import Applet
     from .card import VirtualCard
 

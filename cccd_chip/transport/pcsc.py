@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from ..errors import (
     CardRemovedError,
@@ -21,6 +21,7 @@ from ..errors import (
     TransportError,
     UsageError,
 )
+from .base import Transport
 
 log = logging.getLogger("cccd_chip.transport.pcsc")
 
@@ -40,7 +41,16 @@ SCARD_E_NOT_TRANSACTED = 0x80100016
 SCARD_E_TIMEOUT = 0x8010000A
 
 
-def _pyscard():
+def pyscard_available() -> bool:
+    """True when pyscard can be imported (this module is the only importer of pyscard)."""
+    try:
+        import smartcard  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pyscard() -> Any:
     try:
         from smartcard import scard
     except ImportError:
@@ -143,7 +153,7 @@ def resolve_reader(spec: "str | int", names: list[str]) -> str:
     raise UsageError(f"{len(part)} readers match {s!r}; be more specific")
 
 
-class PcscTransport:
+class PcscTransport(Transport):
     """A connection to the card in one PC/SC reader (T=1 preferred, T=0 accepted)."""
 
     extended_length: Optional[bool] = None  # unknown: the channel probes before secure messaging
@@ -221,7 +231,7 @@ class PcscTransport:
     def __enter__(self) -> "PcscTransport":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -23,10 +23,11 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from .. import TOOL_NAME
 from ..json_input import load_json
+from .base import Transport
 from ..errors import (
     CardRemovedError,
     CardResetError,
@@ -68,7 +69,7 @@ class TraceHeader:
     source: Optional[str] = None
     note: Optional[str] = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -81,12 +82,12 @@ class TraceHeader:
         }
 
 
-class TraceRecorder:
+class TraceRecorder(Transport):
     """Record a transport (and the host's rng) into a trace file."""
 
     def __init__(
         self,
-        inner,
+        inner: Transport,
         path: "str | Path",
         *,
         rng: Optional[Rng] = None,
@@ -145,7 +146,7 @@ class TraceRecorder:
             close()
 
 
-def _hex(obj: dict, key: str, line: int) -> bytes:
+def _hex(obj: dict[str, Any], key: str, line: int) -> bytes:
     v = obj.get(key)
     if not isinstance(v, str) or len(v) > 2 * 70000:
         raise TraceFormatError(f"trace line {line}: '{key}' must be a hex string", offset=line)
@@ -155,7 +156,7 @@ def _hex(obj: dict, key: str, line: int) -> bytes:
         raise TraceFormatError(f"trace line {line}: '{key}' is not valid hex", offset=line) from None
 
 
-def _ms(v) -> Optional[float]:
+def _ms(v: object) -> Optional[float]:
     """The informational timing of an APDU; anything that is no finite number is dropped."""
     if not isinstance(v, (int, float)):
         return None
@@ -250,10 +251,10 @@ def mismatch_step(sent: bytes, recorded: bytes) -> str:
     return f"sent {a}, recorded {b}"
 
 
-class TraceReplayer:
+class TraceReplayer(Transport):
     """A transport + rng that replays a trace strictly."""
 
-    def __init__(self, path_or_events, header: Optional[TraceHeader] = None) -> None:
+    def __init__(self, path_or_events: "str | Path | Iterable[TraceEvent]", header: Optional[TraceHeader] = None) -> None:
         if isinstance(path_or_events, (str, Path)):
             header, events = load(path_or_events)
         else:

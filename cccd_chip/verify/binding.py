@@ -40,6 +40,7 @@ from ..errors import CccdError, ParseError
 from ..iso7816 import tlv
 from ..lds import com as com_mod
 from ..lds import dg1 as dg1_mod
+from ..lds.access_keys import password_candidates
 from .country_codes import SPECIMEN_CERTIFICATE_COUNTRY, SPECIMEN_STATE, alpha2_for, normalise, why_no_state
 from .passive import PassiveResult
 from .report import CheckResult, Reason, Verdict
@@ -288,18 +289,6 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[s
 # --- family 18: the chip opened with this document's MRZ / CAN --------------------------
 
 
-def password_candidates(dg1: "dg1_mod.DG1", kind: str) -> Optional[list[bytes]]:
-    """The passwords DG1 says open this document (``Password.value`` form), None if it cannot say.
-
-    MRZ: MRZ_information as printed and recomputed (ICAO 9303-11 §9.7.2); CAN: the last
-    6 digits of a CCCD's 12-digit ID (a passport's printed CAN is not in DG1).
-    """
-    if kind == "MRZ":
-        return _mrz_candidates(dg1)
-    cccd_id = dg1.cccd_id
-    return [cccd_id[6:].encode("ascii")] if cccd_id else None
-
-
 def check_access_binding(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResult, access: Optional[AccessInfo],
                          *, binding_key: Optional[bytes] = None) -> CheckResult:
     """DG1 agrees with the password that opened the chip.
@@ -347,20 +336,6 @@ def check_access_binding(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResul
         return _r(CHECK_ACCESS, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "DG1",
                   f"DG1 matches the {kind} used for access, but did not pass Passive Authentication")
     return _r(CHECK_ACCESS, Verdict.SUCCESSFUL, Reason.OK, "DG1", f"DG1's {what} match the {kind} used for access ({how})")
-
-
-def _mrz_candidates(dg1: "dg1_mod.DG1") -> list[bytes]:
-    """MRZ_information from DG1: as printed (its check digits) and recomputed (ICAO 9303-11 §9.7.2)."""
-    from ..access.passwords import mrz_information
-
-    out = [dg1.mrz_information.encode("latin-1")]
-    try:
-        recomputed = mrz_information(dg1.document_number, dg1.date_of_birth, dg1.date_of_expiry)
-    except CccdError:  # e.g. a '<'-padded date of birth: only the printed form can match
-        return out
-    if recomputed not in out:
-        out.append(recomputed)
-    return out
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def _bac_channel(card: VirtualCard):
     app = Applet(card)
     ch = CardChannel(LocalTransport(app))
     ch.select_aid()
-    ch.start_sm(perform_bac(ch, hashlib.sha1(card.mrz_information).digest()[:16], Drbg("bac")))
+    ch.start_sm(perform_bac(ch, hashlib.sha1(card.mrz_information).digest()[:16], Drbg("bac")).sm)
     return app, ch
 
 

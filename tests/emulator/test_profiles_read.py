@@ -102,10 +102,10 @@ def test_small_max_le_is_honoured(card_factory):
 
 def test_pace_cam_card_security_and_cam_data(card_factory):
     """The chip side of PACE-CAM: EF.CardSecurity verifies, CA_IC * PK_IC = PK_Map,IC."""
-    from cccd_chip.access.pace import perform_pace
     from cccd_chip.channel import CardChannel
     from cccd_chip.lds import security_infos
     from cccd_chip.pki.trust_store import trust_store_from
+    from cccd_chip.reader import establish_pace
     from cccd_chip.transport.local import LocalTransport
     from cccd_chip.verify.document_check import check_card_security, check_pace_cam
     from cccd_chip.verify.passive import Policy
@@ -115,7 +115,7 @@ def test_pace_cam_card_security_and_cam_data(card_factory):
     ch = CardChannel(LocalTransport(Applet(card)))
     infos = security_infos.parse(card.files["CardAccess"].data)
     cam = [i for i in infos.pace_infos if i.algorithm.mapping == "CAM"]
-    result = perform_pace(ch, cam, credential_for(card).can_password, Drbg("cam"))
+    result = establish_pace(ch, cam, credential_for(card).can_password, Drbg("cam"))
     assert result.card_security == card.files["CardSecurity"].data
     store = trust_store_from([d / "csca.pem"], crls=[d / "csca.crl"])
     checks, outcome, cs_infos = check_card_security(result.card_security, store, Policy())

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from cccd_chip.access.pace import perform_pace
+from cccd_chip.access import chip_auth
 from cccd_chip.crypto import domain_params as dp
 from cccd_chip.emulator import ca_card, pace_card
 from cccd_chip.iso7816 import tlv
 from cccd_chip.lds import security_infos as si
-from cccd_chip.verify import chip_auth
+from cccd_chip.reader import chip_authentication, establish_pace
+from cccd_chip.verify.chip_auth import check_chip_authentication
 from cccd_chip.verify.report import Reason, Verdict
 
 from pace_cards import can, channel_for, make_card
@@ -28,26 +29,30 @@ def _pace_then_ca(pid: int, ca_cipher: str, *, key_ids=(None,), holder_key=None,
     card = make_card([pace_card.pace_info("GM", "ECDH", "AES-128", 13)], ca_keys=chip_keys, dg14=False)
     dg14 = tlv.encode(0x6E, si.build(dg14_infos))
     ch, app = channel_for(card)
-    perform_pace(ch, [pace_card.pace_info("GM", "ECDH", "AES-128", 13)], can(), det_rng(b"pace"))
+    pace_infos = si.SecurityInfos((pace_card.pace_info("GM", "ECDH", "AES-128", 13),))
+    establish_pace(ch, pace_infos, can(), det_rng(b"pace"))
     ch.select_aid()
     reopened = []
 
     def do_reopen():
         reopened.append(1)
-        perform_pace(ch, [pace_card.pace_info("GM", "ECDH", "AES-128", 13)], can(), det_rng(b"again"))
+        establish_pace(ch, pace_infos, can(), det_rng(b"again"))
         ch.select_aid()
 
-    out = chip_auth.run(ch, dg14, det_rng(b"ca"), reopen=do_reopen if reopen else None)
+    out = chip_authentication(ch, dg14, det_rng(b"ca"), reopen=do_reopen if reopen else None)
     return out, ch, app, reopened
+
+
+def _judged(ev, dg14=b"\x6E\x00"):
+    return check_chip_authentication(ev, dg14, dg14_authenticated=True)
 
 
 @pytest.mark.parametrize("pid,cipher", [(13, "AES-128"), (12, "3DES"), (0, "3DES"), (2, "AES-256"),
                                         (18, "AES-192"), (1, "AES-128"), (16, "3DES")])
 def test_ca_round_trip(pid, cipher):
-    out, ch, app, _ = _pace_then_ca(pid, cipher)
-    assert out.check.verdict is Verdict.SUCCESSFUL, out.check
-    ev = out.evidence
-    assert ev["verified"] is True and ev["cipher"] == cipher and ev["oid"] == si.ca_oid(
+    ev, ch, app, _ = _pace_then_ca(pid, cipher)
+    assert ev.check.verdict == "successful" and _judged(ev).verdict is Verdict.SUCCESSFUL, ev.check
+    assert ev.verified is True and ev.cipher == cipher and ev.oid == si.ca_oid(
         "DH" if pid <= 2 else "ECDH", cipher)
     assert app.state.access == "ca" and ch.sm.cipher.name == cipher
     # the session under the CA keys keeps working
@@ -55,39 +60,42 @@ def test_ca_round_trip(pid, cipher):
 
 
 def test_ca_selects_the_key_of_the_ca_info_by_key_id():
-    out, ch, app, _ = _pace_then_ca(13, "AES-128", key_ids=(1, 2), dg14_key_id=2)
-    assert out.check.verdict is Verdict.SUCCESSFUL and out.evidence["key_id"] == 2
+    ev, ch, app, _ = _pace_then_ca(13, "AES-128", key_ids=(1, 2), dg14_key_id=2)
+    assert ev.verified is True and ev.key_id == 2
 
 
 def test_ca_without_chip_authentication_info_defaults_to_3des():
-    out, ch, _, _ = _pace_then_ca(13, "AES-128", with_ca_info=False)
-    assert out.check.verdict is Verdict.SUCCESSFUL and out.evidence["cipher"] == "3DES"
+    ev, ch, _, _ = _pace_then_ca(13, "AES-128", with_ca_info=False)
+    assert ev.verified is True and ev.cipher == "3DES"
     assert ch.sm.cipher.name == "3DES"
 
 
 @pytest.mark.parametrize("cipher", ["AES-128", "3DES"])
 def test_clone_without_the_dg14_key_is_failed_not_aborted(cipher):
     other = ca_card.make_ca_key(13, det_rng(b"clone"), key_id=None)
-    out, ch, app, _ = _pace_then_ca(13, cipher, holder_key=other)
-    assert out.check.verdict is Verdict.FAILED and out.check.reason is Reason.CA_KEY_MISMATCH
-    assert out.evidence["verified"] is False and out.evidence["reason"] == "CA_KEY_MISMATCH"
-    assert out.session_lost and ch.sm is None
+    ev, ch, app, _ = _pace_then_ca(13, cipher, holder_key=other)
+    judged = _judged(ev)
+    assert judged.verdict is Verdict.FAILED and judged.reason is Reason.CA_KEY_MISMATCH
+    assert ev.verified is False and ev.reason == "CA_KEY_MISMATCH" and ev.check.verdict == "failed"
+    assert ev.session_lost and ch.sm is None
 
 
 def test_clone_with_reopen_callback_keeps_reading():
     other = ca_card.make_ca_key(13, det_rng(b"clone"), key_id=None)
-    out, ch, app, reopened = _pace_then_ca(13, "AES-128", holder_key=other, reopen=True)
-    assert out.check.verdict is Verdict.FAILED and reopened == [1] and not out.session_lost
+    ev, ch, app, reopened = _pace_then_ca(13, "AES-128", holder_key=other, reopen=True)
+    assert ev.verified is False and reopened == [1] and ev.session_lost is False
     assert ch.read_ef("COM", fid=0x011E, sfi=0x1E) == bytes.fromhex("60055C03616E6F")
 
 
 def test_no_ca_key_in_dg14_is_not_supported_and_perform_returns_nothing():
     card = make_card([pace_card.pace_info("GM", "ECDH", "AES-128", 13)])
     ch, _ = channel_for(card)
-    perform_pace(ch, card_infos := si.parse(card.files["CardAccess"].data), can(), det_rng(b"p"))
+    establish_pace(ch, card_infos := si.parse(card.files["CardAccess"].data), can(), det_rng(b"p"))
     dg14 = tlv.encode(0x6E, si.build([si.TerminalAuthenticationInfo(si.ID_TA, 1)]))
-    assert chip_auth.run(ch, dg14, det_rng(b"c")).check.verdict is Verdict.NOT_SUPPORTED
-    assert chip_auth.perform(ch, dg14, det_rng(b"c")) == {}
+    result = chip_auth.perform_chip_authentication(ch, dg14, det_rng(b"c"))
+    assert result.session is None and not result.evidence.attempted and result.evidence.to_dict() == {}
+    assert chip_authentication(ch, dg14, det_rng(b"c")).to_dict() == {}
+    assert _judged(result.evidence, dg14).verdict is Verdict.NOT_SUPPORTED
     assert card_infos.pace_infos
 
 
@@ -95,8 +103,9 @@ def test_malformed_dg14_is_undetermined():
     # DG14 is signed: a malformed one is the issuer's (a changed one fails PA), CA cannot be checked
     card = make_card([pace_card.pace_info("GM", "ECDH", "AES-128", 13)])
     ch, _ = channel_for(card)
-    out = chip_auth.run(ch, b"\x6E\x03\x31\x01\x00", det_rng(b"c"))
-    assert out.check.verdict is Verdict.UNDETERMINED and out.check.reason is Reason.DG_MALFORMED
+    out = chip_auth.perform_chip_authentication(ch, b"\x6E\x03\x31\x01\x00", det_rng(b"c"))
+    assert out.session is None and out.evidence.verified is None and out.evidence.reason == "DG_MALFORMED"
+    assert out.evidence.check.verdict == "undetermined" and out.evidence.check.reason == "DG_MALFORMED"
 
 
 def test_ca_apdus_have_the_documented_shape():

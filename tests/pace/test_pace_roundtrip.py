@@ -10,6 +10,7 @@ from cccd_chip.emulator import ca_card, pace_card
 from cccd_chip.errors import AccessDeniedError, UnsupportedError
 from cccd_chip.iso7816 import commands
 from cccd_chip.lds import security_infos as si
+from cccd_chip.reader import chip_authentication, establish_pace
 
 from pace_cards import can, channel_for, make_card, mrz
 from testsupport.pace_helpers import det_rng
@@ -44,8 +45,8 @@ def test_pace_round_trip(pid, ka, mp, cipher, pw):
     card = make_card([info])
     ch, app = channel_for(card, seed=f"{pid}{mp}{cipher}{pw}".encode())
     password = can() if pw == "CAN" else mrz()
-    result = perform_pace(ch, si.parse(card.files["CardAccess"].data), password,
-                          det_rng(f"host{pid}{mp}{cipher}{pw}".encode()))
+    result = establish_pace(ch, si.parse(card.files["CardAccess"].data), password,
+                            det_rng(f"host{pid}{mp}{cipher}{pw}".encode())).result
     assert result.access.protocol == "PACE"
     assert (result.access.mapping, result.access.cipher, result.access.parameter_id, result.access.password) == (
         mp, cipher, pid, pw)
@@ -72,13 +73,15 @@ def test_pace_cam_round_trip(pid, cipher, pw):
     key = ca_card.make_ca_key(pid, det_rng(b"ca%d" % pid), key_id=pid)
     card = make_card([info], ca_keys=[key], card_security=True)
     ch, app = channel_for(card)
-    result = perform_pace(ch, [info], can() if pw == "CAN" else mrz(), det_rng(b"cam%d" % pid))
+    session = establish_pace(ch, [info], can() if pw == "CAN" else mrz(), det_rng(b"cam%d" % pid))
+    result = session.result
     assert result.access.password == pw
     assert result.access.mapping == "CAM"
-    assert result.card_security == card.files["CardSecurity"].data
-    cam = result.cam
-    assert cam["key_id"] == pid and cam["parameter_id"] == pid
-    assert cam["check"]["verdict"] == "undetermined" and cam["check"]["reason"] == "CARD_SECURITY_NOT_VERIFIED"
+    assert session.card_security == card.files["CardSecurity"].data
+    assert result.cam is not None and result.cam.check is None  # the driver records no check
+    cam = session.cam
+    assert cam.key_id == pid and cam.parameter_id == pid
+    assert cam.check.verdict == "undetermined" and cam.check.reason == "CARD_SECURITY_NOT_VERIFIED"
 
 
 def test_pace_cam_with_mrz_and_wrong_static_key_is_failed():
@@ -90,8 +93,8 @@ def test_pace_cam_with_mrz_and_wrong_static_key_is_failed():
     card = make_card([info], ca_keys=[real], card_security=True,
                      sec_infos_override=ca_card.ca_security_infos([other]))
     ch, _ = channel_for(card)
-    result = perform_pace(ch, [info], mrz(), det_rng(b"h"))
-    assert result.cam["check"]["verdict"] == "failed" and result.cam["check"]["reason"] == "CAM_DATA_INVALID"
+    cam = establish_pace(ch, [info], mrz(), det_rng(b"h")).cam
+    assert cam.check.verdict == "failed" and cam.check.reason == "CAM_DATA_INVALID"
 
 
 def test_wrong_can_is_access_denied_at_step_4_with_6300():
@@ -170,7 +173,7 @@ def test_explicit_domain_parameters_from_pace_domain_parameter_info():
     infos = si.parse(card.files["CardAccess"].data)
     with pytest.raises(UnsupportedError):
         perform_pace(ch, infos.pace_infos, can(), det_rng(b"e"))  # no SecurityInfos: parameters unknown
-    result = perform_pace(ch, infos, can(), det_rng(b"e"))
+    result = establish_pace(ch, infos, can(), det_rng(b"e")).result
     assert result.access.parameter_id == 32
     assert _read_com(ch) == card.files["COM"].data
     _ = commands
@@ -182,9 +185,9 @@ def test_pace_cam_without_card_security_records_a_failed_check_and_keeps_the_ses
     key = ca_card.make_ca_key(pid, det_rng(b"k"), key_id=pid)
     card = make_card([info], ca_keys=[key], card_security=False)
     ch, _ = channel_for(card)
-    result = perform_pace(ch, [info], can(), det_rng(b"n"))
-    assert result.card_security is None
-    assert result.cam["check"]["verdict"] == "failed" and "6A82" in result.cam["check"]["detail"]
+    session = establish_pace(ch, [info], can(), det_rng(b"n"))
+    assert session.card_security is None
+    assert session.cam.check.verdict == "failed" and "6A82" in session.cam.check.detail
     assert _read_com(ch) == card.files["COM"].data
 
 
@@ -198,7 +201,6 @@ def test_pace_and_ca_record_and_replay_exactly(tmp_path, mp, pid):
     from cccd_chip.emulator.determinism import Drbg
     from cccd_chip.transport.local import LocalTransport
     from cccd_chip.transport.trace import TraceRecorder, TraceReplayer
-    from cccd_chip.verify import chip_auth
 
     ka = "DH" if pid <= 2 else "ECDH"
     info = pace_card.pace_info(mp, ka, "AES-128", pid)
@@ -208,10 +210,10 @@ def test_pace_and_ca_record_and_replay_exactly(tmp_path, mp, pid):
 
     def session(transport, rng):
         ch = CardChannel(transport)
-        res = perform_pace(ch, [info], can(), rng)
+        res = establish_pace(ch, [info], can(), rng).result
         ch.select_aid()
         dg14 = ch.read_ef("DG14", fid=0x010E, sfi=14)
-        ca = chip_auth.perform(ch, dg14, rng)
+        ca = chip_authentication(ch, dg14, rng)
         return res, ca, ch.read_ef("COM", fid=0x011E, sfi=0x1E)
 
     first = session(rec, rec.rng)
@@ -219,7 +221,7 @@ def test_pace_and_ca_record_and_replay_exactly(tmp_path, mp, pid):
     rep = TraceReplayer(tmp_path / "t.jsonl")
     second = session(rep, rep.rng)
     rep.finish()
-    assert first[1]["verified"] is True and second[1]["verified"] is True
-    assert first[1]["pk_ifd"] == second[1]["pk_ifd"] and first[2] == second[2]
+    assert first[1].verified is True and second[1].verified is True
+    assert first[1].pk_ifd == second[1].pk_ifd and first[2] == second[2]
     assert first[0].chip_ephemeral_key == second[0].chip_ephemeral_key
-    assert (first[0].cam or {}).get("ca_ic") == (second[0].cam or {}).get("ca_ic")
+    assert first[0].cam == second[0].cam

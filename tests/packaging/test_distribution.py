@@ -79,6 +79,14 @@ def test_sdist_carries_docs_tests_vectors_and_license(dist):
         assert any(n == needed or n.startswith(needed) for n in names), needed
 
 
+def test_wheel_carries_the_py_typed_marker(dist):
+    """PEP 561: type checkers of the library's users read its annotations (issue 12)."""
+    import zipfile
+
+    with zipfile.ZipFile(_wheel(dist)) as whl:
+        assert "cccd_chip/py.typed" in whl.namelist()
+
+
 def test_version_has_one_source(project):
     import cccd_chip
 

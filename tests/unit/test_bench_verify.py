@@ -6,6 +6,7 @@ EF.CardSecurity, RSA AA), its floor steps run once, one paired round measured.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -15,6 +16,7 @@ from types import ModuleType
 import pytest
 
 from cccd_chip.document import Document
+from cccd_chip.evidence import PaceCamEvidence
 from cccd_chip.emulator.applet import Applet
 from cccd_chip.emulator.card import VirtualCard
 from cccd_chip.emulator.personalize import personalize
@@ -50,12 +52,11 @@ def test_floor_and_one_paired_round(tmp_path: Path) -> None:
     assert r["floor_us"] > 0 and len(r["doc"]) == len(r["dump"]) == 1
 
     # the floor checks what it computes: other CAM data or another AA signature stop it
-    cam = dict(doc.evidence.pace_cam or {})
-    cam["ca_ic"] = format(int(cam["ca_ic"], 16) ^ 1, "X").zfill(len(cam["ca_ic"]))
+    cam = doc.evidence.pace_cam
+    assert isinstance(cam, PaceCamEvidence)
+    cam = dataclasses.replace(cam, ca_ic=(int.from_bytes(cam.ca_ic, "big") ^ 1).to_bytes(len(cam.ca_ic), "big"))
     bad = Document.from_json_bytes(raw)
-    bad = bad.__class__(files=bad.files, absent=bad.absent, access=bad.access,
-                        evidence=bad.evidence.__class__(bad.evidence.aa_challenge, bad.evidence.aa_signature,
-                                                        bad.evidence.ca, cam), read_at=bad.read_at)
+    bad = dataclasses.replace(bad, evidence=dataclasses.replace(bad.evidence, pace_cam=cam))
     with pytest.raises(SystemExit):
         for step in bench.floor_steps(bad, case.ts):
             step()

@@ -193,7 +193,7 @@ def test_sm_error_ends_the_session():
     from cccd_chip.access.bac import perform_bac
 
     ch.select_aid()
-    ch.start_sm(perform_bac(ch, h.credential().mrz.bac_seed(), h.rng_from()))
+    ch.start_sm(perform_bac(ch, h.credential().mrz.bac_seed(), h.rng_from()).sm)
 
     class Flip:
         def after_response(self, app, cmd, out):

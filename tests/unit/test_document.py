@@ -5,6 +5,7 @@ import json
 import pytest
 
 from cccd_chip.document import AccessInfo, Document, Evidence
+from cccd_chip.evidence import ChipAuthEvidence
 from cccd_chip.errors import DumpFormatError
 from host_cli.exit_codes import exit_code_for
 
@@ -14,7 +15,7 @@ def _doc():
         files={"COM": b"\x60\x00", "DG1": bytes(range(256)) * 3, "SOD": b"\x77\x01\x00"},
         absent={"DG3": "EAC-protected (6982)"},
         access=AccessInfo("PACE", "CAN", "0.4.0.127.0.7.2.2.4.2.2", "GM", "AES-128", 13),
-        evidence=Evidence(aa_challenge=b"\x01" * 8, aa_signature=b"\x02" * 64, ca={"verdict": "successful"}),
+        evidence=Evidence(aa_challenge=b"\x01" * 8, aa_signature=b"\x02" * 64, ca=ChipAuthEvidence(protocol="CA").finished(True, "OK", "proved")),
         read_at="2026-11-29T00:00:00Z", source="test",
     )
 

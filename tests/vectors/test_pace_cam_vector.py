@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from cccd_chip.access.passwords import Password
-from cccd_chip.access.pace import CamEvidence, check_cam, mapping, perform_pace, protocol, symmetric
+from dataclasses import replace
+
+from cccd_chip.access.pace import mapping, perform_pace, protocol, symmetric
 from cccd_chip.crypto import aes, domain_params as dp
+from cccd_chip.crypto.cam_check import check_cam_data
 from cccd_chip.lds import security_infos as si
+from cccd_chip.verify.pace_cam import check_pace_cam
+from cccd_chip.verify.passive import SignerOutcome
 from cccd_chip.verify.report import Reason, Verdict
 
 from testsupport.pace_helpers import FeedRng, ScriptedChannel, h, vectors
@@ -65,17 +70,22 @@ def test_i1_driver_replays_the_apdus_and_checks_cam():
     info = si.parse(b"\x31\x14" + h(I["pace_info"])).pace_infos[0]
     assert info.algorithm.name == "id-PACE-ECDH-CAM-AES-CBC-CMAC-128"
     result = perform_pace(ch, info, Password("MRZ", I["mrz_information"].encode()),
-                          FeedRng(h(I["sk_map_ifd"]), h(I["sk_ka_ifd"])), read_card_security=False)
+                          FeedRng(h(I["sk_map_ifd"]), h(I["sk_ka_ifd"])))
     assert not ch.script
-    assert result.cam["ca_ic"] == E["ca_data"] and result.cam["pk_map_ic"] == E["pk_map_ic"]
-    assert result.access.mapping == "CAM" and result.cam["key_id"] == 13
+    assert ch.sm is None  # the driver returns the session, the reader installs it
+    cam = result.cam
+    assert cam is not None and cam.check is None
+    assert _hex(cam.ca_ic) == E["ca_data"] and _hex(cam.pk_map_ic) == E["pk_map_ic"]
+    assert result.access.mapping == "CAM" and cam.key_id == 13 and cam.parameter_id == 13
     infos = si.parse(b"\x31\x64" + h(I["ca_public_key_info"]))
-    ev = CamEvidence.from_json(result.cam)
-    assert check_cam(ev, infos, signature_verified=False).verdict is Verdict.UNDETERMINED
-    ok = check_cam(ev, infos, signature_verified=True)
+    key = infos.ca_public_key(13)
+    assert check_cam_data(key, cam.ca_ic, cam.pk_map_ic).consistent is True
+    assert check_pace_cam(cam, infos, SignerOutcome(False, None)).verdict is Verdict.UNDETERMINED
+    ok = check_pace_cam(cam, infos, SignerOutcome(True, True))
     assert ok.verdict is Verdict.SUCCESSFUL and ok.reason is Reason.OK
-    bad = CamEvidence(ev.oid, ev.parameter_id, (int.from_bytes(ev.ca_ic, "big") + 1).to_bytes(32, "big"), ev.pk_map_ic)
-    assert check_cam(bad, infos, signature_verified=True).reason is Reason.CAM_DATA_INVALID
+    bad = replace(cam, ca_ic=(int.from_bytes(cam.ca_ic, "big") + 1).to_bytes(32, "big"))
+    assert check_cam_data(key, bad.ca_ic, bad.pk_map_ic).consistent is False
+    assert check_pace_cam(bad, infos, SignerOutcome(True, True)).reason is Reason.CAM_DATA_INVALID
 
 
 def test_i1_missing_encrypted_ca_data_is_a_protocol_error():

@@ -16,6 +16,7 @@ import pytest
 
 from cccd_chip.content_cache import ContentCache, clear_content_caches
 from cccd_chip.document import Document
+from cccd_chip.evidence import PaceCamEvidence
 from cccd_chip.emulator.applet import Applet
 from cccd_chip.emulator.card import VirtualCard
 from cccd_chip.emulator.personalize import personalize
@@ -157,9 +158,9 @@ def test_cam_key_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
     """The CA key cache (parse_subject_public_key): other CAM data for the same key still fail."""
     doc, store = cccd2024
     _genuine_first(doc, store)
-    cam = dict(doc.evidence.pace_cam or {})
-    ca_ic = bytes.fromhex(cam["ca_ic"])
-    cam["ca_ic"] = _flip(ca_ic, len(ca_ic) - 1).hex().upper()
+    cam = doc.evidence.pace_cam
+    assert isinstance(cam, PaceCamEvidence)
+    cam = dataclasses.replace(cam, ca_ic=_flip(cam.ca_ic, len(cam.ca_ic) - 1))
     twin = dataclasses.replace(doc, evidence=dataclasses.replace(doc.evidence, pace_cam=cam))
     rep = verify_document(twin, store, policy=POLICY)
     assert _check(rep, "pace.cam") is Verdict.FAILED and rep.overall is Verdict.FAILED

@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from cccd_chip.crypto import ec as ecmath
 from cccd_chip.document import AccessInfo, Document, Evidence
+from cccd_chip.evidence import ChipAuthEvidence, PaceCamEvidence
 from cccd_chip.lds import card_security, dg14, dg15
 from cccd_chip.lds.security_infos import ID_AA, ID_PK_ECDH, ActiveAuthenticationInfo, ChipAuthenticationPublicKeyInfo
 from cccd_chip.emulator import testpki
@@ -44,7 +45,7 @@ def _document(pki, chip, *, evidence=None, access=None, card_security_raw=None) 
     if evidence is None:
         r, s = decode_dss_signature(aa_key.sign(CHALLENGE, ec.ECDSA(hashes.SHA256())))
         evidence = Evidence(aa_challenge=CHALLENGE, aa_signature=r.to_bytes(32, "big") + s.to_bytes(32, "big"),
-                            ca={"verified": True, "key_id": 1})
+                            ca=ChipAuthEvidence(verified=True, key_id=1))
     return Document(files=files, access=access or AccessInfo("PACE", "CAN"), evidence=evidence, read_at="2027-03-01T10:00:00Z")
 
 
@@ -86,11 +87,11 @@ def test_wrong_aa_signature_fails(pki, chip):
 
 
 def test_clone_for_ca_fails_and_unverified_dg14_gates(pki, chip):
-    ev = Evidence(ca={"verified": False, "key_id": 1})
+    ev = Evidence(ca=ChipAuthEvidence(verified=False, key_id=1))
     rep = verify_document(_document(pki, chip, evidence=ev), pki.store, policy=POLICY)
     c = _by(rep, "chip_auth")
     assert (c.verdict, c.reason, rep.overall) == (Verdict.FAILED, Reason.CA_KEY_MISMATCH, Verdict.FAILED)
-    rep = verify_document(_document(pki, chip, evidence=Evidence(ca={"verified": True})), TrustStore(), policy=POLICY)
+    rep = verify_document(_document(pki, chip, evidence=Evidence(ca=ChipAuthEvidence(verified=True))), TrustStore(), policy=POLICY)
     assert (_by(rep, "chip_auth").verdict, rep.overall) == (Verdict.UNDETERMINED, Verdict.UNDETERMINED)
 
 
@@ -113,18 +114,18 @@ def _cam_evidence(chip, *, wrong: bool = False) -> dict:
 def test_pace_cam_with_verified_card_security(pki, chip):
     access = AccessInfo("PACE", "CAN", mapping="CAM")
     cs = _card_security(pki, chip)
-    doc = _document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=_cam_evidence(chip)))
+    doc = _document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=PaceCamEvidence.from_dict(_cam_evidence(chip))))
     rep = verify_document(doc, pki.store, policy=POLICY)
     assert _by(rep, "card_security.signature").verdict is Verdict.SUCCESSFUL
     assert _by(rep, "pace.cam").verdict is Verdict.SUCCESSFUL, _by(rep, "pace.cam").to_json()
-    doc = _document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=_cam_evidence(chip, wrong=True)))
+    doc = _document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=PaceCamEvidence.from_dict(_cam_evidence(chip, wrong=True))))
     c = _by(verify_document(doc, pki.store, policy=POLICY), "pace.cam")
     assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.CAM_DATA_INVALID)
     # CAM data fine but CardSecurity's signer is not trusted: not successful
-    c = _by(verify_document(_document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=_cam_evidence(chip))), TrustStore(), policy=POLICY), "pace.cam")
+    c = _by(verify_document(_document(pki, chip, access=access, card_security_raw=cs, evidence=Evidence(pace_cam=PaceCamEvidence.from_dict(_cam_evidence(chip)))), TrustStore(), policy=POLICY), "pace.cam")
     assert (c.verdict, c.reason) == (Verdict.UNDETERMINED, Reason.CARD_SECURITY_NOT_VERIFIED)
     # CAM used but no CardSecurity at all
-    c = _by(verify_document(_document(pki, chip, access=access, evidence=Evidence(pace_cam=_cam_evidence(chip))), pki.store, policy=POLICY), "pace.cam")
+    c = _by(verify_document(_document(pki, chip, access=access, evidence=Evidence(pace_cam=PaceCamEvidence.from_dict(_cam_evidence(chip)))), pki.store, policy=POLICY), "pace.cam")
     assert (c.verdict, c.reason) == (Verdict.FAILED, Reason.CARD_SECURITY_NOT_VERIFIED)
 
 

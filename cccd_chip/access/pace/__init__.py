@@ -2,12 +2,13 @@
 
 Host side. The pure steps live in :mod:`.protocol` (messages, tokens),
 :mod:`.mapping` (GM, IM, CAM), :mod:`.symmetric` (cipher suite);
-:func:`perform_pace` is the one driver over a card channel. See
+:func:`perform_pace` is the one driver over a :class:`~cccd_chip.channel.Channel`:
+it returns the session, the reader installs it. :mod:`.cam` records the
+PACE-CAM check against EF.CardSecurity once the reader has read it. See
 docs/protocols.md for the choices made (parameter ID, errors, CAM).
 """
 
-from .cam import CamEvidence, check_cam, check_cam_against_card_security
+from .cam import card_security_infos, check_against_card_security
 from .driver import PaceResult, perform_pace, select_info
 
-__all__ = ["perform_pace", "PaceResult", "select_info", "CamEvidence", "check_cam",
-           "check_cam_against_card_security"]
+__all__ = ["perform_pace", "PaceResult", "select_info", "card_security_infos", "check_against_card_security"]

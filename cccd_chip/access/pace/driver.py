@@ -1,8 +1,9 @@
-"""The one thin PACE driver: MSE:Set AT + four GENERAL AUTHENTICATE steps over a CardChannel.
+"""The one thin PACE driver: MSE:Set AT + four GENERAL AUTHENTICATE steps over a Channel.
 
 ``perform_pace(channel, info, password, rng)`` runs the pure steps of
-:mod:`.protocol` and :mod:`.mapping`, starts secure messaging on the channel
-and returns a :class:`PaceResult`.
+:mod:`.protocol` and :mod:`.mapping` and returns a :class:`PaceResult` with the
+new secure messaging session (ICAO 9303-11 §4.4): the reader installs it. No
+verdicts: PACE-CAM data are evidence (:class:`~cccd_chip.evidence.PaceCamEvidence`).
 
 Errors (all carry ``step`` = "PACE step N (name)" and the chip's ``sw``):
 
@@ -19,28 +20,28 @@ Errors (all carry ``step`` = "PACE step N (name)" and the chip's ``sw``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
+from ...channel import Channel
 from ...crypto import domain_params
-from ...crypto.domain_params import Domain, DomainPolicy, Element
+from ...crypto.domain_params import AnyDomain, DomainPolicy, Element
 from ...crypto.ec import random_scalar
 from ...document import AccessInfo
 from ...errors import (
     AccessDeniedError,
-    CardError,
     CccdError,
     InvalidPublicKeyError,
     ParseError,
     ProtocolError,
     UnsupportedError,
 )
-from ...iso7816.apdu import ResponseApdu
+from ...evidence import PaceCamEvidence
+from ...iso7816.apdu import CommandApdu, ResponseApdu
 from ...iso7816.sw import describe
 from ...lds.security_infos import PaceInfo, SecurityInfos
 from ...sm.base import SecureMessaging
-from ...verify.report import CheckResult, Reason, Verdict
+from ..passwords import Password
 from . import mapping, protocol, symmetric
-from .cam import CamEvidence, check_cam_against_card_security
 
 Rng = Callable[[int], bytes]
 
@@ -49,21 +50,20 @@ MAPPING_PREFERENCE = {"CAM": 0, "GM": 1, "IM": 2}
 
 @dataclass(frozen=True)
 class PaceResult:
-    """A finished PACE: the live SM session, what to record, CAM evidence."""
+    """A finished PACE: the SM session for the reader to install, what to record, CAM data."""
 
     sm: SecureMessaging = field(repr=False)
     access: AccessInfo
     info: PaceInfo
     chip_ephemeral_key: bytes  # PK_IC as exchanged (ID_PICC for Terminal Authentication)
     cars: tuple[bytes, ...] = ()  # Certification Authority References (87, 88)
-    cam: Optional[Mapping] = None  # Evidence.pace_cam (JSON friendly)
-    card_security: Optional[bytes] = None  # EF.CardSecurity, read after PACE-CAM
+    cam: Optional[PaceCamEvidence] = None  # PACE-CAM: CA_IC and PK_map,IC (checked once EF.CardSecurity is read)
 
 
 def select_info(
     infos: Sequence[PaceInfo], security_infos: Optional[SecurityInfos] = None,
     policy: Optional[DomainPolicy] = domain_params.STRICT,
-) -> tuple[PaceInfo, Domain]:
+) -> tuple[PaceInfo, AnyDomain]:
     """The PACEInfo to use: version 2, known OID, usable domain parameters.
 
     Among the usable ones the chip's first CAM, else GM, else IM entry wins
@@ -100,7 +100,7 @@ def select_info(
 
 
 def domain_for(info: PaceInfo, security_infos: Optional[SecurityInfos],
-               policy: Optional[DomainPolicy] = domain_params.STRICT) -> Domain:
+               policy: Optional[DomainPolicy] = domain_params.STRICT) -> AnyDomain:
     """The domain of ``info``: standardized by ID, else a PACEDomainParameterInfo admitted by ``policy``
     (None: any sound parameters, the virtual chip's side)."""
     pid = info.parameter_id
@@ -126,30 +126,30 @@ def _fail(step: int, resp: ResponseApdu) -> CccdError:
     return ProtocolError(msg, step=label, sw=sw, reason="PACE_STATUS")
 
 
-def _transmit(channel, cmd, step: int) -> ResponseApdu:
+def _transmit(channel: Channel, cmd: CommandApdu, step: int) -> ResponseApdu:
     resp = channel.transmit(cmd)
     if not resp.ok:
         raise _fail(step, resp)
     return resp
 
 
-def _decode_peer(domain: Domain, data: bytes, step: int) -> Element:
+def _decode_peer(domain: AnyDomain, data: bytes, step: int) -> Element:
     try:
-        return domain.decode(data)
+        peer: Element = domain.decode(data)
+        return peer
     except InvalidPublicKeyError as e:
         raise InvalidPublicKeyError(f"PACE: chip's public key rejected: {e.message}", reason=e.reason,
                                     step=protocol.step_label(step)) from None
 
 
 def perform_pace(
-    channel,
+    channel: Channel,
     info: Union[PaceInfo, Sequence[PaceInfo], SecurityInfos],
-    password,
+    password: Password,
     rng: Rng,
     *,
     parameter_id_needed: Optional[bool] = None,
     security_infos: Optional[SecurityInfos] = None,
-    read_card_security: bool = True,
     domain_policy: DomainPolicy = domain_params.STRICT,
 ) -> PaceResult:
     """Run PACE with ``password`` (access.passwords.Password, kind MRZ or CAN).
@@ -159,10 +159,10 @@ def perform_pace(
     ``parameter_id_needed``: send DO'84' in MSE:Set AT. Default: when the card
     lists more than one PACEInfo or more than one PACEDomainParameterInfo
     (ICAO 9303-11 §4.4.4.1: required when the parameters are ambiguous).
-    On success secure messaging is started on ``channel``; with PACE-CAM,
-    EF.CardSecurity is read under the new session (MF still current) and the
-    chip's CA data is checked against it (verdict undetermined until its
-    signature is verified by Passive Authentication).
+    On success the result holds the new SM session (not yet installed: the
+    reader starts it on its channel). With PACE-CAM it holds CA_IC and the chip's
+    mapping key; the reader reads EF.CardSecurity under the new session and
+    records the check against it (:mod:`.cam`).
     """
     if isinstance(info, SecurityInfos):
         security_infos = security_infos or info
@@ -252,8 +252,7 @@ def perform_pace(
         protocol="PACE", password=password.kind, oid=chosen.protocol, mapping=alg.mapping, cipher=cipher,
         parameter_id=chosen.parameter_id,
     )
-    cam_evidence = None
-    card_security = None
+    cam_evidence: Optional[PaceCamEvidence] = None
     if alg.mapping == "CAM":
         assert pk_map_ic is not None  # set in step 2 for CAM
         a_ic = resp4.get(0x8A)
@@ -264,27 +263,12 @@ def perform_pace(
             ca_ic = mapping.cam_decrypt(k_enc, a_ic, domain.order)
         except CccdError as e:
             raise ProtocolError(e.message, step=protocol.step_label(4), reason="CAM_DATA_INVALID") from None
-        ev = CamEvidence(
+        # the CA key of PACE-CAM has keyId = parameterId (ICAO 9303-11 §9.2.1)
+        cam_evidence = PaceCamEvidence(
             oid=chosen.protocol, parameter_id=chosen.parameter_id,
             ca_ic=ca_ic.to_bytes((domain.order.bit_length() + 7) // 8, "big"),
-            pk_map_ic=domain.encode(pk_map_ic),
+            pk_map_ic=domain.encode(pk_map_ic), key_id=chosen.parameter_id,
         )
-    # every check passed: the session starts (EF.CardSecurity needs it)
-    sm = symmetric.sm_session(cipher, k_enc, k_mac)
-    channel.start_sm(sm)
-    if alg.mapping == "CAM":
-        if read_card_security:
-            try:
-                card_security = channel.read_ef("CardSecurity", fid=0x011D, sfi=0x1D, max_size=65536)
-            except (CardError, ParseError) as e:  # the session itself is fine: record, go on
-                check = CheckResult("pace.cam", Verdict.FAILED, Reason.CAM_DATA_INVALID, "CardSecurity",
-                                    f"EF.CardSecurity not readable after PACE-CAM ({e.reason}"
-                                    + (f", SW {e.sw:04X})" if e.sw else ")"))
-            else:
-                check = check_cam_against_card_security(ev, card_security, signature_verified=False,
-                                                        policy=domain_policy)
-            ev = ev.with_check(check)
-        cam_evidence = ev.to_json()
-    return PaceResult(sm=sm, access=access, info=chosen, chip_ephemeral_key=pk_ic_bytes, cars=cars,
-                      cam=cam_evidence, card_security=card_security)
-
+    # every check passed: the session for the reader to start
+    return PaceResult(sm=symmetric.sm_session(cipher, k_enc, k_mac), access=access, info=chosen,
+                      chip_ephemeral_key=pk_ic_bytes, cars=cars, cam=cam_evidence)

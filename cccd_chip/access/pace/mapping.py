@@ -10,6 +10,7 @@ import math
 from typing import Optional
 
 from ...crypto import ec
+from ...crypto.cam_check import cam_relation
 from ...crypto.libcrypto import pow_mod
 from ...crypto.domain_params import AnyDomain, DhDomain, EcDomain, Element
 from ...crypto.padding import pad, unpad
@@ -193,9 +194,7 @@ def cam_chip_data(sk_ic_static: int, sk_map_ic: int, order: int) -> int:
 
 
 def cam_check(domain: AnyDomain, ca_ic: int, pk_ic_static: Element, pk_map_ic: Element) -> bool:
-    """PK_map,IC == CA_IC * PK_IC: the chip knows the static key (§4.4.3.5.2); one scalar product."""
-    if isinstance(domain, EcDomain):
-        assert isinstance(pk_ic_static, ec.Point) and isinstance(pk_map_ic, ec.Point)
-        return ec.is_multiple(domain.curve, ca_ic, pk_ic_static, pk_map_ic)
-    return bool(domain.mul(ca_ic, pk_ic_static) == pk_map_ic)
+    """PK_map,IC == CA_IC * PK_IC: the chip knows the static key (§4.4.3.5.2); one scalar product.
 
+    The relation lives in :mod:`cccd_chip.crypto.cam_check` (shared with verification)."""
+    return cam_relation(domain, ca_ic, pk_ic_static, pk_map_ic)

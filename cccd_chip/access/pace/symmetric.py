@@ -61,7 +61,7 @@ def sm_session(cipher: str, k_enc: bytes, k_mac: bytes) -> SecureMessaging:
     return SecureMessaging(AesCipher(k_enc, k_mac), bytes(16))
 
 
-def sm_cipher(cipher: str, k_enc: bytes, k_mac: bytes):
+def sm_cipher(cipher: str, k_enc: bytes, k_mac: bytes) -> "TdesCipher | AesCipher":
     """The SmCipher for the chip side (same suites as the host)."""
     if cipher == "3DES":
         return TdesCipher(k_enc, k_mac)
