@@ -22,8 +22,8 @@ import importlib
 import os
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-TOOL_NAME = f"cccd {__version__}"
+from ._version import TOOL_NAME as TOOL_NAME
+from ._version import __version__ as __version__
 
 if TYPE_CHECKING:  # the same names, for type checkers (at run time they come from __getattr__)
     from . import errors

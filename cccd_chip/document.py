@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from . import TOOL_NAME
+from ._version import TOOL_NAME
 from .errors import DumpFormatError, UsageError
 from .evidence import Evidence as Evidence  # re-exported: the dump's evidence records live in evidence.py
 from .json_input import load_json

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
-from . import TOOL_NAME
+from ._version import TOOL_NAME
 from .access import chip_auth, passwords
 from .access.active_auth import perform_active_authentication
 from .access.bac import perform_bac

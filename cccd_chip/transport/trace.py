@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
-from .. import TOOL_NAME
+from .._version import TOOL_NAME
 from ..json_input import load_json
 from .base import Transport
 from ..errors import (
