@@ -186,6 +186,7 @@ class Conn:
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.used = time.monotonic()  # the server closes a connection idle for 5 s (keep-alive timeout)
 
     @classmethod
     async def open(cls, port: int) -> "Conn":
@@ -193,6 +194,7 @@ class Conn:
         return cls(r, w)
 
     async def call(self, request: bytes) -> tuple[int, bytes]:
+        self.used = time.monotonic()
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
@@ -201,7 +203,9 @@ class Conn:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value)
-        return status, await self.reader.readexactly(length)
+        body = await self.reader.readexactly(length)
+        self.used = time.monotonic()
+        return status, body
 
     def close(self) -> None:
         self.writer.close()
@@ -244,6 +248,8 @@ async def _open_loop(port: int, requests: list[bytes], rate: float) -> tuple[lis
 
     async def one(req: bytes, due: float) -> None:
         nonlocal bad
+        while idle and time.monotonic() - idle[-1].used > 4.0:  # about to be closed by the server
+            idle.pop().close()
         c = idle.pop() if idle else await Conn.open(port)
         status, _ = await c.call(req)
         lat.append(time.perf_counter() - due)

@@ -3,7 +3,7 @@
 Layers (an arrow only ever points down):
 
 - :mod:`.app` (FastAPI routes, limits, problem+json errors) -> :mod:`.verifier`
-  (process pool, atomic trust-store swap) -> :mod:`.work` (runs in the pool:
+  (worker processes over pipes, atomic trust-store swap) -> :mod:`.work` (runs in a worker:
   dump -> Report -> the ``cccd verify --json`` document);
 - :mod:`.repository` (the small database API, also used by ``cccd reverify``)
   -> :mod:`.schema` (tables) + :mod:`.db` (engine, Alembic migrations on start-up);

@@ -4,7 +4,7 @@ Every answer is JSON; every error is RFC 9457 problem+json (:mod:`.problems`).
 Order of the gates for a request: authentication (``Authorization: Bearer``,
 401/403) -> rate limit (429 + ``Retry-After``) -> body size (413) and read
 timeout (408) -> JSON depth / syntax (400) -> dump format (422). Database work
-runs in threads, verification in the process pool (:mod:`.verifier`); the event
+runs in threads, verification in the worker processes (:mod:`.verifier`); the event
 loop only moves bytes.
 """
 
@@ -18,7 +18,6 @@ import logging
 import math
 import time
 import uuid
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
@@ -44,7 +43,7 @@ from .problems import PROBLEM_JSON, Problem
 from .ratelimit import RateLimiter
 from .repository import ApiKey, NewVerification, Repository, VerificationRecord
 from .trust import earliest_next_update, summary, with_material
-from .verifier import TrustState, Verifier
+from .verifier import TrustState, Verifier, WorkerLost
 from .writer import RecordWriter
 
 log = logging.getLogger("cccd.service")
@@ -367,25 +366,18 @@ def create_app(svc: Service) -> FastAPI:
         try:
             try:
                 fut = svc.verifier.submit(state, raw, at_iso, label)
-            except (RuntimeError, BrokenProcessPool):  # this state's pool was retired or broke: take the current one
+            except RuntimeError:  # this state was retired by a swap in the meantime: take the current one
                 state = svc.verifier.current
                 fut = svc.verifier.submit(state, raw, at_iso, label)
             return await asyncio.wait_for(fut, max(0.001, deadline - time.monotonic())), state
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError:  # the worker is stopped and replaced (verifier.py)
             raise Problem(503, "timeout", f"verification took longer than {lim.timeout:g} s",
                           {"Retry-After": "5"}) from None
-        except BrokenProcessPool:
-            asyncio.get_running_loop().create_task(_repair(state))
-            raise Problem(503, "unavailable", "verification workers are restarting", {"Retry-After": "5"}) from None
+        except WorkerLost:  # the worker died under this request; another one is starting
+            raise Problem(503, "unavailable", "a verification process ended; it is being replaced",
+                          {"Retry-After": "5"}) from None
         finally:
             sem.release()
-
-    async def _repair(state: TrustState) -> None:
-        async with _swap_lock():
-            if svc.verifier.current is state:
-                log.error("verification pool broken; restarting it")
-                new = await run_in_threadpool(svc.verifier.prepare, state.store)
-                svc.verifier.install(new, swap=False)
 
     @app.get("/v1/verifications/{record_id}", response_model=None, tags=["verifications"],
              summary="One verification record",

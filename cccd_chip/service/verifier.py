@@ -1,39 +1,228 @@
-"""Verification off the event loop: a process pool per trust-store version, swapped atomically.
+"""Verification off the event loop: worker processes per trust-store version, swapped atomically.
 
-A :class:`TrustState` binds one trust store to the process pool whose workers
-hold it (``work.init``). The service holds exactly one current state; adding trust
-material builds a new store and a new pool, starts every worker of it, and only
-then replaces the current state in one assignment. Requests that started on the
-old state finish on the old pool (``shutdown(wait=False)`` lets submitted work
-complete), so no request fails during a swap and every record names the trust
-version its report was made with.
+A :class:`TrustState` binds one trust store to the worker processes that hold it
+(``python -m cccd_chip.service.work``, see :mod:`.work`). The event loop talks to
+each worker directly over its stdin/stdout pipes (length-framed pickles: the body
+goes as bytes, the answer comes back as a small dict): no helper threads in the
+server process, so handing a body over costs one non-blocking write and never waits
+for the GIL behind a pool's management thread. A worker serves one request at a
+time; requests wait for an idle worker of their state.
+
+The service holds exactly one current state; adding trust material starts the
+workers of a new store (they load it before anything is sent to them) and only then
+replaces the current state in one assignment. Requests that started on the old state
+finish on its workers, which are then closed, so no request fails during a swap and
+every record names the trust version its report was made with.
+
+A worker that dies (killed, crashed) fails only the request it had (503) and is
+replaced; a worker still busy when its request's deadline passed is stopped (by its
+PID: it is this process's child) and replaced, so a stuck verification never holds a
+worker for good. A worker ends by itself when the server goes away (its stdin closes).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import multiprocessing
+import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Optional
+import signal
+import subprocess
+import sys
+from collections import deque
+from dataclasses import dataclass, field
+from typing import IO, Any, Optional, cast
 
 from ..pki.trust_store import TrustStore
 from ..verify.passive import Policy
-from . import work
+from .work import FRAME_HEADER, frame, read_frame
+
+START_TIMEOUT = 120.0  # seconds for a new worker to load the trust store and answer
 
 
-@dataclass(frozen=True)
+class WorkerLost(Exception):
+    """The worker verifying a request ended before answering (killed, crashed)."""
+
+
+class _Worker:
+    """One verification process and, once attached to the event loop, its pipes."""
+
+    def __init__(self, proc: "subprocess.Popen[bytes]") -> None:
+        self.proc = proc
+        self.pid = proc.pid
+        self._reader: Optional[asyncio.StreamReader] = None
+        self._writer: Optional[asyncio.WriteTransport] = None
+
+    async def _attach(self) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=1 << 20)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self.proc.stdout)
+        transport, _ = await loop.connect_write_pipe(asyncio.Protocol, self.proc.stdin)
+        self._reader, self._writer = reader, transport
+
+    async def call(self, payload: bytes) -> dict[str, Any]:
+        if self._reader is None:
+            await self._attach()
+        assert self._reader is not None and self._writer is not None
+        if self._writer.is_closing():
+            raise WorkerLost("worker pipe closed")
+        self._writer.write(frame(payload))
+        try:
+            head = await self._reader.readexactly(FRAME_HEADER)
+            data = await self._reader.readexactly(int.from_bytes(head, "big"))
+        except (asyncio.IncompleteReadError, ConnectionError) as e:
+            raise WorkerLost("worker ended") from e
+        out: dict[str, Any] = pickle.loads(data)
+        return out
+
+    def close(self) -> None:
+        """Close its stdin: the worker ends after the request it has (if any)."""
+        if self._writer is not None:
+            try:
+                self._writer.close()
+                return
+            except RuntimeError:  # its event loop is gone (shut-down): close the pipe itself
+                pass
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.close()
+
+
+def _spawn(init: tuple[Any, ...], count: int) -> list[_Worker]:
+    """Start ``count`` workers, send each its init message, wait until every one answered (blocking)."""
+    cmd = [sys.executable, "-m", "cccd_chip.service.work"]
+    procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+             for _ in range(count)]
+    message = frame(pickle.dumps(init, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        for p in procs:
+            stdin = cast(IO[bytes], p.stdin)
+            stdin.write(message)
+            stdin.flush()
+        for p in procs:
+            hello = read_frame(cast(IO[bytes], p.stdout))
+            if hello is None:
+                raise WorkerLost(f"a verification process ended while starting (exit {p.wait(START_TIMEOUT)})")
+    except BaseException:
+        for p in procs:
+            p.kill()
+            p.wait(START_TIMEOUT)
+        raise
+    return [_Worker(p) for p in procs]
+
+
+def _reap(workers: list[_Worker]) -> None:
+    for w in workers:
+        try:
+            w.proc.wait(START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.proc.wait(START_TIMEOUT)
+
+
+@dataclass(eq=False)
 class TrustState:
+    """One trust store and its workers; ``run`` verifies one body on an idle worker."""
+
     store: TrustStore
     version: str
     loaded_at: dt.datetime
-    pool: ProcessPoolExecutor
+    init: tuple[Any, ...]
+    size: int
+    idle: deque[_Worker] = field(default_factory=deque)
+    waiters: deque["asyncio.Future[_Worker]"] = field(default_factory=deque)
+    retired: bool = False
+    busy: int = 0
+
+    async def run(self, payload: bytes) -> dict[str, Any]:
+        if self.retired:
+            raise RuntimeError("trust state retired")
+        w = await self._take()
+        self.busy += 1
+        try:
+            result = await w.call(payload)
+        except asyncio.CancelledError:  # the deadline passed while it verifies: stop it, start another
+            self._replace(w)
+            raise
+        except WorkerLost:
+            self._replace(w)
+            raise
+        finally:
+            self.busy -= 1
+        self._give(w)
+        return result
+
+    async def _take(self) -> _Worker:
+        if self.idle:
+            return self.idle.popleft()
+        fut: "asyncio.Future[_Worker]" = asyncio.get_running_loop().create_future()
+        self.waiters.append(fut)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self._give(fut.result())  # handed over just as the caller gave up: pass it on
+            else:
+                self.waiters.remove(fut)
+            raise
+
+    def _give(self, w: _Worker) -> None:
+        if self.retired:
+            self._retire_worker(w)
+            return
+        while self.waiters:
+            fut = self.waiters.popleft()
+            if not fut.done():
+                fut.set_result(w)
+                return
+        self.idle.append(w)
+
+    def _replace(self, w: _Worker) -> None:
+        """Stop ``w`` (dead, or busy past a deadline) and start a worker in its place."""
+        w.kill()
+        asyncio.get_running_loop().run_in_executor(None, _reap, [w])
+        self._grow()
+
+    def _grow(self) -> None:
+        """Start one worker off the event loop; if that fails (e.g. out of memory), try again in a second."""
+        if self.retired:
+            return
+        loop = asyncio.get_running_loop()
+
+        def started(f: "asyncio.Future[list[_Worker]]") -> None:
+            if f.cancelled() or f.exception() is not None:
+                loop.call_later(1.0, self._grow)
+                return
+            for nw in f.result():
+                self._give(nw)
+
+        loop.run_in_executor(None, _spawn, self.init, 1).add_done_callback(started)
+
+    def _retire_worker(self, w: _Worker) -> None:
+        w.close()
+        try:
+            asyncio.get_running_loop().run_in_executor(None, _reap, [w])
+        except RuntimeError:  # no loop (shut-down): reap here
+            _reap([w])
+
+    def retire(self) -> None:
+        """No new requests; idle workers end now, busy ones when their request is answered."""
+        self.retired = True
+        while self.idle:
+            self._retire_worker(self.idle.popleft())
 
 
 class Verifier:
-    """The current TrustState and its pool; ``verify`` awaits one body's verification."""
+    """The current TrustState; ``submit`` verifies one body on it."""
 
     def __init__(self, store: TrustStore, policy: Policy, *, workers: int, hash_key: Optional[bytes],
                  max_depth: int) -> None:
@@ -41,44 +230,40 @@ class Verifier:
         self.policy = policy
         self._hash_key = hash_key
         self._max_depth = max_depth
-        self._ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads
         self.current = self._start(store)
         self.swaps = 0
 
     def _start(self, store: TrustStore) -> TrustState:
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._ctx, initializer=work.init,
-                                   initargs=(store, self.policy, self._hash_key, self._max_depth))
-        try:
-            for f in [pool.submit(work.ping) for _ in range(self.workers * 2)]:
-                f.result(timeout=120)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        return TrustState(store, store.version, dt.datetime.now(dt.timezone.utc), pool)
+        init = (store, self.policy, self._hash_key, self._max_depth)
+        state = TrustState(store, store.version, dt.datetime.now(dt.timezone.utc), init, self.workers)
+        state.idle.extend(_spawn(init, self.workers))
+        return state
 
-    def submit(self, state: TrustState, raw: bytes, at_iso: Optional[str], label: str) -> "asyncio.Future[dict[str, Any]]":
-        """Queue one body on ``state``'s pool (call on the event loop, right after reading ``current``)."""
-        return asyncio.wrap_future(state.pool.submit(work.verify_body, raw, at_iso, label))
-
-    def copy_store(self) -> TrustStore:
-        """An independent copy of the current store, to add material to before a swap."""
-        copy: TrustStore = pickle.loads(pickle.dumps(self.current.store))
-        return copy
+    def submit(self, state: TrustState, raw: bytes, at_iso: Optional[str], label: str) -> "asyncio.Task[dict[str, Any]]":
+        """Verify one body on ``state``'s workers (call on the event loop, right after reading ``current``)."""
+        if state.retired:
+            raise RuntimeError("trust state retired")
+        payload = pickle.dumps((raw, at_iso, label), protocol=pickle.HIGHEST_PROTOCOL)
+        return asyncio.ensure_future(state.run(payload))
 
     def prepare(self, store: TrustStore) -> TrustState:
-        """Start (and wait for) every worker of a pool for ``store``: blocking, run it off the event loop."""
+        """Start (and wait for) every worker for ``store``: blocking, run it off the event loop."""
         return self._start(store)
 
     def install(self, new: TrustState, *, swap: bool = True) -> None:
-        """Make ``new`` current in one assignment (on the event loop); the old pool finishes its work.
-
-        ``swap=False``: the same store on a fresh pool (after a worker died), not counted as a swap.
-        """
+        """Make ``new`` current in one assignment (on the event loop); the old workers finish their work."""
         old, self.current = self.current, new
         if old is not new:
-            old.pool.shutdown(wait=False)
+            old.retire()
         if swap:
             self.swaps += 1
 
     def close(self) -> None:
-        self.current.pool.shutdown(wait=True, cancel_futures=True)
+        """Stop every worker of the current state (at shut-down, after the requests in flight)."""
+        state = self.current
+        state.retired = True
+        workers = list(state.idle)
+        state.idle.clear()
+        for w in workers:
+            w.close()
+        _reap(workers)

@@ -1,7 +1,9 @@
 """What runs in the verification processes: one request body -> the verify document.
 
-The pool initializer (:func:`init`) receives the trust store, the policy and the
-document-number key once per process; :func:`verify_body` then parses one body,
+Each process is ``python -m cccd_chip.service.work`` started by :mod:`.verifier`,
+speaking length-framed pickles on its stdin/stdout (:func:`main`). The first message
+(:func:`init`) carries the trust store, the policy and the document-number key once
+per process; :func:`verify_body` then parses one body,
 verifies it with ``verify_document`` and renders the report with the CLI's own
 ``verify_json`` (the response's ``report`` is exactly what ``cccd verify --json``
 prints). Results are plain dicts (picklable); errors never escape as exceptions.
@@ -12,7 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from typing import Any, Optional
+import os
+import pickle
+import sys
+from typing import IO, Any, Optional
 
 from ..errors import CccdError, DumpFormatError
 from ..pki.trust_store import TrustStore
@@ -26,7 +31,7 @@ _STATE: dict[str, Any] = {}
 
 
 def init(store: TrustStore, policy: Policy, hash_key: Optional[bytes], max_depth: int) -> None:
-    """Pool initializer: the per-process state (and warm caches, as in verify/batch.py)."""
+    """The first message: the per-process state (and warm caches, as in verify/batch.py)."""
     _STATE.update(store=store, policy=policy, hash_key=hash_key, max_depth=max_depth)
     _watch_parent()
 
@@ -45,13 +50,6 @@ def _watch_parent() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="cccd-parent-watch", daemon=True).start()
-
-
-def ping() -> int:
-    """A no-op task, used to start every process of a new pool before it takes requests."""
-    import os
-
-    return os.getpid()
 
 
 def verify_body(raw: bytes, at_iso: Optional[str], label: str) -> dict[str, Any]:
@@ -87,3 +85,57 @@ def _docnum_hash(dg1: Optional[bytes]) -> Optional[str]:
     if not v.document_number:
         return None
     return document_number_hash(key, v.issuing_state or "", v.document_number)
+
+
+# --- the process: framed messages on stdin/stdout (verifier.py is the other end) ----------------------
+
+FRAME_HEADER = 4  # big-endian length of the pickled message that follows
+
+
+def read_frame(stream: IO[bytes]) -> Optional[bytes]:
+    """One framed message from a blocking stream; None at a clean end of the stream."""
+    head = stream.read(FRAME_HEADER)
+    if not head:
+        return None
+    if len(head) != FRAME_HEADER:
+        raise EOFError("truncated frame header")
+    size = int.from_bytes(head, "big")
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError("truncated frame")
+    return data
+
+
+def frame(payload: bytes) -> bytes:
+    return len(payload).to_bytes(FRAME_HEADER, "big") + payload
+
+
+def main() -> None:
+    """``python -m cccd_chip.service.work``: the init message, then one request after another until EOF.
+
+    The requests come from the server only (the pipe is private to it), so they are
+    pickles; the answer is :func:`verify_body`'s dict. Standard output is the answer
+    channel: anything else that prints goes to standard error instead.
+    """
+    out = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    inp = sys.stdin.buffer
+    first = read_frame(inp)
+    if first is None:
+        return
+    init(*pickle.loads(first))
+    out.write(frame(pickle.dumps(os.getpid())))
+    while True:
+        msg = read_frame(inp)
+        if msg is None:  # the server closed the pipe (retired this worker, or ended)
+            return
+        raw, at_iso, label = pickle.loads(msg)
+        try:
+            result = verify_body(raw, at_iso, label)
+        except Exception as e:  # noqa: BLE001 - a bug: the request gets a 500, the worker lives on
+            result = {"status": 500, "slug": "internal", "detail": f"internal error ({type(e).__name__})"}
+        out.write(frame(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
+
+
+if __name__ == "__main__":
+    main()

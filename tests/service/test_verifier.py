@@ -1,0 +1,104 @@
+"""The verification workers (cccd_chip.service.verifier): real processes over pipes, no pool threads.
+
+A request whose deadline passes while its worker verifies stops that worker (by its
+PID) and a new one takes its place; a worker that dies fails only its request; a
+retired trust state lets running work finish and then ends its workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cccd_chip.pki.trust_store import TrustStore
+from cccd_chip.service.verifier import Verifier, WorkerLost
+from cccd_chip.verify.passive import Policy
+
+AT = "2026-12-01T00:00:00+00:00"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def verifier(dumps: Any) -> Any:
+    store = TrustStore.from_sources(csca=[str(dumps.csca())])
+    v = Verifier(store, Policy(), workers=1, hash_key=None, max_depth=32)
+    yield v
+    v.close()
+
+
+async def _until(cond: Any, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+
+
+def test_deadline_stops_the_busy_worker_and_replaces_it(verifier: Any, dumps: Any) -> None:
+    raw = dumps.dump().read_bytes()
+
+    async def go() -> None:
+        state = verifier.current
+        first = await verifier.submit(state, raw, AT, "x")
+        assert first["verdict"] == "successful"
+        [old] = [w.pid for w in state.idle]
+        with pytest.raises(asyncio.TimeoutError):  # a deadline no verification meets
+            await asyncio.wait_for(verifier.submit(state, raw, AT, "x"), 0.0001)
+        await _until(lambda: not _alive(old) and len(state.idle) == 1)
+        assert state.idle[0].pid != old
+        again = await verifier.submit(state, raw, AT, "x")
+        assert again == first  # the new worker answers the same
+
+    asyncio.run(go())
+
+
+def test_a_dead_worker_fails_only_its_request(verifier: Any, dumps: Any) -> None:
+    raw = dumps.dump().read_bytes()
+
+    async def go() -> None:
+        state = verifier.current
+        await verifier.submit(state, raw, AT, "x")
+        [old] = [w.pid for w in state.idle]
+        task = verifier.submit(state, raw, AT, "x")
+        await asyncio.sleep(0)  # the body is on its way to the worker
+        os.kill(old, signal.SIGKILL)
+        try:
+            await task
+        except WorkerLost:
+            pass  # killed before it answered (or it answered first: both are fine)
+        await _until(lambda: len(state.idle) == 1 and state.idle[0].pid != old)
+        assert (await verifier.submit(state, raw, AT, "x"))["verdict"] == "successful"
+
+    asyncio.run(go())
+
+
+def test_a_retired_state_finishes_its_work_then_ends(verifier: Any, dumps: Any) -> None:
+    raw = dumps.dump().read_bytes()
+
+    async def go() -> None:
+        old_state = verifier.current
+        await verifier.submit(old_state, raw, AT, "x")
+        [old] = [w.pid for w in old_state.idle]
+        running = verifier.submit(old_state, raw, AT, "x")
+        await asyncio.sleep(0)
+        new_state = await asyncio.get_running_loop().run_in_executor(None, verifier.prepare, old_state.store)
+        verifier.install(new_state)
+        assert (await running)["verdict"] == "successful"  # started before the swap: answered
+        with pytest.raises(RuntimeError):
+            verifier.submit(old_state, raw, AT, "x")
+        await _until(lambda: not _alive(old))
+        assert (await verifier.submit(verifier.current, raw, AT, "x"))["verdict"] == "successful"
+
+    asyncio.run(go())
