@@ -25,18 +25,20 @@ from typing import TYPE_CHECKING, Any
 from ._version import TOOL_NAME as TOOL_NAME
 from ._version import __version__ as __version__
 
-if TYPE_CHECKING:  # the same names, for type checkers (at run time they come from __getattr__)
-    from . import errors
-    from .document import Document
-    from .holder import Face, Holder
-    from .pki.trust_store import TrustStore
-    from .reader import Credential, ReadOptions, ReadStats, read_document
-    from .transport.local import LocalTransport
-    from .transport.pcsc import PcscTransport
-    from .transport.trace import TraceRecorder, TraceReplayer
-    from .verify.document_check import verify_document
-    from .verify.passive import Policy
-    from .verify.report import Report, Verdict
+if TYPE_CHECKING:  # the same names, for type checkers (at run time they come from __getattr__);
+    # "X as X" re-exports them explicitly, so `from cccd_chip import X` passes mypy --strict
+    from . import errors as errors
+    from .document import Document as Document
+    from .holder import Face as Face, Holder as Holder
+    from .pki.trust_store import TrustStore as TrustStore
+    from .reader import (Credential as Credential, ReadOptions as ReadOptions, ReadStats as ReadStats,
+                         read_document as read_document)
+    from .transport.local import LocalTransport as LocalTransport
+    from .transport.pcsc import PcscTransport as PcscTransport
+    from .transport.trace import TraceRecorder as TraceRecorder, TraceReplayer as TraceReplayer
+    from .verify.document_check import verify_document as verify_document
+    from .verify.passive import Policy as Policy
+    from .verify.report import Report as Report, Verdict as Verdict
 
 # public name -> (module, attribute); attribute None: the module itself
 _EXPORTS: dict[str, tuple[str, "str | None"]] = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..document import Document
+from .. import Document  # the public facade (docs/api.md)
 from ..json_input import JsonInputError, load_json
 
 

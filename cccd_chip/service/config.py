@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from ..verify.passive import Policy
+from .. import Policy  # the public facade (docs/api.md)
 from . import DEFAULT_DB_URL as DEFAULT_URL
 
 MiB = 1024 * 1024

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from ..errors import CccdError, TrustStoreError
-from ..pki.trust_store import TrustStore
+from .. import TrustStore  # the public facade (docs/api.md)
 from .config import TrustSources
 
 log = logging.getLogger("cccd.service")

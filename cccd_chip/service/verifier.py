@@ -33,8 +33,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, Any, Optional, cast
 
-from ..pki.trust_store import TrustStore
-from ..verify.passive import Policy
+from .. import Policy, TrustStore  # the public facade (docs/api.md)
 from .work import FRAME_HEADER, frame, read_frame
 
 START_TIMEOUT = 120.0  # seconds for a new worker to load the trust store and answer

@@ -20,10 +20,8 @@ import sys
 from typing import IO, Any, Optional
 
 from ..errors import CccdError, DumpFormatError
-from ..pki.trust_store import TrustStore
-from ..verify.document_check import verify_document
-from ..verify.passive import Policy
-from ..verify.report import verify_json
+from .. import Policy, TrustStore, verify_document  # the public facade (docs/api.md)
+from ..verify.report import verify_json  # the CLI's --json rendering: the report must be byte-equal to it
 from .body import BodyError, parse_dump
 from .privacy import document_number_hash
 
