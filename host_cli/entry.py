@@ -11,8 +11,9 @@ import importlib.util
 import sys
 from typing import Optional
 
+from .exit_codes import ExitCode  # no click: importable without the cli extra
+
 CLI_REQUIREMENTS = ("click", "rich")
-EXIT_USAGE = 2
 
 
 def missing_requirements() -> list[str]:
@@ -26,7 +27,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         sys.stderr.write(
             f"cccd: the command line needs {', '.join(missing)}, which is not installed; "
             "install the extra: pip install 'cccd-chip[cli]'\n")
-        sys.exit(EXIT_USAGE)
+        sys.exit(int(ExitCode.USAGE))
     from .main import main as cli_main
 
     cli_main(argv)

@@ -39,7 +39,6 @@ CLASSES = {
     "i": "output exhaustion",
 }
 VERDICTS = ("successful", "failed", "undetermined", "not_supported", "aborted", "error")
-EXIT_OF_VERDICT = {"successful": 0, "failed": 1, "undetermined": 3, "aborted": 4, "not_supported": 3}
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,7 +73,7 @@ class Outcome:
 def outcome_of_report(report: Report) -> Outcome:
     overall = report.overall.value
     reasons = tuple(c.reason.value for c in report.checks if c.verdict.value == overall)
-    return Outcome(overall, reasons, EXIT_OF_VERDICT.get(overall, 0), "", report)
+    return Outcome(overall, reasons, exit_code_for(report), "", report)  # the cccd command's one table
 
 
 def outcome_of_error(e: BaseException) -> Outcome:
