@@ -43,7 +43,7 @@ from .problems import PROBLEM_JSON, Problem
 from .ratelimit import RateLimiter
 from .repository import ApiKey, NewVerification, Repository, VerificationRecord
 from .trust import earliest_next_update, summary, with_material
-from .verifier import TrustState, Verifier, WorkerLost
+from .verifier import TrustState, Verifier, WorkerLostError
 from .writer import RecordWriter
 
 log = logging.getLogger("cccd.service")
@@ -373,7 +373,7 @@ def create_app(svc: Service) -> FastAPI:
         except asyncio.TimeoutError:  # the worker is stopped and replaced (verifier.py)
             raise Problem(503, "timeout", f"verification took longer than {lim.timeout:g} s",
                           {"Retry-After": "5"}) from None
-        except WorkerLost:  # the worker died under this request; another one is starting
+        except WorkerLostError:  # the worker died under this request; another one is starting
             raise Problem(503, "unavailable", "a verification process ended; it is being replaced",
                           {"Retry-After": "5"}) from None
         finally:

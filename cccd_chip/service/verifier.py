@@ -39,7 +39,7 @@ from .work import FRAME_HEADER, frame, read_frame
 START_TIMEOUT = 120.0  # seconds for a new worker to load the trust store and answer
 
 
-class WorkerLost(Exception):
+class WorkerLostError(Exception):
     """The worker verifying a request ended before answering (killed, crashed)."""
 
 
@@ -64,13 +64,13 @@ class _Worker:
             await self._attach()
         assert self._reader is not None and self._writer is not None
         if self._writer.is_closing():
-            raise WorkerLost("worker pipe closed")
+            raise WorkerLostError("worker pipe closed")
         self._writer.write(frame(payload))
         try:
             head = await self._reader.readexactly(FRAME_HEADER)
             data = await self._reader.readexactly(int.from_bytes(head, "big"))
         except (asyncio.IncompleteReadError, ConnectionError) as e:
-            raise WorkerLost("worker ended") from e
+            raise WorkerLostError("worker ended") from e
         out: dict[str, Any] = pickle.loads(data)
         return out
 
@@ -110,7 +110,7 @@ def _spawn(init: tuple[Any, ...], count: int) -> list[_Worker]:
         for p in procs:
             hello = read_frame(cast(IO[bytes], p.stdout))
             if hello is None:
-                raise WorkerLost(f"a verification process ended while starting (exit {p.wait(START_TIMEOUT)})")
+                raise WorkerLostError(f"a verification process ended while starting (exit {p.wait(START_TIMEOUT)})")
     except BaseException:
         for p in procs:
             p.kill()
@@ -152,7 +152,7 @@ class TrustState:
         except asyncio.CancelledError:  # the deadline passed while it verifies: stop it, start another
             self._replace(w)
             raise
-        except WorkerLost:
+        except WorkerLostError:
             self._replace(w)
             raise
         finally:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from cccd_chip.pki.trust_store import TrustStore
-from cccd_chip.service.verifier import Verifier, WorkerLost
+from cccd_chip.service.verifier import Verifier, WorkerLostError
 from cccd_chip.verify.passive import Policy
 
 AT = "2026-12-01T00:00:00+00:00"
@@ -76,7 +76,7 @@ def test_a_dead_worker_fails_only_its_request(verifier: Any, dumps: Any) -> None
         os.kill(old, signal.SIGKILL)
         try:
             await task
-        except WorkerLost:
+        except WorkerLostError:
             pass  # killed before it answered (or it answered first: both are fine)
         await _until(lambda: len(state.idle) == 1 and state.idle[0].pid != old)
         assert (await verifier.submit(state, raw, AT, "x"))["verdict"] == "successful"
