@@ -22,11 +22,11 @@ tests).
 
 from __future__ import annotations
 
-from typing import Callable, Generic, Hashable, TypeVar
+from typing import Any, Callable, Generic, Hashable, TypeVar
 
 V = TypeVar("V")
 
-_ALL: "list[ContentCache[object]]" = []
+_ALL: "list[ContentCache[Any]]" = []
 
 
 class ContentCache(Generic[V]):
@@ -38,7 +38,7 @@ class ContentCache(Generic[V]):
         self.name = name
         self.maxsize = maxsize
         self._data: dict[Hashable, V] = {}
-        _ALL.append(self)  # type: ignore[arg-type]
+        _ALL.append(self)
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The cached value for ``key``, else ``compute()`` (stored only when it returns)."""

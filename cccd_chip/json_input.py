@@ -77,7 +77,7 @@ def load_json(
 
     def refuse(kind: str, message: str) -> CccdError:
         e = error(f"{what}: {message}", file=file) if file is not None else error(f"{what}: {message}")
-        e.kind = kind  # type: ignore[attr-defined]
+        e.kind = kind  # type: ignore[attr-defined]  # the refusal's kind, for callers that branch on it
         return e
 
     if len(raw) > max_size:

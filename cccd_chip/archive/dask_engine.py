@@ -37,7 +37,7 @@ try:
 except ImportError:  # pragma: no cover - the archive extra is not installed
     # names kept so the module imports; DaskEngine then refuses to start (mypy sees the real classes)
     Client = LocalCluster = None  # type: ignore[assignment,misc]
-    WorkerPlugin = object  # type: ignore[assignment,misc]
+    WorkerPlugin = object  # type: ignore[assignment,misc]  # a plain base: the plugin class still defines
 
 TASK_RETRIES = 2
 WINDOW_PER_WORKER = 4

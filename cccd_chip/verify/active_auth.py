@@ -82,7 +82,7 @@ def verify_active_authentication(
 
 
 def _verify_iso9796_2(challenge: bytes, signature: bytes, key: PublicKey) -> AAResult:
-    numbers = key._key.public_numbers()  # type: ignore[attr-defined]
+    numbers = key._key.public_numbers()  # type: ignore[attr-defined]  # an RSA PublicKey always holds its OpenSSL key
     n, e = numbers.n, numbers.e
     k = (n.bit_length() + 7) // 8
     s = int.from_bytes(signature, "big")
