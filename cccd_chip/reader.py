@@ -515,7 +515,46 @@ def _read_files(ctx: _Ctx, opt: ReadOptions) -> None:
             _terminal_authentication(ctx, opt.terminal)
         _read_resumable(ctx, name)
         if name == "DG14" and opt.chip_auth:
-            _chip_authentication(ctx)
+            if opt.terminal is not None and not ctx.eac_tried and _ta_version(ctx) == 2:
+                ctx.eac_tried = True  # TA v2: after PACE, before CA, with the ephemeral key CA will use
+                _chip_authentication(ctx, ephemeral=_terminal_authentication_v2(ctx, opt.terminal))
+            else:
+                _chip_authentication(ctx)
+
+
+def _ta_version(ctx: _Ctx) -> int:
+    """2 when PACE opened the chip and DG14 (signed) or EF.CardAccess announces TA version 2, else 1."""
+    if ctx.access is None or ctx.access.protocol != "PACE":
+        return 1
+    versions: list[int] = []
+    for name in ("DG14", "CardAccess"):
+        raw = ctx.files.get(name)
+        if raw is None:
+            continue
+        try:
+            infos = chip_auth.parse_dg14(raw) if name == "DG14" else security_infos.parse(raw)
+        except CccdError:
+            continue
+        versions += [i.version for i in infos.terminal_authentication_infos]
+    return 2 if 2 in versions else 1
+
+
+def _terminal_authentication_v2(ctx: _Ctx, terminal: "Terminal") -> Optional[tuple[int, object]]:
+    """TA version 2 (TR-03110-1 §3.3, -3 §B.11.1): announce Comp() of the ephemeral key Chip
+    Authentication will use, then TA; returns that key pair for CA (None: CA draws its own)."""
+    from .access.ta import NOT_ATTEMPTED, R_NOT_OFFERED, TaContext, TaResult, parse_chip_cars, perform_ta
+    from .eac.ta import comp
+
+    domain = chip_auth.ca_domain(ctx.files["DG14"], ctx.options.domain_policy)
+    if domain is None or ctx.id_picc is None:
+        ctx.ta = TaResult(NOT_ATTEMPTED, R_NOT_OFFERED, "Terminal Authentication v2 needs a usable Chip "
+                          "Authentication key in DG14", version=2)
+        return None
+    sk, pk = domain.generate(ctx.rng)
+    context = TaContext(parse_chip_cars(_read_ef_cvca(ctx.channel), ctx.pace_cars), ctx.id_picc,
+                        comp(domain.encode(pk), domain.kind), version=2)
+    ctx.ta = perform_ta(ctx.channel, terminal, context)
+    return sk, pk
 
 
 def _terminal_authentication(ctx: _Ctx, terminal: "Terminal") -> None:
@@ -542,26 +581,29 @@ def _terminal_authentication(ctx: _Ctx, terminal: "Terminal") -> None:
     ctx.ta = perform_ta(ctx.channel, terminal, context)
 
 
-def _chip_authentication(ctx: _Ctx) -> None:
+def _chip_authentication(ctx: _Ctx, ephemeral: Optional[tuple[int, object]] = None) -> None:
     dg14 = ctx.files.get("DG14")
     if dg14 is None:
         return
-    ctx.ca = _run_chip_authentication(ctx, dg14, reopen=ctx.reopen)
+    ctx.ca = _run_chip_authentication(ctx, dg14, reopen=ctx.reopen, ephemeral=ephemeral)
 
 
-def _run_chip_authentication(ctx: _Ctx, dg14: bytes, *, reopen: Optional[Callable[[], None]]) -> ChipAuthEvidence:
-    return chip_authentication(ctx.channel, dg14, ctx.rng, domain_policy=ctx.options.domain_policy, reopen=reopen)
+def _run_chip_authentication(ctx: _Ctx, dg14: bytes, *, reopen: Optional[Callable[[], None]],
+                             ephemeral: Optional[tuple[int, object]] = None) -> ChipAuthEvidence:
+    return chip_authentication(ctx.channel, dg14, ctx.rng, domain_policy=ctx.options.domain_policy, reopen=reopen,
+                               ephemeral=ephemeral)
 
 
 def chip_authentication(channel: CardChannel, dg14: bytes, rng: Rng, *, domain_policy: Optional[DomainPolicy] = None,
-                        reopen: Optional[Callable[[], None]] = None) -> ChipAuthEvidence:
+                        reopen: Optional[Callable[[], None]] = None,
+                        ephemeral: Optional[tuple[int, object]] = None) -> ChipAuthEvidence:
     """Chip Authentication (ICAO 9303-11 §6.2) on a channel under BAC/PACE secure messaging.
 
     The driver agrees keys, the reader installs the new session, the driver proves it. When
     the chip's answer does not verify under the new keys the session is dead: access is
     re-opened with ``reopen``, else the evidence records the session lost.
     """
-    result = chip_auth.perform_chip_authentication(channel, dg14, rng, domain_policy=domain_policy)
+    result = chip_auth.perform_chip_authentication(channel, dg14, rng, domain_policy=domain_policy, ephemeral=ephemeral)
     if result.session is None:
         return result.evidence
     _install(channel, result.session)

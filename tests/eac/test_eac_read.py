@@ -224,3 +224,20 @@ def test_passport_with_dg3_and_dg4(eac_card):
     card = eac_card("passport-eac", faults=("ta-dv-no-dg3",))
     doc, _ = read_card(card, ReadOptions(terminal=_terminal(card)))
     assert "DG4" in doc.files and "DG3" not in doc.files
+
+
+def test_eac2_reader_runs_ta_v2_after_pace_before_ca(tmp_path):
+    """TR-03110 v2 order (quirk eac2): PACE, TA v2 announcing Comp() of the CA key, CA with that key."""
+    from cccd_chip.emulator.personalize import personalize
+
+    card = personalize("cccd-2021", 4, tmp_path / "eac2", quirks=["eac2"])
+    doc, app = read_card(card, ReadOptions(terminal=_terminal(card)))
+    ta = doc.evidence.ta
+    assert (ta["version"], ta["outcome"], ta["chip_cars"]) == (2, "successful", ["VNTESTCVCA00001"])
+    assert "DG3" in doc.files
+    rep = verify_dir(doc, card)
+    ca = next(c for c in rep.checks if c.check == "chip_auth")
+    assert ca.verdict is Verdict.SUCCESSFUL and _dg3(rep).verdict is Verdict.SUCCESSFUL
+    # the same chip opened with BAC: TA v1 after CA
+    doc, _ = read_card(card, ReadOptions(force="BAC", terminal=_terminal(card)))
+    assert (doc.evidence.ta["version"], doc.evidence.ta["outcome"]) == (1, "successful") and "DG3" in doc.files

@@ -8,8 +8,8 @@ outcome is evidence (:class:`~cccd_chip.evidence.ChipAuthEvidence`), judged by
 ``cccd_chip.verify``.
 """
 
-from .driver import ChipAuthConfirmation, ChipAuthResult, confirm_session, perform_chip_authentication
+from .driver import ChipAuthConfirmation, ChipAuthResult, ca_domain, confirm_session, perform_chip_authentication
 from .protocol import choose_key, general_authenticate, mse_set_at, mse_set_kat, parse_dg14
 
-__all__ = ["perform_chip_authentication", "confirm_session", "ChipAuthResult", "ChipAuthConfirmation",
+__all__ = ["perform_chip_authentication", "confirm_session", "ca_domain", "ChipAuthResult", "ChipAuthConfirmation",
            "choose_key", "parse_dg14", "mse_set_kat", "mse_set_at", "general_authenticate"]

@@ -52,8 +52,22 @@ class ChipAuthConfirmation:
     session_ended: bool = False
 
 
+def ca_domain(dg14: bytes, domain_policy: Optional[DomainPolicy] = None) -> Optional[domain_params.AnyDomain]:
+    """The domain of DG14's Chip Authentication key (None when it has no usable one): Terminal
+    Authentication v2 announces Comp() of the ephemeral key on it before CA runs (TR-03110-1 §3.3)."""
+    try:
+        ca, key, cipher, oid = choose_key(parse_dg14(dg14))
+        if key is None or cipher is None or oid is None:
+            return None
+        domain, _ = key.domain_and_key(domain_params.STRICT if domain_policy is None else domain_policy)
+    except CccdError:
+        return None
+    return domain
+
+
 def perform_chip_authentication(channel: Channel, dg14: bytes, rng: Rng, *,
-                                domain_policy: Optional[DomainPolicy] = None) -> ChipAuthResult:
+                                domain_policy: Optional[DomainPolicy] = None,
+                                ephemeral: Optional[tuple[int, object]] = None) -> ChipAuthResult:
     """Run the key agreement of CA over ``channel`` (already under BAC/PACE secure messaging).
 
     ``domain_policy``: the DomainPolicy for the DG14 key's domain (default: the standardized
@@ -76,7 +90,8 @@ def perform_chip_authentication(channel: Channel, dg14: bytes, rng: Rng, *,
         return ChipAuthResult(ChipAuthEvidence())
     key_id = key.key_id if ca is None else ca.key_id
 
-    sk, pk = domain.generate(rng)
+    # TA v2 announced Comp() of this key pair (ca_domain); otherwise a fresh one
+    sk, pk = ephemeral if ephemeral is not None else domain.generate(rng)
     pk_bytes = domain.encode(pk)
     ev = ChipAuthEvidence(protocol="CA", oid=oid, key_id=key_id, cipher=cipher, pk_ifd=pk_bytes)
     if cipher == "3DES":
