@@ -1,4 +1,4 @@
-"""Every exit code of architecture.md §3.2, each reached through the real command.
+"""Every exit code of docs/architecture.md §5, each reached through the real command.
 
 | 0 ok | 1 failed verification | 2 usage | 3 undetermined | 4 reader/card/link |
 | 5 access denied / protocol | 6 malformed data | 70 internal error |

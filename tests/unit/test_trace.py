@@ -1,4 +1,4 @@
-"""Trace record + strict replay (architecture.md §3.3) on the in-process virtual chip."""
+"""Trace record + strict replay (docs/architecture.md §7, transport/trace.py) on the in-process virtual chip."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The library imports, reads in-process and verifies without pyscard (architecture.md §3.1)."""
+"""The library imports, reads in-process and verifies without pyscard (docs/architecture.md §2: pyscard in transport/pcsc.py only)."""
 
 import subprocess
 import sys
