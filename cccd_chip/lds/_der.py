@@ -181,11 +181,31 @@ def children(data: bytes, start: int, end: int, *, file: Optional[str] = None, b
     amplified in memory.
     """
     out: list[Span] = []
+    append = out.append
     pos = start
+    count = 0
     while pos < end:
-        tag, vs, ve = read_element(data, pos, end, file=file, base=base)
-        out.append((tag, pos, vs, ve))
-        if len(out) > MAX_CHILDREN:
+        # the fast path of read_element inlined (single-byte tag, length up to 82 xx xx, within
+        # ``end``): the verification hot path reads ~50 elements per SOD; anything else, and
+        # every error, goes through read_element itself
+        t = data[pos]
+        vs = ve = -1
+        if t and t & 0x1F != 0x1F and pos + 1 < end:
+            n = data[pos + 1]
+            if n < 0x80:
+                vs = pos + 2
+                ve = vs + n
+            elif n == 0x81 and pos + 2 < end:
+                vs = pos + 3
+                ve = vs + data[pos + 2]
+            elif n == 0x82 and pos + 3 < end:
+                vs = pos + 4
+                ve = vs + (data[pos + 2] << 8 | data[pos + 3])
+        if vs < 0 or ve > end:  # long form, multi-byte tag, truncated or overlong: the checked path
+            t, vs, ve = read_element(data, pos, end, file=file, base=base)
+        append((t, pos, vs, ve))
+        count += 1
+        if count > MAX_CHILDREN:
             raise ParseError(f"more than {MAX_CHILDREN} elements in one constructed value", file=file, offset=base + pos)
         pos = ve
     return out

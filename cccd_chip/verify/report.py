@@ -128,11 +128,13 @@ class CheckResult:
 
 def overall(checks: "tuple[CheckResult, ...] | list[CheckResult]") -> Verdict:
     """Worst verdict of the checks that ran; no checks at all is undetermined."""
-    ran = [c for c in checks if c.verdict is not Verdict.NOT_SUPPORTED]
-    if not ran:
-        return Verdict.UNDETERMINED
-    worst = max(ran, key=lambda c: _RANK[c.verdict])
-    return worst.verdict
+    worst: Optional[Verdict] = None
+    rank = -1
+    for c in checks:  # one pass: the first check of the highest rank, as max() over them gave
+        v = c.verdict
+        if v is not Verdict.NOT_SUPPORTED and _RANK[v] > rank:
+            worst, rank = v, _RANK[v]
+    return Verdict.UNDETERMINED if worst is None else worst
 
 
 @dataclass(frozen=True)
