@@ -34,6 +34,8 @@ CA_REASONS = frozenset({"OK", "CA_KEY_MISMATCH", "CA_PROTOCOL_ERROR", "CA_NOT_AV
                         "KEY_PARAMS_INVALID", "ALGORITHM_UNSUPPORTED"})
 # ... and the outcome of the live PACE-CAM check
 CAM_REASONS = frozenset({"OK", "CAM_DATA_INVALID", "CARD_SECURITY_NOT_VERIFIED", "ALGORITHM_UNSUPPORTED"})
+# ... of which these mean "DG14's key cannot be used": CA could not be run (verified null)
+CA_KEY_UNUSABLE = frozenset({"DG_MALFORMED", "KEY_PARAMS_INVALID"})
 CHECK_CA = "chip_auth"
 CHECK_CAM = "pace.cam"
 _MAX_U32 = 1 << 32
@@ -177,17 +179,22 @@ class ChipAuthEvidence:
             if k not in cls.__dataclass_fields__:
                 raise DumpFormatError("dump evidence 'ca' has an unknown member")
         verified = ca.get("verified")
-        if "verified" in ca and not isinstance(verified, bool):
-            raise DumpFormatError("dump evidence ca.verified must be true or false")
+        if verified is not None and not isinstance(verified, bool):
+            raise DumpFormatError("dump evidence ca.verified must be true, false or null")
         result = ca.get("result")
         if "result" in ca and result not in ("successful", "failed"):
             raise DumpFormatError("dump evidence ca.result must be successful or failed")
-        ok = verified if verified is not None else result == "successful"
         reason = ca.get("reason")
-        if reason is not None:
-            if not isinstance(reason, str) or reason not in CA_REASONS:
-                raise DumpFormatError("dump evidence ca.reason is not a known reason")
-            if (reason == "OK") != ok:
+        if reason is not None and (not isinstance(reason, str) or reason not in CA_REASONS):
+            raise DumpFormatError("dump evidence ca.reason is not a known reason")
+        ok: Optional[bool]
+        if "verified" in ca and verified is None:  # CA could not be run: DG14's key is unusable
+            if result is not None or reason not in CA_KEY_UNUSABLE:
+                raise DumpFormatError("dump evidence 'ca' is inconsistent (verified null needs an unusable-key reason)")
+            ok = None
+        else:
+            ok = verified if verified is not None else result == "successful"
+            if reason is not None and (reason == "OK") != ok:
                 raise DumpFormatError("dump evidence 'ca' is inconsistent (verified and reason disagree)")
         check = None
         if ca.get("check") is not None:

@@ -38,3 +38,28 @@ def build(value: DG14) -> bytes:
 def make(infos: Sequence[si.SecurityInfo], *, der_sort: bool = True) -> DG14:
     """DG14 for the virtual chip; DER SET order by default."""
     return parse(tlv.encode(TAG, si.build(infos, der_sort=der_sort)))
+
+
+CaKeyChoice = tuple[Optional[si.ChipAuthenticationInfo], Optional[si.ChipAuthenticationPublicKeyInfo],
+                    Optional[str], Optional[str]]
+DEFAULT_CA_CIPHER = "3DES"  # DG14 without ChipAuthenticationInfo: TR-03110 v1 default
+
+
+def ca_key_choice(infos: SecurityInfos) -> CaKeyChoice:
+    """(ChipAuthenticationInfo or None, public key info, cipher, oid): the first usable pair.
+
+    The key a terminal uses for Chip Authentication v1 (ICAO 9303-11 §9.2.5, §9.2.6): the
+    first ChipAuthenticationInfo of version 1 whose keyId names a key of the same key
+    agreement; without any ChipAuthenticationInfo, the first key with 3DES.
+    """
+    keys = infos.chip_authentication_public_keys
+    for ca in infos.chip_authentication_infos:
+        key = infos.ca_public_key(ca.key_id)
+        if key is None and ca.key_id is None and keys:
+            key = keys[0]
+        if key is not None and key.key_agreement == ca.algorithm.key_agreement and ca.version == 1:
+            return ca, key, ca.algorithm.cipher, ca.protocol
+    if keys and not infos.chip_authentication_infos:
+        key = keys[0]
+        return None, key, DEFAULT_CA_CIPHER, si.ca_oid(key.key_agreement, DEFAULT_CA_CIPHER)
+    return None, None, None, None

@@ -16,14 +16,13 @@ from typing import Optional
 
 from ...iso7816 import commands, tlv
 from ...iso7816.apdu import CommandApdu
+from ...lds import dg14
 from ...lds import security_infos as si
 from ...sm.base import SecureMessaging
 from ..pace import symmetric
 
-DEFAULT_CIPHER = "3DES"  # DG14 without ChipAuthenticationInfo: TR-03110 v1 default
-
-KeyChoice = tuple[Optional[si.ChipAuthenticationInfo], Optional[si.ChipAuthenticationPublicKeyInfo],
-                  Optional[str], Optional[str]]
+DEFAULT_CIPHER = dg14.DEFAULT_CA_CIPHER
+KeyChoice = dg14.CaKeyChoice
 
 
 def parse_dg14(dg14: bytes) -> si.SecurityInfos:
@@ -35,17 +34,7 @@ def parse_dg14(dg14: bytes) -> si.SecurityInfos:
 
 def choose_key(infos: si.SecurityInfos) -> KeyChoice:
     """(ChipAuthenticationInfo or None, public key info, cipher, oid): the first usable pair (§9.2.5, §9.2.6)."""
-    keys = infos.chip_authentication_public_keys
-    for ca in infos.chip_authentication_infos:
-        key = infos.ca_public_key(ca.key_id)
-        if key is None and ca.key_id is None and keys:
-            key = keys[0]
-        if key is not None and key.key_agreement == ca.algorithm.key_agreement and ca.version == 1:
-            return ca, key, ca.algorithm.cipher, ca.protocol
-    if keys and not infos.chip_authentication_infos:
-        key = keys[0]
-        return None, key, DEFAULT_CIPHER, si.ca_oid(key.key_agreement, DEFAULT_CIPHER)
-    return None, None, None, None
+    return dg14.ca_key_choice(infos)
 
 
 def _key_ref(key_id: Optional[int]) -> bytes:
