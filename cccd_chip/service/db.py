@@ -22,6 +22,7 @@ from . import DEFAULT_DB_URL as DEFAULT_URL
 
 __all__ = ["DEFAULT_URL", "DatabaseError", "describe", "engine_for", "migrate", "normalise_url", "ping"]
 MIGRATIONS = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT_S = 10  # seconds to reach PostgreSQL before the database counts as unreachable
 
 
 def normalise_url(url: str) -> str:
@@ -44,7 +45,11 @@ def engine_for(url: str, *, pool_size: int = 8) -> Engine:
         return eng
     if u.get_backend_name() != "postgresql":
         raise UsageError(f"unsupported database '{u.get_backend_name()}' (use sqlite or postgresql)")
-    return create_engine(u, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # libpq's connect_timeout: a server that accepts the connection and never answers (a black
+    # hole, a wrong port that some other program listens on) ends as "unreachable", not a hang
+    connect_args = {} if "connect_timeout" in u.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+    return create_engine(u, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -21,6 +21,23 @@ from svc_support import Server, run_cccd
 UNREACHABLE = "postgresql://cccd:hunter2@127.0.0.1:1/nowhere"
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_black_hole_database_is_unreachable_not_a_hang(tmp_path: Path) -> None:
+    """A port that accepts connections and never answers: exit 4 after libpq's connect timeout."""
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(8)
+        port = hole.getsockname()[1]
+        r = run_cccd("keys", "list", "--db", f"postgresql://cccd:hunter2@127.0.0.1:{port}/x?connect_timeout=2")
+    assert r.returncode == 4, r.stderr
+    _clean(r.stderr)
+
+
 def _clean(stderr: str) -> None:
     assert "Traceback" not in stderr and "hunter2" not in stderr
 
@@ -71,13 +88,15 @@ def test_serve_trust_file_that_is_no_certificate_exits_6(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("argv", [
-    ["serve", "--port", "1"],
+    ["serve"],
     ["keys", "create", "--name", "x"],
     ["keys", "list"],
     ["keys", "revoke", "x"],
     ["purge", "--older-than", "30"],
 ])
 def test_unreachable_database_exits_4(argv: list[str]) -> None:
+    if argv[0] == "serve":  # serve listens before it opens the database: not on the database's port
+        argv = [*argv[:1], "--port", str(_free_port())]
     r = run_cccd(*argv, "--db", UNREACHABLE)
     assert r.returncode == 4, r.stderr
     assert "database" in r.stderr
