@@ -13,7 +13,7 @@ import io
 from typing import Any, Optional
 
 from ..errors import ParseError, UnsupportedError
-from . import wsq
+from . import face, wsq
 
 MAX_PIXELS = 16_000_000
 RAW = "raw"
@@ -23,15 +23,9 @@ def sniff(data: bytes) -> str:
     """Image format from its first bytes: WSQ, JPEG, JP2, J2K, PNG or unknown."""
     if wsq.is_wsq(data):
         return "WSQ"
-    if data[:3] == b"\xff\xd8\xff":
-        return "JPEG"
-    if data[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n":
-        return "JP2"
-    if data[:4] == b"\xff\x4f\xff\x51":
-        return "J2K"
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         return "PNG"
-    return "unknown"
+    return face.sniff_image(data)  # JPEG, JP2, J2K or unknown
 
 
 def _pillow() -> Any:
