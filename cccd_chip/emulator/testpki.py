@@ -149,27 +149,19 @@ def _resign_dsa_sha1(der: bytes, key: dsa.DSAPrivateKey, *, crl: bool) -> bytes:
     from asn1crypto import x509 as ax509
 
     alg = aalgos.SignedDigestAlgorithm({"algorithm": "sha1_dsa"})  # 1.2.840.10040.4.3, parameters absent
-    if crl:
-        cl = acrl.CertificateList.load(der)
-        tbs_cl = cl["tbs_cert_list"]
-        tbs_cl["signature"] = alg
-        tbs_der = tbs_cl.dump(force=True)
-        crl_der: bytes = acrl.CertificateList({
-            "tbs_cert_list": acrl.TbsCertList.load(tbs_der),
-            "signature_algorithm": alg,
-            "signature": key.sign(tbs_der, hashes.SHA1()),
-        }).dump()
-        return crl_der
-    cert = ax509.Certificate.load(der)
-    tbs = cert["tbs_certificate"]
+    # (outer type, its to-be-signed member and type, its signature member): X.509 or RFC 5280 CRL
+    outer, tbs_name, tbs_type, sig_name = (
+        (acrl.CertificateList, "tbs_cert_list", acrl.TbsCertList, "signature") if crl
+        else (ax509.Certificate, "tbs_certificate", ax509.TbsCertificate, "signature_value"))
+    tbs = outer.load(der)[tbs_name]
     tbs["signature"] = alg
     tbs_der = tbs.dump(force=True)
-    cert_der: bytes = ax509.Certificate({
-        "tbs_certificate": ax509.TbsCertificate.load(tbs_der),
+    signed: bytes = outer({
+        tbs_name: tbs_type.load(tbs_der),
         "signature_algorithm": alg,
-        "signature_value": key.sign(tbs_der, hashes.SHA1()),
+        sig_name: key.sign(tbs_der, hashes.SHA1()),
     }).dump()
-    return cert_der
+    return signed
 
 
 def _name(country: str, cn: str, org: str = "Test Government") -> x509.Name:
