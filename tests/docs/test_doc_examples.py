@@ -27,7 +27,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from pathlib import Path
 
 import click
 import pytest
+from testsupport.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -199,15 +199,9 @@ def substitute(command: str, secrets: dict) -> str:
     return text
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve_briefly(args: list[str], cwd: Path, line: Line) -> None:
     if "--port" not in args:  # the documented default port may be taken by another program here
-        args = [*args, "--port", str(_free_port())]
+        args = [*args, "--port", str(free_port())]
     proc = subprocess.Popen([sys.executable, "-m", "host_cli.entry", *args], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:

@@ -18,7 +18,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,17 +29,13 @@ from typing import Optional
 import httpx
 import pytest
 
+from testsupport.net import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 PG_USER = "cccd-pgtest"
 AT = "2026-12-01T00:00:00Z"  # fixed reference time: reports are comparable byte for byte
 HASH_KEY = "11" * 32
 DUMP_KEY = "22" * 32
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def cccd_cmd(*args: str) -> list[str]:

@@ -16,15 +16,9 @@ from typing import Any
 
 import pytest
 
-from svc_support import Server, run_cccd
+from svc_support import Server, free_port, run_cccd
 
 UNREACHABLE = "postgresql://cccd:hunter2@127.0.0.1:1/nowhere"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_black_hole_database_is_unreachable_not_a_hang(tmp_path: Path) -> None:
@@ -96,7 +90,7 @@ def test_serve_trust_file_that_is_no_certificate_exits_6(tmp_path: Path) -> None
 ])
 def test_unreachable_database_exits_4(argv: list[str]) -> None:
     if argv[0] == "serve":  # serve listens before it opens the database: not on the database's port
-        argv = [*argv[:1], "--port", str(_free_port())]
+        argv = [*argv[:1], "--port", str(free_port())]
     r = run_cccd(*argv, "--db", UNREACHABLE)
     assert r.returncode == 4, r.stderr
     assert "database" in r.stderr
