@@ -25,11 +25,9 @@ DEFAULT_CIPHER = dg14.DEFAULT_CA_CIPHER
 KeyChoice = dg14.CaKeyChoice
 
 
-def parse_dg14(dg14: bytes) -> si.SecurityInfos:
+def parse_dg14(raw: bytes) -> si.SecurityInfos:
     """DG14 = 6E { SecurityInfos } (ICAO 9303-10 §4.7.14)."""
-    outer = tlv.decode_one(dg14, expected_tag=0x6E, file="DG14")
-    start = len(dg14) - len(outer.value)
-    return si.parse(outer.value, file="DG14", base=start)
+    return dg14.parse(raw).security_infos
 
 
 def choose_key(infos: si.SecurityInfos) -> KeyChoice:
