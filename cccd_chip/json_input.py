@@ -90,7 +90,9 @@ def load_json(
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise refuse("not-utf8", "not UTF-8 text") from None
-        maybe_surrogates = _SURROGATE_ESCAPE.search(raw) is not None
+        # a lone surrogate can only come from a \u escape (UTF-8 itself was checked above): no
+        # backslash at all (one memchr) means none; else the escape pattern decides
+        maybe_surrogates = b"\\" in raw and _SURROGATE_ESCAPE.search(raw) is not None
     else:
         text = raw
         if text.startswith("\ufeff"):
@@ -115,20 +117,30 @@ _Refuse = Callable[[str, str], CccdError]
 def _walk(value: Any, max_depth: int, strings: bool, refuse: _Refuse) -> None:
     """Depth of every container (iterative), and with ``strings`` every string and key for surrogates."""
     stack: list[tuple[Any, int]] = [(value, 1)]
+    if not strings:  # only the depth: containers are pushed, leaves skipped
+        if not isinstance(value, (dict, list)):
+            return
+        while stack:
+            v, d = stack.pop()
+            if d > max_depth:
+                raise refuse("too-deep", f"nested deeper than {max_depth}")
+            for x in (v.values() if isinstance(v, dict) else v):
+                if isinstance(x, (dict, list)):
+                    stack.append((x, d + 1))
+        return
     while stack:
         v, d = stack.pop()
         if isinstance(v, dict):
             if d > max_depth:
                 raise refuse("too-deep", f"nested deeper than {max_depth}")
             for k, x in v.items():
-                if strings:
-                    _check_str(k, refuse)
+                _check_str(k, refuse)
                 stack.append((x, d + 1))
         elif isinstance(v, list):
             if d > max_depth:
                 raise refuse("too-deep", f"nested deeper than {max_depth}")
             stack.extend((x, d + 1) for x in v)
-        elif strings and isinstance(v, str):
+        elif isinstance(v, str):
             _check_str(v, refuse)
 
 

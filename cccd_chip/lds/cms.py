@@ -19,6 +19,7 @@ from asn1crypto import algos as a_algos
 from asn1crypto import cms as a_cms
 from asn1crypto import x509 as a_x509
 
+from ..content_cache import ContentCache
 from ..errors import ParseError
 from ..iso7816.tlv import read_header
 from . import ber, oids
@@ -183,8 +184,25 @@ def _expect(span: Optional[Span], tag: int, what: str, file: Optional[str], base
     return span
 
 
+_ALGORITHM_IDENTIFIERS: "ContentCache[AlgorithmIdentifier]" = ContentCache("AlgorithmIdentifier", 512)
+_MAX_CACHED_ALGORITHM_IDENTIFIER = 256
+
+
 def read_algorithm_identifier(data: bytes, span: Span, *, file: Optional[str] = None, base: int = 0) -> AlgorithmIdentifier:
-    """AlgorithmIdentifier (RFC 5280 §4.1.1.2) at ``span``, parameters byte-exact."""
+    """AlgorithmIdentifier (RFC 5280 §4.1.1.2) at ``span``, parameters byte-exact.
+
+    A SOD holds four and every document of an issuer the same ones: the value is cached
+    by the element's exact bytes (:mod:`cccd_chip.content_cache`; it depends on nothing
+    else, and a malformed element is read, and refused, every time).
+    """
+    tag, pos, vs, ve = span
+    if tag == 0x30 and ve - pos <= _MAX_CACHED_ALGORITHM_IDENTIFIER:
+        return _ALGORITHM_IDENTIFIERS.get_or_compute(
+            data[pos:ve], lambda: _read_algorithm_identifier(data, span, file=file, base=base))
+    return _read_algorithm_identifier(data, span, file=file, base=base)
+
+
+def _read_algorithm_identifier(data: bytes, span: Span, *, file: Optional[str], base: int) -> AlgorithmIdentifier:
     tag, pos, vs, ve = span
     if tag != 0x30:
         raise ParseError("AlgorithmIdentifier is not a SEQUENCE", file=file, offset=base + pos)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from ..content_cache import ContentCache
 from ..iso7816 import tlv
 from . import security_infos as si
 from .security_infos import SecurityInfos
@@ -23,8 +24,18 @@ class DG14:
     raw: bytes
 
 
+_PARSED: "ContentCache[DG14]" = ContentCache("DG14", 1024)
+
+
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG14:
+    """Parse DG14; the result is cached by the exact bytes (and ``file``, which errors name):
+    one verification reads it in the EF.CardAccess, PACE-CAM, CA and AA checks
+    (:mod:`cccd_chip.content_cache`: errors are never cached, a changed byte is another key)."""
     raw = bytes(raw)
+    return _PARSED.get_or_compute((raw, file), lambda: _parse(raw, file))
+
+
+def _parse(raw: bytes, file: Optional[str]) -> DG14:
     outer = tlv.decode_one(raw, expected_tag=TAG, file=file)
     base = len(raw) - len(outer.value)
     return DG14(si.parse(outer.value, file=file or FILE, base=base), raw)

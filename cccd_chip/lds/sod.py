@@ -83,6 +83,14 @@ def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int =
         raise ParseError("dataGroupHashValues is not a SEQUENCE", file=file, offset=base + pos)
     hashes = []
     for tag, pos, hs, he in children(raw, s, e, file=file, base=base):
+        # the common form, read inline: 30 L 02 01 nn 04 L' <L' bytes> with nn < 80 (a one-byte
+        # non-negative dataGroupNumber) and L' < 80 filling the SEQUENCE exactly; the same
+        # values the general path below gives it (tests/lds/test_sod_fast_path.py), which
+        # reads everything else and raises every error
+        if (tag == 0x30 and he - hs >= 5 and raw[hs] == 0x02 and raw[hs + 1] == 0x01 and raw[hs + 2] < 0x80
+                and raw[hs + 3] == 0x04 and raw[hs + 4] < 0x80 and hs + 5 + raw[hs + 4] == he):
+            hashes.append(DataGroupHash(raw[hs + 2], raw[hs + 5 : he]))
+            continue
         item = children(raw, hs, he, file=file, base=base) if tag == 0x30 else ()
         if len(item) != 2:
             raise ParseError("malformed DataGroupHash", file=file, offset=base + pos)

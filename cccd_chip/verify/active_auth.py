@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional, cast
 
 from cryptography.hazmat.primitives.asymmetric import utils as _utils
 
+from ..content_cache import ContentCache
 from ..crypto.signatures import (
     PublicKey,
     load_public_key,
@@ -52,10 +53,14 @@ class AAResult:
     detail: str = ""
 
 
+_DG15_KEYS: "ContentCache[PublicKey]" = ContentCache("DG15 public key", 1024)
+
+
 def aa_public_key(dg15: bytes) -> PublicKey:
-    """The SubjectPublicKeyInfo inside DG15 (tag 6F)."""
-    outer = tlv.decode_one(dg15, expected_tag=DG15_TAG, file="DG15")
-    return load_public_key(outer.value)
+    """The SubjectPublicKeyInfo inside DG15 (tag 6F), cached by DG15's exact bytes
+    (:mod:`cccd_chip.content_cache`; a PublicKey is frozen, errors are never cached)."""
+    raw = bytes(dg15)
+    return _DG15_KEYS.get_or_compute(raw, lambda: load_public_key(tlv.decode_one(raw, expected_tag=DG15_TAG, file="DG15").value))
 
 
 def aa_signature_algorithm(dg14: Optional[bytes]) -> Optional[str]:
@@ -82,8 +87,7 @@ def verify_active_authentication(
 
 
 def _verify_iso9796_2(challenge: bytes, signature: bytes, key: PublicKey) -> AAResult:
-    numbers = key._key.public_numbers()  # type: ignore[attr-defined]  # an RSA PublicKey always holds its OpenSSL key
-    n, e = numbers.n, numbers.e
+    n, e = _RSA_NUMBERS.get_or_compute(key.spki, lambda: _rsa_numbers(key))
     k = (n.bit_length() + 7) // 8
     s = int.from_bytes(signature, "big")
     if len(signature) > k or not 0 < s < n:
@@ -93,6 +97,15 @@ def _verify_iso9796_2(challenge: bytes, signature: bytes, key: PublicKey) -> AAR
         m = n - m  # ISO/IEC 9796-2 §B.6: the signature may be min(J^d, n - J^d)
     f = m.to_bytes(k, "big")
     return recover_iso9796_2(f, challenge)
+
+
+_RSA_NUMBERS: "ContentCache[tuple[int, int]]" = ContentCache("AA RSA public numbers", 1024)
+
+
+def _rsa_numbers(key: PublicKey) -> tuple[int, int]:
+    """(n, e) of an RSA key (cached by its exact SubjectPublicKeyInfo: OpenSSL converts them anew on every call)."""
+    numbers = key._key.public_numbers()  # type: ignore[attr-defined]  # an RSA PublicKey always holds its OpenSSL key
+    return numbers.n, numbers.e
 
 
 _UNSET: Any = object()

@@ -48,7 +48,6 @@ from .algorithms import certificate_forbidden, check_algorithms, classify_digest
 from .report import CheckResult, Reason, Verdict
 
 EAC_DATA_GROUPS = frozenset({3, 4})
-_DG_NAMES = frozenset(f"DG{n}" for n in range(1, 17))
 MANDATORY_DATA_GROUPS = frozenset({1, 2})
 _CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
 _CHAIN_CACHE_MAX = 50_000
@@ -142,14 +141,8 @@ def verify_passive(
     )
     checks.extend(signer_checks)
     checks.append(check_algorithms(sod.signed_data, sod.security_object.hash_algorithm.oid, outcome.dsc, outcome.csca))
-    dg_checks = check_data_groups(sod, files, absent, outcome, eac_reasons)
+    dg_checks, verdicts = _data_group_checks(sod, files, absent, outcome, eac_reasons)
     checks.extend(dg_checks)
-    verdicts: dict[int, Verdict] = {}
-    for c in dg_checks:  # a DG with several checks (listed twice in the SOD) gets the worst of them
-        if c.subject and c.subject.startswith("DG"):
-            n = int(c.subject[2:])
-            if n not in verdicts or _RANK[c.verdict] > _RANK[verdicts[n]]:
-                verdicts[n] = c.verdict
     return PassiveResult(tuple(checks), sod, outcome, verdicts)
 
 
@@ -409,54 +402,85 @@ def check_data_groups(
     eac_reasons: Mapping[str, Reason] = {},
 ) -> list[CheckResult]:
     """One check per DG in the SOD or read (ICAO 9303-10 §4.6.2.2; TR-03135 Table 5.42)."""
+    return _data_group_checks(sod, files, absent, signer, eac_reasons)[0]
+
+
+def _data_group_checks(
+    sod: sod_mod.SOD, files: Mapping[str, bytes], absent: Mapping[str, str], signer: SignerOutcome,
+    eac_reasons: Mapping[str, Reason],
+) -> tuple[list[CheckResult], dict[int, Verdict]]:
+    """:func:`check_data_groups` and the worst verdict per DG number (a DG listed twice gets the worst)."""
     lso = sod.security_object
     name = "passive.dg_hash"
     use = classify_digest(lso.hash_algorithm.oid, "LDSSecurityObject.hashAlgorithm")
     if use.status == "forbidden":
-        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_FORBIDDEN, "SOD", f"data group hashes use {use.name}")]
+        return [_r(name, Verdict.FAILED, Reason.ALGORITHM_FORBIDDEN, "SOD", f"data group hashes use {use.name}")], {}
     try:
         hash_name = hash_name_from_oid(lso.hash_algorithm.oid)
     except UnsupportedError as e:
-        return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, "SOD", e.message)]
+        return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, "SOD", e.message)], {}
     digest: Callable[[bytes], Any] = _HASH_CONSTRUCTORS.get(hash_name) or (lambda data: hashlib.new(hash_name, data))
     listed: dict[int, bytes] = {}
     out: list[CheckResult] = []
+    verdicts: dict[int, Verdict] = {}
     for h in lso.data_group_hashes:
         if h.number in listed:
-            out.append(_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, f"DG{h.number}", "DG listed twice in the SOD"))
+            out.append(_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, _dg_subject(h.number), "DG listed twice in the SOD"))
+            verdicts[h.number] = Verdict.FAILED
             continue
         listed[h.number] = h.value
     # canonical names only (document.CANONICAL_NAMES): "DG02" is not DG 2 here, so the hash
     # check and every other consumer see the same file (issue 10, defect 1)
-    read = {n: files[f"DG{n}"] for n in range(1, 17) if f"DG{n}" in files}
-    odd = sorted(k for k in files if k.upper().startswith("DG") and k not in _DG_NAMES)
-    for k in odd:
+    read: dict[int, bytes] = {}
+    odd = 0
+    for k, data in files.items():
+        n = _DG_NUMBERS.get(k)
+        if n is not None:
+            read[n] = data
+        elif k.upper().startswith("DG"):
+            odd += 1
+    for _ in range(odd):
         out.append(_r(name, Verdict.FAILED, Reason.SOD_MALFORMED, None, "a data group under a non-canonical name"))
-    for n in sorted(set(listed) | set(read)):
-        subject = f"DG{n}"
+    identical = f"{hash_name} identical"
+    trusted_hash = signer.signature_ok
+    for n in sorted(listed.keys() | read.keys()):
+        subject = _dg_subject(n)
         if n not in listed:
-            out.append(_r(name, Verdict.FAILED, Reason.DG_NOT_IN_SOD, subject, "read from the chip but not in the SOD"))
+            c = _r(name, Verdict.FAILED, Reason.DG_NOT_IN_SOD, subject, "read from the chip but not in the SOD")
         elif n not in read:
             if n in EAC_DATA_GROUPS:  # why: no terminal chain, TA failed, rights too narrow (docs/eac.md)
                 why = absent.get(subject) if subject in eac_reasons else None
-                out.append(_r(name, Verdict.NOT_SUPPORTED, eac_reasons.get(subject, Reason.DG_EAC_PROTECTED), subject,
-                              "present, not read (EAC-protected; integrity undetermined)" + (f": {why}" if why else "")))
+                c = _r(name, Verdict.NOT_SUPPORTED, eac_reasons.get(subject, Reason.DG_EAC_PROTECTED), subject,
+                       "present, not read (EAC-protected; integrity undetermined)" + (f": {why}" if why else ""))
             elif n in MANDATORY_DATA_GROUPS and subject in absent:
                 # the chip denied a mandatory DG the SOD lists (robustness catalogue family 4)
-                out.append(_r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, subject,
-                              f"mandatory DG listed in the SOD but missing on the chip ({absent[subject]})"))
+                c = _r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, subject,
+                       f"mandatory DG listed in the SOD but missing on the chip ({absent[subject]})")
             else:
                 why = absent.get(subject)
-                out.append(_r(name, Verdict.UNDETERMINED, Reason.DG_NOT_READ, subject, f"present, not read{f' ({why})' if why else ''}"))
+                c = _r(name, Verdict.UNDETERMINED, Reason.DG_NOT_READ, subject, f"present, not read{f' ({why})' if why else ''}")
         elif not hmac.compare_digest(digest(read[n]).digest(), listed[n]):
-            out.append(_r(name, Verdict.FAILED, Reason.DG_HASH_MISMATCH, subject, f"{hash_name} of the raw bytes differs from the SOD"))
-        elif not signer.signature_ok:
-            out.append(_r(name, Verdict.UNDETERMINED, Reason.SOD_SIGNATURE_INVALID, subject, "hash matches an unverified SOD"))
+            c = _r(name, Verdict.FAILED, Reason.DG_HASH_MISMATCH, subject, f"{hash_name} of the raw bytes differs from the SOD")
+        elif not trusted_hash:
+            c = _r(name, Verdict.UNDETERMINED, Reason.SOD_SIGNATURE_INVALID, subject, "hash matches an unverified SOD")
         else:
-            out.append(_r(name, Verdict.SUCCESSFUL, Reason.OK, subject, f"{hash_name} identical"))
-    for n in sorted(MANDATORY_DATA_GROUPS - set(listed) - set(read)):  # a read one is DG_NOT_IN_SOD already
+            c = CheckResult(name, Verdict.SUCCESSFUL, Reason.OK, subject, identical)
+        out.append(c)
+        v = c.verdict
+        if n not in verdicts or _RANK[v] > _RANK[verdicts[n]]:
+            verdicts[n] = v
+    for n in sorted(MANDATORY_DATA_GROUPS - listed.keys() - read.keys()):  # a read one is DG_NOT_IN_SOD already
         out.append(_r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, f"DG{n}", "mandatory DG not in the SOD"))
-    return out
+        verdicts[n] = Verdict.FAILED
+    return out, verdicts
+
+
+_DG_NUMBERS = {f"DG{n}": n for n in range(1, 17)}
+_DG_SUBJECTS = {n: f"DG{n}" for n in range(1, 17)}
+
+
+def _dg_subject(n: int) -> str:
+    return _DG_SUBJECTS.get(n) or f"DG{n}"
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -199,3 +199,52 @@ def test_aa_rsa_public_operation_both_paths(cccd2024: tuple[Document, TrustStore
     assert other.verdict is Verdict.FAILED
     n = 0xC5A3  # toy modulus: both paths compute the same integer
     assert active_auth.rsa_public_operation(1234, 65537, n) == pow(1234, 65537, n)
+
+
+# --- issue 13, second step: DG15's key, DG14's parse, AlgorithmIdentifiers ---------------------
+
+
+def test_dg15_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
+    """DG15's public key is cached by DG15's bytes: a changed modulus byte is another key, and the
+    recorded AA signature does not verify under it (a stale cached key would have said successful)."""
+    doc, store = cccd2024
+    _genuine_first(doc, store)
+    raw = doc.files["DG15"]
+    twin_raw = _flip(raw, len(raw) - 10)  # inside the RSA modulus (the exponent is the last 5 bytes)
+    assert active_auth.aa_public_key(twin_raw) != active_auth.aa_public_key(raw)
+    rep = verify_document(doc.with_file("DG15", twin_raw), store, policy=POLICY)
+    assert _check(rep, "active_auth") is Verdict.FAILED
+    assert rep.overall is Verdict.FAILED
+
+
+def test_dg14_parse_is_cached_by_exact_bytes(cccd2024: tuple[Document, TrustStore]) -> None:
+    doc, _ = cccd2024
+    raw = doc.files["DG14"]
+    assert dg14.parse(raw) is dg14.parse(bytes(raw))  # a hit: the same frozen value
+    twin = dg14.parse(_flip(raw, len(raw) - 1))
+    assert twin.raw != raw and twin != dg14.parse(raw)
+    with pytest.raises(ParseError):  # an error is raised again, never cached
+        dg14.parse(raw[:-1])
+    with pytest.raises(ParseError):
+        dg14.parse(raw[:-1])
+
+
+def test_algorithm_identifier_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
+    """AlgorithmIdentifiers are cached by the element's bytes: SignedData.digestAlgorithms edited to
+    SHA-384 (unsigned framing) no longer lists the SignerInfo's SHA-256, which fails the profile."""
+    doc, store = cccd2024
+    _genuine_first(doc, store)
+    raw = doc.files["SOD"]
+    sha256 = bytes.fromhex("300d06096086480165030402010500")
+    sha256_bare = bytes.fromhex("300b0609608648016503040201")
+    alg = sha256 if sha256 in raw else sha256_bare
+    i = raw.index(alg) + len(alg) - (3 if alg is sha256 else 1)  # the OID's last byte: 01 (SHA-256) -> 02 (SHA-384)
+    twin_raw = _flip(raw, i, 0x03)
+    from cccd_chip.lds import cms, sod
+
+    assert sod.parse(twin_raw).signed_data.digest_algorithms[0].oid == "2.16.840.1.101.3.4.2.2"
+    assert cms.read_algorithm_identifier(raw, (0x30, raw.index(alg), raw.index(alg) + 2, raw.index(alg) + len(alg))).oid \
+        == "2.16.840.1.101.3.4.2.1"
+    rep = verify_document(doc.with_file("SOD", twin_raw), store, policy=POLICY)
+    assert _check(rep, "passive.signature") is Verdict.FAILED
+    assert rep.overall is Verdict.FAILED
