@@ -2,33 +2,47 @@
 
 Each row runs PACE (CAN, AES-128) against the in-process virtual chip and books
 the host's CPU only (the chip's work inside ``transmit`` is subtracted). Beside
-it, the "OpenSSL floor": the group operations an optimal host needs, each done
-by pyca/cryptography at OpenSSL's price (ICAO 9303-11 §4.4.3.3):
+it, the "OpenSSL floor": what an optimal host must compute, each operation done
+by pyca/cryptography (hashlib for SHA-1) at OpenSSL's price (ICAO 9303-11
+§4.4.3.3, §4.4.3.4, §9.7):
 
+- every PACE: K_pi = KDF(CAN, 3), the nonce s = D(K_pi, z), the session keys
+  KSenc / KSmac (two KDF hashes), the two authentication tokens (AES-CMAC: ours,
+  and the check of the chip's); the validation of each public value received from
+  the chip (EC: decoding it into a key object, which checks the curve equation;
+  DH: its range and its order, y^q = 1, as BN_mod_exp) and the encoding of each
+  public value sent;
 - GM: two key-pair generations + two key agreements (PK_map = SK_map*G; the
   mapping H; the key pair on G' priced as one on G, which the host reaches with
   sk*G' = (sk*s)*G + (sk*SK_map)*PK_map,IC; the shared secret K);
-- IM (ECDH): two key agreements - the key pair on the mapped generator is a
-  variable-base product (OpenSSL has no precomputed table for a one-off G'),
-  plus K - and the two field exponentiations of the point encoding f_G
-  (Appendix B) as OpenSSL's BN_mod_exp; the PRF (AES) is not counted;
-- IM (DH): one key-pair generation (g'^x costs what g^x costs) + one agreement
-  + the mapping's exponentiation R^((p-1)/q) as OpenSSL's BN_mod_exp;
-- CAM: as GM (A_IC is decrypted with AES; EF.CardSecurity is not read here);
-- "CAM check" (the verifier's CA_IC * PK_IC = PK_map,IC, §4.4.3.5.2): one
-  OpenSSL ECDH with a preloaded key.
+- IM (ECDH): the PRF R(s, t) (AES, one key schedule per key k_i), two key
+  agreements - the key pair on the mapped generator is a variable-base product
+  (OpenSSL has no precomputed table for a one-off G'), plus K - and the two field
+  exponentiations of the point encoding f_G (Appendix B) as OpenSSL's BN_mod_exp;
+- IM (DH): the PRF, one key-pair generation (g'^x costs what g^x costs) + one
+  agreement + the mapping's exponentiation R^((p-1)/q) as OpenSSL's BN_mod_exp;
+- CAM: as GM, plus the decryption of A_IC (AES: the IV block and CBC);
+  EF.CardSecurity is not read here;
+- "CAM check" (the verifier's CA_IC * PK_IC = PK_map,IC, §4.4.3.5.2): decoding
+  PK_map,IC into a key object + one OpenSSL ECDH with a preloaded key.
+
+Until 2026-12-03 17:00 the floor held the group operations only (a preloaded
+chip key, no symmetric cryptography, no PRF); ``--group-ops-floor`` prints the
+ratio against that definition as well.
 
 Ratios are medians of PAIRED ratios: floor and project alternate in one
 process, pair by pair, so load changes hit both sides of a pair alike; the load
 average is printed before and after. Goal (issue 13): <= 1.5x for GM and IM on
 brainpoolP256r1 and P-256. The figures go into docs/performance.md.
 
-Usage: ``python benchmarks/bench_pace.py [--quick] [-n N]``.
+Usage: ``python benchmarks/bench_pace.py [--quick] [-n N] [--group-ops-floor]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import math
 import os
 import statistics
 import sys
@@ -40,8 +54,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import warnings  # noqa: E402
 
+from cryptography.hazmat.primitives import cmac  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import dh as odh  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec as oec  # noqa: E402
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes  # noqa: E402
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
 
 from cccd_chip.access.passwords import can_password  # noqa: E402
 from cccd_chip.access.pace import mapping, perform_pace  # noqa: E402
@@ -52,6 +69,9 @@ from cccd_chip.emulator.applet import Applet  # noqa: E402
 from cccd_chip.emulator.card import CardFile, CardOptions, VirtualCard  # noqa: E402
 from cccd_chip.emulator.determinism import Drbg  # noqa: E402
 from cccd_chip.lds.security_infos import PaceInfo  # noqa: E402
+
+# FFDH is deprecated in cryptography; PACE still offers Table 12's DH groups, which the DH rows price
+warnings.filterwarnings("ignore", message="Diffie-Hellman over finite fields")
 
 GOAL = 1.5
 GOAL_PIDS = (13, 12)
@@ -94,77 +114,171 @@ def _host_run(card: VirtualCard, info: PaceInfo, i: int) -> float:
     tr = _TimedTransport(Applet(card, rng=Drbg(f"bench{i}")))
     ch = CardChannel(tr)
     t = time.process_time()
-    perform_pace(ch, [info], can_password("123456"), os.urandom, read_card_security=False)
+    perform_pace(ch, [info], can_password("123456"), os.urandom)
     return time.process_time() - t - tr.chip_cpu
 
 
-def _floor_fn(mapping_kind: str, pid: int) -> Callable[[], None]:
-    """One PACE's group operations with pyca/cryptography (see the module docstring)."""
+_CAN = b"123456"
+_ZERO_IV = bytes(16)
+_C0, _C1 = mapping.C0_128, mapping.C1_128
+
+
+def _kdf(secret: bytes, counter: bytes) -> bytes:
+    return hashlib.sha1(secret + counter).digest()[:16]  # AES-128 (ICAO 9303-11 §9.7.1)
+
+
+def _symmetric_floor(mapping_kind: str, field_bits: int, order_bytes: int,
+                     token_len: int) -> tuple[Callable[[], bytes], Callable[[bytes], None]]:
+    """(before, after): the symmetric work of one PACE with AES-128 at pyca's price.
+
+    before(): K_pi and the nonce s (IM: and the PRF R(s, t)); after(secret): KSenc,
+    KSmac, the two tokens (CMAC over a 7F49 object of ``token_len`` bytes), CAM's A_IC.
+    """
+    z = os.urandom(16)
+    t = os.urandom(16)
+    token_in = os.urandom(token_len)
+    a_ic = os.urandom(16 * (order_bytes // 16 + 1))  # pad(CA_IC) in AES blocks
+    n_prf = math.ceil((field_bits + 64) / 128)
+
+    def before() -> bytes:
+        k_pi = _kdf(_CAN, b"\x00\x00\x00\x03")
+        d = Cipher(algorithms.AES(k_pi), modes.CBC(_ZERO_IV)).decryptor()
+        s = d.update(z) + d.finalize()
+        if mapping_kind == "IM":
+            k = Cipher(algorithms.AES(t), modes.ECB()).encryptor().update(s)
+            out = b""
+            for _ in range(n_prf):
+                e = Cipher(algorithms.AES(k), modes.ECB()).encryptor()
+                out += e.update(_C1)
+                k = e.update(_C0)
+        return s
+
+    def after(secret: bytes) -> None:
+        k_enc = _kdf(secret, b"\x00\x00\x00\x01")
+        k_mac = _kdf(secret, b"\x00\x00\x00\x02")
+        c = cmac.CMAC(algorithms.AES(k_mac))  # one key schedule for both tokens
+        c2 = c.copy()
+        c.update(token_in)
+        c.finalize()
+        c2.update(token_in)
+        c2.finalize()
+        if mapping_kind == "CAM":
+            iv = Cipher(algorithms.AES(k_enc), modes.ECB()).encryptor().update(b"\xff" * 16)
+            d = Cipher(algorithms.AES(k_enc), modes.CBC(iv)).decryptor()
+            d.update(a_ic) + d.finalize()
+
+    return before, after
+
+
+def _floor_fn(mapping_kind: str, pid: int, group_ops_only: bool = False) -> Callable[[], None]:
+    """One PACE's cryptography with pyca/cryptography (see the module docstring).
+
+    ``group_ops_only``: the definition used until 2026-12-03 (group operations, the chip's
+    keys preloaded, no symmetric cryptography), printed beside for comparison."""
     if pid in domain_params.STANDARD_DH:
         g = domain_params.standard(pid).group  # type: ignore[attr-defined]
-        with warnings.catch_warnings():  # FFDH is deprecated in cryptography; PACE still offers Table 12's DH groups
-            warnings.simplefilter("ignore")
-            params = odh.DHParameterNumbers(g.p, g.g, g.q).parameters()
+        params = odh.DHParameterNumbers(g.p, g.g, g.q).parameters()
+        pn = params.parameter_numbers()
         peer = params.generate_private_key().public_key()
+        y_peer = peer.public_numbers().y
         rounds = 2 if mapping_kind != "IM" else 1
         r, e = g.g + 1, (g.p - 1) // g.q
+        before, after = _symmetric_floor(mapping_kind, g.p.bit_length(), (g.q.bit_length() + 7) // 8,
+                                         4 + 13 + 4 + g.size)
 
         def dh_floor() -> None:
+            if not group_ops_only:
+                before()
+            secret = b""
             for _ in range(rounds):
                 k = params.generate_private_key()
-                k.public_key()
-                k.exchange(peer)
+                pub = k.public_key()
+                if group_ops_only:
+                    secret = k.exchange(peer)
+                    continue
+                pub.public_numbers().y.to_bytes(g.size, "big")  # the value sent
+                libcrypto.mod_exp(y_peer, g.q, g.p)  # the received value's order (range: free)
+                secret = k.exchange(odh.DHPublicNumbers(y_peer, pn).public_key())
             if mapping_kind == "IM" and libcrypto.AVAILABLE:
                 libcrypto.mod_exp(r, e, g.p)
+            if not group_ops_only:
+                after(secret)
         return dh_floor
 
     curve = ec.curve_by_name(domain_params.STANDARD_EC[pid])
     oc = ec.ossl_curve(curve)
     assert oc is not None
     epeer = oec.generate_private_key(oc).public_key()
+    peer_raw = epeer.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
     own = oec.generate_private_key(oc)
+    before, after = _symmetric_floor(mapping_kind, curve.p.bit_length(), curve.order_size,
+                                     4 + 13 + 2 + len(peer_raw))
+
+    def decoded() -> oec.EllipticCurvePublicKey:
+        return epeer if group_ops_only else oec.EllipticCurvePublicKey.from_encoded_point(oc, peer_raw)
 
     if mapping_kind == "IM":
         v, p = curve.gx, curve.p
 
         def im_floor() -> None:
+            if not group_ops_only:
+                before()
             if libcrypto.AVAILABLE:  # f_G: an inversion and a square-root-like power in F_p
                 libcrypto.mod_exp(v, p - 2, p)
                 libcrypto.mod_exp(v, p - 1 - (p + 1) // 4, p)
             own.exchange(oec.ECDH(), epeer)  # sk * G' (variable base)
-            own.exchange(oec.ECDH(), epeer)  # K
+            if not group_ops_only:
+                own.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)  # PK sent
+            secret = own.exchange(oec.ECDH(), decoded())  # K
+            if not group_ops_only:
+                after(secret)
         return im_floor
 
     def gm_floor() -> None:
+        if not group_ops_only:
+            before()
+        secret = b""
         for _ in range(2):
             k = oec.generate_private_key(oc)
-            k.public_key()
-            k.exchange(oec.ECDH(), epeer)
+            pub = k.public_key()
+            if not group_ops_only:
+                pub.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)  # PK_map / PK sent
+            secret = k.exchange(oec.ECDH(), decoded())
+        if not group_ops_only:
+            after(secret)
     return gm_floor
 
 
-def _paired(host: Callable[[int], float], floor: Callable[[], None], n: int) -> tuple[float, float, float]:
-    """(median ratio of pairs, median host ms, median floor ms), floor and host alternating."""
-    ratios, hs, fs = [], [], []
+def _paired(host: Callable[[int], float], floors: list[Callable[[], None]],
+            n: int) -> tuple[float, list[tuple[float, float]]]:
+    """(median host ms, [(median floor ms, median of the paired ratios host / floor)] per floor).
+
+    In every round the host and each floor run once, the order rotating from round to round."""
+    hs: list[float] = []
+    fs: list[list[float]] = [[] for _ in floors]
+    ratios: list[list[float]] = [[] for _ in floors]
     for i in range(n):
-        if i % 2:
-            h = host(i)
-            t = time.process_time()
-            floor()
-            f = time.process_time() - t
-        else:
-            t = time.process_time()
-            floor()
-            f = time.process_time() - t
-            h = host(i)
-        hs.append(h)
-        fs.append(f)
-        ratios.append(h / f if f > 0 else float("inf"))
-    return statistics.median(ratios), statistics.median(hs) * 1000, statistics.median(fs) * 1000
+        spent: dict[int, float] = {}
+        jobs = [-1] + list(range(len(floors)))
+        shift = i % len(jobs)
+        for j in jobs[shift:] + jobs[:shift]:
+            if j < 0:
+                spent[j] = host(i)
+            else:
+                t = time.process_time()
+                floors[j]()
+                spent[j] = time.process_time() - t
+        hs.append(spent[-1])
+        for j in range(len(floors)):
+            fs[j].append(spent[j])
+            ratios[j].append(spent[-1] / spent[j] if spent[j] > 0 else float("inf"))
+    return statistics.median(hs) * 1000, [(statistics.median(f) * 1000, statistics.median(r))
+                                          for f, r in zip(fs, ratios)]
 
 
-def _cam_check_row(pid: int, n: int) -> tuple[float, float, float]:
-    """The verifier's CAM check (decode PK_map,IC, CA_IC*PK_IC == PK_map,IC) beside one OpenSSL ECDH."""
+def _cam_check_row(pid: int, n: int, group_ops: bool) -> tuple[float, list[tuple[float, float]]]:
+    """The verifier's CAM check (decode PK_map,IC, CA_IC*PK_IC == PK_map,IC) beside decoding
+    PK_map,IC + one OpenSSL ECDH with a preloaded key (and, ``group_ops``, the ECDH alone)."""
     d = domain_params.standard(pid)
     assert isinstance(d, domain_params.EcDomain)
     c = d.curve
@@ -187,9 +301,13 @@ def _cam_check_row(pid: int, n: int) -> tuple[float, float, float]:
         return spent
 
     def floor() -> None:
+        oec.EllipticCurvePublicKey.from_encoded_point(oc, pk_map_raw)
         assert key.exchange(oec.ECDH(), peer) == x_expected
 
-    return _paired(host, floor, n)
+    def floor_group_ops() -> None:
+        assert key.exchange(oec.ECDH(), peer) == x_expected
+
+    return _paired(host, [floor, floor_group_ops] if group_ops else [floor], n)
 
 
 def _label(mapping_kind: str, pid: int) -> str:
@@ -201,31 +319,41 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("-n", type=int, default=None)
+    ap.add_argument("--group-ops-floor", action="store_true",
+                    help="also the ratio against the floor of group operations only (the definition before 2026-12-03)")
+    ap.add_argument("--goal-rows", action="store_true", help="only the goal rows (GM, IM on brainpoolP256r1, P-256)")
     args, _ = ap.parse_known_args()
     n_goal = args.n or (15 if args.quick else 60)
     n_other = max(5, n_goal // 3)
+    old = args.group_ops_floor
     backend = f"libcrypto {libcrypto.version()}" if libcrypto.AVAILABLE else "pure Python (no libcrypto 3 loaded)"
     print(f"PACE host CPU per run / OpenSSL floor (median of paired ratios; {n_goal} pairs on goal rows, "
           f"{n_other} elsewhere); EC/DH products: {backend}")
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}  (2 cores shared)")
-    print(f"  {'mapping / domain':34s} {'host ms':>8s} {'floor ms':>9s} {'ratio':>7s}")
+    extra = f" {'group-ops floor ms':>18s} {'ratio':>7s}" if old else ""
+    print(f"  {'mapping / domain':34s} {'host ms':>8s} {'floor ms':>9s} {'ratio':>7s}{extra}")
     missed: list[str] = []
-    for mapping_kind, pid in ROWS:
+    rows = [r for r in ROWS if not args.goal_rows or (r[1] in GOAL_PIDS and r[0] in ("GM", "IM"))]
+    for mapping_kind, pid in rows:
         card, info = _card(mapping_kind, pid)
         _host_run(card, info, -1)  # warm-up: groups, imports
         n = n_goal if pid in GOAL_PIDS else n_other
-        ratio, host_ms, floor_ms = _paired(lambda i: _host_run(card, info, i), _floor_fn(mapping_kind, pid), n)
+        floors = [_floor_fn(mapping_kind, pid)] + ([_floor_fn(mapping_kind, pid, True)] if old else [])
+        host_ms, per_floor = _paired(lambda i: _host_run(card, info, i), floors, n)
+        floor_ms, ratio = per_floor[0]
         mark = ""
         if pid in GOAL_PIDS and mapping_kind in ("GM", "IM"):
             ok = ratio <= GOAL
             mark = f"  goal <= {GOAL}x: {'met' if ok else 'MISSED'}"
             if not ok:
                 missed.append(_label(mapping_kind, pid).strip())
-        print(f"  {_label(mapping_kind, pid):34s} {host_ms:8.3f} {floor_ms:9.3f} {ratio:6.2f}x{mark}", flush=True)
-    for pid in GOAL_PIDS:
-        ratio, host_ms, floor_ms = _cam_check_row(pid, n_goal * 4)
+        more = f" {per_floor[1][0]:18.3f} {per_floor[1][1]:6.2f}x" if old else ""
+        print(f"  {_label(mapping_kind, pid):34s} {host_ms:8.3f} {floor_ms:9.3f} {ratio:6.2f}x{more}{mark}", flush=True)
+    for pid in GOAL_PIDS if not args.goal_rows else ():
+        host_ms, per_floor = _cam_check_row(pid, n_goal * 4, old)
         label = f"CAM check {domain_params.STANDARD_EC[pid]}"
-        print(f"  {label:34s} {host_ms:8.3f} {floor_ms:9.3f} {ratio:6.2f}x  (floor: one ECDH)", flush=True)
+        more = f" {per_floor[1][0]:18.3f} {per_floor[1][1]:6.2f}x" if old else ""
+        print(f"  {label:34s} {host_ms:8.3f} {per_floor[0][0]:9.3f} {per_floor[0][1]:6.2f}x{more}", flush=True)
     print(f"load average after:  {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if missed:
         print(f"goal missed on: {', '.join(missed)}")

@@ -18,6 +18,12 @@ Contract of every function here: inputs are already validated by the caller
 :class:`NativeError` (the OpenSSL error queue cleared), and the caller falls
 back to Python. Nothing is ever freed while another call may use it: groups
 are cached for the process (bounded; past the bound a group lives for one call).
+
+Each thread keeps one BN_CTX, the BIGNUMs of the scalars and an output buffer
+(:class:`_Scratch`) instead of allocating them per call (a PACE makes three
+to five calls); the scalar BIGNUMs and the buffer are wiped (``BN_clear``,
+``memset``) before a call returns, the points are freed with
+``EC_POINT_clear_free`` as before.
 """
 
 from __future__ import annotations
@@ -85,6 +91,7 @@ class _Api:
         self.BN_bin2bn = fn("BN_bin2bn", _vp, _buf, _int, _vp)
         self.BN_bn2binpad = fn("BN_bn2binpad", _int, _vp, _buf, _int)
         self.BN_clear_free = fn("BN_clear_free", None, _vp)
+        self.BN_clear = fn("BN_clear", None, _vp)
         self.BN_set_flags = fn("BN_set_flags", None, _vp, _int)
         self.BN_mod_exp_mont_consttime = fn("BN_mod_exp_mont_consttime", _int, _vp, _vp, _vp, _vp, _vp, _vp)
         self.OBJ_txt2nid = fn("OBJ_txt2nid", _int, _buf)
@@ -139,6 +146,93 @@ def _bn(api: _Api, v: int, secret: bool) -> int:
     if secret:
         api.BN_set_flags(bn, _BN_FLG_CONSTTIME)
     return int(bn)
+
+
+def _set_bn(api: _Api, bn: int, v: int) -> None:
+    """Load ``v`` into an existing BIGNUM (its BN_FLG_CONSTTIME flag stays as set)."""
+    raw = v.to_bytes(max(1, (v.bit_length() + 7) // 8), "big")
+    if not api.BN_bin2bn(raw, len(raw), bn):
+        raise _fail(api, "BN_bin2bn")
+
+
+_MAX_ELEMENT = 1 + 2 * 128  # an uncompressed point of the largest field admitted (ec.MAX_FIELD_BITS = 1024)
+
+
+class _Scratch:
+    """One thread's reusable libcrypto objects: a BN_CTX, three constant-time BIGNUMs for
+    secret values (scalars, bases, exponents), one for a public modulus, one for results,
+    and an output buffer. Freed when the thread's local storage goes."""
+
+    def __init__(self, api: _Api) -> None:
+        self.api = api
+        self.busy = False
+        self.ctx = 0
+        self.sec: list[int] = []
+        self.pub = self.res = 0
+        try:
+            self.ctx = int(api.BN_CTX_new() or 0)
+            if not self.ctx:
+                raise _fail(api, "BN_CTX_new")
+            for _ in range(3):
+                bn = api.BN_new()
+                if not bn:
+                    raise _fail(api, "BN_new")
+                self.sec.append(int(bn))
+                api.BN_set_flags(bn, _BN_FLG_CONSTTIME)
+            self.pub = int(api.BN_new() or 0)
+            self.res = int(api.BN_new() or 0)
+            if not self.pub or not self.res:
+                raise _fail(api, "BN_new")
+        except NativeError:
+            self.free()
+            raise
+        self.buf = ctypes.create_string_buffer(_MAX_ELEMENT)
+
+    def wipe(self, used: int) -> None:
+        """Zero the secret BIGNUMs and the first ``used`` bytes of the buffer."""
+        api = self.api
+        for bn in self.sec:
+            api.BN_clear(bn)
+        api.BN_clear(self.res)
+        if used:
+            ctypes.memset(self.buf, 0, used)
+
+    def free(self) -> None:
+        api = self.api
+        for bn in self.sec + [self.pub, self.res]:
+            if bn:
+                api.BN_clear_free(bn)
+        self.sec, self.pub, self.res = [], 0, 0
+        if self.ctx:
+            api.BN_CTX_free(self.ctx)
+            self.ctx = 0
+
+    def __del__(self) -> None:
+        try:
+            self.free()
+        except Exception:  # noqa: BLE001 - interpreter shutdown: nothing left to free into
+            pass
+
+
+_LOCAL = threading.local()
+
+
+def _acquire(api: _Api) -> _Scratch:
+    """This thread's scratch objects (a fresh set if a call on this thread is still using them)."""
+    s: Optional[_Scratch] = getattr(_LOCAL, "scratch", None)
+    if s is None:
+        s = _LOCAL.scratch = _Scratch(api)
+    elif s.busy:  # re-entered (a signal handler): never share objects with the interrupted call
+        s = _Scratch(api)
+    s.busy = True
+    return s
+
+
+def _release(s: _Scratch, used: int) -> None:
+    s.wipe(used)
+    s.busy = False
+    if getattr(_LOCAL, "scratch", None) is not s:
+        s.free()
 
 
 # --- groups -------------------------------------------------------------------------
@@ -208,13 +302,6 @@ def _encode(p: int, x: int, y: int) -> bytes:
     return b"\x04" + x.to_bytes(size, "big") + y.to_bytes(size, "big")
 
 
-def _new_point(api: _Api, group: int) -> int:
-    pt = api.EC_POINT_new(group)
-    if not pt:
-        raise _fail(api, "EC_POINT_new")
-    return int(pt)
-
-
 def _point(api: _Api, group: int, p: int, xy: tuple[int, int], ctx: int) -> int:
     pt = api.EC_POINT_new(group)
     if not pt:
@@ -226,37 +313,16 @@ def _point(api: _Api, group: int, p: int, xy: tuple[int, int], ctx: int) -> int:
     return int(pt)
 
 
-def _affine(api: _Api, group: int, p: int, pt: int, ctx: int) -> Optional[tuple[int, int]]:
-    size = (p.bit_length() + 7) // 8
-    out = ctypes.create_string_buffer(1 + 2 * size)
-    written = api.EC_POINT_point2oct(group, pt, _POINT_CONVERSION_UNCOMPRESSED, out, len(out), ctx)
+def _affine(api: _Api, group: int, size: int, pt: int, s: _Scratch) -> Optional[tuple[int, int]]:
+    """The affine coordinates of ``pt`` through ``s.buf`` (None: the identity)."""
+    want = 1 + 2 * size
+    written = api.EC_POINT_point2oct(group, pt, _POINT_CONVERSION_UNCOMPRESSED, s.buf, want, s.ctx)
     if written == 1 and api.EC_POINT_is_at_infinity(group, pt):  # the identity encodes as one byte 00
         return None
-    if written != len(out):
+    if written != want:
         raise _fail(api, "EC_POINT_point2oct")
-    raw = out.raw
-    return int.from_bytes(raw[1:1 + size], "big"), int.from_bytes(raw[1 + size:], "big")
-
-
-def _run(oid: Optional[str], params: Params, body: Callable[[_Api, int, bool, int, list[int], list[int]], T]) -> T:
-    """Call ``body(api, group, own_generator, ctx, points, bignums)`` and free what it allocated."""
-    api = _api()
-    group, own_gen, free_group = _group(api, oid, params)
-    ctx = api.BN_CTX_new()
-    points: list[int] = []
-    bns: list[int] = []
-    try:
-        if not ctx:
-            raise _fail(api, "BN_CTX_new")
-        return body(api, group, own_gen, ctx, points, bns)
-    finally:
-        for pt in points:
-            api.EC_POINT_clear_free(pt)
-        for bn in bns:
-            api.BN_clear_free(bn)
-        api.BN_CTX_free(ctx)
-        if free_group:
-            api.EC_GROUP_free(group)
+    raw = s.buf.raw
+    return int.from_bytes(raw[1:1 + size], "big"), int.from_bytes(raw[1 + size:want], "big")
 
 
 def _ladder(api: _Api, group: int, r: int, k: int, base: Optional[int], ctx: int) -> None:
@@ -267,36 +333,62 @@ def _ladder(api: _Api, group: int, r: int, k: int, base: Optional[int], ctx: int
         raise _fail(api, "EC_POINT_mul")
 
 
+def _products(oid: Optional[str], params: Params, terms: tuple[tuple[int, Optional[tuple[int, int]]], ...]
+              ) -> Optional[tuple[int, int]]:
+    """The sum of k * P over ``terms`` ((k, P) with P None for the generator in ``params``),
+    each product a single-scalar ``EC_POINT_mul`` (OpenSSL's constant-time path), 0 < k < n.
+
+    One BN_CTX, the scalar BIGNUMs and the output buffer come from this thread's scratch;
+    the points are created for the call and freed with EC_POINT_clear_free."""
+    api = _api()
+    p, gx, gy = params[0], params[3], params[4]
+    size = (p.bit_length() + 7) // 8
+    group, own_gen, free_group = _group(api, oid, params)
+    s = _acquire(api)
+    ctx = s.ctx
+    points: list[int] = []
+    try:
+        acc = 0
+        for i, (k, xy) in enumerate(terms):
+            bn = s.sec[i]
+            _set_bn(api, bn, k)
+            base: Optional[int] = None
+            if xy is None and not own_gen:
+                xy = (gx, gy)
+            if xy is not None:
+                base = _point(api, group, p, xy, ctx)
+                points.append(base)
+            r = api.EC_POINT_new(group)
+            if not r:
+                raise _fail(api, "EC_POINT_new")
+            points.append(int(r))
+            _ladder(api, group, r, bn, base, ctx)
+            if acc:
+                total = api.EC_POINT_new(group)
+                if not total:
+                    raise _fail(api, "EC_POINT_new")
+                points.append(int(total))
+                if not api.EC_POINT_add(group, total, acc, r, ctx):
+                    raise _fail(api, "EC_POINT_add")
+                r = total
+            acc = int(r)
+        return _affine(api, group, size, acc, s)
+    finally:
+        for pt in points:
+            api.EC_POINT_clear_free(pt)
+        _release(s, 1 + 2 * size)
+        if free_group:
+            api.EC_GROUP_free(group)
+
+
 def ec_mul(oid: Optional[str], params: Params, k: int, xy: tuple[int, int]) -> Optional[tuple[int, int]]:
     """k * (x, y) for a point of the curve and 0 < k < n; None is the identity."""
-    p = params[0]
-
-    def body(api: _Api, group: int, _own: bool, ctx: int, points: list[int], bns: list[int]) -> Optional[tuple[int, int]]:
-        points.append(_point(api, group, p, xy, ctx))
-        bns.append(_bn(api, k, True))
-        points.append(_new_point(api, group))
-        _ladder(api, group, points[1], bns[0], points[0], ctx)
-        return _affine(api, group, p, points[1], ctx)
-
-    return _run(oid, params, body)
+    return _products(oid, params, ((k, xy),))
 
 
 def ec_mul_gen(oid: Optional[str], params: Params, k: int) -> Optional[tuple[int, int]]:
     """k * G for the generator in ``params`` and 0 < k < n."""
-    gx, gy = params[3], params[4]
-    p = params[0]
-
-    def body(api: _Api, group: int, own: bool, ctx: int, points: list[int], bns: list[int]) -> Optional[tuple[int, int]]:
-        bns.append(_bn(api, k, True))
-        points.append(_new_point(api, group))
-        if own:
-            _ladder(api, group, points[0], bns[0], None, ctx)
-        else:
-            points.append(_point(api, group, p, (gx, gy), ctx))
-            _ladder(api, group, points[0], bns[0], points[1], ctx)
-        return _affine(api, group, p, points[0], ctx)
-
-    return _run(oid, params, body)
+    return _products(oid, params, ((k, None),))
 
 
 def ec_mul_sum(oid: Optional[str], params: Params, k1: int, k2: int,
@@ -306,52 +398,28 @@ def ec_mul_sum(oid: Optional[str], params: Params, k1: int, k2: int,
     Two single-scalar products (each OpenSSL's constant-time path) and one addition;
     a joint ``EC_POINT_mul`` would take the variable-time wNAF meant for public scalars.
     """
-    gx, gy = params[3], params[4]
-    p = params[0]
-
-    def body(api: _Api, group: int, own: bool, ctx: int, points: list[int], bns: list[int]) -> Optional[tuple[int, int]]:
-        bns.append(_bn(api, k1, True))
-        bns.append(_bn(api, k2, True))
-        points.append(_point(api, group, p, xy, ctx))
-        for _ in range(3):
-            points.append(_new_point(api, group))
-        if own:
-            _ladder(api, group, points[1], bns[0], None, ctx)
-        else:
-            points.append(_point(api, group, p, (gx, gy), ctx))
-            _ladder(api, group, points[1], bns[0], points[4], ctx)
-        _ladder(api, group, points[2], bns[1], points[0], ctx)
-        if not api.EC_POINT_add(group, points[3], points[1], points[2], ctx):
-            raise _fail(api, "EC_POINT_add")
-        return _affine(api, group, p, points[3], ctx)
-
-    return _run(oid, params, body)
+    return _products(oid, params, ((k1, None), (k2, xy)))
 
 
 def mod_exp(base: int, exponent: int, modulus: int) -> int:
     """base^exponent mod modulus (odd modulus) with OpenSSL's constant-time Montgomery exponentiation."""
     api = _api()
-    ctx = api.BN_CTX_new()
-    bns: list[int] = []
+    size = (modulus.bit_length() + 7) // 8
+    s = _acquire(api)
+    out = s.buf if size <= len(s.buf) else ctypes.create_string_buffer(size)  # DH moduli above 2048 bits
     try:
-        if not ctx:
-            raise _fail(api, "BN_CTX_new")
-        bns = [_bn(api, base, True), _bn(api, exponent, True), _bn(api, modulus, False)]
-        r = api.BN_new()
-        if not r:
-            raise _fail(api, "BN_new")
-        bns.append(r)
-        if not api.BN_mod_exp_mont_consttime(r, bns[0], bns[1], bns[2], ctx, None):
+        _set_bn(api, s.sec[0], base)
+        _set_bn(api, s.sec[1], exponent)
+        _set_bn(api, s.pub, modulus)
+        if not api.BN_mod_exp_mont_consttime(s.res, s.sec[0], s.sec[1], s.pub, s.ctx, None):
             raise _fail(api, "BN_mod_exp_mont_consttime")
-        size = (modulus.bit_length() + 7) // 8
-        out = ctypes.create_string_buffer(size)
-        if api.BN_bn2binpad(r, out, size) != size:
+        if api.BN_bn2binpad(s.res, out, size) != size:
             raise _fail(api, "BN_bn2binpad")
-        return int.from_bytes(out.raw, "big")
+        return int.from_bytes(out.raw[:size], "big")
     finally:
-        for bn in bns:
-            api.BN_clear_free(bn)
-        api.BN_CTX_free(ctx)
+        if out is not s.buf:
+            ctypes.memset(out, 0, size)
+        _release(s, min(size, len(s.buf)))
 
 
 def pow_mod(base: int, exponent: int, modulus: int) -> int:

@@ -166,3 +166,66 @@ def test_im_prf_with_one_key_schedule_per_key_equals_figure_2(cipher, s_len):
             expected += aes.encrypt_cbc(key, c1)
             key = aes.encrypt_cbc(key, c0)[:klen]
         assert mapping.prf(cipher, s, t, p) == expected
+
+
+def _scratch_is_clean(s) -> bool:
+    """The scratch BIGNUMs that held secrets read as zero and the output buffer is zeroed."""
+    import ctypes
+
+    api = libcrypto._API
+    out = ctypes.create_string_buffer(160)
+    for bn in s.sec + [s.res]:
+        if api.BN_bn2binpad(bn, out, len(out)) != len(out) or out.raw != bytes(len(out)):
+            return False
+    return s.buf.raw == bytes(len(s.buf)) and not s.busy
+
+
+def test_the_thread_scratch_is_wiped_after_every_call():
+    """Scalars, exponents and results do not stay in the reused BIGNUMs or the buffer (libcrypto.py)."""
+    c = ec.CURVES["brainpoolP256r1"]
+    g = dh.GROUPS["rfc5114-2048-256"]
+    P = ec.mul_base(c, 4321)
+    ec.mul(c, 1234567, P)
+    s = libcrypto._LOCAL.scratch
+    assert _scratch_is_clean(s)
+    ec.mul_sum(c, 11, 13, P)
+    ec.ecdh_x(c, 99, P)
+    assert libcrypto.mod_exp(g.g, 12345, g.p) == pow(g.g, 12345, g.p)
+    assert libcrypto._LOCAL.scratch is s and _scratch_is_clean(s)
+
+
+def test_threads_use_their_own_scratch_and_get_the_same_products():
+    import threading
+
+    c = ec.CURVES["secp256r1"]
+    P = _py_mul(c, 5, c.G)
+    expected = {k: _py_mul(c, k, P) for k in range(2, 40)}
+    seen: dict[int, object] = {}
+    errors: list[str] = []
+
+    def work(i: int) -> None:
+        for k in range(2, 40):
+            if ec.mul(c, k, P) != expected[k]:
+                errors.append(f"thread {i}, k {k}")
+        seen[i] = libcrypto._LOCAL.scratch
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len({id(s) for s in seen.values()}) == 4
+
+
+def test_a_busy_scratch_is_not_shared(monkeypatch):
+    """A call that finds this thread's scratch in use (re-entered) works on a fresh set and frees it."""
+    c = ec.CURVES["secp256r1"]
+    ec.mul(c, 3, c.G)
+    s = libcrypto._LOCAL.scratch
+    s.busy = True
+    try:
+        assert ec.mul(c, 7, _py_mul(c, 2, c.G)) == _py_mul(c, 14, c.G)
+        assert libcrypto._LOCAL.scratch is s and s.busy
+    finally:
+        s.busy = False

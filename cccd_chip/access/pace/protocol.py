@@ -19,6 +19,7 @@ GENERAL AUTHENTICATE steps 1-3 are chained (CLA 10), step 4 ends the chain.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from cryptography.hazmat.primitives import constant_time
@@ -69,9 +70,21 @@ def decrypt_nonce(cipher: str, k_pi: bytes, z: bytes) -> bytes:
 # --- authentication token (§4.4.3.4, §9.4) -------------------------------------------
 
 
+@lru_cache(maxsize=64)
+def _oid_object(oid: str) -> bytes:
+    """06 L OID: the protocol OIDs are few, so their encodings are kept."""
+    return tlv.encode(0x06, oid_to_bytes(oid))
+
+
+def _do(tag: int, value: bytes) -> bytes:
+    """One data object with a one-byte tag (what PACE exchanges); long values through tlv.encode."""
+    n = len(value)
+    return bytes((tag, n)) + value if n < 0x80 and tag <= 0xFF else tlv.encode(tag, value)
+
+
 def token_input(oid: str, public_tag: int, public_key: bytes) -> bytes:
     """7F49 { 06 OID, 86 point | 84 DH value } over the key as exchanged."""
-    return tlv.encode(0x7F49, tlv.encode(0x06, oid_to_bytes(oid)) + tlv.encode(public_tag, public_key))
+    return tlv.encode(0x7F49, _oid_object(oid) + _do(public_tag, public_key))
 
 
 def auth_token(cipher: str, k_mac: bytes, oid: str, public_tag: int, public_key: bytes) -> bytes:
@@ -94,23 +107,29 @@ def mse_set_at_data(oid: str, password: str, parameter_id: Optional[int] = None)
     return data
 
 
+@lru_cache(maxsize=64)
 def mse_set_at(oid: str, password: str, parameter_id: Optional[int] = None) -> CommandApdu:
+    """MSE:Set AT for PACE (an immutable APDU: kept per OID, password and parameter ID)."""
     return CommandApdu(0x00, 0x22, 0xC1, 0xA4, mse_set_at_data(oid, password, parameter_id))
 
 
 def general_authenticate(objects: bytes, *, last: bool) -> CommandApdu:
     """GA with 7C{objects}; chained (CLA 10) unless last. Extended length when needed."""
-    data = tlv.encode(0x7C, objects)
+    data = _do(0x7C, objects)
     ext = len(data) > 255 or len(objects) > 200
     return CommandApdu(0x00 if last else 0x10, 0x86, 0x00, 0x00, data, 65536 if ext else 256, ext)
 
 
+_GA_STEP1 = general_authenticate(b"", last=False)
+
+
 def ga_step1() -> CommandApdu:
-    return general_authenticate(b"", last=False)
+    """Step 1: GA with an empty 7C (the same immutable APDU every time)."""
+    return _GA_STEP1
 
 
 def ga_command(tag: int, value: bytes, *, last: bool = False) -> CommandApdu:
-    return general_authenticate(tlv.encode(tag, value), last=last)
+    return general_authenticate(_do(tag, value), last=last)
 
 
 @dataclass(frozen=True)
@@ -134,26 +153,73 @@ class GaResponse:
         return v
 
 
+def _ga_objects_fast(data: bytes) -> Optional[list[tuple[int, bytes]]]:
+    """The data objects of 7C{...} for the forms PACE answers use (one-byte tags, lengths in
+    short form, 81 xx or 82 xx xx), else None: the general TLV decoder then decides (and
+    produces its error). Accepts only what :func:`_ga_objects` accepts, with the same result."""
+    n = len(data)
+    if n < 2 or data[0] != 0x7C:
+        return None
+    length, pos = data[1], 2
+    if length >= 0x80:
+        if length == 0x81 and n >= 3:
+            length, pos = data[2], 3
+        elif length == 0x82 and n >= 4:
+            length, pos = (data[2] << 8) | data[3], 4
+        else:
+            return None
+    if pos + length != n:
+        return None
+    out: list[tuple[int, bytes]] = []
+    while pos < n:
+        if pos + 2 > n:
+            return None
+        tag, length = data[pos], data[pos + 1]
+        if tag & 0x1F == 0x1F or tag in (0x00, 0xFF):
+            return None
+        pos += 2
+        if length >= 0x80:
+            if length == 0x81 and pos < n:
+                length, pos = data[pos], pos + 1
+            elif length == 0x82 and pos + 1 < n:
+                length, pos = (data[pos] << 8) | data[pos + 1], pos + 2
+            else:
+                return None
+        if pos + length > n:
+            return None
+        out.append((tag, bytes(data[pos:pos + length])))
+        pos += length
+    return out
+
+
+def _ga_objects(data: bytes) -> list[tuple[int, bytes]]:
+    """The data objects of 7C{...} through the general BER-TLV decoder (ParseError when malformed)."""
+    outer = tlv.decode_one(data, expected_tag=0x7C, file="GENERAL AUTHENTICATE")
+    return [(it.tag, it.value) for it in tlv.decode(outer.value, file="GENERAL AUTHENTICATE")]
+
+
 def parse_ga_response(data: bytes, step: int, *, required: tuple[int, ...], allowed: tuple[int, ...] = ()) -> GaResponse:
     """Parse 7C{...}; every required tag present once, no tag outside required+allowed."""
-    label = step_label(step)
-    try:
-        outer = tlv.decode_one(data, expected_tag=0x7C, file="GENERAL AUTHENTICATE")
-        items = tlv.decode(outer.value, file="GENERAL AUTHENTICATE")
-    except Exception:
-        raise ProtocolError("malformed GENERAL AUTHENTICATE response", step=label, reason="PACE_MALFORMED") from None
+    items = _ga_objects_fast(data)
+    if items is None:
+        try:
+            items = _ga_objects(data)
+        except Exception:
+            raise ProtocolError("malformed GENERAL AUTHENTICATE response", step=step_label(step),
+                                reason="PACE_MALFORMED") from None
     seen: list[tuple[int, bytes]] = []
-    for it in items:
-        if it.tag not in required and it.tag not in allowed:
-            raise ProtocolError(f"unexpected data object {it.tag:02X} in GENERAL AUTHENTICATE response",
-                                step=label, reason="PACE_MALFORMED")
-        if any(t == it.tag for t, _ in seen):
-            raise ProtocolError(f"duplicate data object {it.tag:02X}", step=label, reason="PACE_MALFORMED")
-        seen.append((it.tag, it.value))
+    for tag, value in items:
+        if tag not in required and tag not in allowed:
+            raise ProtocolError(f"unexpected data object {tag:02X} in GENERAL AUTHENTICATE response",
+                                step=step_label(step), reason="PACE_MALFORMED")
+        for t, _ in seen:
+            if t == tag:
+                raise ProtocolError(f"duplicate data object {tag:02X}", step=step_label(step), reason="PACE_MALFORMED")
+        seen.append((tag, value))
     for t in required:
         if not any(x == t for x, _ in seen):
-            raise ProtocolError(f"data object {t:02X} missing in GENERAL AUTHENTICATE response", step=label,
-                                reason="PACE_MALFORMED")
+            raise ProtocolError(f"data object {t:02X} missing in GENERAL AUTHENTICATE response",
+                                step=step_label(step), reason="PACE_MALFORMED")
     return GaResponse(tuple(seen))
 
 

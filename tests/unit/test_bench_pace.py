@@ -1,0 +1,32 @@
+"""bench_pace runs: the host PACE and every floor of the goal rows, one pair each (no timing asserts).
+
+The benchmark broke once unnoticed when perform_pace's signature changed (issue 12 layers);
+this keeps it running with the driver it measures.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_pace", ROOT / "benchmarks" / "bench_pace.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_pace", mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_goal_rows_and_both_floors_run():
+    bench = _bench()
+    for mapping_kind, pid in (("GM", 12), ("IM", 13), ("CAM", 12), ("IM", 2)):
+        card, info = bench._card(mapping_kind, pid)
+        floors = [bench._floor_fn(mapping_kind, pid), bench._floor_fn(mapping_kind, pid, True)]
+        host_ms, per_floor = bench._paired(lambda i: bench._host_run(card, info, i), floors, 3)
+        assert host_ms > 0 and len(per_floor) == 2 and all(f > 0 for f, _ in per_floor)
+    host_ms, per_floor = bench._cam_check_row(13, 2, True)
+    assert host_ms > 0 and len(per_floor) == 2
