@@ -258,6 +258,13 @@ def parse_mrz(text: str, *, raw: bytes = b"", file: Optional[str] = FILE, offset
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG1:
     """Parse DG1 (tag 61 holding 5F1F)."""
     raw = bytes(raw)
+    n = len(raw)
+    # the one form every chip writes, read inline: 61 L 5F 1F L' <MRZ> with both lengths in
+    # short form and filling DG1 exactly; the same value (and the same MRZ offset, 2) as the
+    # TLV walk below, which reads every other form and raises every error
+    # (tests/lds/test_dg1_fast_path.py)
+    if 5 <= n < 0x82 and raw[0] == TAG and raw[1] == n - 2 and raw[2] == 0x5F and raw[3] == 0x1F and raw[4] == n - 5:
+        return parse_mrz(raw[5:].decode("latin-1"), raw=raw, file=file, offset=2)
     outer = tlv.decode_one(raw, expected_tag=TAG, file=file)
     base = len(raw) - len(outer.value)
     items = list(tlv.iter_tlv(outer.value, file=file))

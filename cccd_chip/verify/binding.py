@@ -242,7 +242,13 @@ def _parse_document_types(raw_cert: bytes) -> Optional[tuple[str, ...]]:
 # --- family 26: EF.COM versus the SOD ----------------------------------------------------
 
 
-_COM_PARSED: ContentCache[com_mod.Com] = ContentCache("EF.COM", 1024)
+# EF.COM -> (its known DGs, its unknown tags), parsed once per exact content
+_COM_PARSED: "ContentCache[tuple[frozenset[int], tuple[int, ...]]]" = ContentCache("EF.COM", 1024)
+
+
+def _com_lists(raw: bytes) -> tuple[frozenset[int], tuple[int, ...]]:
+    com = com_mod.parse(raw)
+    return frozenset(com.data_groups), com.unknown_tags
 
 
 def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[str, str] = {}) -> CheckResult:
@@ -258,12 +264,12 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[s
     try:
         # EF.COM is the same on every card of a generation: parsed once per exact content
         raw = bytes(raw_com)
-        com = _COM_PARSED.get_or_compute(raw, lambda: com_mod.parse(raw))
+        com_dgs, unknown_tags = _COM_PARSED.get_or_compute(raw, lambda: _com_lists(raw))
     except CccdError as e:
         return _r(CHECK_COM_SOD, Verdict.FAILED, Reason.COM_MALFORMED, "COM", str(e)[:160])
     if pa.sod is None:
         return _r(CHECK_COM_SOD, Verdict.UNDETERMINED, Reason.NOT_PERFORMED, "COM", "no parsable SOD to compare with")
-    in_com = set(com.data_groups)
+    in_com = set(com_dgs)
     in_sod = {h.number for h in pa.sod.security_object.data_group_hashes}
     listed_absent = {n for n in in_com - in_sod if f"DG{n}" in absent}
     in_com -= listed_absent
@@ -278,7 +284,7 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[s
     if not pa.signer.trusted:
         return _r(CHECK_COM_SOD, Verdict.UNDETERMINED, Reason.DATA_NOT_AUTHENTICATED, "COM",
                   f"same DGs ({listed}), but the SOD did not pass Passive Authentication")
-    extra = f"; unknown tags ignored: {','.join(f'{t:02X}' for t in com.unknown_tags)}" if com.unknown_tags else ""
+    extra = f"; unknown tags ignored: {','.join(f'{t:02X}' for t in unknown_tags)}" if unknown_tags else ""
     if listed_absent:
         names = ",".join(f"DG{n}" for n in sorted(listed_absent))
         return _r(CHECK_COM_SOD, Verdict.SUCCESSFUL, Reason.COM_LISTS_ABSENT, "COM",
@@ -348,6 +354,12 @@ def _mrz_head(raw: Optional[bytes]) -> "str | CccdError | None":
     """The first five MRZ characters of DG1: document code (1-2) and issuing state (3-5) in every format (ICAO 9303-4/5/6)."""
     if raw is None:
         return None
+    n = len(raw)
+    # the common form (61 L 5F1F L' MRZ, short lengths filling DG1), read inline: the same
+    # answer as the walk below (tests/verify/test_binding_fast_path.py)
+    if (5 <= n < 0x82 and raw[0] == dg1_mod.TAG and raw[1] == n - 2 and raw[2] == 0x5F and raw[3] == 0x1F
+            and raw[4] == n - 5 and n - 5 in _MRZ_LENGTHS):
+        return raw[5:10].decode("latin-1")
     try:
         outer = tlv.read_header(raw, 0, file="DG1")
         if outer.tag != dg1_mod.TAG or outer.total_len != len(raw):
@@ -391,6 +403,9 @@ def _describe_offer(offer: PaceOffer) -> str:
     return ", ".join(f"{oid} v{v} p{pid}" for oid, v, pid in sorted(offer, key=lambda t: (t[0], t[2] or -1)))
 
 
+_CARD_ACCESS_CHECKS: "ContentCache[CheckResult]" = ContentCache("binding.card_access against DG14", 1024)
+
+
 def check_card_access(
     card_access: Optional[bytes],
     dg14: Optional[bytes],
@@ -404,7 +419,28 @@ def check_card_access(
     The reference is DG14 when it passed Passive Authentication, else a verified
     EF.CardSecurity. No signed reference: ``not_supported`` (nothing to compare)
     or ``undetermined`` (present but not authenticated).
+
+    Against an authenticated DG14 without EF.CardSecurity (every CCCD 2021 and most
+    passports), the result depends on nothing but the exact bytes of EF.CardAccess and
+    DG14 and the PACE protocol recorded, which are the same on every card of a batch: it
+    is cached by them (:mod:`cccd_chip.content_cache`; a CheckResult is frozen).
     """
+    if card_security_infos is None and dg14 is not None and dg14_authenticated:
+        key = (None if card_access is None else bytes(card_access), bytes(dg14),
+               None if access is None else (access.protocol, access.oid, access.parameter_id))
+        return _CARD_ACCESS_CHECKS.get_or_compute(key, lambda: _check_card_access(
+            card_access, dg14, True, None, card_security_trusted, access))
+    return _check_card_access(card_access, dg14, dg14_authenticated, card_security_infos, card_security_trusted, access)
+
+
+def _check_card_access(
+    card_access: Optional[bytes],
+    dg14: Optional[bytes],
+    dg14_authenticated: bool,
+    card_security_infos: Optional[SecurityInfos],
+    card_security_trusted: bool,
+    access: Optional[AccessInfo],
+) -> CheckResult:
     from ..lds import dg14 as dg14_mod
     from ..lds import security_infos
 

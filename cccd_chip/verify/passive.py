@@ -51,7 +51,8 @@ EAC_DATA_GROUPS = frozenset({3, 4})
 MANDATORY_DATA_GROUPS = frozenset({1, 2})
 _CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
 _CHAIN_CACHE_MAX = 50_000
-_DSC_CACHE: dict[tuple[str, bytes, bool, str], tuple[tuple[CheckResult, Optional[CheckResult]], Optional[Certificate]]] = {}
+_DSC_CACHE: dict[tuple[str, bytes, bool, str],
+                 tuple[tuple[CheckResult, Optional[CheckResult], Optional[CheckResult]], Optional[Certificate]]] = {}
 # hashlib's named constructors skip hashlib.new's name lookup (a DG hash per data group per document)
 _HASH_CONSTRUCTORS = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
                       "sha384": hashlib.sha384, "sha512": hashlib.sha512}
@@ -210,9 +211,10 @@ def verify_signed_object(
     except CccdError as e:
         return [_r(name, Verdict.FAILED, Reason.KEY_PARAMS_INVALID, subject, _short(e))], SignerOutcome(False, None, dsc)
     # field tolerances (issue 11): successful, the reason carries the warning
-    detail = f"{alg.name} by {dsc.public_key.description}"
+    key = dsc.public_key
+    detail = f"{alg.name} by {key.description}"
     reason = Reason.OK
-    negative = dsc.public_key.negative_integers
+    negative = key.negative_integers
     if negative:
         reason = Reason.KEY_INTEGER_NEGATIVE
         detail += f"; DSC key: {', '.join(negative)} DER-encoded as negative, read unsigned"
@@ -242,13 +244,12 @@ def check_dsc(
     if hit is None:
         hit = _static_dsc_checks(dsc, trust_store, policy, prefix)
         _cache_put(_DSC_CACHE, key, hit)
-    (chain, profile), csca = hit
+    (chain, profile, period), csca = hit
     if csca is None:
         return [chain], None
     assert profile is not None  # _static_dsc_checks judges the profile whenever it found the CSCA
     label = chain.subject or ""
     checks = [chain, _validity(dsc, csca, when, prefix, label), profile]
-    period = _key_usage_period(dsc, csca, prefix, label)
     if period is not None:
         checks.append(period)
     if policy.revocation != "off":
@@ -258,7 +259,8 @@ def check_dsc(
 
 def _static_dsc_checks(
     dsc: Certificate, trust_store: TrustStore, policy: Policy, prefix: str
-) -> tuple[tuple[CheckResult, Optional[CheckResult]], Optional[Certificate]]:
+) -> tuple[tuple[CheckResult, Optional[CheckResult], Optional[CheckResult]], Optional[Certificate]]:
+    """(chain, profile, CSCA key usage period) and the CSCA: what does not depend on the time."""
     label = f"DSC {dsc.label}"
     csca_fp, reason, detail = _chain(dsc, trust_store)
     csca = trust_store.csca_by_fingerprint(csca_fp) if csca_fp else None
@@ -271,7 +273,7 @@ def _static_dsc_checks(
             successor = known_cscas.named_by_name_only(dsc)
             if successor is not None:
                 detail = f"{detail}; {known_cscas.other_key_detail(successor)}"
-        return (_r(f"{prefix}.dsc_chain", verdict, reason, label, detail), None), None
+        return (_r(f"{prefix}.dsc_chain", verdict, reason, label, detail), None, None), None
     negative = csca.public_key.negative_integers
     if negative:  # read unsigned (crypto/key_integers.py): a warning, issue 11
         chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.KEY_INTEGER_NEGATIVE, label,
@@ -280,7 +282,7 @@ def _static_dsc_checks(
         known = known_cscas.by_fingerprint(csca.fingerprint)
         note = f" ({known_cscas.anchor_note(known)})" if known is not None else ""
         chain = _r(f"{prefix}.dsc_chain", Verdict.SUCCESSFUL, Reason.OK, label, f"issued by CSCA {csca.label}{note}")
-    return (chain, _profile(dsc, policy, prefix, label)), csca
+    return (chain, _profile(dsc, policy, prefix, label), _key_usage_period(dsc, csca, prefix, label)), csca
 
 
 def _chain(dsc: Certificate, ts: TrustStore) -> tuple[Optional[bytes], Reason, str]:
