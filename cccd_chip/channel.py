@@ -263,6 +263,8 @@ class CardChannel:
         raw = self.transport.transmit(apdu)
         self._count(apdu, raw)
         resp = ResponseApdu.decode(raw)
+        if resp.sw1 != 0x61:  # the whole answer (no GET RESPONSE chain)
+            return resp
         data = bytearray(resp.data)
         n = 0
         while resp.sw1 == 0x61:

@@ -188,12 +188,14 @@ class _Scratch:
             raise
         self.buf = ctypes.create_string_buffer(_MAX_ELEMENT)
 
-    def wipe(self, used: int) -> None:
-        """Zero the secret BIGNUMs and the first ``used`` bytes of the buffer."""
+    def wipe(self, used: int, bns: int = 3, result: bool = True) -> None:
+        """Zero the first ``bns`` secret BIGNUMs (those a call loaded), the result BIGNUM
+        (``result``) and the first ``used`` bytes of the buffer."""
         api = self.api
-        for bn in self.sec:
+        for bn in self.sec[:bns]:
             api.BN_clear(bn)
-        api.BN_clear(self.res)
+        if result:
+            api.BN_clear(self.res)
         if used:
             ctypes.memset(self.buf, 0, used)
 
@@ -228,8 +230,8 @@ def _acquire(api: _Api) -> _Scratch:
     return s
 
 
-def _release(s: _Scratch, used: int) -> None:
-    s.wipe(used)
+def _release(s: _Scratch, used: int, bns: int = 3, result: bool = True) -> None:
+    s.wipe(used, bns, result)
     s.busy = False
     if getattr(_LOCAL, "scratch", None) is not s:
         s.free()
@@ -279,22 +281,27 @@ def _new_group(api: _Api, oid: Optional[str], params: Params) -> int:
         api.BN_CTX_free(ctx)
 
 
+# params -> (EC_GROUP*, its generator is params' generator): the look-up of every call
+_BY_PARAMS: dict[Params, tuple[int, bool]] = {}
+
+
 def _group(api: _Api, oid: Optional[str], params: Params) -> tuple[int, bool, bool]:
     """(EC_GROUP*, its generator is params' generator, the caller must free it)."""
+    known = _BY_PARAMS.get(params)
+    if known is not None:
+        return known[0], known[1], False
     p, a, b, gx, gy, n, h = params
     key = (p, a % p, b % p, n, h)
-    hit = _GROUPS.get(key)
-    if hit is not None:
-        return hit[0], hit[1] == (gx, gy), False
     with _GROUPS_LOCK:
         hit = _GROUPS.get(key)
-        if hit is not None:
-            return hit[0], hit[1] == (gx, gy), False
-        g = _new_group(api, oid, params)
-        if len(_GROUPS) >= _MAX_GROUPS:
-            return g, True, True
-        _GROUPS[key] = (g, (gx, gy))
-        return g, True, False
+        if hit is None:
+            if len(_GROUPS) >= _MAX_GROUPS:
+                return _new_group(api, oid, params), True, True
+            hit = _GROUPS[key] = (_new_group(api, oid, params), (gx, gy))
+        own = hit[1] == (gx, gy)
+        if len(_BY_PARAMS) < 4 * _MAX_GROUPS:  # groups live for the process: so may their look-ups
+            _BY_PARAMS[params] = (hit[0], own)
+        return hit[0], own, False
 
 
 def _encode(p: int, x: int, y: int) -> bytes:
@@ -376,7 +383,7 @@ def _products(oid: Optional[str], params: Params, terms: tuple[tuple[int, Option
     finally:
         for pt in points:
             api.EC_POINT_clear_free(pt)
-        _release(s, 1 + 2 * size)
+        _release(s, 1 + 2 * size, len(terms), False)
         if free_group:
             api.EC_GROUP_free(group)
 
@@ -419,7 +426,7 @@ def mod_exp(base: int, exponent: int, modulus: int) -> int:
     finally:
         if out is not s.buf:
             ctypes.memset(out, 0, size)
-        _release(s, min(size, len(s.buf)))
+        _release(s, min(size, len(s.buf)), 2, True)
 
 
 def pow_mod(base: int, exponent: int, modulus: int) -> int:

@@ -20,6 +20,7 @@ Errors (all carry ``step`` = "PACE step N (name)" and the chip's ``sw``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Optional, Sequence, Union
 
 from ...channel import Channel
@@ -72,6 +73,20 @@ def select_info(
     ``policy`` allows them (EF.CardAccess is unsigned: a weak domain chosen by a
     fake chip would give away the password offline, issue 10).
     """
+    if security_infos is None or not security_infos.pace_domain_parameter_infos:
+        # the domains come from Table 12 alone: the same offers always give the same choice
+        return _select_standard(tuple(infos), policy)
+    return _select(infos, security_infos, policy)
+
+
+@lru_cache(maxsize=32)
+def _select_standard(infos: tuple[PaceInfo, ...], policy: Optional[DomainPolicy]) -> tuple[PaceInfo, AnyDomain]:
+    """:func:`select_info` without explicit domain parameters, kept per offer (a failure is not kept)."""
+    return _select(infos, None, policy)
+
+
+def _select(infos: Sequence[PaceInfo], security_infos: Optional[SecurityInfos],
+            policy: Optional[DomainPolicy]) -> tuple[PaceInfo, AnyDomain]:
     usable = []
     problems = []
     reasons = set()
