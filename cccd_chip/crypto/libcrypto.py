@@ -299,7 +299,7 @@ def _group(api: _Api, oid: Optional[str], params: Params) -> tuple[int, bool, bo
                 return _new_group(api, oid, params), True, True
             hit = _GROUPS[key] = (_new_group(api, oid, params), (gx, gy))
         own = hit[1] == (gx, gy)
-        if len(_BY_PARAMS) < 4 * _MAX_GROUPS:  # groups live for the process: so may their look-ups
+        if own and len(_BY_PARAMS) < _MAX_GROUPS:  # a curve with its own generator, not a one-off G'
             _BY_PARAMS[params] = (hit[0], own)
         return hit[0], own, False
 

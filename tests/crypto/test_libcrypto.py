@@ -229,3 +229,18 @@ def test_a_busy_scratch_is_not_shared(monkeypatch):
         assert libcrypto._LOCAL.scratch is s and s.busy
     finally:
         s.busy = False
+
+
+def test_mapped_generators_do_not_fill_the_group_look_up():
+    """A PACE mapped generator G' on an explicit curve is used once: products on it work (on the
+    curve's group), but its parameters are not remembered; the curve's own ones are."""
+    ec.mul_base(TOY, 3)
+    before = dict(libcrypto._BY_PARAMS)
+    assert TOY.params in before
+    for k in range(2, 6):
+        G2 = _py_mul(TOY, k, TOY.G)
+        c2 = TOY.with_generator(G2)
+        assert ec._native_group(c2) == (None, c2.params)  # explicit: its own parameters, G' included
+        assert ec.mul(c2, 7, c2.G) == _py_mul(TOY, 7 * k % TOY.n, TOY.G)
+        assert libcrypto.ec_mul_gen(None, c2.params, 7) == tuple(_py_mul(TOY, 7 * k % TOY.n, TOY.G))
+    assert libcrypto._BY_PARAMS == before
