@@ -10,8 +10,10 @@ by pyca/cryptography (hashlib for SHA-1) at OpenSSL's price (ICAO 9303-11
   KSenc / KSmac (two KDF hashes), the two authentication tokens (AES-CMAC: ours,
   and the check of the chip's); the validation of each public value received from
   the chip (EC: decoding it into a key object, which checks the curve equation;
-  DH: its range and its order, y^q = 1, as BN_mod_exp) and the encoding of each
-  public value sent;
+  DH: its range and its order, y^q = 1) and the encoding of each public value sent;
+- DH: every power as OpenSSL's BN_mod_exp (through :mod:`cccd_chip.crypto.libcrypto`,
+  cheaper than pyca's DH key objects): a key pair g^x, the order check y^q and the
+  agreement y^x per key agreement;
 - GM: two key-pair generations + two key agreements (PK_map = SK_map*G; the
   mapping H; the key pair on G' priced as one on G, which the host reaches with
   sk*G' = (sk*s)*G + (sk*SK_map)*PK_map,IC; the shared secret K);
@@ -178,7 +180,6 @@ def _floor_fn(mapping_kind: str, pid: int, group_ops_only: bool = False) -> Call
     if pid in domain_params.STANDARD_DH:
         g = domain_params.standard(pid).group  # type: ignore[attr-defined]
         params = odh.DHParameterNumbers(g.p, g.g, g.q).parameters()
-        pn = params.parameter_numbers()
         peer = params.generate_private_key().public_key()
         y_peer = peer.public_numbers().y
         rounds = 2 if mapping_kind != "IM" else 1
@@ -186,24 +187,28 @@ def _floor_fn(mapping_kind: str, pid: int, group_ops_only: bool = False) -> Call
         before, after = _symmetric_floor(mapping_kind, g.p.bit_length(), (g.q.bit_length() + 7) // 8,
                                          4 + 13 + 4 + g.size)
 
-        def dh_floor() -> None:
-            if not group_ops_only:
-                before()
-            secret = b""
+        def dh_floor_group_ops() -> None:
             for _ in range(rounds):
                 k = params.generate_private_key()
-                pub = k.public_key()
-                if group_ops_only:
-                    secret = k.exchange(peer)
-                    continue
-                pub.public_numbers().y.to_bytes(g.size, "big")  # the value sent
-                libcrypto.mod_exp(y_peer, g.q, g.p)  # the received value's order (range: free)
-                secret = k.exchange(odh.DHPublicNumbers(y_peer, pn).public_key())
+                k.public_key()
+                k.exchange(peer)
             if mapping_kind == "IM" and libcrypto.AVAILABLE:
                 libcrypto.mod_exp(r, e, g.p)
-            if not group_ops_only:
-                after(secret)
-        return dh_floor
+
+        def dh_floor() -> None:
+            # OpenSSL's BN_mod_exp for every power: cheaper than pyca's DH key objects (measured),
+            # so the optimal host's price; x drawn like a key (a uniform exponent below q)
+            before()
+            secret = b""
+            for _ in range(rounds):
+                x = int.from_bytes(os.urandom(g.q.bit_length() // 8), "big") % g.q or 1
+                libcrypto.pow_mod(g.g, x, g.p).to_bytes(g.size, "big")  # key pair, the value sent
+                libcrypto.pow_mod(y_peer, g.q, g.p)  # the received value's order (its range: free)
+                secret = libcrypto.pow_mod(y_peer, x, g.p).to_bytes(g.size, "big")  # the agreement
+            if mapping_kind == "IM":
+                libcrypto.pow_mod(r, e, g.p)
+            after(secret)
+        return dh_floor_group_ops if group_ops_only else dh_floor
 
     curve = ec.curve_by_name(domain_params.STANDARD_EC[pid])
     oc = ec.ossl_curve(curve)
