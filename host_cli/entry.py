@@ -12,6 +12,7 @@ import sys
 from typing import Optional
 
 from .exit_codes import ExitCode  # no click: importable without the cli extra
+from .imports import frozen_imports, own_process
 
 CLI_REQUIREMENTS = ("click", "rich")
 
@@ -28,7 +29,9 @@ def main(argv: Optional[list[str]] = None) -> None:
             f"cccd: the command line needs {', '.join(missing)}, which is not installed; "
             "install the extra: pip install 'cccd-chip[cli]'\n")
         sys.exit(int(ExitCode.USAGE))
-    from .main import main as cli_main
+    own_process()
+    with frozen_imports():  # click and the group (host_cli/imports.py)
+        from .main import main as cli_main
 
     cli_main(argv)
 

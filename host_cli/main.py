@@ -23,6 +23,7 @@ from cccd_chip.safe_text import visible
 
 from .exit_codes import ExitCode
 from .failure import OUTPUT_ERRNOS, output_lost, report_error
+from .imports import frozen_imports
 from .options import CccdGroup
 from .trust import make_policy
 from .verbosity import VERBOSE_HELP, install_verbose_option, install_verbose_options, set_verbosity
@@ -63,7 +64,8 @@ class LazyCommands(dict[str, click.Command]):
     def _load(self, name: str) -> click.Command:
         if name in self._table and name not in self._loaded:
             module, attr = self._table[name]
-            cmd: click.Command = getattr(importlib.import_module(f"host_cli.commands.{module}"), attr)
+            with frozen_imports():
+                cmd: click.Command = getattr(importlib.import_module(f"host_cli.commands.{module}"), attr)
             install_verbose_option(cmd)
             dict.__setitem__(self, name, cmd)
             self._loaded.add(name)
@@ -130,4 +132,7 @@ def main(argv: Optional[list[str]] = None) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
+    from .imports import own_process
+
+    own_process()
     main()

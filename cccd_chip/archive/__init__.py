@@ -23,6 +23,7 @@ worker), ``worker`` (the batch task and the per-process trust registry),
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,7 +32,17 @@ if TYPE_CHECKING:
     from .source import DumpRef, iter_refs
 
 __all__ = ["ArchiveRun", "DumpRef", "ResultLine", "RunOptions", "Summary", "iter_refs"]
-# imported on first use (PEP 562): `cccd verify DUMP` asks source.is_archive and needs no engine
+
+STREAM_SUFFIXES = (".jsonl", ".ndjson")
+ARCHIVE_SUFFIXES = STREAM_SUFFIXES + (".zip", ".tar")
+
+
+def is_archive(path: "str | os.PathLike[str]") -> bool:
+    """A stream file, zip or tar (the archive engine reads it; `cccd verify` alone does not)."""
+    return str(path).lower().endswith(ARCHIVE_SUFFIXES)
+
+
+# imported on first use (PEP 562): `cccd verify DUMP` asks is_archive (above) and needs no module of the package
 _HOME = {"ResultLine": "results", "Summary": "results", "ArchiveRun": "run", "RunOptions": "run",
          "DumpRef": "source", "iter_refs": "source"}
 

@@ -32,14 +32,13 @@ from typing import Iterable, Iterator, Optional
 
 from ..document import MAX_DUMP_FILE
 from ..errors import UsageError
+from . import ARCHIVE_SUFFIXES as ARCHIVE_SUFFIXES, STREAM_SUFFIXES, is_archive as is_archive  # re-exported
 
 MAX_DUMP_BYTES = MAX_DUMP_FILE * 8  # a single-file dump (hex inside JSON), as Document.load allows
 MAX_PART_BYTES = MAX_DUMP_FILE  # one NAME.bin of a folder dump
 MAX_MEMBERS = 2_000_000  # zip central directories are held in memory: split larger archives
 MAX_NAME = 1024  # characters of a member name
 MAX_DEPTH = 32  # folder levels walked below an archive root
-STREAM_SUFFIXES = (".jsonl", ".ndjson")
-ARCHIVE_SUFFIXES = STREAM_SUFFIXES + (".zip", ".tar")
 
 
 @dataclass(frozen=True)
@@ -64,11 +63,6 @@ class DumpRef:
     parts: tuple[tuple[str, int, int], ...] = ()
     problem: str = ""
     data: bytes = field(default=b"", repr=False)
-
-
-def is_archive(path: "str | os.PathLike[str]") -> bool:
-    """A stream file, zip or tar (the archive engine reads it; `cccd verify` alone does not)."""
-    return str(path).lower().endswith(ARCHIVE_SUFFIXES)
 
 
 def iter_refs(paths: Iterable["str | os.PathLike[str]"]) -> Iterator[DumpRef]:

@@ -30,7 +30,6 @@ from functools import cached_property, lru_cache
 from typing import Callable, Iterator, Optional
 
 from cryptography.hazmat.primitives.asymmetric import ec as _ossl_ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ..errors import InvalidPublicKeyError, UnsupportedError
 from . import libcrypto
@@ -622,6 +621,8 @@ def mul_base(curve: Curve, k: int) -> Optional[Point]:
     oc = ossl_curve(curve)
     if oc is not None:
         pub = _ossl_ec.derive_private_key(k, oc).public_key()
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # not on verification's path
+
         raw = pub.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
         L = curve.size
         return Point(int.from_bytes(raw[1:1 + L], "big"), int.from_bytes(raw[1 + L:], "big"))

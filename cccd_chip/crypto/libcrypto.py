@@ -29,7 +29,6 @@ to five calls); the scalar BIGNUMs and the buffer are wiped (``BN_clear``,
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import threading
 from typing import Any, Callable, Optional, TypeVar, cast
@@ -55,11 +54,15 @@ class NativeError(Exception):
 def _load() -> Optional[ctypes.CDLL]:
     if os.environ.get("CCCD_PURE_PYTHON_CRYPTO"):
         return None
-    for name in (ctypes.util.find_library("crypto"), "libcrypto.so.3"):
-        if not name:
+    for soname in ("libcrypto.so.3", None):  # the soname first: find_library runs ldconfig in a child process
+        if soname is None:
+            from ctypes.util import find_library
+
+            soname = find_library("crypto")
+        if not soname:
             continue
         try:
-            lib = ctypes.CDLL(name)
+            lib = ctypes.CDLL(soname)
             num = lib.OpenSSL_version_num
             num.restype = ctypes.c_ulong
             num.argtypes = []

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Optional
 
 from ..errors import CccdError, TrustStoreError
@@ -58,6 +57,8 @@ ALL: tuple[KnownCsca, ...] = (VN_CSCA_2021,)
 @lru_cache(maxsize=None)
 def certificate(known: KnownCsca) -> Certificate:
     """The pinned certificate; TrustStoreError if the packaged file does not match its fingerprint."""
+    from importlib import resources  # only when a known CSCA is opted in or named: not on every verification
+
     data = resources.files(__package__).joinpath("known", known.file).read_bytes()
     if hashlib.sha256(data).hexdigest().upper() != known.sha256:
         raise TrustStoreError("packaged known CSCA does not match its pinned fingerprint", file=known.file)
@@ -66,6 +67,8 @@ def certificate(known: KnownCsca) -> Certificate:
 
 def packaged_path(known: KnownCsca) -> str:
     """Where the packaged copy lives (for ``--csca``)."""
+    from importlib import resources
+
     return str(resources.files(__package__).joinpath("known", known.file))
 
 

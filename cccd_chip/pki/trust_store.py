@@ -19,15 +19,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
 from ..errors import CccdError, ParseError, TrustStoreError
 from ..lds.oids import ID_ICAO_CSCA_MASTER_LIST_SIGNING_KEY
 from ..safe_files import is_regular_file, read_regular_file
 from .certificate import Certificate, ca_profile_problem, check_issued_by, load_certificate
 from .crl import CRL, load_crl, verify_crl
-from .ldif import parse_ldif
-from .masterlist import MasterList, load_master_list
+
+if TYPE_CHECKING:  # the master-list and LDIF codecs are imported when such a source is added
+    from .masterlist import MasterList
 
 PathLike = Union[str, "os.PathLike[str]"]
 MAX_SOURCE_FILE = 64 * 1024 * 1024
@@ -136,6 +137,8 @@ class TrustStore:
         if not root_certs:
             raise TrustStoreError("no master-list root named: a master list is trusted only "
                                   "when its signer chains to a root the operator names", file=source)
+        from .masterlist import load_master_list
+
         ml = load_master_list(data, root_certs, at=at, file=source)
         for r in root_certs if roots else ():
             self._insert_csca(r)
@@ -206,6 +209,8 @@ class TrustStore:
         only inside signed master lists). Entries that fail go to ``rejected``; the
         file itself is rejected only if it cannot be parsed at all.
         """
+        from .ldif import parse_ldif
+
         objects = parse_ldif(data, file=source)
         counts = {"masterlist": 0, "certificate": 0, "crl": 0, "rejected": 0}
         for kind in ("masterlist", "certificate", "crl"):

@@ -13,17 +13,24 @@ make repeated work cheap across documents:
 - DSC -> CSCA verdicts per trust-store version (``verify.passive._chain``).
 
 Work is submitted in a bounded window, so a stream of any length runs in
-constant memory.
+constant memory. ``render`` (a module-level function, BatchResult -> value) runs
+where the item was verified, in the worker: what comes back to the parent is its
+value (e.g. the output line), not the Report, so the parent -- which shares the
+cores with the workers -- only writes. A worker first moves every object it has
+(inherited from the parent when forked) to the collector's permanent generation
+(``gc.freeze``): its collections then walk only what it allocates itself, and never
+touch -- and so copy -- the memory pages it shares with the parent.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, overload
 
 from ..document import Document
 from ..errors import CccdError, DumpFormatError
@@ -63,12 +70,16 @@ class BatchResult:
         return out
 
 
-_WORKER: dict[str, Any] = {}  # this worker process's trust store ("ts") and policy
+_WORKER: dict[str, Any] = {}  # this worker process's trust store ("ts"), policy and render function
+
+T = TypeVar("T")
 
 
-def _init_worker(trust_store: TrustStore, policy: Policy) -> None:
+def _init_worker(trust_store: TrustStore, policy: Policy, render: Optional[Callable[[BatchResult], Any]]) -> None:
+    gc.freeze()  # what the worker inherited (or imported) is never walked by its collector (module doc)
     _WORKER["ts"] = trust_store
     _WORKER["policy"] = policy
+    _WORKER["render"] = render
 
 
 def verify_one(item: Item, trust_store: TrustStore, policy: Policy) -> BatchResult:
@@ -91,9 +102,21 @@ def verify_one(item: Item, trust_store: TrustStore, policy: Policy) -> BatchResu
                                          "message": f"internal error ({type(e).__name__})"})
 
 
-def _work(chunk: list[Item]) -> list[BatchResult]:
-    ts, policy = _WORKER["ts"], _WORKER["policy"]
-    return [verify_one(item, ts, policy) for item in chunk]
+def _work(chunk: list[Item]) -> list[Any]:
+    ts, policy, render = _WORKER["ts"], _WORKER["policy"], _WORKER["render"]
+    if render is None:
+        return [verify_one(item, ts, policy) for item in chunk]
+    return [render(verify_one(item, ts, policy)) for item in chunk]
+
+
+@overload
+def verify_many(items: Iterable[Item], trust_store: TrustStore, *, policy: Policy = ..., workers: Optional[int] = ...,
+                chunk_size: int = ..., render: None = ...) -> Iterator[BatchResult]: ...
+
+
+@overload
+def verify_many(items: Iterable[Item], trust_store: TrustStore, *, policy: Policy = ..., workers: Optional[int] = ...,
+                chunk_size: int = ..., render: Callable[[BatchResult], T]) -> Iterator[T]: ...
 
 
 def verify_many(
@@ -102,17 +125,23 @@ def verify_many(
     *,
     policy: Policy = Policy(),
     workers: Optional[int] = 1,
-    chunk_size: int = 32,
-) -> Iterator[BatchResult]:
-    """Verify every item, in order. ``workers=None`` uses every core."""
+    chunk_size: int = 16,
+    render: Optional[Callable[[BatchResult], Any]] = None,
+) -> Iterator[Any]:
+    """Verify every item, in order: its BatchResult, or ``render(result)`` computed where it was verified.
+
+    ``workers=None`` uses every core. ``render`` must be a module-level function (a pool
+    worker finds it by name); its values are what crosses back from the workers.
+    """
     n = workers or os.cpu_count() or 1
     if n <= 1:
         for item in items:
-            yield verify_one(item, trust_store, policy)
+            r = verify_one(item, trust_store, policy)
+            yield r if render is None else render(r)
         return
     window = n * 4
-    pending: "deque[Future[list[BatchResult]]]" = deque()
-    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(trust_store, policy)) as pool:
+    pending: "deque[Future[list[Any]]]" = deque()
+    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(trust_store, policy, render)) as pool:
         for chunk in _chunks(items, chunk_size):
             pending.append(pool.submit(_work, chunk))
             while len(pending) >= window:

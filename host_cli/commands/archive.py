@@ -46,7 +46,7 @@ def archive_options(f):
 
 def wanted(dumps, engine, scheduler, batch_size, out, resume, changed_since) -> bool:
     """Whether `cccd verify` runs the archive engine (an option of it, or an archive argument)."""
-    from cccd_chip.archive.source import is_archive
+    from cccd_chip.archive import is_archive
 
     return any(x is not None for x in (engine, scheduler, batch_size, out, resume, changed_since)) or any(
         is_archive(d) for d in dumps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import click
 
@@ -13,6 +14,7 @@ from cccd_chip.safe_text import visible
 from .. import render
 from ..exit_codes import ExitCode, exit_code_for
 from ..failure import errors_as_json
+from ..imports import frozen_imports
 from ..options import GroupedCommand
 from ..paths import named, require_path
 from ..trust import build_trust_store, make_policy, parse_at, trust_options, verify
@@ -42,6 +44,8 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
     """
     from cccd_chip.document import Document
 
+    with frozen_imports():  # the verifier's modules, imported with the collector paused (host_cli/imports.py)
+        import cccd_chip.verify.document_check  # noqa: F401
     errors_as_json(as_json)
     policy = make_policy(parse_at(at))
     if archive_cmd.wanted(dumps, **archive_args):
@@ -106,17 +110,18 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
 
     counts = {"successful": 0, "failed": 0, "undetermined": 0, "error": 0}
     results = []
-    for r in verify_many(_batch_items(dumps, stream), store or TrustStore(), policy=policy, workers=workers):
-        key = r.report.overall.value if r.report is not None else (
-            "internal" if (r.error or {}).get("reason") == "INTERNAL" else "error")
+    entry: Callable[[Any], tuple[str, Any]] = _jsonl_entry if as_jsonl else _json_entry if as_json else _line_entry
+    # each result is rendered where it was verified (a pool worker): only (key, text) comes back
+    for key, out in verify_many(_batch_items(dumps, stream), store or TrustStore(), policy=policy, workers=workers,
+                                render=entry):
         counts[key] = counts.get(key, 0) + 1
         if as_jsonl:
-            sys.stdout.write(render.json_text(r.to_json(), indent=None) + "\n")
+            sys.stdout.write(out)
             sys.stdout.flush()
         elif as_json:
-            results.append(r.to_json())
+            results.append(out)
         else:
-            click.echo(_batch_line(r))
+            click.echo(out)
     total = sum(counts.values())
     if total == 0:  # e.g. an empty stream: "0 dumps" is never a success (issue 10, defect 4)
         if as_json:
@@ -132,6 +137,25 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
     click.echo(f"cccd verify: {total} dumps: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v),
                err=True)
     return exit_code_for(counts)  # internal (a bug on some input) 70, failed 1, error 6, undetermined 3
+
+
+def _count_key(r) -> str:
+    """The summary count a result goes to: its overall verdict, else error (or internal: a bug)."""
+    if r.report is not None:
+        return r.report.overall.value
+    return "internal" if (r.error or {}).get("reason") == "INTERNAL" else "error"
+
+
+def _line_entry(r) -> tuple[str, str]:
+    return _count_key(r), _batch_line(r)
+
+
+def _jsonl_entry(r) -> tuple[str, str]:
+    return _count_key(r), render.json_text(r.to_json(), indent=None) + "\n"
+
+
+def _json_entry(r) -> tuple[str, dict]:
+    return _count_key(r), r.to_json()
 
 
 def _batch_line(r) -> str:
