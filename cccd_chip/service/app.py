@@ -6,6 +6,12 @@ Order of the gates for a request: authentication (``Authorization: Bearer``,
 timeout (408) -> JSON depth / syntax (400) -> dump format (422). Database work
 runs in threads, verification in the worker processes (:mod:`.verifier`); the event
 loop only moves bytes.
+
+``POST /v1/verifications``, the one route under load, is a plain ASGI endpoint
+(:class:`VerificationsEndpoint`) that :class:`Front` calls before FastAPI's
+middleware, routing, dependency injection and validation: the same gates in the same
+order, written out. Its OpenAPI operation is declared with FastAPI like every other
+route (:func:`_document_post_verifications`), so ``/openapi.json`` describes it.
 """
 
 from __future__ import annotations
@@ -13,15 +19,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import math
+import secrets
 import time
-import uuid
+from urllib.parse import parse_qsl
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -43,12 +51,11 @@ from .problems import PROBLEM_JSON, Problem
 from .ratelimit import RateLimiter
 from .repository import ApiKey, NewVerification, Repository, VerificationRecord
 from .trust import earliest_next_update, summary, with_material
-from .verifier import TrustState, Verifier, WorkerLostError
+from .verifier import NoWorkerError, TrustState, Verifier, WorkerLostError
 from .writer import RecordWriter
 
 log = logging.getLogger("cccd.service")
 
-RECENT_REQUESTS = 100_000  # idempotency keys remembered per process (hashes: about 10 MB at most)
 KEY_CACHE_SECONDS = 2.0  # a revoked key is refused at the latest this long after `cccd keys revoke`
 VERDICTS = ("successful", "failed", "undetermined", "not_supported", "aborted")
 ID_PATTERN = r"^[0-9a-f]{32}$"
@@ -66,9 +73,7 @@ class Service:
     limiter: RateLimiter = field(init=False)
     sealer: Optional[DumpSealer] = None
     swap_lock: Optional[asyncio.Lock] = None
-    in_flight: Optional[asyncio.Semaphore] = None
     key_cache: "KeyCache" = field(default_factory=lambda: KeyCache(KEY_CACHE_SECONDS))
-    recent: "RecentRequests" = field(default_factory=lambda: RecentRequests(RECENT_REQUESTS))
     writer: RecordWriter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -77,34 +82,6 @@ class Service:
         self.writer = RecordWriter(self.repo)
         if self.config.store_dumps and self.config.dump_key is not None:
             self.sealer = DumpSealer(self.config.dump_key)
-
-
-class RecentRequests:
-    """Idempotency keys (client, dump digest, time reference) this process answered lately; bounded.
-
-    Only a request whose key is here is looked up in the database before it is
-    verified (the common case, a dump never seen, goes straight to the pool). A repeat
-    that is not here any more (older, or answered by another process or before a
-    restart) is verified again, and its insert then finds the existing record (the
-    unique constraint): the answer is the same ``200`` with the first record either way.
-    Only a hash of each key is kept (first in, first out): a collision costs one
-    database look-up, never a wrong answer.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._keys: dict[int, None] = {}  # insertion-ordered: the oldest first
-
-    def __contains__(self, key: tuple[str, str, str]) -> bool:
-        return hash(key) in self._keys
-
-    def add(self, key: tuple[str, str, str]) -> None:
-        h = hash(key)
-        if h in self._keys:
-            return
-        self._keys[h] = None
-        if len(self._keys) > self.size:
-            del self._keys[next(iter(self._keys))]
 
 
 class KeyCache:
@@ -213,6 +190,26 @@ class ProblemDetails(BaseModel):
     detail: str
 
 
+async def authenticate_header(svc: Service, header: Optional[str]) -> ApiKey:
+    """The API key of an ``Authorization`` header (401 without one), within its rate limit (429)."""
+    token = bearer_token(header)
+    key = None
+    if token:
+        key = svc.key_cache.get(token)
+        if key is None:
+            key = await run_in_threadpool(svc.repo.authenticate, token)
+            if key is not None:
+                svc.key_cache.put(token, key)
+    if key is None:
+        raise Problem(401, "unauthorized", "send 'Authorization: Bearer <key>' with a key from 'cccd keys create'",
+                      {"WWW-Authenticate": 'Bearer realm="cccd"'})
+    wait = svc.limiter.take(key.key_id)
+    if wait > 0:
+        raise Problem(429, "rate-limited", f"at most {svc.limiter.rate:g} requests/s per key",
+                      {"Retry-After": str(max(1, math.ceil(wait)))})
+    return key
+
+
 def _problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {400: "Malformed JSON or JSON nested too deep", 401: "Missing or unknown API key",
              403: "API key lacks the scope", 404: "No such record", 408: "Body not received in time",
@@ -247,8 +244,8 @@ BINARY_BODY = {"required": True, "content": {
     "application/pkix-crl": {"schema": {"type": "string", "format": "binary"}}}}
 
 
-def create_app(svc: Service) -> FastAPI:
-    """The ASGI application (``uvicorn`` runs it; tests may too)."""
+def create_app(svc: Service) -> "Front":
+    """The ASGI application (``uvicorn`` runs it): :class:`Front` over the FastAPI application."""
     app = FastAPI(title="cccd serve", version=__version__, docs_url=None, redoc_url=None,
                   description="Verification of cccd-dump documents (ICAO 9303 eMRTD, Vietnamese CCCD) "
                               "for eKYC back-ends. See docs/service.md.")
@@ -278,23 +275,8 @@ def create_app(svc: Service) -> FastAPI:
 
     # --- gates ----------------------------------------------------------------------------
     async def authenticate(request: Request) -> ApiKey:
-        token = bearer_token(request.headers.get("authorization"))
-        key = None
-        if token:
-            key = svc.key_cache.get(token)
-            if key is None:
-                key = await run_in_threadpool(svc.repo.authenticate, token)
-                if key is not None:
-                    svc.key_cache.put(token, key)
-        if key is None:
-            raise Problem(401, "unauthorized", "send 'Authorization: Bearer <key>' with a key from 'cccd keys create'",
-                          {"WWW-Authenticate": 'Bearer realm="cccd"'})
+        key = await authenticate_header(svc, request.headers.get("authorization"))
         request.state.client = key.key_id
-        limiter = svc.limiter
-        wait = limiter.take(key.key_id) if limiter is not None else 0.0
-        if wait > 0:
-            raise Problem(429, "rate-limited", f"at most {lim.rate:g} requests/s per key",
-                          {"Retry-After": str(max(1, math.ceil(wait)))})
         return key
 
     async def verify_scope(request: Request) -> ApiKey:
@@ -307,77 +289,16 @@ def create_app(svc: Service) -> FastAPI:
         return key
 
     # --- verifications ----------------------------------------------------------------------
-    @app.post("/v1/verifications", status_code=201, response_model=None, tags=["verifications"],
-              summary="Verify a dump and record the result",
-              responses={201: {"model": Verification, "description": "Verified; a new record"},
-                         200: {"model": Verification, "description": "Same dump and trust version: the existing record"},
-                         **_problem_responses(*BODY_ERRORS, *AUTH_ERRORS)},
-              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": DUMP_SCHEMA}}}})
-    async def create_verification(request: Request, key: ApiKey = Depends(verify_scope),
-                                  at: Optional[str] = Query(None, max_length=40,
-                                                            description="Verify as of this UTC time (ISO 8601) "
-                                                                        "instead of now, like `cccd verify --at`.")) -> Response:
-        deadline = time.monotonic() + lim.timeout
-        at_time = parse_at(at)
-        at_iso = at_time.isoformat() if at_time is not None else None
-        raw = await read_body(request, lim.max_body, deadline)
-        if not raw.strip():
-            raise Problem(400, "malformed-json", "empty body: send a cccd-dump JSON document")
-        digest = hashlib.sha256(raw).hexdigest()
-        time_ref = at_iso or ""
-        seen = (key.key_id, digest, time_ref)
-        state = svc.verifier.current
-        while seen in svc.recent:  # the idempotency check and the submit see the same trust state
-            found = await run_in_threadpool(svc.repo.find_verification, key.key_id, digest, state.version, time_ref)
-            if found is not None:
-                svc.metrics.verification(found.verdict, created=False)
-                request.state.record = found.id
-                return record_response(found, 200)
-            if svc.verifier.current is state:
-                break
-            state = svc.verifier.current
-        result, state = await _verify(state, raw, at_iso, f"sha256:{digest}", deadline)
-        if "status" in result:
-            raise Problem(result["status"], result["slug"], result["detail"])
-        rid = uuid.uuid4().hex
-        sealed = svc.sealer.seal(rid, raw) if svc.sealer is not None else None
-        new = NewVerification(client=key.key_id, dump_sha256=digest, trust_version=state.version,
-                              time_reference=time_ref, verdict=result["verdict"], report_json=result["report_json"],
-                              document_number_hash=result["document_number_hash"], dump_ciphertext=sealed,
-                              dump_key_id=svc.sealer.key_id if svc.sealer is not None else None, id=rid)
-        rec, created = await svc.writer.write(new)  # answered only once committed (group commit)
-        svc.recent.add(seen)
-        svc.metrics.verification(rec.verdict, created=created)
-        request.state.record = rec.id
-        request.state.verdict = rec.verdict
-        return record_response(rec, 201 if created else 200)
-
-    async def _verify(state: TrustState, raw: bytes, at_iso: Optional[str], label: str,
-                      deadline: float) -> tuple[dict[str, Any], TrustState]:
-        """The worker's result for ``raw`` and the trust state that made it (the current one if
-        ``state``'s pool was retired by a swap in the meantime)."""
-        sem = svc.in_flight
-        if sem is None:
-            sem = svc.in_flight = asyncio.Semaphore(svc.verifier.workers * 4)
-        try:
-            await asyncio.wait_for(sem.acquire(), max(0.001, deadline - time.monotonic()))
-        except asyncio.TimeoutError:
-            raise Problem(503, "timeout", "too many verifications queued", {"Retry-After": "1"}) from None
-        try:
-            try:
-                fut = svc.verifier.submit(state, raw, at_iso, label)
-            except RuntimeError:  # this state was retired by a swap in the meantime: take the current one
-                state = svc.verifier.current
-                fut = svc.verifier.submit(state, raw, at_iso, label)
-            return await asyncio.wait_for(fut, max(0.001, deadline - time.monotonic())), state
-        except asyncio.TimeoutError:  # the worker is stopped and replaced (verifier.py)
-            raise Problem(503, "timeout", f"verification took longer than {lim.timeout:g} s",
-                          {"Retry-After": "5"}) from None
-        except WorkerLostError:  # the worker died under this request; another one is starting
-            raise Problem(503, "unavailable", "a verification process ended; it is being replaced",
-                          {"Retry-After": "5"}) from None
-        finally:
-            sem.release()
+    # POST /v1/verifications is answered by VerificationsEndpoint (see Front); this router only
+    # declares it, so that the OpenAPI document describes it like the other routes
+    documented = APIRouter()
+    documented.add_api_route(
+        "/v1/verifications", _document_post_verifications, methods=["POST"], status_code=201, response_model=None,
+        tags=["verifications"], summary="Verify a dump and record the result",
+        responses={201: {"model": Verification, "description": "Verified; a new record"},
+                   200: {"model": Verification, "description": "Same dump and trust version: the existing record"},
+                   **_problem_responses(*BODY_ERRORS, *AUTH_ERRORS)},
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": DUMP_SCHEMA}}}})
 
     @app.get("/v1/verifications/{record_id}", response_model=None, tags=["verifications"],
              summary="One verification record",
@@ -488,7 +409,8 @@ def create_app(svc: Service) -> FastAPI:
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        doc = get_openapi(title=app.title, version=app.version, description=app.description,
+                          routes=[*app.routes, *documented.routes])
         comps = doc.setdefault("components", {})
         schemas = comps.setdefault("schemas", {})
         schemas["ProblemDetails"] = ProblemDetails.model_json_schema()
@@ -503,7 +425,7 @@ def create_app(svc: Service) -> FastAPI:
 
     app.openapi = custom_openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
     app.add_middleware(Observe, svc=svc)
-    return app
+    return Front(app, Observe(app, svc, VerificationsEndpoint(svc)))
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -560,28 +482,207 @@ def json_response(obj: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(obj), status_code=status, media_type="application/json")
 
 
-def record_response(rec: VerificationRecord, status: int) -> Response:
+def record_body(rec: VerificationRecord) -> bytes:
     """The record as JSON; ``report`` is the stored text exactly (no re-encoding)."""
     head = json.dumps({"id": rec.id, "created_at": rec.created_at.isoformat(timespec="milliseconds"),
                        "dump_sha256": rec.dump_sha256, "trust_version": rec.trust_version, "verdict": rec.verdict})
-    body = head[:-1] + ',"report":' + rec.report_json + "}"
-    return Response(body.encode(), status_code=status, media_type="application/json",
+    return (head[:-1] + ',"report":' + rec.report_json + "}").encode()
+
+
+def record_response(rec: VerificationRecord, status: int) -> Response:
+    return Response(record_body(rec), status_code=status, media_type="application/json",
                     headers={"Location": f"/v1/verifications/{rec.id}"})
 
 
-class Observe:
-    """Pure ASGI middleware: request id, metrics, one JSON log line, and a problem+json 500 for bugs."""
+async def _document_post_verifications(
+        at: Optional[str] = Query(None, max_length=40, description="Verify as of this UTC time (ISO 8601) "
+                                                                   "instead of now, like `cccd verify --at`.")) -> Response:
+    """The OpenAPI declaration of ``POST /v1/verifications`` (its parameters and answers).
 
-    def __init__(self, app: ASGIApp, svc: Service) -> None:
+    Requests never reach this function: :class:`Front` hands every ``POST
+    /v1/verifications`` to :class:`VerificationsEndpoint` before FastAPI's routing.
+    """
+    raise RuntimeError("POST /v1/verifications is answered by VerificationsEndpoint")
+
+
+_Answer = tuple[int, list[tuple[bytes, bytes]], bytes]  # status, headers, body
+
+
+class VerificationsEndpoint:
+    """``POST /v1/verifications`` as a plain ASGI application (the route under load).
+
+    The gates of the module docstring in their order, without FastAPI's dependency
+    injection and validation: API key (401) and rate limit (429), ``at`` (422, as
+    ``Query(max_length=40)`` plus :func:`parse_at`), ``Content-Length`` and the body
+    (413 / 408 / 400), then the worker (:func:`.work.verify_body`: digest, JSON limits,
+    dump, verification, report, document-number hash), the record writer (answered
+    only after the commit) and the answer, its bytes put together here once.
+    """
+
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        status, headers, body = await self.answer(scope, receive)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def answer(self, scope: Scope, receive: Receive) -> _Answer:
+        try:
+            return await self._create(scope, receive)
+        except Problem as p:
+            return problem_answer(p)
+        except DatabaseError as e:
+            log.error("database error", extra={"fields": {"reason": e.reason}})
+            return problem_answer(Problem(503, "unavailable", "database unavailable", {"Retry-After": "5"}))
+
+    async def _create(self, scope: Scope, receive: Receive) -> _Answer:
+        svc = self.svc
+        lim = svc.config.limits
+        deadline = time.monotonic() + lim.timeout
+        authorization = length = None
+        for name, value in scope["headers"]:
+            if name == b"authorization" and authorization is None:
+                authorization = value.decode("latin-1")
+            elif name == b"content-length" and length is None:
+                length = value
+        key = await authenticate_header(svc, authorization)
+        state = scope.setdefault("state", {})
+        state["client"] = key.key_id
+        at_iso = self._at(scope.get("query_string", b""))
+        raw = await read_body_asgi(receive, length, lim.max_body, deadline)
+        result, trust = await self._verify(raw, at_iso, deadline)
+        if "status" in result:
+            raise Problem(result["status"], result["slug"], result["detail"])
+        rid = secrets.token_hex(16)
+        sealed = svc.sealer.seal(rid, raw) if svc.sealer is not None else None
+        new = NewVerification(client=key.key_id, dump_sha256=result["dump_sha256"], trust_version=trust.version,
+                              time_reference=at_iso or "", verdict=result["verdict"],
+                              report_json=result["report_json"], document_number_hash=result["document_number_hash"],
+                              dump_ciphertext=sealed, dump_key_id=svc.sealer.key_id if svc.sealer is not None else None,
+                              id=rid)
+        rec, created = await svc.writer.write(new)  # answered only once committed (group commit)
+        svc.metrics.verification(rec.verdict, created=created)
+        state["record"] = rec.id
+        state["verdict"] = rec.verdict
+        return record_answer(rec, 201 if created else 200)
+
+    @staticmethod
+    def _at(query: bytes) -> Optional[str]:
+        """The normalised ``?at=`` (the last one given), as ``Query(None, max_length=40)`` + parse_at."""
+        at = None
+        if query:
+            for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                if name == "at":
+                    at = value
+        if at is None:
+            return None
+        if len(at) > 40:
+            raise Problem(422, "invalid-parameter", "invalid value for query.at")
+        t = parse_at(at)
+        return t.isoformat() if t is not None else None
+
+    async def _verify(self, raw: bytes, at_iso: Optional[str], deadline: float) -> tuple[dict[str, Any], TrustState]:
+        """The worker's result for ``raw`` and the trust state that made it (the current one if the
+        state read first was retired by a swap in the meantime)."""
+        verifier = self.svc.verifier
+        state = verifier.current
+        try:
+            try:
+                return await verifier.verify(state, raw, at_iso, deadline), state
+            except RuntimeError:  # this state was retired by a swap in the meantime: take the current one
+                state = verifier.current
+                return await verifier.verify(state, raw, at_iso, deadline), state
+        except NoWorkerError:
+            raise Problem(503, "timeout", "too many verifications queued", {"Retry-After": "1"}) from None
+        except asyncio.TimeoutError:  # the worker is stopped and replaced (verifier.py)
+            raise Problem(503, "timeout", f"verification took longer than {self.svc.config.limits.timeout:g} s",
+                          {"Retry-After": "5"}) from None
+        except WorkerLostError:  # the worker died under this request; another one is starting
+            raise Problem(503, "unavailable", "a verification process ended; it is being replaced",
+                          {"Retry-After": "5"}) from None
+
+
+async def read_body_asgi(receive: Receive, content_length: Optional[bytes], limit: int, deadline: float) -> bytes:
+    """The body, at most ``limit`` bytes (413 beyond, also for a Content-Length that says so), before ``deadline``."""
+    if content_length is not None:
+        if not content_length.strip().isdigit():
+            raise Problem(400, "malformed-json", "invalid Content-Length")
+        if int(content_length) > limit:
+            raise Problem(413, "payload-too-large", f"body larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(max(0.001, deadline - time.monotonic())):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # http.disconnect
+                    raise Problem(400, "malformed-json", "client disconnected before the body was complete")
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise Problem(413, "payload-too-large", f"body larger than {limit} bytes")
+                if not message.get("more_body", False):
+                    if not chunks:
+                        return bytes(chunk)
+                    chunks.append(chunk)
+                    return b"".join(chunks)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Problem(408, "request-timeout", "the body did not arrive in time") from None
+
+
+def problem_answer(p: Problem) -> _Answer:
+    body = json.dumps(p.body()).encode()
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in p.headers.items()]
+    return p.status, headers, body
+
+
+def record_answer(rec: VerificationRecord, status: int) -> _Answer:
+    """:func:`record_response` as ASGI parts."""
+    body = record_body(rec)
+    return status, [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                    (b"location", f"/v1/verifications/{rec.id}".encode())], body
+
+
+class Front:
+    """The outermost ASGI application: ``POST /v1/verifications`` straight to the
+    :class:`VerificationsEndpoint` (observed by ``observe``), everything else to FastAPI
+    (whose innermost middleware is an :class:`Observe` too)."""
+
+    def __init__(self, api: FastAPI, observe: "Observe") -> None:
+        self.api = api
+        self.observe = observe
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/v1/verifications" and scope["method"] == "POST":
+            await self.observe.verification(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
+
+
+class Observe:
+    """Pure ASGI middleware: request id, metrics, one JSON log line, and a problem+json 500 for bugs.
+
+    :meth:`verification` does the same around a :class:`VerificationsEndpoint`.
+    Request ids are a random prefix per instance and a counter (unique, no system
+    call per request).
+    """
+
+    def __init__(self, app: ASGIApp, svc: Service, verifications: Optional[VerificationsEndpoint] = None) -> None:
         self.app = app
         self.svc = svc
+        self.verifications = verifications
+        self._ids = itertools.count(1)
+        self._prefix = secrets.token_hex(4)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         t0 = time.perf_counter()
-        rid = uuid.uuid4().hex[:16]
+        rid = f"{self._prefix}{next(self._ids):08x}"
         status = 500
         started = False
 
@@ -603,13 +704,32 @@ class Observe:
                 await p(scope, receive, send_wrapped)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            seconds = time.perf_counter() - t0
-            self.svc.metrics.observe(scope.get("method", "?"), template, status, seconds)
-            st = scope.get("state") or {}
-            fields = {"request_id": rid, "method": scope.get("method"), "route": template, "status": status,
-                      "ms": round(seconds * 1000, 2)}
-            for k in ("client", "record", "verdict"):
-                if k in st:
-                    fields[k] = st[k]
-            log.info("request", extra={"fields": fields})
+            self._done(scope, rid, getattr(route, "path", None) or "unmatched", status, t0)
+
+    async def verification(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """``POST /v1/verifications``: the endpoint's answer, sent with the request id, observed."""
+        t0 = time.perf_counter()
+        rid = f"{self._prefix}{next(self._ids):08x}"
+        assert self.verifications is not None
+        try:
+            status, headers, body = await self.verifications.answer(scope, receive)
+        except Exception as e:  # a bug: answer 500 without details, log the type only
+            log.error("unhandled error", extra={"fields": {"request_id": rid, "exception": type(e).__name__}})
+            status, headers, body = problem_answer(Problem(500, "internal", f"internal error (request {rid})"))
+        headers.append((b"x-request-id", rid.encode()))
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            self._done(scope, rid, "/v1/verifications", status, t0)
+
+    def _done(self, scope: Scope, rid: str, template: str, status: int, t0: float) -> None:
+        seconds = time.perf_counter() - t0
+        self.svc.metrics.observe(scope.get("method", "?"), template, status, seconds)
+        st = scope.get("state") or {}
+        fields = {"request_id": rid, "method": scope.get("method"), "route": template, "status": status,
+                  "ms": round(seconds * 1000, 2)}
+        for k in ("client", "record", "verdict"):
+            if k in st:
+                fields[k] = st[k]
+        log.info("request", extra={"fields": fields})

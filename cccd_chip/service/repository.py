@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 import uuid
 from dataclasses import dataclass
 from types import TracebackType
@@ -140,6 +141,8 @@ class Repository:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._insert_lock = threading.Lock()
+        self._inserter: Optional[_RecordInserter] = None
 
     @classmethod
     def open(cls, url: str, *, migrate_schema: bool = True) -> "Repository":
@@ -149,6 +152,10 @@ class Repository:
         return cls(eng)
 
     def close(self) -> None:
+        with self._insert_lock:
+            if self._inserter is not None:
+                self._inserter.close()
+                self._inserter = None
         self.engine.dispose()
 
     # --- API keys ----------------------------------------------------------------
@@ -215,49 +222,32 @@ class Repository:
         Each result is ``(record, True)`` for a row written now, or ``(existing, False)``
         when a record with the same idempotency key (client, dump, trust version, time
         reference) was already there, also one written earlier in the same batch. The
-        rows go in as ``INSERT ... ON CONFLICT DO NOTHING RETURNING id, seq`` (SQLite
-        >= 3.35 and PostgreSQL), so a duplicate never aborts the others; the existing
-        records are read in the same transaction. Nothing is visible before the commit,
-        and nothing is returned unless it committed.
+        rows go in as ``INSERT ... ON CONFLICT DO NOTHING`` through the driver's
+        ``executemany`` (:class:`_RecordInserter`), so a duplicate never aborts the others;
+        the records that were there already are read after the commit (records are never
+        changed, only purged). Nothing is returned as written unless it committed.
         """
         if not news:
             return []
         now = utcnow()
         ids = [n.id or uuid.uuid4().hex for n in news]
-        rows = [dict(id=rid, created_at=now, client=n.client, dump_sha256=n.dump_sha256,
-                     trust_version=n.trust_version, time_reference=n.time_reference, verdict=n.verdict,
-                     document_number_hash=n.document_number_hash, report=n.report_json,
-                     dump_ciphertext=n.dump_ciphertext, dump_key_id=n.dump_key_id)
-                for rid, n in zip(ids, news)]
-        stmt = self._insert_ignoring_duplicates().returning(verifications.c.id, verifications.c.seq)
+        with self._insert_lock:
+            if self._inserter is None:
+                self._inserter = _RecordInserter(self.engine)
+            written = self._inserter.insert(now, ids, news)
         out: list[tuple[VerificationRecord, bool]] = []
-        try:
-            with self.engine.begin() as conn:
-                written = {r.id: int(r.seq) for r in conn.execute(stmt, rows)}
-                for rid, n in zip(ids, news):
-                    if rid in written:
-                        out.append((VerificationRecord(written[rid], rid, now, n.client, n.dump_sha256,
-                                                       n.trust_version, n.time_reference, n.verdict,
-                                                       n.document_number_hash, n.report_json,
-                                                       n.dump_ciphertext is not None), True))
-                        continue
-                    row = conn.execute(select(*_RECORD_COLUMNS).where(_same_request(n))).first()
-                    if row is None:  # not a duplicate request: the random id itself collided
-                        raise DatabaseError("record insert refused by the database")
-                    out.append((_record(row), False))
-        except SQLAlchemyError as e:
-            raise DatabaseError(f"database error: {describe(e)}") from None
+        for rid, n in zip(ids, news):
+            seq = written.get(rid)
+            if seq is not None:
+                out.append((VerificationRecord(seq, rid, now, n.client, n.dump_sha256, n.trust_version,
+                                               n.time_reference, n.verdict, n.document_number_hash, n.report_json,
+                                               n.dump_ciphertext is not None), True))
+                continue
+            existing = self.find_verification(n.client, n.dump_sha256, n.trust_version, n.time_reference)
+            if existing is None:  # not a duplicate request: the random id itself collided
+                raise DatabaseError("record insert refused by the database")
+            out.append((existing, False))
         return out
-
-    def _insert_ignoring_duplicates(self) -> Any:
-        """``INSERT INTO verifications ... ON CONFLICT DO NOTHING`` in this engine's dialect."""
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects import postgresql
-
-            return postgresql.insert(verifications).on_conflict_do_nothing()
-        from sqlalchemy.dialects import sqlite
-
-        return sqlite.insert(verifications).on_conflict_do_nothing()
 
     def get_verification(self, record_id: str, *, client: Optional[str] = None) -> Optional[VerificationRecord]:
         """The record ``record_id`` (only if it belongs to ``client``, when given)."""
@@ -346,6 +336,103 @@ class Repository:
     # --- plumbing ------------------------------------------------------------------------
     def _tx(self) -> "_Tx":
         return _Tx(self.engine)
+
+
+_INSERT_COLUMNS = ("id", "created_at", "client", "dump_sha256", "trust_version", "time_reference", "verdict",
+                   "document_number_hash", "report", "dump_ciphertext", "dump_key_id")
+
+
+class _RecordInserter:
+    """Verification records in through the driver's ``executemany``, on one connection it keeps.
+
+    The statement is SQLAlchemy Core's ``INSERT ... ON CONFLICT DO NOTHING`` for the
+    engine's dialect (SQLite, PostgreSQL), compiled once; values go through the
+    column types' own bind processors, so the rows are stored exactly as the Core
+    path stores them. Per batch: one ``executemany``, one ``SELECT id, seq ... WHERE
+    id IN (...)`` for the rows written, one commit. Holding the connection saves the
+    pool check-out (and PostgreSQL's pre-ping round trip) per batch; after an error
+    it is dropped and the next batch takes a fresh one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        d = engine.dialect
+        if d.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            stmt: Any = postgresql.insert(verifications).inline().on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            stmt = sqlite.insert(verifications).inline().on_conflict_do_nothing()
+        compiled = stmt.compile(dialect=d, column_keys=list(_INSERT_COLUMNS))
+        self.sql = str(compiled)
+        self.order: Optional[list[str]] = list(compiled.positiontup or ()) if compiled.positional else None
+        self.procs = [(name, proc) for name in _INSERT_COLUMNS
+                      if (proc := verifications.c[name].type.dialect_impl(d).bind_processor(d)) is not None]
+        self.mark = "?" if d.paramstyle == "qmark" else "%s"
+        self.errors: tuple[type[BaseException], ...] = (SQLAlchemyError, d.loaded_dbapi.Error)
+        self._conn: Any = None
+
+    def _bind_created(self, now: dt.datetime) -> Any:
+        """``now`` as the driver takes it (one value for the whole batch)."""
+        for name, proc in self.procs:
+            if name == "created_at":
+                return proc(now)
+        return now
+
+    def insert(self, now: dt.datetime, ids: list[str], news: Sequence[NewVerification]) -> dict[str, int]:
+        """Insert, commit; ``{id: seq}`` of the rows written (a conflicting row is not in it)."""
+        rows = []
+        created = self._bind_created(now)
+        for rid, n in zip(ids, news):
+            row = {"id": rid, "created_at": created, "client": n.client, "dump_sha256": n.dump_sha256,
+                   "trust_version": n.trust_version, "time_reference": n.time_reference, "verdict": n.verdict,
+                   "document_number_hash": n.document_number_hash, "report": n.report_json,
+                   "dump_ciphertext": n.dump_ciphertext, "dump_key_id": n.dump_key_id}
+            for name, proc in self.procs:
+                if name != "created_at":
+                    row[name] = proc(row[name])
+            rows.append(row)
+        params: list[Any] = rows if self.order is None else [tuple(r[k] for k in self.order) for r in rows]
+        try:
+            conn = self._conn
+            if conn is None:
+                conn = self._conn = self.engine.raw_connection()
+            cur = conn.cursor()
+            try:
+                cur.executemany(self.sql, params)
+                cur.execute(f"SELECT id, seq FROM verifications WHERE id IN ({', '.join([self.mark] * len(ids))})",
+                            ids)
+                written = {r[0]: int(r[1]) for r in cur.fetchall()}
+            finally:
+                cur.close()
+            conn.commit()
+        except self.errors as e:
+            self._drop()
+            raise DatabaseError(f"database error: {describe(e)}") from None
+        return written
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            conn.rollback()
+        except self.errors:
+            pass
+        try:
+            conn.invalidate()  # a failed connection is not given back to the pool
+        except self.errors:
+            pass
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()  # back to the pool (which rolls back anything open)
+            except self.errors:
+                pass
 
 
 class _Tx:

@@ -29,6 +29,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, Any, Optional, cast
@@ -43,36 +44,74 @@ class WorkerLostError(Exception):
     """The worker verifying a request ended before answering (killed, crashed)."""
 
 
+class NoWorkerError(Exception):
+    """No worker of the trust state became free before the request's deadline."""
+
+
+class _Answers(asyncio.Protocol):
+    """The read end of a worker's stdout: splits the byte stream into frames, resolves the waiting future."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.waiter: Optional["asyncio.Future[dict[str, Any]]"] = None
+        self.lost = False
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        while len(buf) >= FRAME_HEADER:
+            end = FRAME_HEADER + int.from_bytes(buf[:FRAME_HEADER], "big")
+            if len(buf) < end:
+                return
+            msg = bytes(buf[FRAME_HEADER:end])
+            del buf[:end]
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():  # else: an answer nobody waits for any more
+                waiter.set_result(pickle.loads(msg))
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.lost = True
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(WorkerLostError("worker ended"))
+
+
 class _Worker:
     """One verification process and, once attached to the event loop, its pipes."""
 
     def __init__(self, proc: "subprocess.Popen[bytes]") -> None:
         self.proc = proc
         self.pid = proc.pid
-        self._reader: Optional[asyncio.StreamReader] = None
+        self._answers: Optional[_Answers] = None
         self._writer: Optional[asyncio.WriteTransport] = None
 
     async def _attach(self) -> None:
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=1 << 20)
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self.proc.stdout)
+        _, answers = await loop.connect_read_pipe(_Answers, self.proc.stdout)
         transport, _ = await loop.connect_write_pipe(asyncio.Protocol, self.proc.stdin)
-        self._reader, self._writer = reader, transport
+        self._answers, self._writer = answers, transport
 
     async def call(self, payload: bytes) -> dict[str, Any]:
-        if self._reader is None:
+        """Send one request, wait for its answer (WorkerLostError if the process ends first)."""
+        if self._answers is None:
             await self._attach()
-        assert self._reader is not None and self._writer is not None
-        if self._writer.is_closing():
+        answers, writer = self._answers, self._writer
+        assert answers is not None and writer is not None
+        if answers.lost or writer.is_closing():
             raise WorkerLostError("worker pipe closed")
-        self._writer.write(frame(payload))
-        try:
-            head = await self._reader.readexactly(FRAME_HEADER)
-            data = await self._reader.readexactly(int.from_bytes(head, "big"))
-        except (asyncio.IncompleteReadError, ConnectionError) as e:
-            raise WorkerLostError("worker ended") from e
-        out: dict[str, Any] = pickle.loads(data)
-        return out
+        fut: "asyncio.Future[dict[str, Any]]" = asyncio.get_running_loop().create_future()
+        answers.waiter = fut
+        writer.write(len(payload).to_bytes(FRAME_HEADER, "big"))
+        writer.write(payload)
+        return await fut
+
+    def expire(self) -> None:
+        """The request it verifies is past its deadline: its caller gets asyncio.TimeoutError."""
+        answers = self._answers
+        waiter = answers.waiter if answers is not None else None
+        if waiter is not None and not waiter.done():
+            answers.waiter = None  # type: ignore[union-attr]
+            waiter.set_exception(asyncio.TimeoutError())
 
     def close(self) -> None:
         """Close its stdin: the worker ends after the request it has (if any)."""
@@ -142,14 +181,22 @@ class TrustState:
     retired: bool = False
     busy: int = 0
 
-    async def run(self, payload: bytes) -> dict[str, Any]:
+    async def run(self, payload: bytes, deadline: Optional[float] = None) -> dict[str, Any]:
+        """Verify one request on an idle worker; by ``deadline`` (``time.monotonic()``) at the latest.
+
+        NoWorkerError if no worker became free in time; asyncio.TimeoutError if the
+        verification itself was still running then (that worker is stopped and replaced).
+        """
         if self.retired:
             raise RuntimeError("trust state retired")
-        w = await self._take()
+        w = await self._take(deadline)
         self.busy += 1
+        timer: Optional[asyncio.TimerHandle] = None
+        if deadline is not None:
+            timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), w.expire)
         try:
             result = await w.call(payload)
-        except asyncio.CancelledError:  # the deadline passed while it verifies: stop it, start another
+        except (asyncio.CancelledError, asyncio.TimeoutError):  # past the deadline (or the caller gave up)
             self._replace(w)
             raise
         except WorkerLostError:
@@ -157,22 +204,37 @@ class TrustState:
             raise
         finally:
             self.busy -= 1
+            if timer is not None:
+                timer.cancel()
         self._give(w)
         return result
 
-    async def _take(self) -> _Worker:
+    async def _take(self, deadline: Optional[float] = None) -> _Worker:
         if self.idle:
             return self.idle.popleft()
-        fut: "asyncio.Future[_Worker]" = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut: "asyncio.Future[_Worker]" = loop.create_future()
         self.waiters.append(fut)
+        timer = None
+        if deadline is not None:
+            timer = loop.call_later(max(0.0, deadline - time.monotonic()), _no_worker, fut)
         try:
             return await fut
-        except asyncio.CancelledError:
-            if fut.done() and not fut.cancelled():
-                self._give(fut.result())  # handed over just as the caller gave up: pass it on
-            else:
-                self.waiters.remove(fut)
+        except NoWorkerError:
+            self._drop_waiter(fut)
             raise
+        except asyncio.CancelledError:
+            self._drop_waiter(fut)
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _drop_waiter(self, fut: "asyncio.Future[_Worker]") -> None:
+        if fut.done() and not fut.cancelled() and fut.exception() is None:
+            self._give(fut.result())  # handed over just as the caller gave up: pass it on
+        elif fut in self.waiters:
+            self.waiters.remove(fut)
 
     def _give(self, w: _Worker) -> None:
         if self.retired:
@@ -220,6 +282,16 @@ class TrustState:
             self._retire_worker(self.idle.popleft())
 
 
+def request_payload(raw: bytes, at_iso: Optional[str]) -> bytes:
+    """What a worker receives for one request (:func:`.work.main` unpacks it)."""
+    return pickle.dumps((raw, at_iso), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _no_worker(fut: "asyncio.Future[_Worker]") -> None:
+    if not fut.done():
+        fut.set_exception(NoWorkerError("no worker free before the deadline"))
+
+
 class Verifier:
     """The current TrustState; ``submit`` verifies one body on it."""
 
@@ -238,12 +310,17 @@ class Verifier:
         state.idle.extend(_spawn(init, self.workers))
         return state
 
-    def submit(self, state: TrustState, raw: bytes, at_iso: Optional[str], label: str) -> "asyncio.Task[dict[str, Any]]":
-        """Verify one body on ``state``'s workers (call on the event loop, right after reading ``current``)."""
+    async def verify(self, state: TrustState, raw: bytes, at_iso: Optional[str],
+                     deadline: Optional[float] = None) -> dict[str, Any]:
+        """:func:`.work.verify_body` of ``raw`` on ``state``'s workers (on the event loop, right after reading
+        ``current``): RuntimeError at once if ``state`` was retired, else as :meth:`TrustState.run`."""
+        return await state.run(request_payload(raw, at_iso), deadline)
+
+    def submit(self, state: TrustState, raw: bytes, at_iso: Optional[str]) -> "asyncio.Task[dict[str, Any]]":
+        """:meth:`verify` as a task (RuntimeError at once if ``state`` was retired)."""
         if state.retired:
             raise RuntimeError("trust state retired")
-        payload = pickle.dumps((raw, at_iso, label), protocol=pickle.HIGHEST_PROTOCOL)
-        return asyncio.ensure_future(state.run(payload))
+        return asyncio.ensure_future(state.run(request_payload(raw, at_iso)))
 
     def prepare(self, store: TrustStore) -> TrustState:
         """Start (and wait for) every worker for ``store``: blocking, run it off the event loop."""

@@ -1,18 +1,21 @@
-"""What runs in the verification processes: one request body -> the verify document.
+"""What runs in the verification processes: one request body -> the record's contents.
 
 Each process is ``python -m cccd_chip.service.work`` started by :mod:`.verifier`,
 speaking length-framed pickles on its stdin/stdout (:func:`main`). The first message
 (:func:`init`) carries the trust store, the policy and the document-number key once
-per process; :func:`verify_body` then parses one body,
-verifies it with ``verify_document`` and renders the report with the CLI's own
-``verify_json`` (the response's ``report`` is exactly what ``cccd verify --json``
-prints). Results are plain dicts (picklable); errors never escape as exceptions.
+per process; :func:`verify_body` then does everything a request body needs, so the
+server process only moves bytes: the body's SHA-256 (the idempotency key and the
+report's ``dump`` label), the JSON limits, the dump load, ``verify_document``, the
+report rendered with the CLI's own ``verify_json`` (the response's ``report`` is
+exactly what ``cccd verify --json`` prints) and the keyed hash of the document
+number. Results are plain dicts (picklable); errors never escape as exceptions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 import pickle
@@ -50,8 +53,18 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="cccd-parent-watch", daemon=True).start()
 
 
-def verify_body(raw: bytes, at_iso: Optional[str], label: str) -> dict[str, Any]:
-    """``{"report_json", "verdict", "document_number_hash"}`` or ``{"status", "slug", "detail"}``."""
+EMPTY_BODY = {"status": 400, "slug": "malformed-json", "detail": "empty body: send a cccd-dump JSON document"}
+
+
+def verify_body(raw: bytes, at_iso: Optional[str]) -> dict[str, Any]:
+    """``{"dump_sha256", "report_json", "verdict", "document_number_hash"}`` or ``{"status", "slug", "detail"}``.
+
+    ``dump_sha256`` is the lower-case hex SHA-256 of ``raw``; the report names the dump
+    ``sha256:<that digest>`` (a body has no file name).
+    """
+    if not raw.strip():
+        return dict(EMPTY_BODY)
+    digest = hashlib.sha256(raw).hexdigest()
     try:
         doc = parse_dump(raw, _STATE["max_depth"])
     except BodyError as e:
@@ -65,8 +78,8 @@ def verify_body(raw: bytes, at_iso: Optional[str], label: str) -> dict[str, Any]
         report = verify_document(doc, _STATE["store"], policy=policy)
     except CccdError as e:  # verification raises nothing for bad data; a dump it cannot take is 422
         return {"status": 422, "slug": "invalid-dump", "detail": e.message}
-    text = json.dumps(verify_json(report, label), ensure_ascii=False, separators=(",", ":"))
-    return {"report_json": text, "verdict": report.overall.value,
+    text = json.dumps(verify_json(report, f"sha256:{digest}"), ensure_ascii=False, separators=(",", ":"))
+    return {"dump_sha256": digest, "report_json": text, "verdict": report.overall.value,
             "document_number_hash": _docnum_hash(doc.files.get("DG1"))}
 
 
@@ -127,9 +140,9 @@ def main() -> None:
         msg = read_frame(inp)
         if msg is None:  # the server closed the pipe (retired this worker, or ended)
             return
-        raw, at_iso, label = pickle.loads(msg)
+        raw, at_iso = pickle.loads(msg)
         try:
-            result = verify_body(raw, at_iso, label)
+            result = verify_body(raw, at_iso)
         except Exception as e:  # noqa: BLE001 - a bug: the request gets a 500, the worker lives on
             result = {"status": 500, "slug": "internal", "detail": f"internal error ({type(e).__name__})"}
         out.write(frame(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))

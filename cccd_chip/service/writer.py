@@ -13,6 +13,10 @@ themselves (bounded by ``max_batch``).
 
 If a batch transaction fails, its records are retried one by one, so a single bad
 row fails only its own request (``DatabaseError`` -> 503).
+
+The answers of a batch go back to the event loop in one hand-over
+(``call_soon_threadsafe`` once per batch, not once per record): each wake-up of the
+loop from another thread costs a write to its self-pipe and a GIL hand-off.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from .repository import NewVerification, Repository, VerificationRecord
 log = logging.getLogger("cccd.service")
 
 Written = tuple[VerificationRecord, bool]
-_Item = tuple[NewVerification, "Future[Written]"]
+_Waiter = Union["Future[Written]", "asyncio.Future[Written]"]
+_Item = tuple[NewVerification, _Waiter]
 _STOP = None
 
 
@@ -42,18 +47,21 @@ class RecordWriter:
         self.max_batch = max(1, max_batch)
         self.commits = 0  # transactions committed (for /metrics)
         self.records = 0  # records handed in (written or found existing)
-        self._q: "queue.Queue[Optional[_Item]]" = queue.Queue()
+        self._q: "queue.SimpleQueue[Optional[_Item]]" = queue.SimpleQueue()  # C: no Condition per put
         self._thread = threading.Thread(target=self._run, name="cccd-record-writer", daemon=True)
         self._thread.start()
 
     def submit(self, new: NewVerification) -> "Future[Written]":
+        """Queue ``new``; the Future resolves once it is committed (from any thread)."""
         fut: "Future[Written]" = Future()
         self._q.put((new, fut))
         return fut
 
     async def write(self, new: NewVerification) -> Written:
         """Queue ``new`` and wait for its commit (DatabaseError if it could not be written)."""
-        return await asyncio.wrap_future(self.submit(new))
+        fut: "asyncio.Future[Written]" = asyncio.get_running_loop().create_future()
+        self._q.put((new, fut))
+        return await fut
 
     def close(self, timeout: float = 30.0) -> None:
         """Write what is queued, then stop the thread."""
@@ -96,13 +104,20 @@ class RecordWriter:
         except Exception as e:  # noqa: BLE001 - a bug must fail the waiting requests, not kill the writer
             results = [e] * len(batch)
         self.records += len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple["asyncio.Future[Written]", Union[Written, BaseException]]]] = {}
         for (_, fut), res in zip(batch, results):
-            if not fut.set_running_or_notify_cancel():
-                continue  # the request went away; its record (if written) is still there
-            if isinstance(res, BaseException):
-                fut.set_exception(res)
-            else:
-                fut.set_result(res)
+            if isinstance(fut, asyncio.Future):
+                by_loop.setdefault(fut.get_loop(), []).append((fut, res))
+            elif fut.set_running_or_notify_cancel():  # else: the request went away; its record stays
+                if isinstance(res, BaseException):
+                    fut.set_exception(res)
+                else:
+                    fut.set_result(res)
+        for loop, answers in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_deliver, answers)
+            except RuntimeError:  # that event loop is closed: nobody waits any more
+                pass
 
     def _one(self, new: NewVerification) -> Union[Written, BaseException]:
         try:
@@ -111,3 +126,14 @@ class RecordWriter:
             return e
         self.commits += 1
         return res
+
+
+def _deliver(answers: list[tuple["asyncio.Future[Written]", Union[Written, BaseException]]]) -> None:
+    """On the event loop: resolve the waiting requests of one batch (a request that went away is skipped)."""
+    for fut, res in answers:
+        if fut.done():
+            continue
+        if isinstance(res, BaseException):
+            fut.set_exception(res)
+        else:
+            fut.set_result(res)

@@ -51,14 +51,14 @@ def test_deadline_stops_the_busy_worker_and_replaces_it(verifier: Any, dumps: An
 
     async def go() -> None:
         state = verifier.current
-        first = await verifier.submit(state, raw, AT, "x")
+        first = await verifier.submit(state, raw, AT)
         assert first["verdict"] == "successful"
         [old] = [w.pid for w in state.idle]
         with pytest.raises(asyncio.TimeoutError):  # a deadline no verification meets
-            await asyncio.wait_for(verifier.submit(state, raw, AT, "x"), 0.0001)
+            await asyncio.wait_for(verifier.submit(state, raw, AT), 0.0001)
         await _until(lambda: not _alive(old) and len(state.idle) == 1)
         assert state.idle[0].pid != old
-        again = await verifier.submit(state, raw, AT, "x")
+        again = await verifier.submit(state, raw, AT)
         assert again == first  # the new worker answers the same
 
     asyncio.run(go())
@@ -69,9 +69,9 @@ def test_a_dead_worker_fails_only_its_request(verifier: Any, dumps: Any) -> None
 
     async def go() -> None:
         state = verifier.current
-        await verifier.submit(state, raw, AT, "x")
+        await verifier.submit(state, raw, AT)
         [old] = [w.pid for w in state.idle]
-        task = verifier.submit(state, raw, AT, "x")
+        task = verifier.submit(state, raw, AT)
         await asyncio.sleep(0)  # the body is on its way to the worker
         os.kill(old, signal.SIGKILL)
         try:
@@ -79,7 +79,7 @@ def test_a_dead_worker_fails_only_its_request(verifier: Any, dumps: Any) -> None
         except WorkerLostError:
             pass  # killed before it answered (or it answered first: both are fine)
         await _until(lambda: len(state.idle) == 1 and state.idle[0].pid != old)
-        assert (await verifier.submit(state, raw, AT, "x"))["verdict"] == "successful"
+        assert (await verifier.submit(state, raw, AT))["verdict"] == "successful"
 
     asyncio.run(go())
 
@@ -89,16 +89,16 @@ def test_a_retired_state_finishes_its_work_then_ends(verifier: Any, dumps: Any) 
 
     async def go() -> None:
         old_state = verifier.current
-        await verifier.submit(old_state, raw, AT, "x")
+        await verifier.submit(old_state, raw, AT)
         [old] = [w.pid for w in old_state.idle]
-        running = verifier.submit(old_state, raw, AT, "x")
+        running = verifier.submit(old_state, raw, AT)
         await asyncio.sleep(0)
         new_state = await asyncio.get_running_loop().run_in_executor(None, verifier.prepare, old_state.store)
         verifier.install(new_state)
         assert (await running)["verdict"] == "successful"  # started before the swap: answered
         with pytest.raises(RuntimeError):
-            verifier.submit(old_state, raw, AT, "x")
+            verifier.submit(old_state, raw, AT)
         await _until(lambda: not _alive(old))
-        assert (await verifier.submit(verifier.current, raw, AT, "x"))["verdict"] == "successful"
+        assert (await verifier.submit(verifier.current, raw, AT))["verdict"] == "successful"
 
     asyncio.run(go())
