@@ -5,8 +5,10 @@ A :class:`TrustState` binds one trust store to the worker processes that hold it
 each worker directly over its stdin/stdout pipes (length-framed pickles: the body
 goes as bytes, the answer comes back as a small dict): no helper threads in the
 server process, so handing a body over costs one non-blocking write and never waits
-for the GIL behind a pool's management thread. A worker serves one request at a
-time; requests wait for an idle worker of their state.
+for the GIL behind a pool's management thread; the answers are split into frames
+by an asyncio protocol on the read pipe (:class:`_Answers`), which resolves the
+request's future directly. A worker serves one request at a time; requests wait
+for an idle worker of their state, until their deadline (:class:`NoWorkerError`).
 
 The service holds exactly one current state; adding trust material starts the
 workers of a new store (they load it before anything is sent to them) and only then
@@ -15,8 +17,9 @@ finish on its workers, which are then closed, so no request fails during a swap 
 every record names the trust version its report was made with.
 
 A worker that dies (killed, crashed) fails only the request it had (503) and is
-replaced; a worker still busy when its request's deadline passed is stopped (by its
-PID: it is this process's child) and replaced, so a stuck verification never holds a
+replaced; a worker still busy when its request's deadline passed (one timer per
+request, which fails the waiting future) is stopped (by its PID: it is this
+process's child) and replaced, so a stuck verification never holds a
 worker for good. A worker ends by itself when the server goes away (its stdin closes).
 """
 
@@ -85,7 +88,10 @@ class _Worker:
         self._answers: Optional[_Answers] = None
         self._writer: Optional[asyncio.WriteTransport] = None
 
-    async def _attach(self) -> None:
+    async def attach(self) -> None:
+        """Connect its pipes to the running event loop (once; :meth:`call` needs it)."""
+        if self._answers is not None:
+            return
         loop = asyncio.get_running_loop()
         _, answers = await loop.connect_read_pipe(_Answers, self.proc.stdout)
         transport, _ = await loop.connect_write_pipe(asyncio.Protocol, self.proc.stdin)
@@ -93,16 +99,14 @@ class _Worker:
 
     async def call(self, payload: bytes) -> dict[str, Any]:
         """Send one request, wait for its answer (WorkerLostError if the process ends first)."""
-        if self._answers is None:
-            await self._attach()
+        await self.attach()
         answers, writer = self._answers, self._writer
         assert answers is not None and writer is not None
         if answers.lost or writer.is_closing():
             raise WorkerLostError("worker pipe closed")
         fut: "asyncio.Future[dict[str, Any]]" = asyncio.get_running_loop().create_future()
         answers.waiter = fut
-        writer.write(len(payload).to_bytes(FRAME_HEADER, "big"))
-        writer.write(payload)
+        writer.write(frame(payload))  # one write: the worker wakes up once, to the whole message
         return await fut
 
     def expire(self) -> None:
@@ -192,14 +196,12 @@ class TrustState:
         w = await self._take(deadline)
         self.busy += 1
         timer: Optional[asyncio.TimerHandle] = None
-        if deadline is not None:
-            timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), w.expire)
         try:
+            await w.attach()
+            if deadline is not None:  # armed once the pipes are there: expire() fails the waiting call
+                timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), w.expire)
             result = await w.call(payload)
-        except (asyncio.CancelledError, asyncio.TimeoutError):  # past the deadline (or the caller gave up)
-            self._replace(w)
-            raise
-        except WorkerLostError:
+        except BaseException:  # past the deadline, the caller gave up, the worker died: its state is unknown
             self._replace(w)
             raise
         finally:

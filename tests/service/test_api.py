@@ -256,3 +256,26 @@ def test_slow_body_is_408(api):
         data = s.recv(4096)
     assert b" 408 " in data.split(b"\r\n", 1)[0]
     assert time.monotonic() - t0 < 15
+
+
+def test_post_verifications_is_described_and_gated_like_the_other_routes(api, dumps):
+    """POST /v1/verifications is served in front of FastAPI (app.VerificationsEndpoint): its OpenAPI
+    operation is still the declared one, the gates keep their order, and other methods on the
+    path still reach FastAPI."""
+    op = api.anon.get("/openapi.json").json()["paths"]["/v1/verifications"]["post"]
+    assert op["security"] == [{"bearer": []}]
+    [at] = op["parameters"]
+    assert at["name"] == "at" and at["in"] == "query" and not at.get("required")
+    assert op["requestBody"]["required"] and op["requestBody"]["content"]["application/json"]["schema"]["required"] \
+        == ["format", "version", "files"]
+    assert {"200", "201", "400", "401", "408", "413", "422", "429", "503"} <= set(op["responses"])
+    body = dumps.dump().read_bytes()
+    r = api.anon.post("/v1/verifications", params={"at": "x" * 41}, content=body)  # no key: 401 before the query
+    assert r.status_code == 401
+    r = api.c.post("/v1/verifications", params={"at": "yesterday"}, content=b"garbage")  # query before the body
+    assert r.status_code == 422 and r.json()["type"] == "urn:cccd:problem:invalid-parameter"
+    r = api.c.put("/v1/verifications", content=body)
+    assert r.status_code == 405 and r.headers["content-type"] == PROBLEM
+    r = _post(api.c, body)
+    assert r.status_code in (200, 201) and len(r.headers["x-request-id"]) == 16
+    assert r.headers["x-request-id"] != _post(api.c, body).headers["x-request-id"]

@@ -8,6 +8,7 @@ retired trust state lets running work finish and then ends its workers.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import signal
 import time
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from cccd_chip.pki.trust_store import TrustStore
-from cccd_chip.service.verifier import Verifier, WorkerLostError
+from cccd_chip.service.verifier import NoWorkerError, Verifier, WorkerLostError
 from cccd_chip.verify.passive import Policy
 
 AT = "2026-12-01T00:00:00+00:00"
@@ -100,5 +101,29 @@ def test_a_retired_state_finishes_its_work_then_ends(verifier: Any, dumps: Any) 
             verifier.submit(old_state, raw, AT)
         await _until(lambda: not _alive(old))
         assert (await verifier.submit(verifier.current, raw, AT))["verdict"] == "successful"
+
+    asyncio.run(go())
+
+
+def test_deadlines_waiting_for_a_worker_and_while_verifying(verifier: Any, dumps: Any) -> None:
+    """The service's path (Verifier.verify with a deadline): no free worker in time is NoWorkerError
+    (the waiting request leaves the queue); a verification still running at its deadline is
+    asyncio.TimeoutError and its worker is replaced."""
+    raw = dumps.dump().read_bytes()
+
+    async def go() -> None:
+        state = verifier.current
+        busy = verifier.submit(state, raw, AT)  # takes the only worker
+        await asyncio.sleep(0)
+        with pytest.raises(NoWorkerError):
+            await verifier.verify(state, raw, AT, deadline=time.monotonic())
+        assert not state.waiters
+        assert (await busy)["verdict"] == "successful"
+        [old] = [w.pid for w in state.idle]
+        with pytest.raises(asyncio.TimeoutError):
+            await verifier.verify(state, raw, AT, deadline=time.monotonic())  # runs out before any answer
+        await _until(lambda: not _alive(old) and len(state.idle) == 1)
+        ok = await verifier.verify(state, raw, AT, deadline=time.monotonic() + 60)
+        assert ok["verdict"] == "successful" and ok["dump_sha256"] == hashlib.sha256(raw).hexdigest()
 
     asyncio.run(go())
