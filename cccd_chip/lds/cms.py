@@ -221,6 +221,18 @@ def _attributes(data: bytes, vs: int, ve: int, file: Optional[str], base: int) -
     for tag, pos, s, e in children(data, vs, ve, file=file, base=base):
         if tag != 0x30:
             raise ParseError("attribute is not a SEQUENCE", file=file, offset=base + pos)
+        # the common form, read inline: 30 L { 06 l OID, 31 l' { one value, one-byte tag, short
+        # length } } with every length in short form and each element ending where its parent
+        # does; the same Attribute as the general walk below, which reads every other form and
+        # raises every error (tests/lds/test_cms_attributes_fast_path.py)
+        if e - s >= 6 and data[s] == 0x06 and data[s + 1] < 0x80:
+            oe = s + 2 + data[s + 1]
+            if oe + 4 <= e and data[oe] == 0x31 and data[oe + 1] < 0x80 and oe + 2 + data[oe + 1] == e:
+                t, n = data[oe + 2], data[oe + 3]
+                if t and t & 0x1F != 0x1F and n < 0x80 and oe + 4 + n == e:
+                    value = _raw(data, (t, oe + 2, oe + 4, e), file, base)
+                    out.append(Attribute(oid_at(data, (0x06, s, s + 2, oe), "attribute type", file=file, base=base), (value,)))
+                    continue
         inner = children(data, s, e, file=file, base=base)
         if len(inner) != 2 or inner[0][0] != 0x06 or inner[1][0] != 0x31:
             raise ParseError("malformed attribute", file=file, offset=base + pos)

@@ -413,6 +413,8 @@ def check_card_access(
     card_security_infos: Optional[SecurityInfos],
     card_security_trusted: bool,
     access: Optional[AccessInfo],
+    *,
+    card_security_raw: Optional[bytes] = None,
 ) -> CheckResult:
     """The unsigned EF.CardAccess offers exactly the PACE protocols of the signed SecurityInfos.
 
@@ -423,13 +425,21 @@ def check_card_access(
     Against an authenticated DG14 without EF.CardSecurity (every CCCD 2021 and most
     passports), the result depends on nothing but the exact bytes of EF.CardAccess and
     DG14 and the PACE protocol recorded, which are the same on every card of a batch: it
-    is cached by them (:mod:`cccd_chip.content_cache`; a CheckResult is frozen).
+    is cached by them (:mod:`cccd_chip.content_cache`; a CheckResult is frozen). With
+    EF.CardSecurity, only when the caller gives its exact bytes (``card_security_raw``, the
+    file ``card_security_infos`` were parsed from): then they and whether it verified are
+    part of the key.
     """
+    protocol = None if access is None else (access.protocol, access.oid, access.parameter_id)
     if card_security_infos is None and dg14 is not None and dg14_authenticated:
-        key = (None if card_access is None else bytes(card_access), bytes(dg14),
-               None if access is None else (access.protocol, access.oid, access.parameter_id))
+        key: tuple[object, ...] = (None if card_access is None else bytes(card_access), bytes(dg14), protocol)
         return _CARD_ACCESS_CHECKS.get_or_compute(key, lambda: _check_card_access(
             card_access, dg14, True, None, card_security_trusted, access))
+    if card_security_infos is not None and card_security_raw is not None:
+        key = (None if card_access is None else bytes(card_access), None if dg14 is None else bytes(dg14),
+               dg14_authenticated, bytes(card_security_raw), card_security_trusted, protocol)
+        return _CARD_ACCESS_CHECKS.get_or_compute(key, lambda: _check_card_access(
+            card_access, dg14, dg14_authenticated, card_security_infos, card_security_trusted, access))
     return _check_card_access(card_access, dg14, dg14_authenticated, card_security_infos, card_security_trusted, access)
 
 

@@ -73,7 +73,8 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy, read_at=doc.read_at)
     checks.extend(cs_checks)
     checks.append(check_card_access(doc.files.get("CardAccess"), doc.files.get("DG14"), pa.dg_authenticated(14),
-                                    cs_infos, cs_outcome.trusted, doc.access))
+                                    cs_infos, cs_outcome.trusted, doc.access,
+                                    card_security_raw=doc.files.get("CardSecurity") if cs_infos is not None else None))
 
     mapping = doc.access.mapping if doc.access else None
     cam = doc.evidence.pace_cam

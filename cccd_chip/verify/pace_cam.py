@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..content_cache import ContentCache
 from ..crypto.cam_check import check_cam_data
 from ..errors import CccdError
 from ..evidence import CamRecord, UnreadableEvidence
@@ -64,11 +65,38 @@ def check_pace_cam(evidence: Optional[CamRecord], infos: Optional[SecurityInfos]
     return result
 
 
+_LISTED: "ContentCache[bool]" = ContentCache("DG14 lists the CardSecurity CA key", 1024)
+
+
 def _dg14_lists_key(dg14: bytes, key: Optional[ChipAuthenticationPublicKeyInfo]) -> Optional[bool]:
     """True when DG14 lists ``key`` (same point on the same domain), False when DG14 lists
-    CA keys and none is ``key``, None when DG14 cannot tell (malformed, no CA keys)."""
+    CA keys and none is ``key``, None when DG14 cannot tell (malformed, no CA keys).
+
+    A True or False answer is cached by the exact DG14 bytes and the key's exact
+    SubjectPublicKeyInfo and keyId (:mod:`cccd_chip.content_cache`); None, which comes
+    from an error, is worked out again every time.
+    """
     if key is None:
         return None
+    cache_key = (bytes(dg14), key.public_key, key.key_id)
+    try:
+        return _LISTED.get_or_compute(cache_key, lambda: _lists_or_raise(dg14, key))
+    except _CannotTellError:
+        return None
+
+
+class _CannotTellError(Exception):
+    """DG14 cannot tell whether it lists the key (never cached)."""
+
+
+def _lists_or_raise(dg14: bytes, key: ChipAuthenticationPublicKeyInfo) -> bool:
+    found = _dg14_lists_key_uncached(dg14, key)
+    if found is None:
+        raise _CannotTellError
+    return found
+
+
+def _dg14_lists_key_uncached(dg14: bytes, key: ChipAuthenticationPublicKeyInfo) -> Optional[bool]:
     try:
         keys = dg14_mod.parse(dg14).security_infos.chip_authentication_public_keys
         if not keys:

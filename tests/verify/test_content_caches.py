@@ -117,6 +117,10 @@ def test_card_access_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
     rep = verify_document(doc.with_file("CardAccess", _flip(ca, _pace_parameter_index(ca))), store, policy=POLICY)
     assert _check(rep, "binding.card_access") is Verdict.FAILED
     assert rep.overall is Verdict.FAILED
+    # binding.card_access against EF.CardSecurity is cached with its exact bytes and its verdict
+    assert _check(verify_document(doc, store, policy=POLICY), "binding.card_access") is Verdict.SUCCESSFUL
+    twin = dataclasses.replace(doc, access=dataclasses.replace(doc.access, parameter_id=12))
+    assert _check(verify_document(twin, store, policy=POLICY), "binding.card_access") is Verdict.FAILED
 
 
 def test_com_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
@@ -139,6 +143,8 @@ def test_dg14_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
     rep = verify_document(doc.with_file("DG14", _flip(raw, i)), store, policy=POLICY)
     assert rep.overall is Verdict.FAILED
     assert any(c.check == "passive.dg_hash" and c.subject == "DG14" and c.verdict is Verdict.FAILED for c in rep.checks)
+    # "does DG14 list EF.CardSecurity's CA key" is cached by the exact DG14 bytes: not for this one
+    assert _check(rep, "pace.cam") is Verdict.FAILED
 
 
 def test_card_security_twin_fails(cccd2024: tuple[Document, TrustStore]) -> None:
