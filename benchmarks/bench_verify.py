@@ -39,7 +39,8 @@ single-dump ``cccd verify DUMP`` process (wall and CPU time, medians), beside
 ``python -c pass``. The processes run with a bytecode cache in a private
 folder (``PYTHONPYCACHEPREFIX``), as an installed package has one.
 
-Usage: ``python benchmarks/bench_verify.py [--quick] [--rounds R] [--cards K] [--only NAME]``.
+Usage: ``python benchmarks/bench_verify.py [--quick] [--rounds R] [--cards K] [--only NAME]
+[--no-batch | --process-only] [--batch-rounds N] [--single-runs N]``.
 Goals (issue 13): doc/floor <= 1.5, dump/floor <= 2.0, 2 workers >= 1.8x one,
 a single-dump process <= 150 ms.
 """
@@ -388,6 +389,14 @@ def batch_scaling(raws: list[bytes], trust: list[str], work: Path, copies: int,
     folder.mkdir(parents=True)
     for i in range(copies):
         (folder / f"d{i:05d}.json").write_bytes(raws[i % len(raws)])
+    warm = work / "batch-warm-up"  # the bytecode of every module both runs import (the pool's too), not measured
+    shutil.rmtree(warm, ignore_errors=True)
+    warm.mkdir(parents=True)
+    for i in range(4):
+        (warm / f"d{i}.json").write_bytes(raws[i % len(raws)])
+    for w in (1, 2):
+        subprocess.run(CLI + ["verify", str(warm), "--workers", str(w), *trust], cwd=ROOT, capture_output=True,
+                       timeout=600, env=cli_env(work))
     out = []
     for _ in range(rounds):
         walls, cpus = [], []
@@ -424,6 +433,31 @@ def single_process(dump: Path, trust: list[str], work: Path, runs: int) -> dict[
     return {k: statistics.median(v) for k, v in out.items()}
 
 
+def process_part(cases: list[Case], work: Path, quick: bool, batch_rounds: int, single_runs: int) -> None:
+    """The `cccd verify` processes: DIR with 1 and 2 workers (cccd-2021, cccd-2024), then one dump."""
+    c21 = next(c for c in cases if c.name == "cccd-2021")
+    c24 = next(c for c in cases if c.name == "cccd-2024")
+    n = 200 if quick else 1000
+    for case in (c21, c24):
+        load0 = os.getloadavg()[0]
+        runs = batch_scaling(case.raws, case.trust, work, n, batch_rounds)
+        speed = sorted(t1 / t2 for t1, t2, _, _ in runs)
+        cpu = sorted(c2 / c1 for _, _, c1, c2 in runs)
+        w1, w2, c1, c2 = (statistics.median(r[i] for r in runs) for i in (0, 1, 2, 3))
+        print(f"batch {case.name}: `cccd verify DIR` over {n} dumps (process start included), {len(runs)} paired "
+              f"rounds: 1 worker {n / w1:.0f} dumps/s, 2 workers {n / w2:.0f} dumps/s; speed-up paired median "
+              f"{_fmt(speed)} (goal >= 1.8; needs two idle cores); CPU of the process tree per dump 1 worker "
+              f"{c1 / n * 1e3:.2f} ms, 2 workers {c2 / n * 1e3:.2f} ms, ratio {_fmt(cpu)} (two idle cores give at "
+              f"most 2 / that); load {load0:.2f} -> {os.getloadavg()[0]:.2f}", flush=True)
+    dump = work / "dumps" / "cccd-2021-1.json"
+    load0 = os.getloadavg()[0]
+    sp = single_process(dump, c21.trust, work, single_runs)
+    print(f"single `cccd verify DUMP` process (cccd-2021), median of {single_runs}: wall "
+          f"{sp['cli_wall'] * 1e3:.0f} ms, CPU {sp['cli_cpu'] * 1e3:.0f} ms (python -c pass: wall {sp['py_wall'] * 1e3:.0f} ms, CPU "
+          f"{sp['py_cpu'] * 1e3:.0f} ms; goal <= 150 ms CPU); load {load0:.2f} -> {os.getloadavg()[0]:.2f}",
+          flush=True)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds and copies (a smoke run)")
@@ -431,6 +465,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--cards", type=int, default=2, help="cards (seeds) per profile, each read once (1..4)")
     ap.add_argument("--only", default=None, help="only cases whose name contains this text")
     ap.add_argument("--no-batch", action="store_true", help="skip the `cccd verify` process measurements")
+    ap.add_argument("--process-only", action="store_true", help="only the `cccd verify` process measurements")
+    ap.add_argument("--batch-rounds", type=int, default=None, help="paired `cccd verify DIR` rounds (default 3)")
+    ap.add_argument("--single-runs", type=int, default=None, help="one-dump processes (default 21)")
     a = ap.parse_args(argv)
     rounds = a.rounds or (3 if a.quick else 15)
     target = 0.004 if a.quick else 0.02
@@ -446,9 +483,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         cases += [resigned(base, work, name, spec, explicit) for name, spec, explicit in RESIGNED]
         print(f"read {sum(len(c.raws) for c in cases)} dumps with `cccd read --out` ({cards} card(s) per profile) "
               f"and re-signed 3 families in {time.perf_counter() - t0:.0f} s", flush=True)
-        print(f"{'case':26} {'floor us':>9} {'doc/floor':>17} {'dump/floor':>17} {'cold/floor':>17}  load")
+        if not a.process_only:
+            print(f"{'case':26} {'floor us':>9} {'doc/floor':>17} {'dump/floor':>17} {'cold/floor':>17}  load")
         for case in cases:
-            if a.only and a.only not in case.name:
+            if (a.only and a.only not in case.name) or a.process_only:
                 continue
             prepare(case, policy)
             r = measure(case, policy, rounds, target)
@@ -456,23 +494,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"{case.name:26} {r['floor_us']:9.0f} {_fmt(r['doc']):>17} {_fmt(r['dump']):>17} {cold:>17}  "
                   f"{os.getloadavg()[0]:.2f}", flush=True)
         if not a.no_batch:
-            c21 = next(c for c in cases if c.name == "cccd-2021")
-            c24 = next(c for c in cases if c.name == "cccd-2024")
-            n = 200 if a.quick else 1000
-            for case in (c21, c24):
-                runs = batch_scaling(case.raws, case.trust, work, n, 1 if a.quick else 3)
-                speed = sorted(t1 / t2 for t1, t2, _, _ in runs)
-                cpu = sorted(c2 / c1 for _, _, c1, c2 in runs)
-                w1, w2 = (statistics.median(r[i] for r in runs) for i in (0, 1))
-                print(f"batch {case.name}: `cccd verify DIR` over {n} dumps (process start included): 1 worker "
-                      f"{n / w1:.0f} dumps/s, 2 workers {n / w2:.0f} dumps/s; speed-up paired median {_fmt(speed)} "
-                      f"(goal >= 1.8); CPU per dump 2 workers / 1 worker {_fmt(cpu)} (2 idle cores give at most "
-                      f"2 / that); load {os.getloadavg()[0]:.2f}", flush=True)
-            dump = work / "dumps" / "cccd-2021-1.json"
-            sp = single_process(dump, c21.trust, work, 5 if a.quick else 21)
-            print(f"single `cccd verify DUMP` process (cccd-2021): wall {sp['cli_wall'] * 1e3:.0f} ms, CPU "
-                  f"{sp['cli_cpu'] * 1e3:.0f} ms (medians; python -c pass: wall {sp['py_wall'] * 1e3:.0f} ms, CPU "
-                  f"{sp['py_cpu'] * 1e3:.0f} ms; goal <= 150 ms); load {os.getloadavg()[0]:.2f}", flush=True)
+            process_part(cases, work, a.quick, a.batch_rounds or (1 if a.quick else 3),
+                         a.single_runs or (5 if a.quick else 21))
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
