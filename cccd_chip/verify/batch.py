@@ -27,10 +27,9 @@ from __future__ import annotations
 import gc
 import os
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, overload
 
 from ..document import Document
 from ..errors import CccdError, DumpFormatError
@@ -39,6 +38,8 @@ from .document_check import verify_document
 from .passive import Policy
 from .report import Report
 
+if TYPE_CHECKING:  # the pool (concurrent.futures.process, multiprocessing: ~12 ms of imports) only with workers > 1
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def verify_many(
             r = verify_one(item, trust_store, policy)
             yield r if render is None else render(r)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     window = n * 4
     pending: "deque[Future[list[Any]]]" = deque()
     with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(trust_store, policy, render)) as pool:

@@ -108,6 +108,9 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
     from cccd_chip.pki.trust_store import TrustStore
     from cccd_chip.verify.batch import verify_many
 
+    if workers != 1:
+        with frozen_imports():  # the process pool's modules, as the verifier's (host_cli/imports.py)
+            import concurrent.futures.process  # noqa: F401
     counts = {"successful": 0, "failed": 0, "undetermined": 0, "error": 0}
     results = []
     entry: Callable[[Any], tuple[str, Any]] = _jsonl_entry if as_jsonl else _json_entry if as_json else _line_entry

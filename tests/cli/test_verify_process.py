@@ -82,6 +82,20 @@ def test_one_dump_verify_imports_only_the_verifier(dump, tmp_path):
     assert _offenders(modules) == []
 
 
+def test_one_worker_needs_no_process_pool(dump, tmp_path):
+    """`cccd verify DIR --workers 1` verifies in its own process: no pool machinery (multiprocessing) loaded."""
+    card, path = dump
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"d{i}.json").write_bytes(path.read_bytes())
+    r, modules, _ = _loaded(tmp_path, "verify", folder, "--csca", card / "csca.pem", "--workers", 1)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count(": successful") == 3
+    assert "cccd_chip.verify.batch" in modules
+    assert "multiprocessing" not in modules and _offenders(modules) == []
+
+
 def test_the_probe_sees_what_a_command_needs(dump, tmp_path):
     """Positive twins: the same probe finds the archive engine, the pool and the reader where they are used."""
     card, path = dump
