@@ -19,8 +19,10 @@ by pyca/cryptography (hashlib for SHA-1) at OpenSSL's price (ICAO 9303-11
   sk*G' = (sk*s)*G + (sk*SK_map)*PK_map,IC; the shared secret K);
 - IM (ECDH): the PRF R(s, t) (AES, one key schedule per key k_i), two key
   agreements - the key pair on the mapped generator is a variable-base product
-  (OpenSSL has no precomputed table for a one-off G'), plus K - and the two field
-  exponentiations of the point encoding f_G (Appendix B) as OpenSSL's BN_mod_exp;
+  (OpenSSL has no precomputed table for a one-off G'), plus K - and the field
+  exponentiation of the point encoding f_G (Appendix B: its inversion and its
+  square root share one exponentiation, see ``mapping.point_encoding``) as
+  OpenSSL's BN_mod_exp;
 - IM (DH): the PRF, one key-pair generation (g'^x costs what g^x costs) + one
   agreement + the mapping's exponentiation R^((p-1)/q) as OpenSSL's BN_mod_exp;
 - CAM: as GM, plus the decryption of A_IC (AES: the IV block and CBC);
@@ -28,9 +30,9 @@ by pyca/cryptography (hashlib for SHA-1) at OpenSSL's price (ICAO 9303-11
 - "CAM check" (the verifier's CA_IC * PK_IC = PK_map,IC, §4.4.3.5.2): decoding
   PK_map,IC into a key object + one OpenSSL ECDH with a preloaded key.
 
-Until 2026-12-03 17:00 the floor held the group operations only (a preloaded
-chip key, no symmetric cryptography, no PRF); ``--group-ops-floor`` prints the
-ratio against that definition as well.
+Until 2026-12-03 the floor held the group operations only (a preloaded chip key,
+no symmetric cryptography, no PRF, pyca's DH objects, two exponentiations for
+f_G); ``--group-ops-floor`` prints the ratio against that definition as well.
 
 Ratios are medians of PAIRED ratios: floor and project alternate in one
 process, pair by pair, so load changes hit both sides of a pair alike; the load
@@ -228,9 +230,11 @@ def _floor_fn(mapping_kind: str, pid: int, group_ops_only: bool = False) -> Call
         def im_floor() -> None:
             if not group_ops_only:
                 before()
-            if libcrypto.AVAILABLE:  # f_G: an inversion and a square-root-like power in F_p
-                libcrypto.mod_exp(v, p - 2, p)
-                libcrypto.mod_exp(v, p - 1 - (p + 1) // 4, p)
+            # f_G: one exponentiation in F_p serves Appendix B's inversion and square root
+            # (mapping.point_encoding); the definition before 2026-12-03 counted two
+            if group_ops_only:
+                libcrypto.pow_mod(v, p - 2, p)
+            libcrypto.pow_mod(v, p - 1 - (p + 1) // 4, p)
             own.exchange(oec.ECDH(), epeer)  # sk * G' (variable base)
             if not group_ops_only:
                 own.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)  # PK sent

@@ -68,3 +68,14 @@ def cmac8(key: bytes, data: bytes) -> bytes:
     c = cmac.CMAC(algorithms.AES(key))
     c.update(data)
     return c.finalize()[:8]
+
+
+def cmac8_pair(key: bytes, a: bytes, b: bytes) -> tuple[bytes, bytes]:
+    """(cmac8(key, a), cmac8(key, b)) with one key schedule (a CMAC context and its copy):
+    the two PACE authentication tokens are MACs under the same KSmac (ICAO 9303-11 §4.4.3.4)."""
+    _check_key(key)
+    c = cmac.CMAC(algorithms.AES(key))
+    d = c.copy()
+    c.update(a)
+    d.update(b)
+    return c.finalize()[:8], d.finalize()[:8]

@@ -95,6 +95,11 @@ class Curve:
         """(p, a, b, n, h): the group, whatever the generator."""
         return (self.p, self.a % self.p, self.b % self.p, self.n, self.h)
 
+    @cached_property
+    def named(self) -> Optional["Curve"]:
+        """The named curve with this group (itself, or its own for a mapped generator), else None."""
+        return _BY_CORE.get(self.core)
+
     def with_generator(self, g: Point) -> "Curve":
         """The same curve with another generator (PACE mapped generator G')."""
         return Curve(self.name + "'", None, self.p, self.a, self.b, g.x, g.y, self.n, self.h)
@@ -429,11 +434,10 @@ _MAX_VALIDATED = 256
 def _native_group(curve: Curve) -> Optional[tuple[Optional[str], tuple[int, int, int, int, int, int, int]]]:
     """(OID, parameters) of the OpenSSL group for ``curve`` - the named curve's, also for a
     mapped generator (PACE G') - or None when the curve is neither named nor validated."""
-    core = curve.core
-    named = _BY_CORE.get(core)
+    named = curve.named
     if named is not None:
         return named.oid, named.params
-    if core in _VALIDATED:
+    if curve.core in _VALIDATED:
         return None, curve.params
     return None
 

@@ -244,3 +244,61 @@ def test_mapped_generators_do_not_fill_the_group_look_up():
         assert ec.mul(c2, 7, c2.G) == _py_mul(TOY, 7 * k % TOY.n, TOY.G)
         assert libcrypto.ec_mul_gen(None, c2.params, 7) == tuple(_py_mul(TOY, 7 * k % TOY.n, TOY.G))
     assert libcrypto._BY_PARAMS == before
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(ec.CURVES) if ec.CURVES[n].p % 4 == 3])
+def test_im_point_encoding_with_one_exponentiation_equals_appendix_b(name):
+    """f_G with a single exponentiation (mapping.point_encoding) gives Appendix B's point, on
+    both branches (h2 a square or not), for every Table 12 curve with p = 3 mod 4."""
+    from cccd_chip.access.pace import mapping
+
+    c = ec.CURVES[name]
+    rng = Drbg("fG" + name)
+    branches = set()
+    for _ in range(24):
+        t = int.from_bytes(rng(c.size + 8), "big") % c.p or 1
+        expected = mapping._point_encoding_appendix_b(c, t)
+        assert mapping.point_encoding(c, t) == expected
+        alpha = (-t * t) % c.p
+        x2 = -c.b * (1 + alpha + alpha * alpha) * pow(c.a * (alpha + alpha * alpha), -1, c.p) % c.p
+        branches.add(expected.x == x2)
+    assert branches == {True, False}  # both branches of Appendix B step 7 were taken
+
+
+def test_im_point_encoding_every_input_of_a_toy_curve():
+    """Every t of a curve with cofactor 4 (so a point of order 2, U = 0 possible): the same point
+    (times the cofactor) or the same refusal as Appendix B step by step."""
+    from cccd_chip.access.pace import mapping
+    from cccd_chip.errors import InvalidPublicKeyError
+
+    seen_u0 = False
+    for t in range(1, TOY.p):
+        alpha = (-t * t) % TOY.p
+        ref = None if TOY.a * (alpha + alpha * alpha) % TOY.p == 0 else mapping._point_encoding_appendix_b(TOY, t)
+        if ref is not None and not ec.is_on_curve(TOY, ref.x, ref.y):
+            ref = None
+        expected = None if ref is None else ec.mul(TOY, TOY.h, ref)
+        try:
+            got = mapping.point_encoding(TOY, t)
+        except InvalidPublicKeyError:
+            got = None
+        assert got == expected, t
+        x2n = -TOY.b * (1 + alpha + alpha * alpha) % TOY.p
+        d = TOY.a * (alpha + alpha * alpha) % TOY.p
+        if d and (x2n ** 3 + TOY.a * x2n * d * d + TOY.b * d ** 3) % TOY.p == 0:
+            seen_u0 = True
+    assert not seen_u0  # this curve's map never meets its point of order 2: see the next test
+
+
+def test_im_point_encoding_where_h2_is_zero():
+    """y^2 = x^3 + x + 2 over GF(1019) has a root 803, which t = 122 maps X2 to (U = 0, h2 = 0):
+    the point is Appendix B's, a point of order 2 (here X3 = -1, another root), which the
+    single-exponentiation formulas cannot give."""
+    from cccd_chip.access.pace import mapping
+
+    c = ec.Curve("toy-2-torsion", None, 1019, 1, 2, 0, 0, 1019, 1)  # n, G unused by point_encoding (h = 1)
+    assert mapping.point_encoding(c, 122) == mapping._point_encoding_appendix_b(c, 122) == ec.Point(1018, 0)
+    for t in range(2, 60):
+        alpha = (-t * t) % c.p
+        if c.a * (alpha + alpha * alpha) % c.p:
+            assert mapping.point_encoding(c, t) == mapping._point_encoding_appendix_b(c, t)

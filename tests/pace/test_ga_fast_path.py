@@ -84,3 +84,17 @@ def test_errors_name_the_step_and_reason(hexdata, message):
         protocol.parse_ga_response(bytes.fromhex(hexdata), 1, required=(0x80,))
     assert e.value.message == message
     assert e.value.step == "PACE step 1 (encrypted nonce)" and e.value.reason == "PACE_MALFORMED"
+
+
+@pytest.mark.parametrize("cipher", ["3DES", "AES-128", "AES-192", "AES-256"])
+def test_token_pair_equals_two_tokens(cipher):
+    """Step 4's two tokens computed together (one CMAC key schedule) equal the one-at-a-time ones."""
+    from cccd_chip.access.pace import symmetric
+    from cccd_chip.emulator.determinism import Drbg
+
+    rng = Drbg("tokens" + cipher)
+    k_mac = rng(symmetric.key_length(cipher))
+    oid = "0.4.0.127.0.7.2.2.4.2.2"
+    chip, own = b"\x04" + rng(64), b"\x04" + rng(64)
+    assert protocol.token_pair(cipher, k_mac, oid, 0x86, chip, own) == (
+        protocol.auth_token(cipher, k_mac, oid, 0x86, chip), protocol.auth_token(cipher, k_mac, oid, 0x86, own))

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable, Optional, Sequence, Union
 
+from cryptography.hazmat.primitives import constant_time
+
 from ...channel import Channel
 from ...crypto import domain_params
 from ...crypto.domain_params import AnyDomain, DomainPolicy, Element
@@ -39,7 +41,7 @@ from ...errors import (
 from ...evidence import PaceCamEvidence
 from ...iso7816.apdu import CommandApdu, ResponseApdu
 from ...iso7816.sw import describe
-from ...lds.security_infos import PaceInfo, SecurityInfos
+from ...lds.security_infos import PaceAlgorithm, PaceInfo, SecurityInfos, pace_algorithm
 from ...sm.base import SecureMessaging
 from ..passwords import Password
 from . import mapping, protocol, symmetric
@@ -112,6 +114,14 @@ def _select(infos: Sequence[PaceInfo], security_infos: Optional[SecurityInfos],
                                reason=reason)
     usable.sort(key=lambda u: (u[0], u[1]))
     return usable[0][2], usable[0][3]
+
+
+@lru_cache(maxsize=64)
+def _algorithm(oid: str) -> PaceAlgorithm:
+    """The algorithm of a PACE OID that select_info accepted (kept per OID)."""
+    alg = pace_algorithm(oid)
+    assert alg is not None  # select_info admits only known OIDs
+    return alg
 
 
 def domain_for(info: PaceInfo, security_infos: Optional[SecurityInfos],
@@ -187,7 +197,7 @@ def perform_pace(
     else:
         infos = tuple(info)
     chosen, domain = select_info(infos, security_infos, domain_policy)
-    alg = chosen.algorithm
+    alg = _algorithm(chosen.protocol)
     cipher = alg.cipher
     if parameter_id_needed is None:
         n_dp = len(security_infos.pace_domain_parameter_infos) if security_infos else 0
@@ -253,12 +263,11 @@ def perform_pace(
     k_enc, k_mac = symmetric.session_keys(secret, cipher)
 
     # step 4: mutual authentication; the chip's token is checked before KSenc is used
-    tag = domain.public_tag
-    t_ifd = protocol.auth_token(cipher, k_mac, chosen.protocol, tag, pk_ic_bytes)
+    t_ifd, t_ic = protocol.token_pair(cipher, k_mac, chosen.protocol, domain.public_tag, pk_ic_bytes, pk_bytes)
     r4 = _transmit(channel, protocol.ga_command(0x85, t_ifd, last=True), 4)
     allowed = (0x87, 0x88, 0x8A) if alg.mapping == "CAM" else (0x87, 0x88)
     resp4 = protocol.parse_ga_response(r4.data, 4, required=(0x86,), allowed=allowed)
-    if not protocol.check_token(cipher, k_mac, chosen.protocol, tag, pk_bytes, resp4.get(0x86) or b""):
+    if not constant_time.bytes_eq(t_ic, resp4.get(0x86) or b""):
         raise ProtocolError("PACE failed: the chip's authentication token does not verify",
                             step=protocol.step_label(4), reason="PACE_TOKEN_INVALID")
     cars = tuple(v for t_, v in resp4.objects if t_ in (0x87, 0x88))

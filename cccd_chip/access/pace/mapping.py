@@ -106,8 +106,15 @@ def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
 def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
     """f_G(t): Appendix B.2 (affine), for p = 3 mod 4, then times the cofactor.
 
-    The two exponentiations (t is secret: it comes from the nonce) are OpenSSL's
-    constant-time ones when libcrypto is loaded.
+    One exponentiation instead of Appendix B's inversion and exponentiation: with
+    X2 = N/D (N = -b(1 + alpha + alpha^2), D = a(alpha + alpha^2)) and
+    h2 = U/D^3 (U = N^3 + a*N*D^2 + b*D^3), A' = (U*D)^(p-1-(p+1)/4) gives
+    c = A'^2*U*D = +1 or -1 (h2 a square or not), 1/D = c*A'^2*U, Appendix B's
+    A = A'*D^2, and so (X2, A*h2) = (N*U*A'^2, A'^3*U^2) when c = 1, else
+    (X3, A*t^3*h2) = (-alpha*N*U*A'^2, -A'^3*t^3*U^2): the same point. The
+    exponentiation (its base is secret: t comes from the nonce) is OpenSSL's
+    constant-time one when libcrypto is loaded. U = 0 (only on curves with a point
+    of order 2) takes Appendix B's steps as written.
     """
     p, a, b = curve.p, curve.a, curve.b
     if p % 4 != 3:
@@ -119,15 +126,29 @@ def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
     denom = a * aa % p
     if denom == 0:
         raise InvalidPublicKeyError("IM: degenerate point encoding input", reason="PACE_MAPPING_IDENTITY")
-    x2 = (-b * (1 + aa) * pow_mod(denom, p - 2, p)) % p
-    x3 = alpha * x2 % p
-    h2 = (x2 * x2 * x2 + a * x2 + b) % p
-    u = t * t * t * h2 % p
-    A = pow_mod(h2, p - 1 - (p + 1) // 4, p)
-    if A * A * h2 % p == 1:
-        x, y = x2, A * h2 % p
-    else:
-        x, y = x3, A * u % p
+    e = p - 1 - (p + 1) // 4
+    n_ = -b * (1 + aa) % p
+    dd = denom * denom % p
+    u_ = (n_ * (n_ * n_ + a * dd) + b * dd * denom) % p
+    if u_:
+        a1 = pow_mod(u_ * denom % p, e, p)
+        a1_sq = a1 * a1 % p
+        c = a1_sq * u_ % p * denom % p
+        if c == 1:
+            x, y = n_ * u_ % p * a1_sq % p, a1_sq * a1 % p * u_ % p * u_ % p
+        else:
+            t3 = t * t * t % p
+            x = -alpha * n_ % p * u_ % p * a1_sq % p
+            y = -a1_sq * a1 % p * t3 % p * u_ % p * u_ % p
+    else:  # h2 = 0: Appendix B as written
+        x2 = n_ * pow_mod(denom, p - 2, p) % p
+        x3 = alpha * x2 % p
+        h2 = (x2 * x2 * x2 + a * x2 + b) % p
+        A = pow_mod(h2, e, p)
+        if A * A * h2 % p == 1:
+            x, y = x2, A * h2 % p
+        else:
+            x, y = x3, A * (t * t * t * h2) % p
     P = ec.Point(x, y)
     if not ec.is_on_curve(curve, x, y):
         raise InvalidPublicKeyError("IM point encoding left the curve", reason="PACE_MAPPING_IDENTITY")
@@ -137,6 +158,22 @@ def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
             raise InvalidPublicKeyError("IM point is of small order", reason="PACE_MAPPING_IDENTITY")
         P = cleared
     return P
+
+
+def _point_encoding_appendix_b(curve: ec.Curve, t: int) -> ec.Point:
+    """Appendix B.2 step by step (an inversion and an exponentiation): the reference the tests
+    compare :func:`point_encoding` with."""
+    p, a, b = curve.p, curve.a, curve.b
+    alpha = (-t * t) % p
+    aa = (alpha + alpha * alpha) % p
+    x2 = (-b * (1 + aa) * pow(a * aa % p, p - 2, p)) % p
+    x3 = alpha * x2 % p
+    h2 = (x2 * x2 * x2 + a * x2 + b) % p
+    u = t * t * t * h2 % p
+    A = pow(h2, p - 1 - (p + 1) // 4, p)
+    if A * A * h2 % p == 1:
+        return ec.Point(x2, A * h2 % p)
+    return ec.Point(x3, A * u % p)
 
 
 def im_generator(domain: AnyDomain, cipher: str, s: bytes, t: bytes) -> Element:

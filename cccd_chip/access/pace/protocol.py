@@ -92,6 +92,13 @@ def auth_token(cipher: str, k_mac: bytes, oid: str, public_tag: int, public_key:
     return symmetric.mac(cipher, k_mac, token_input(oid, public_tag, public_key))
 
 
+def token_pair(cipher: str, k_mac: bytes, oid: str, public_tag: int, chip_key: bytes,
+               own_key: bytes) -> tuple[bytes, bytes]:
+    """(T_IFD over the chip's key, the T_IC expected over ours): both tokens of step 4 at once."""
+    return symmetric.mac_pair(cipher, k_mac, token_input(oid, public_tag, chip_key),
+                              token_input(oid, public_tag, own_key))
+
+
 def check_token(cipher: str, k_mac: bytes, oid: str, public_tag: int, public_key: bytes, token: bytes) -> bool:
     return constant_time.bytes_eq(auth_token(cipher, k_mac, oid, public_tag, public_key), token)
 

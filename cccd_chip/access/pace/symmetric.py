@@ -49,6 +49,13 @@ def mac(cipher: str, key: bytes, data: bytes) -> bytes:
     return aes.cmac8(key, data)
 
 
+def mac_pair(cipher: str, key: bytes, a: bytes, b: bytes) -> tuple[bytes, bytes]:
+    """(mac(cipher, key, a), mac(cipher, key, b)); AES: one key schedule for both."""
+    if cipher == "3DES":
+        return mac(cipher, key, a), mac(cipher, key, b)
+    return aes.cmac8_pair(key, a, b)
+
+
 def session_keys(secret: bytes, cipher: str) -> tuple[bytes, bytes]:
     """(KSenc, KSmac) = (KDF(K, 1), KDF(K, 2)) (§9.7.4)."""
     return kdf(secret, 1, cipher), kdf(secret, 2, cipher)
