@@ -34,10 +34,10 @@ class CommandApdu:
     extended: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("cla", "ins", "p1", "p2"):
-            v = getattr(self, name)
-            if not 0 <= v <= 0xFF:
-                raise ValueError(f"{name} out of range")
+        if not (0 <= self.cla <= 0xFF and 0 <= self.ins <= 0xFF and 0 <= self.p1 <= 0xFF and 0 <= self.p2 <= 0xFF):
+            for name in ("cla", "ins", "p1", "p2"):
+                if not 0 <= getattr(self, name) <= 0xFF:
+                    raise ValueError(f"{name} out of range")
         if len(self.data) > EXT_MAX_LC:
             raise ValueError("command data too long")
         if self.le is not None and not 1 <= self.le <= EXT_MAX_LE:
@@ -63,6 +63,13 @@ class CommandApdu:
         return bytes((self.cla, self.ins, self.p1, self.p2))
 
     def encode(self) -> bytes:
+        data, le = self.data, self.le
+        if not self.extended and len(data) <= SHORT_MAX_LC and (le is None or le <= SHORT_MAX_LE):
+            # short encoding (the common case), written out: header [Lc data] [Le, 256 as 00]
+            head = bytes((self.cla, self.ins, self.p1, self.p2))
+            if data:
+                head += bytes((len(data),)) + bytes(data)
+            return head if le is None else head + bytes((le & 0xFF,))
         out = bytearray(self.header)
         ext = self.is_extended
         if self.data:
