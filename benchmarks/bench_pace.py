@@ -39,7 +39,7 @@ process, pair by pair, so load changes hit both sides of a pair alike; the load
 average is printed before and after. Goal (issue 13): <= 1.5x for GM and IM on
 brainpoolP256r1 and P-256. The figures go into docs/performance.md.
 
-Usage: ``python benchmarks/bench_pace.py [--quick] [-n N] [--group-ops-floor]``.
+Usage: ``python benchmarks/bench_pace.py [--quick] [-n N] [--goal-rows] [--group-ops-floor]``.
 """
 
 from __future__ import annotations
