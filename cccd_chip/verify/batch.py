@@ -163,11 +163,17 @@ def dump_paths(folder: Union[str, "os.PathLike[str]"]) -> Iterator[Path]:
     symlink to a folder, are listed too: loading refuses them (exit 6, a result line with
     the reason), never hangs on them or follows them out of the folder.
     """
-    for p in sorted(Path(folder).iterdir()):
-        if p.name.startswith("."):
+    root = Path(folder)
+    # the order of sorted(root.iterdir()) (Paths of one folder compare by their normcase'd names), without
+    # building and comparing a Path per entry; DirEntry.is_dir follows symlinks as Path.is_dir does and
+    # needs no stat call for a regular file (~7 us a dump before, in a parent that shares the cores)
+    with os.scandir(root) as it:
+        entries = sorted(it, key=lambda e: os.path.normcase(e.name))
+    for e in entries:
+        if e.name.startswith("."):
             continue
-        if p.is_dir() or p.suffix.lower() == ".json":  # whatever kind of file: loading judges it
-            yield p
+        if e.is_dir() or e.name.lower().endswith(".json"):  # whatever kind of file: loading judges it
+            yield root / e.name
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:

@@ -39,3 +39,28 @@ def test_render_none_still_yields_batch_results(pki):
     docs = [Document(files=pki.files(seed=1), source="one")]
     (r,) = list(verify_many(docs, pki.store, policy=POLICY, workers=2))
     assert isinstance(r, BatchResult) and r.report is not None and r.report.overall.value == "successful"
+
+
+def test_dump_paths_lists_what_sorted_iterdir_listed(tmp_path):
+    """dump_paths reads the folder with scandir: the same entries, in the order of sorted(Path.iterdir()), as
+    the same Paths; hidden entries skipped; symlinks, FIFOs and folders listed for loading to judge."""
+    from pathlib import Path
+
+    from cccd_chip.verify.batch import dump_paths
+
+    for n in ["b.json", "A.JSON", "a.json", "z.json", ".hidden.json", "x.txt", "x.json.bak", "\u00e9.json", "10.json",
+              "9.json", "a b.json", "_.json", "x.", ".json"]:
+        (tmp_path / n).write_text("{}")
+    for n in ["Z", "dir1", ".hid"]:
+        (tmp_path / n).mkdir()
+    os.symlink(tmp_path / "dir1", tmp_path / "dlink")
+    os.symlink(tmp_path / "a.json", tmp_path / "link.json")
+    os.symlink(tmp_path / "nope", tmp_path / "broken.json")
+    os.symlink(tmp_path / "nope", tmp_path / "brokendir")
+    os.mkfifo(tmp_path / "fifo.json")
+    reference = [p for p in sorted(Path(tmp_path).iterdir())
+                 if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() == ".json")]
+    listed = list(dump_paths(tmp_path))
+    assert listed == reference and all(isinstance(p, Path) for p in listed)
+    assert [p.name for p in listed][:4] == ["10.json", "9.json", "A.JSON", "Z"]
+    assert "x.json.bak" not in [p.name for p in listed] and "brokendir" not in [p.name for p in listed]
