@@ -112,9 +112,11 @@ class _Worker:
     def expire(self) -> None:
         """The request it verifies is past its deadline: its caller gets asyncio.TimeoutError."""
         answers = self._answers
-        waiter = answers.waiter if answers is not None else None
+        if answers is None:
+            return
+        waiter = answers.waiter
         if waiter is not None and not waiter.done():
-            answers.waiter = None  # type: ignore[union-attr]
+            answers.waiter = None
             waiter.set_exception(asyncio.TimeoutError())
 
     def close(self) -> None:
