@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import resource
@@ -125,6 +126,23 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def flushes(before: dict[str, float], after: dict[str, float]) -> str:
+    """The record writer's batches between two /metrics samples: count, mean size, time in the database."""
+    def d(name: str) -> float:
+        return after.get(name, 0.0) - before.get(name, 0.0)
+
+    n = d("cccd_db_commits_total")
+    if n <= 0:
+        return "no database batches"
+    bounds = sorted(float(k.split('"')[1]) for k in after if k.startswith("cccd_db_flush_duration_seconds_bucket")
+                    and "+Inf" not in k)
+    counts = {b: d(f'cccd_db_flush_duration_seconds_bucket{{le="{b:g}"}}') for b in bounds}
+    total = d("cccd_db_flush_duration_seconds_count")
+    over = ", ".join(f"{100 * (1 - counts[b] / total):.1f} % over {b * 1000:g} ms" for b in bounds if 0.005 <= b <= 0.05)
+    return (f"{n:.0f} database batches of {d('cccd_db_records_total') / n:.2f} records, "
+            f"mean {1000 * d('cccd_db_flush_duration_seconds_sum') / total:.1f} ms each ({over})")
+
+
 def pct(xs: list[float], p: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] if s else float("nan")
@@ -174,6 +192,22 @@ class Service:
     def get(self, path: str, auth: bool = False) -> bytes:
         key = f"Authorization: Bearer {self.key}\r\n" if auth else ""
         return f"GET {path} HTTP/1.1\r\nHost: bench\r\n{key}\r\n".encode()
+
+    def metrics(self) -> dict[str, float]:
+        """The service's /metrics samples (name with labels -> value)."""
+        async def get() -> bytes:
+            c = await Conn.open(self.port)
+            try:
+                return (await c.call(self.get("/metrics")))[1]
+            finally:
+                c.close()
+
+        out = {}
+        for line in asyncio.run(get()).decode().splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                out[name] = float(value)
+        return out
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -321,7 +355,6 @@ def worker_stages(body: bytes, cscas: list[Path], n: int) -> list[tuple[str, flo
     from cccd_chip.document import Document
     from cccd_chip.pki.trust_store import TrustStore
     from cccd_chip.service import work
-    from cccd_chip.service.body import load_request_json
     from cccd_chip.verify.document_check import verify_document
     from cccd_chip.verify.passive import Policy
     from cccd_chip.verify.report import verify_json
@@ -333,7 +366,7 @@ def worker_stages(body: bytes, cscas: list[Path], n: int) -> list[tuple[str, flo
     doc = Document.from_json_bytes(body)
     report = verify_document(doc, store, policy=policy)
     stages: list[tuple[str, Any]] = [
-        ("JSON limits (load_request_json)", lambda: load_request_json(body, 32)),
+        ("SHA-256 of the body", lambda: hashlib.sha256(body).hexdigest()),
         ("dump load (Document.from_json_bytes)", lambda: Document.from_json_bytes(body)),
         ("verify_document", lambda: verify_document(doc, store, policy=policy)),
         ("report -> JSON text", lambda: json.dumps(verify_json(report, "x"), ensure_ascii=False,
@@ -440,7 +473,12 @@ def main() -> int:
                 print(f"  round {rnd + 1}: batch {r.batch_rate:6.1f} docs/s, service {r.rate:6.1f} req/s, "
                       f"ratio {r.ratio:.2f}, p99 {pct(lat, 99) * 1000:.0f} ms, load {r.load:.2f}", flush=True)
             half = statistics.median(r.batch_rate for r in runs) / 2
+            m0 = svc.metrics()
+            c0 = cpu_seconds(svc.proc.pid)
             lat_h, bad_h = open_loop(svc, variants(bases, 10 ** 7, int(half * duration) + 1), half)
+            c1 = cpu_seconds(svc.proc.pid)
+            db_half = flushes(m0, svc.metrics())
+            cpu_half = ((c1[0] - c0[0]) / len(lat_h), (c1[1] - c0[1]) / len(lat_h))
             load_half = load1()
             kinds = request_kinds(svc, bases, 100 if a.quick else 300) if a.stages else []
         finally:
@@ -471,6 +509,9 @@ def main() -> int:
     print(f"cccd serve at half the batch rate ({half:.1f} req/s, {len(lat_h)} POSTs over {len(lat_h) / half:.1f} s, "
           f"{sum(bad_h.values())} non-2xx{' ' + str(bad_h) if bad_h else ''}): p50 {pct(lat_h, 50) * 1000:.1f} ms  p99 {pct(lat_h, 99) * 1000:.1f} ms  "
           f"(goal p99 <= 50 ms; load average {load_half:.2f})")
+    print(f"  CPU per request {1000 * cpu_half[0]:.2f} ms server process + {1000 * cpu_half[1]:.2f} ms workers; "
+          f"{db_half}")
+    print(f"  slowest POSTs: {', '.join(f'{x * 1000:.0f}' for x in sorted(lat_h)[-8:])} ms")
     if kinds:
         print("CPU per request by kind (one client; server process + its workers):")
         for label, main_cpu, kids_cpu in kinds:

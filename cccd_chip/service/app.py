@@ -52,7 +52,7 @@ from .ratelimit import RateLimiter
 from .repository import ApiKey, NewVerification, Repository, VerificationRecord
 from .trust import earliest_next_update, summary, with_material
 from .verifier import NoWorkerError, TrustState, Verifier, WorkerLostError
-from .writer import RecordWriter
+from .writer import FLUSH_BUCKETS, RecordWriter
 
 log = logging.getLogger("cccd.service")
 
@@ -403,7 +403,8 @@ def create_app(svc: Service) -> "Front":
         text = svc.metrics.render(trust_version=state.version, trust_loaded_at=state.loaded_at,
                                   swaps=svc.verifier.swaps, workers=svc.verifier.workers,
                                   crl_next_update=earliest_next_update(state.store),
-                                  db_commits=svc.writer.commits, db_records=svc.writer.records)
+                                  db_commits=svc.writer.commits, db_records=svc.writer.records,
+                                  db_flush=(FLUSH_BUCKETS, list(svc.writer.flush_buckets), svc.writer.flush_seconds))
         return Response(text, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     def custom_openapi() -> dict[str, Any]:

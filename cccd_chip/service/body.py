@@ -1,4 +1,5 @@
-"""Request bodies: the one place where untrusted JSON is parsed (``load_request_json``).
+"""Request bodies: the one place where untrusted JSON is parsed (``load_request_json``, and
+the dump loader, both on ``json_input.load_json``).
 
 Limits (docs/service.md "Limits"): the size is bounded before parsing (the HTTP
 layer answers 413); the nesting depth is bounded here (400); anything that is
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import Document  # the public facade (docs/api.md)
+from ..document import MAX_MANIFEST_DEPTH
+from ..errors import DumpFormatError
 from ..json_input import JsonInputError, load_json
 
 
@@ -45,8 +48,25 @@ def parse_dump(raw: bytes, max_depth: int) -> Document:
 
     Raises :class:`BodyError` (not JSON / too deep: 400; JSON but not an object: 422)
     or ``DumpFormatError`` (not a valid dump: 422).
+
+    A body is parsed once when it is a dump: the dump loader applies the same
+    hostile-JSON rules (``json_input.load_json``) with its own depth limit
+    (``MAX_MANIFEST_DEPTH``); only a body it refuses is parsed again under the
+    service's ``max_depth``, to tell 400 (not acceptable JSON) from 422 (JSON, but
+    no dump). With a ``max_depth`` below the loader's limit the service's check runs
+    first, so a dump nested deeper than ``max_depth`` is still a 400.
     """
-    value = load_request_json(raw, max_depth)
-    if not isinstance(value, dict):
+    if max_depth < MAX_MANIFEST_DEPTH:
+        _json_object(raw, max_depth)
+        return Document.from_json_bytes(raw)
+    try:
+        return Document.from_json_bytes(raw)
+    except DumpFormatError as e:
+        refused = e
+    _json_object(raw, max_depth)  # BodyError if it is no acceptable JSON object
+    raise refused
+
+
+def _json_object(raw: bytes, max_depth: int) -> None:
+    if not isinstance(load_request_json(raw, max_depth), dict):
         raise BodyError(422, "invalid-dump", "a dump is a JSON object")
-    return Document.from_json_bytes(raw)

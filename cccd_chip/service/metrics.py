@@ -9,6 +9,8 @@
 - ``cccd_trust_crl_next_update_seconds``: until the earliest CRL nextUpdate (negative: stale);
 - ``cccd_db_commits_total`` / ``cccd_db_records_total``: transactions of the record writer and the
   records they carried (their ratio is the mean group-commit batch);
+- ``cccd_db_flush_duration_seconds``: histogram of the time each of those batches took in the
+  database (insert and commit, the fsync included): a request waits for at most two of them;
 - ``cccd_verify_workers``: processes of the verification pool.
 """
 
@@ -18,9 +20,23 @@ import bisect
 import datetime as dt
 import threading
 from collections import Counter
-from typing import Optional
+from typing import Optional, Sequence
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def _histogram(name: str, what: str, h: Optional[tuple[Sequence[float], Sequence[int], float]]) -> list[str]:
+    if h is None:
+        return []
+    bounds, counts, total = h
+    out = [f"# HELP {name} {what}", f"# TYPE {name} histogram"]
+    acc = 0
+    for le, n in zip(bounds, counts):
+        acc += n
+        out.append(f'{name}_bucket{{le="{le}"}} {acc}')
+    acc += counts[-1]
+    out += [f'{name}_bucket{{le="+Inf"}} {acc}', f"{name}_sum {total:.6f}", f"{name}_count {acc}"]
+    return out
 
 
 def _label(v: str) -> str:
@@ -49,7 +65,9 @@ class Metrics:
             self.verifications[(verdict, "created" if created else "existing")] += 1
 
     def render(self, *, trust_version: str, trust_loaded_at: dt.datetime, swaps: int, workers: int,
-               crl_next_update: Optional[dt.datetime], db_commits: int = 0, db_records: int = 0) -> str:
+               crl_next_update: Optional[dt.datetime], db_commits: int = 0, db_records: int = 0,
+               db_flush: Optional[tuple[Sequence[float], Sequence[int], float]] = None) -> str:
+        """The exposition text; ``db_flush`` is (bucket bounds, counts per bucket and one beyond, sum)."""
         now = dt.datetime.now(dt.timezone.utc)
         out = ["# HELP cccd_http_requests_total HTTP requests answered.",
                "# TYPE cccd_http_requests_total counter"]
@@ -86,6 +104,8 @@ class Metrics:
                 "# HELP cccd_db_records_total Records handed to the writer (records / commits = mean batch).",
                 "# TYPE cccd_db_records_total counter",
                 f"cccd_db_records_total {db_records}",
+                *_histogram("cccd_db_flush_duration_seconds",
+                            "Time of each record batch in the database (insert and commit).", db_flush),
                 "# HELP cccd_verify_workers Processes of the verification pool.",
                 "# TYPE cccd_verify_workers gauge",
                 f"cccd_verify_workers {workers}"]

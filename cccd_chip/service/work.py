@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import json
 import os
@@ -135,6 +136,8 @@ def main() -> None:
     if first is None:
         return
     init(*pickle.loads(first))
+    gc.collect()  # the trust store and the modules live as long as the process: out of the collector's passes
+    gc.freeze()
     out.write(frame(pickle.dumps(os.getpid())))
     while True:
         msg = read_frame(inp)

@@ -22,9 +22,11 @@ loop from another thread costs a write to its self-pipe and a GIL hand-off.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from typing import Optional, Union
 
@@ -37,6 +39,7 @@ Written = tuple[VerificationRecord, bool]
 _Waiter = Union["Future[Written]", "asyncio.Future[Written]"]
 _Item = tuple[NewVerification, _Waiter]
 _STOP = None
+FLUSH_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0)
 
 
 class RecordWriter:
@@ -47,6 +50,9 @@ class RecordWriter:
         self.max_batch = max(1, max_batch)
         self.commits = 0  # transactions committed (for /metrics)
         self.records = 0  # records handed in (written or found existing)
+        # seconds each batch took in the database (insert + commit, its fsync included), as a histogram
+        self.flush_buckets = [0] * (len(FLUSH_BUCKETS) + 1)
+        self.flush_seconds = 0.0
         self._q: "queue.SimpleQueue[Optional[_Item]]" = queue.SimpleQueue()  # C: no Condition per put
         self._thread = threading.Thread(target=self._run, name="cccd-record-writer", daemon=True)
         self._thread.start()
@@ -85,7 +91,11 @@ class RecordWriter:
                     stop = True
                     break
                 batch.append(nxt)
+            t0 = time.monotonic()
             self._flush(batch)
+            took = time.monotonic() - t0
+            self.flush_buckets[bisect.bisect_left(FLUSH_BUCKETS, took)] += 1
+            self.flush_seconds += took
             if stop:
                 return
 

@@ -236,7 +236,7 @@ def test_operations_endpoints(api):
     body = m.text
     for name in ("cccd_http_requests_total", "cccd_http_request_duration_seconds_bucket",
                  "cccd_verifications_total", "cccd_trust_store_age_seconds", "cccd_verify_workers 2",
-                 "cccd_db_commits_total", "cccd_db_records_total"):
+                 "cccd_db_commits_total", "cccd_db_records_total", "cccd_db_flush_duration_seconds_bucket"):
         assert name in body
     commits = int(body.split("\ncccd_db_commits_total ")[1].split()[0])
     records = int(body.split("\ncccd_db_records_total ")[1].split()[0])
