@@ -55,8 +55,15 @@ def test_deadline_stops_the_busy_worker_and_replaces_it(verifier: Any, dumps: An
         first = await verifier.submit(state, raw, AT)
         assert first["verdict"] == "successful"
         [old] = [w.pid for w in state.idle]
-        with pytest.raises(asyncio.TimeoutError):  # a deadline no verification meets
-            await asyncio.wait_for(verifier.submit(state, raw, AT), 0.0001)
+        os.kill(old, signal.SIGSTOP)  # a worker that does not answer in time, however fast the machine
+        try:
+            with pytest.raises(asyncio.TimeoutError):  # the caller gives up: the task is cancelled
+                await asyncio.wait_for(verifier.submit(state, raw, AT), 0.2)
+        finally:
+            try:
+                os.kill(old, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
         await _until(lambda: not _alive(old) and len(state.idle) == 1)
         assert state.idle[0].pid != old
         again = await verifier.submit(state, raw, AT)
@@ -113,15 +120,27 @@ def test_deadlines_waiting_for_a_worker_and_while_verifying(verifier: Any, dumps
 
     async def go() -> None:
         state = verifier.current
-        busy = verifier.submit(state, raw, AT)  # takes the only worker
-        await asyncio.sleep(0)
-        with pytest.raises(NoWorkerError):
-            await verifier.verify(state, raw, AT, deadline=time.monotonic())
-        assert not state.waiters
+        [only] = [w.pid for w in state.idle]
+        os.kill(only, signal.SIGSTOP)  # its request cannot finish before the second one's deadline
+        try:
+            busy = verifier.submit(state, raw, AT)  # takes the only worker
+            await asyncio.sleep(0)
+            with pytest.raises(NoWorkerError):
+                await verifier.verify(state, raw, AT, deadline=time.monotonic() + 0.2)
+            assert not state.waiters
+        finally:
+            os.kill(only, signal.SIGCONT)
         assert (await busy)["verdict"] == "successful"
         [old] = [w.pid for w in state.idle]
-        with pytest.raises(asyncio.TimeoutError):
-            await verifier.verify(state, raw, AT, deadline=time.monotonic())  # runs out before any answer
+        os.kill(old, signal.SIGSTOP)  # this verification cannot finish: its deadline passes while it runs
+        try:
+            with pytest.raises(asyncio.TimeoutError):
+                await verifier.verify(state, raw, AT, deadline=time.monotonic() + 0.5)
+        finally:
+            try:
+                os.kill(old, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
         await _until(lambda: not _alive(old) and len(state.idle) == 1)
         ok = await verifier.verify(state, raw, AT, deadline=time.monotonic() + 60)
         assert ok["verdict"] == "successful" and ok["dump_sha256"] == hashlib.sha256(raw).hexdigest()
