@@ -138,6 +138,8 @@ def flushes(before: dict[str, float], after: dict[str, float]) -> str:
                     and "+Inf" not in k)
     counts = {b: d(f'cccd_db_flush_duration_seconds_bucket{{le="{b:g}"}}') for b in bounds}
     total = d("cccd_db_flush_duration_seconds_count")
+    if total <= 0:  # a service without the flush histogram
+        return f"{n:.0f} database batches of {d('cccd_db_records_total') / n:.2f} records"
     over = ", ".join(f"{100 * (1 - counts[b] / total):.1f} % over {b * 1000:g} ms" for b in bounds if 0.005 <= b <= 0.05)
     return (f"{n:.0f} database batches of {d('cccd_db_records_total') / n:.2f} records, "
             f"mean {1000 * d('cccd_db_flush_duration_seconds_sum') / total:.1f} ms each ({over})")

@@ -109,6 +109,10 @@ class _Worker:
         writer.write(frame(payload))  # one write: the worker wakes up once, to the whole message
         return await fut
 
+    def dead(self) -> bool:
+        """Whether the process has ended (its answer pipe closed, or it exited)."""
+        return (self._answers is not None and self._answers.lost) or self.proc.poll() is not None
+
     def expire(self) -> None:
         """The request it verifies is past its deadline: its caller gets asyncio.TimeoutError."""
         answers = self._answers
@@ -214,8 +218,11 @@ class TrustState:
         return result
 
     async def _take(self, deadline: Optional[float] = None) -> _Worker:
-        if self.idle:
-            return self.idle.popleft()
+        while self.idle:
+            w = self.idle.popleft()
+            if not w.dead():
+                return w
+            self._replace(w)  # it ended while idle (killed): never hand a request to it
         loop = asyncio.get_running_loop()
         fut: "asyncio.Future[_Worker]" = loop.create_future()
         self.waiters.append(fut)

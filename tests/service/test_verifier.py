@@ -86,8 +86,8 @@ def test_a_dead_worker_fails_only_its_request(verifier: Any, dumps: Any) -> None
             await task
         except WorkerLostError:
             pass  # killed before it answered (or it answered first: both are fine)
+        assert (await verifier.submit(state, raw, AT))["verdict"] == "successful"  # never on the dead one
         await _until(lambda: len(state.idle) == 1 and state.idle[0].pid != old)
-        assert (await verifier.submit(state, raw, AT))["verdict"] == "successful"
 
     asyncio.run(go())
 
@@ -144,5 +144,20 @@ def test_deadlines_waiting_for_a_worker_and_while_verifying(verifier: Any, dumps
         await _until(lambda: not _alive(old) and len(state.idle) == 1)
         ok = await verifier.verify(state, raw, AT, deadline=time.monotonic() + 60)
         assert ok["verdict"] == "successful" and ok["dump_sha256"] == hashlib.sha256(raw).hexdigest()
+
+    asyncio.run(go())
+
+
+def test_a_worker_killed_while_idle_never_gets_a_request(verifier: Any, dumps: Any) -> None:
+    raw = dumps.dump().read_bytes()
+
+    async def go() -> None:
+        state = verifier.current
+        await verifier.submit(state, raw, AT)
+        [old] = [w.pid for w in state.idle]
+        os.kill(old, signal.SIGKILL)
+        await _until(lambda: not _alive(old))
+        assert (await verifier.submit(state, raw, AT))["verdict"] == "successful"  # not a 503 for the dead one
+        assert [w.pid for w in state.idle] != [old]
 
     asyncio.run(go())
