@@ -86,6 +86,8 @@ def test_a_dead_worker_fails_only_its_request(verifier: Any, dumps: Any) -> None
             await task
         except WorkerLostError:
             pass  # killed before it answered (or it answered first: both are fine)
+        for w in [w for w in state.idle if w.pid == old]:  # answered first: back in the pool until it is dead
+            await _until(w.dead)
         assert (await verifier.submit(state, raw, AT))["verdict"] == "successful"  # never on the dead one
         await _until(lambda: len(state.idle) == 1 and state.idle[0].pid != old)
 
@@ -154,9 +156,11 @@ def test_a_worker_killed_while_idle_never_gets_a_request(verifier: Any, dumps: A
     async def go() -> None:
         state = verifier.current
         await verifier.submit(state, raw, AT)
-        [old] = [w.pid for w in state.idle]
+        [worker] = state.idle
+        old = worker.pid
         os.kill(old, signal.SIGKILL)
-        await _until(lambda: not _alive(old))
+        # every thread gone (its pipe at EOF, or reapable): /proc shows the main thread a zombie earlier
+        await _until(worker.dead)
         assert (await verifier.submit(state, raw, AT))["verdict"] == "successful"  # not a 503 for the dead one
         assert [w.pid for w in state.idle] != [old]
 
