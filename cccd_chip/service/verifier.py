@@ -35,7 +35,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import IO, Any, Optional, cast
+from typing import IO, Any, Callable, Optional, cast
 
 from .. import Policy, TrustStore  # the public facade (docs/api.md)
 from .work import FRAME_HEADER, frame, read_frame
@@ -54,10 +54,11 @@ class NoWorkerError(Exception):
 class _Answers(asyncio.Protocol):
     """The read end of a worker's stdout: splits the byte stream into frames, resolves the waiting future."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_answer: Callable[[], None]) -> None:
         self.buf = bytearray()
-        self.waiter: Optional["asyncio.Future[dict[str, Any]]"] = None
+        self.jobs: deque["asyncio.Future[dict[str, Any]]"] = deque()  # sent, not answered yet (in order)
         self.lost = False
+        self.on_answer = on_answer
 
     def data_received(self, data: bytes) -> None:
         buf = self.buf
@@ -68,15 +69,18 @@ class _Answers(asyncio.Protocol):
                 return
             msg = bytes(buf[FRAME_HEADER:end])
             del buf[:end]
-            waiter, self.waiter = self.waiter, None
-            if waiter is not None and not waiter.done():  # else: an answer nobody waits for any more
-                waiter.set_result(pickle.loads(msg))
+            if self.jobs:
+                job = self.jobs.popleft()
+                if not job.done():  # else: an answer nobody waits for any more (past its deadline)
+                    job.set_result(pickle.loads(msg))
+                self.on_answer()  # a place is free on this worker: its pool offers it at once
 
     def connection_lost(self, exc: Optional[Exception]) -> None:
         self.lost = True
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(WorkerLostError("worker ended"))
+        while self.jobs:
+            job = self.jobs.popleft()
+            if not job.done():
+                job.set_exception(WorkerLostError("worker ended"))
 
 
 class _Worker:
@@ -87,41 +91,59 @@ class _Worker:
         self.pid = proc.pid
         self._answers: Optional[_Answers] = None
         self._writer: Optional[asyncio.WriteTransport] = None
+        self._attaching: Optional["asyncio.Future[None]"] = None
+        self.gone = False
+        self.promised = 0  # requests handed this worker that have not sent their body yet
+        self.on_answer: Optional[Callable[[], None]] = None  # set by the TrustState that holds it
+
+    def _answered(self) -> None:
+        if self.on_answer is not None:
+            self.on_answer()
 
     async def attach(self) -> None:
-        """Connect its pipes to the running event loop (once; :meth:`call` needs it)."""
+        """Connect its pipes to the running event loop (once, also when two requests ask at the same time)."""
         if self._answers is not None:
             return
+        if self._attaching is None:
+            self._attaching = asyncio.ensure_future(self._connect())
+        await asyncio.shield(self._attaching)  # a caller that gives up does not stop the connection
+
+    async def _connect(self) -> None:
         loop = asyncio.get_running_loop()
-        _, answers = await loop.connect_read_pipe(_Answers, self.proc.stdout)
+        _, answers = await loop.connect_read_pipe(lambda: _Answers(self._answered), self.proc.stdout)
         transport, _ = await loop.connect_write_pipe(asyncio.Protocol, self.proc.stdin)
         self._answers, self._writer = answers, transport
 
-    async def call(self, payload: bytes) -> dict[str, Any]:
-        """Send one request, wait for its answer (WorkerLostError if the process ends first)."""
-        await self.attach()
+    def send(self, payload: bytes) -> "asyncio.Future[dict[str, Any]]":
+        """Send one request (after :meth:`attach`); the future resolves with its answer, in order.
+
+        WorkerLostError (in the future) if the process ends before answering.
+        """
         answers, writer = self._answers, self._writer
         assert answers is not None and writer is not None
         if answers.lost or writer.is_closing():
             raise WorkerLostError("worker pipe closed")
         fut: "asyncio.Future[dict[str, Any]]" = asyncio.get_running_loop().create_future()
-        answers.waiter = fut
+        answers.jobs.append(fut)
         writer.write(frame(payload))  # one write: the worker wakes up once, to the whole message
-        return await fut
+        return fut
+
+    async def call(self, payload: bytes) -> dict[str, Any]:
+        """Send one request and wait for its answer."""
+        await self.attach()
+        return await self.send(payload)
+
+    def outstanding(self) -> int:
+        """Requests sent to it and not answered yet."""
+        return len(self._answers.jobs) if self._answers is not None else 0
+
+    def running(self, fut: "asyncio.Future[dict[str, Any]]") -> bool:
+        """Whether ``fut`` is the request it works on now (the oldest not answered)."""
+        return self._answers is not None and bool(self._answers.jobs) and self._answers.jobs[0] is fut
 
     def dead(self) -> bool:
         """Whether the process has ended (its answer pipe closed, or it exited)."""
         return (self._answers is not None and self._answers.lost) or self.proc.poll() is not None
-
-    def expire(self) -> None:
-        """The request it verifies is past its deadline: its caller gets asyncio.TimeoutError."""
-        answers = self._answers
-        if answers is None:
-            return
-        waiter = answers.waiter
-        if waiter is not None and not waiter.done():
-            answers.waiter = None
-            waiter.set_exception(asyncio.TimeoutError())
 
     def close(self) -> None:
         """Close its stdin: the worker ends after the request it has (if any)."""
@@ -177,9 +199,20 @@ def _reap(workers: list[_Worker]) -> None:
             w.proc.wait(START_TIMEOUT)
 
 
+PIPELINE = 2  # requests a worker holds at most: the one it verifies and the next, already in its pipe
+
+
 @dataclass(eq=False)
 class TrustState:
-    """One trust store and its workers; ``run`` verifies one body on an idle worker."""
+    """One trust store and its workers; ``run`` verifies one body on one of them.
+
+    A worker holds up to ``PIPELINE`` requests: while it verifies one, the next is
+    already in its pipe, so it goes on without waiting for the event loop to hand it
+    more (the answer, the request's resumption and the hand-over to the next request
+    take event-loop turns during which it would idle). ``idle`` holds workers without a
+    request, ``spare`` those with one that may take another; requests wait in
+    ``waiters`` when every worker is full.
+    """
 
     store: TrustStore
     version: str
@@ -187,42 +220,56 @@ class TrustState:
     init: tuple[Any, ...]
     size: int
     idle: deque[_Worker] = field(default_factory=deque)
+    spare: deque[_Worker] = field(default_factory=deque)
     waiters: deque["asyncio.Future[_Worker]"] = field(default_factory=deque)
     retired: bool = False
     busy: int = 0
 
     async def run(self, payload: bytes, deadline: Optional[float] = None) -> dict[str, Any]:
-        """Verify one request on an idle worker; by ``deadline`` (``time.monotonic()``) at the latest.
+        """Verify one request; by ``deadline`` (``time.monotonic()``) at the latest.
 
-        NoWorkerError if no worker became free in time; asyncio.TimeoutError if the
-        verification itself was still running then (that worker is stopped and replaced).
+        NoWorkerError if no worker could take it in time; asyncio.TimeoutError if its
+        verification was not answered by then. A worker still verifying it then is stopped
+        and replaced (a request queued behind it fails with WorkerLostError); one that has
+        not started it yet goes on (its answer is dropped).
         """
         if self.retired:
             raise RuntimeError("trust state retired")
-        w = await self._take(deadline)
+        w = await self._take(deadline)  # a place on w is promised to this request
         self.busy += 1
         timer: Optional[asyncio.TimerHandle] = None
+        fut: Optional["asyncio.Future[dict[str, Any]]"] = None
         try:
-            await w.attach()
-            if deadline is not None:  # armed once the pipes are there: expire() fails the waiting call
-                timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), w.expire)
-            result = await w.call(payload)
-        except BaseException:  # past the deadline, the caller gave up, the worker died: its state is unknown
-            self._replace(w)
+            try:
+                await w.attach()
+                fut = w.send(payload)
+            finally:
+                w.promised -= 1
+                self._refresh(w)  # room for one more behind it: offered now
+            if deadline is not None:
+                timer = asyncio.get_running_loop().call_later(max(0.0, deadline - time.monotonic()), _time_out, fut)
+            result = await fut
+        except BaseException:  # past the deadline, the caller gave up, the worker died
+            if fut is None or w.running(fut) or w.dead():  # its state is unknown: stop it, start another
+                self._replace(w)
             raise
         finally:
             self.busy -= 1
             if timer is not None:
                 timer.cancel()
-        self._give(w)
+        self._refresh(w)
         return result
 
     async def _take(self, deadline: Optional[float] = None) -> _Worker:
-        while self.idle:
-            w = self.idle.popleft()
-            if not w.dead():
+        for pool in (self.idle, self.spare):  # a free worker first, else one with room behind its request
+            while pool:
+                w = pool.popleft()
+                if w.dead() or w.gone:
+                    self._replace(w)  # it ended (killed): never hand a request to it
+                    continue
+                w.promised += 1
+                self._refresh(w)
                 return w
-            self._replace(w)  # it ended while idle (killed): never hand a request to it
         loop = asyncio.get_running_loop()
         fut: "asyncio.Future[_Worker]" = loop.create_future()
         self.waiters.append(fut)
@@ -243,24 +290,53 @@ class TrustState:
 
     def _drop_waiter(self, fut: "asyncio.Future[_Worker]") -> None:
         if fut.done() and not fut.cancelled() and fut.exception() is None:
-            self._give(fut.result())  # handed over just as the caller gave up: pass it on
+            w = fut.result()  # handed over just as the caller gave up: pass its place on
+            w.promised -= 1
+            self._refresh(w)
         elif fut in self.waiters:
             self.waiters.remove(fut)
 
-    def _give(self, w: _Worker) -> None:
-        if self.retired:
-            self._retire_worker(w)
+    def _refresh(self, w: _Worker) -> None:
+        """Put ``w`` where its free places say: promised to waiting requests, else in ``idle`` / ``spare``.
+
+        Called whenever its load changes, also from its answer pipe's callback (so a place
+        freed by an answer nobody waits for any more is offered too).
+        """
+        if w.on_answer is None:
+            w.on_answer = lambda: self._refresh(w)
+        for pool in (self.idle, self.spare):
+            if w in pool:
+                pool.remove(w)
+        if w.gone:
             return
-        while self.waiters:
+        if self.retired:
+            if w.outstanding() == 0 and w.promised == 0:
+                self._retire_worker(w)
+            return
+        while w.outstanding() + w.promised < PIPELINE and self.waiters:
             fut = self.waiters.popleft()
             if not fut.done():
+                w.promised += 1
                 fut.set_result(w)
-                return
-        self.idle.append(w)
+        load = w.outstanding() + w.promised
+        if load == 0:
+            self.idle.append(w)
+        elif load < PIPELINE:
+            self.spare.append(w)
+
+    def _give(self, w: _Worker) -> None:
+        """A new worker: offer it."""
+        self._refresh(w)
 
     def _replace(self, w: _Worker) -> None:
-        """Stop ``w`` (dead, or busy past a deadline) and start a worker in its place."""
-        w.kill()
+        """Stop ``w`` (dead, or busy past a deadline) and start a worker in its place (once per worker)."""
+        if w.gone:
+            return
+        w.gone = True
+        for pool in (self.idle, self.spare):
+            if w in pool:
+                pool.remove(w)
+        w.kill()  # its other requests fail with WorkerLostError (the pipe closes)
         asyncio.get_running_loop().run_in_executor(None, _reap, [w])
         self._grow()
 
@@ -280,6 +356,7 @@ class TrustState:
         loop.run_in_executor(None, _spawn, self.init, 1).add_done_callback(started)
 
     def _retire_worker(self, w: _Worker) -> None:
+        w.gone = True
         w.close()
         try:
             asyncio.get_running_loop().run_in_executor(None, _reap, [w])
@@ -287,8 +364,9 @@ class TrustState:
             _reap([w])
 
     def retire(self) -> None:
-        """No new requests; idle workers end now, busy ones when their request is answered."""
+        """No new requests; idle workers end now, busy ones when their requests are answered."""
         self.retired = True
+        self.spare.clear()
         while self.idle:
             self._retire_worker(self.idle.popleft())
 
@@ -296,6 +374,11 @@ class TrustState:
 def request_payload(raw: bytes, at_iso: Optional[str]) -> bytes:
     """What a worker receives for one request (:func:`.work.main` unpacks it)."""
     return pickle.dumps((raw, at_iso), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _time_out(fut: "asyncio.Future[dict[str, Any]]") -> None:
+    if not fut.done():
+        fut.set_exception(asyncio.TimeoutError())
 
 
 def _no_worker(fut: "asyncio.Future[_Worker]") -> None:

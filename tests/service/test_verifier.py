@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from cccd_chip.pki.trust_store import TrustStore
-from cccd_chip.service.verifier import NoWorkerError, Verifier, WorkerLostError
+from cccd_chip.service.verifier import PIPELINE, NoWorkerError, Verifier, WorkerLostError
 from cccd_chip.verify.passive import Policy
 
 AT = "2026-12-01T00:00:00+00:00"
@@ -115,35 +115,42 @@ def test_a_retired_state_finishes_its_work_then_ends(verifier: Any, dumps: Any) 
 
 
 def test_deadlines_waiting_for_a_worker_and_while_verifying(verifier: Any, dumps: Any) -> None:
-    """The service's path (Verifier.verify with a deadline): no free worker in time is NoWorkerError
-    (the waiting request leaves the queue); a verification still running at its deadline is
-    asyncio.TimeoutError and its worker is replaced."""
+    """The service's path (Verifier.verify with a deadline). A worker holds PIPELINE requests
+    (the one it verifies, the next in its pipe); a request that finds every place taken until
+    its deadline is NoWorkerError and leaves the queue; a queued request past its deadline is
+    asyncio.TimeoutError and the worker goes on; the request a worker is verifying at its
+    deadline is asyncio.TimeoutError and that worker is replaced."""
     raw = dumps.dump().read_bytes()
+    assert PIPELINE == 2
 
     async def go() -> None:
         state = verifier.current
         [only] = [w.pid for w in state.idle]
-        os.kill(only, signal.SIGSTOP)  # its request cannot finish before the second one's deadline
+        os.kill(only, signal.SIGSTOP)  # nothing it holds can finish before the deadlines below
         try:
-            busy = verifier.submit(state, raw, AT)  # takes the only worker
+            busy = verifier.submit(state, raw, AT)  # the one it verifies
             await asyncio.sleep(0)
-            with pytest.raises(NoWorkerError):
+            queued = asyncio.ensure_future(verifier.verify(state, raw, AT, deadline=time.monotonic() + 0.3))
+            await asyncio.sleep(0)
+            with pytest.raises(NoWorkerError):  # both places on the only worker are taken
                 await verifier.verify(state, raw, AT, deadline=time.monotonic() + 0.2)
             assert not state.waiters
+            with pytest.raises(asyncio.TimeoutError):  # queued behind: timed out, the worker not stopped
+                await queued
         finally:
             os.kill(only, signal.SIGCONT)
         assert (await busy)["verdict"] == "successful"
-        [old] = [w.pid for w in state.idle]
-        os.kill(old, signal.SIGSTOP)  # this verification cannot finish: its deadline passes while it runs
+        await _until(lambda: [w.pid for w in state.idle] == [only])  # the dropped answer freed its place
+        os.kill(only, signal.SIGSTOP)  # the verification it runs cannot finish by its deadline
         try:
             with pytest.raises(asyncio.TimeoutError):
                 await verifier.verify(state, raw, AT, deadline=time.monotonic() + 0.5)
         finally:
             try:
-                os.kill(old, signal.SIGCONT)
+                os.kill(only, signal.SIGCONT)
             except ProcessLookupError:
                 pass
-        await _until(lambda: not _alive(old) and len(state.idle) == 1)
+        await _until(lambda: not _alive(only) and len(state.idle) == 1)
         ok = await verifier.verify(state, raw, AT, deadline=time.monotonic() + 60)
         assert ok["verdict"] == "successful" and ok["dump_sha256"] == hashlib.sha256(raw).hexdigest()
 
