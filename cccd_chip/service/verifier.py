@@ -7,8 +7,10 @@ goes as bytes, the answer comes back as a small dict): no helper threads in the
 server process, so handing a body over costs one non-blocking write and never waits
 for the GIL behind a pool's management thread; the answers are split into frames
 by an asyncio protocol on the read pipe (:class:`_Answers`), which resolves the
-request's future directly. A worker serves one request at a time; requests wait
-for an idle worker of their state, until their deadline (:class:`NoWorkerError`).
+request's future directly. A worker holds up to ``PIPELINE`` (2) requests: the one it
+verifies and the next, already in its pipe, so it goes from one answer to the next
+verification without waiting for the event loop; answers come back in order. Requests
+wait for a place on a worker of their state until their deadline (:class:`NoWorkerError`).
 
 The service holds exactly one current state; adding trust material starts the
 workers of a new store (they load it before anything is sent to them) and only then
@@ -16,10 +18,11 @@ replaces the current state in one assignment. Requests that started on the old s
 finish on its workers, which are then closed, so no request fails during a swap and
 every record names the trust version its report was made with.
 
-A worker that dies (killed, crashed) fails only the request it had (503) and is
-replaced; a worker still busy when its request's deadline passed (one timer per
-request, which fails the waiting future) is stopped (by its PID: it is this
-process's child) and replaced, so a stuck verification never holds a
+A worker that dies (killed, crashed) fails only the requests it held (503) and is
+replaced; a worker still verifying a request when that request's deadline passed (one
+timer per request, which fails the waiting future) is stopped (by its PID: it is this
+process's child) and replaced (the request queued behind it fails too, 503); a request
+still queued at its deadline just gets its 503 and the worker goes on, so a stuck verification never holds a
 worker for good. A worker ends by itself when the server goes away (its stdin closes).
 """
 
