@@ -83,19 +83,8 @@ def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int =
         raise ParseError("dataGroupHashValues is not a SEQUENCE", file=file, offset=base + pos)
     hashes = []
     for tag, pos, hs, he in children(raw, s, e, file=file, base=base):
-        # the common form, read inline: 30 L 02 01 nn 04 L' <L' bytes> with nn < 80 (a one-byte
-        # non-negative dataGroupNumber) and L' < 80 filling the SEQUENCE exactly; the same
-        # values the general path below gives it (tests/lds/test_sod_fast_path.py), which
-        # reads everything else and raises every error
-        if (tag == 0x30 and he - hs >= 5 and raw[hs] == 0x02 and raw[hs + 1] == 0x01 and raw[hs + 2] < 0x80
-                and raw[hs + 3] == 0x04 and raw[hs + 4] < 0x80 and hs + 5 + raw[hs + 4] == he):
-            hashes.append(DataGroupHash(raw[hs + 2], raw[hs + 5 : he]))
-            continue
-        item = children(raw, hs, he, file=file, base=base) if tag == 0x30 else ()
-        if len(item) != 2:
-            raise ParseError("malformed DataGroupHash", file=file, offset=base + pos)
-        number = int_at(raw, item[0], "dataGroupNumber", file=file, base=base)
-        hashes.append(DataGroupHash(number, octets(raw, item[1], "dataGroupHashValue", file=file, base=base)))
+        entry = _inline_hash(raw, tag, hs, he)
+        hashes.append(entry if entry is not None else _hash_entry(raw, tag, pos, hs, he, file, base))
     lds_version = unicode_version = None
     if len(parts) == 4:
         tag, pos, s, e = parts[3]
@@ -106,6 +95,28 @@ def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int =
         lds_version = raw[info[0][2] : info[0][3]].decode("latin-1")
         unicode_version = raw[info[1][2] : info[1][3]].decode("latin-1")
     return LDSSecurityObject(version, hash_alg, tuple(hashes), lds_version, unicode_version, raw)
+
+
+def _inline_hash(raw: bytes, tag: int, hs: int, he: int) -> Optional[DataGroupHash]:
+    """The common DataGroupHash form read inline, else None: 30 L 02 01 nn 04 L' <L' bytes> with
+    nn < 80 (a one-byte non-negative dataGroupNumber) and L' < 80 filling the SEQUENCE exactly.
+
+    Gives the values :func:`_hash_entry` gives it (tests/lds/test_sod_fast_path.py, which
+    compares the parse with this function switched off); everything else, and every error,
+    goes through :func:`_hash_entry`."""
+    if (tag == 0x30 and he - hs >= 5 and raw[hs] == 0x02 and raw[hs + 1] == 0x01 and raw[hs + 2] < 0x80
+            and raw[hs + 3] == 0x04 and raw[hs + 4] < 0x80 and hs + 5 + raw[hs + 4] == he):
+        return DataGroupHash(raw[hs + 2], raw[hs + 5 : he])
+    return None
+
+
+def _hash_entry(raw: bytes, tag: int, pos: int, hs: int, he: int, file: Optional[str], base: int) -> DataGroupHash:
+    """One DataGroupHash ::= SEQUENCE { dataGroupNumber INTEGER, dataGroupHashValue OCTET STRING } (9303-10 §4.6.2.2)."""
+    item = children(raw, hs, he, file=file, base=base) if tag == 0x30 else ()
+    if len(item) != 2:
+        raise ParseError("malformed DataGroupHash", file=file, offset=base + pos)
+    number = int_at(raw, item[0], "dataGroupNumber", file=file, base=base)
+    return DataGroupHash(number, octets(raw, item[1], "dataGroupHashValue", file=file, base=base))
 
 
 def build_security_object(value: LDSSecurityObject) -> bytes:

@@ -356,10 +356,15 @@ def _mrz_head(raw: Optional[bytes]) -> "str | CccdError | None":
         return None
     n = len(raw)
     # the common form (61 L 5F1F L' MRZ, short lengths filling DG1), read inline: the same
-    # answer as the walk below (tests/verify/test_binding_fast_path.py)
+    # answer as the walk (tests/verify/test_binding_fast_path.py)
     if (5 <= n < 0x82 and raw[0] == dg1_mod.TAG and raw[1] == n - 2 and raw[2] == 0x5F and raw[3] == 0x1F
             and raw[4] == n - 5 and n - 5 in _MRZ_LENGTHS):
         return raw[5:10].decode("latin-1")
+    return _mrz_head_walk(raw)
+
+
+def _mrz_head_walk(raw: bytes) -> "str | CccdError":
+    """:func:`_mrz_head` by the general TLV walk: every form DG1 may take, and every error."""
     try:
         outer = tlv.read_header(raw, 0, file="DG1")
         if outer.tag != dg1_mod.TAG or outer.total_len != len(raw):

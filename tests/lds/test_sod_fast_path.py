@@ -10,32 +10,18 @@ from typing import Callable, Union
 
 from cccd_chip.errors import ParseError
 from cccd_chip.lds import cms, sod
-from cccd_chip.lds._der import children, int_at, octets, single
 from cccd_chip.lds.sod import DataGroupHash, LDSSecurityObject
 
 
 def _reference(raw: bytes) -> LDSSecurityObject:
-    """The LDSSecurityObject read element by element, every DataGroupHash through the general path."""
-    file, base = "SOD", 0
-    _, _, vs, ve = single(raw, 0, len(raw), 0x30, "LDSSecurityObject", file=file, base=base)
-    parts = children(raw, vs, ve, file=file, base=base)
-    if len(parts) not in (3, 4):
-        raise ParseError(f"LDSSecurityObject with {len(parts)} fields", file=file, offset=base)
-    version = int_at(raw, parts[0], "LDSSecurityObject version", file=file, base=base)
-    hash_alg = cms.read_algorithm_identifier(raw, parts[1], file=file, base=base)
-    tag, pos, s, e = parts[2]
-    if tag != 0x30:
-        raise ParseError("dataGroupHashValues is not a SEQUENCE", file=file, offset=base + pos)
-    hashes = []
-    for tag, pos, hs, he in children(raw, s, e, file=file, base=base):
-        item = children(raw, hs, he, file=file, base=base) if tag == 0x30 else ()
-        if len(item) != 2:
-            raise ParseError("malformed DataGroupHash", file=file, offset=base + pos)
-        number = int_at(raw, item[0], "dataGroupNumber", file=file, base=base)
-        hashes.append(DataGroupHash(number, octets(raw, item[1], "dataGroupHashValue", file=file, base=base)))
-    if len(parts) == 4:  # LDSVersionInfo: the same code on both sides, taken from the parser
+    """The LDSSecurityObject read with the inline form switched off: every DataGroupHash through
+    the general element walk."""
+    inline = sod._inline_hash
+    sod._inline_hash = lambda *_: None  # type: ignore[assignment]  # the general path for this call only
+    try:
         return sod.parse_security_object(raw)
-    return LDSSecurityObject(version, hash_alg, tuple(hashes), None, None, raw)
+    finally:
+        sod._inline_hash = inline
 
 
 def _outcome(fn: Callable[[bytes], LDSSecurityObject], raw: bytes) -> Union[LDSSecurityObject, tuple[str, object]]:

@@ -42,3 +42,21 @@ class Cards:
         """The card's secrets (card.json ``secrets``: id, CAN, MRZ fields)."""
         secrets: dict[str, Any] = json.loads((card / "card.json").read_text())["secrets"]
         return secrets
+
+
+def read_with_trust(tmp: Path, profile: str, seed: int) -> tuple[Any, Any]:
+    """A virtual card of ``profile``/``seed`` personalised in ``tmp``, read in-process with its CAN
+    (fixed randomness), and a trust store holding its CSCA: ``(Document, TrustStore)``."""
+    from cccd_chip.emulator import personalize as pers
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.emulator.card import VirtualCard
+    from cccd_chip.pki.trust_store import TrustStore
+    from cccd_chip.reader import Credential, read_document
+    from cccd_chip.transport.local import LocalTransport
+
+    card_dir = Path(pers.personalize(profile, seed, tmp / "card"))
+    doc = read_document(LocalTransport(Applet(VirtualCard.load(card_dir))),
+                        Credential.from_can(Cards.secrets(card_dir)["can"]), rng=lambda n: bytes(range(n)))
+    store = TrustStore()
+    store.add_path(card_dir / "csca.pem")
+    return doc, store

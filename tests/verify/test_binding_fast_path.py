@@ -7,22 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Optional, Union
 
 import pytest
+from testsupport.cards import read_with_trust
 
 from cccd_chip.document import Document
-from cccd_chip.emulator.applet import Applet
-from cccd_chip.emulator.card import VirtualCard
-from cccd_chip.emulator.personalize import personalize
-from cccd_chip.errors import CccdError, ParseError
-from cccd_chip.iso7816 import tlv
+from cccd_chip.errors import CccdError
 from cccd_chip.lds import dg1, security_infos
 from cccd_chip.pki.trust_store import TrustStore
-from cccd_chip.reader import Credential, read_document
-from cccd_chip.transport.local import LocalTransport
 from cccd_chip.verify import binding
 from cccd_chip.verify.document_check import verify_document
 from cccd_chip.verify.passive import Policy
@@ -31,23 +24,7 @@ from cccd_chip.verify.report import Verdict
 POLICY = Policy(at=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
 
 
-def _reference_head(raw: bytes) -> "str | CccdError":
-    try:
-        outer = tlv.read_header(raw, 0, file="DG1")
-        if outer.tag != dg1.TAG or outer.total_len != len(raw):
-            raise ParseError("DG1 is not one element with tag 61", file="DG1", offset=0)
-        pos = outer.header_len
-        while pos < len(raw):
-            h = tlv.read_header(raw, pos, file="DG1")
-            if h.tag == dg1.MRZ_TAG:
-                if h.length not in (90, 72, 88):
-                    break
-                start = pos + h.header_len
-                return raw[start:start + 5].decode("latin-1")
-            pos += h.total_len
-    except CccdError as e:
-        return e
-    return ParseError("DG1 has no MRZ of a known length", file="DG1")
+_reference_head = binding._mrz_head_walk  # the general TLV walk, which the inline read must equal
 
 
 def _norm(v: "Optional[str | CccdError]") -> Union[str, None, tuple[str, str, object]]:
@@ -68,18 +45,16 @@ def test_mrz_head_inline_equals_the_walk() -> None:
         cases += [raw[:cut] for cut in range(len(raw))]
         for c in cases:
             assert _norm(binding._mrz_head(c)) == _norm(_reference_head(c)), c.hex()
+    # the common 61 / 5F1F form with an MRZ of every length a short length allows: only 90, 72
+    # and 88 characters are an MRZ (the inline read must refuse the others as the walk does)
+    for n in range(0, 0x7C):
+        c = bytes([0x61, n + 3, 0x5F, 0x1F, n]) + b"I" * n
+        assert _norm(binding._mrz_head(c)) == _norm(_reference_head(c)), n
 
 
 @pytest.fixture(scope="module")
 def cccd2021(tmp_path_factory: pytest.TempPathFactory) -> tuple[Document, TrustStore]:
-    tmp = tmp_path_factory.mktemp("binding")
-    card_dir = Path(personalize("cccd-2021", 7, tmp / "card"))
-    secrets = json.loads((card_dir / "card.json").read_text())["secrets"]
-    doc = read_document(LocalTransport(Applet(VirtualCard.load(card_dir))), Credential.from_can(secrets["can"]),
-                        rng=lambda n: bytes(range(n)))
-    store = TrustStore()
-    store.add_path(card_dir / "csca.pem")
-    return doc, store
+    return read_with_trust(tmp_path_factory.mktemp("binding"), "cccd-2021", 7)
 
 
 def _card_access_verdict(doc: Document, store: TrustStore) -> Verdict:

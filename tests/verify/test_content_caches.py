@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
+from testsupport.cards import read_with_trust
 
 from cccd_chip.content_cache import ContentCache, clear_content_caches
 from cccd_chip.document import Document
 from cccd_chip.evidence import PaceCamEvidence
-from cccd_chip.emulator.applet import Applet
-from cccd_chip.emulator.card import VirtualCard
-from cccd_chip.emulator.personalize import personalize
 from cccd_chip.errors import ParseError
 from cccd_chip.lds import card_security, dg14, security_infos
 from cccd_chip.pki.trust_store import TrustStore
-from cccd_chip.reader import Credential, read_document
-from cccd_chip.transport.local import LocalTransport
 from cccd_chip.verify import active_auth
 from cccd_chip.verify.document_check import verify_document
 from cccd_chip.verify.passive import Policy
@@ -36,14 +30,7 @@ POLICY = Policy(at=dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
 @pytest.fixture(scope="module")
 def cccd2024(tmp_path_factory: pytest.TempPathFactory) -> tuple[Document, TrustStore]:
     """A cccd-2024 read (EF.CardAccess, EF.CardSecurity, DG14, PACE-CAM, AA), and its trust store."""
-    tmp = tmp_path_factory.mktemp("cache")
-    card_dir = Path(personalize("cccd-2024", 5, tmp / "card"))
-    secrets = json.loads((card_dir / "card.json").read_text())["secrets"]
-    doc = read_document(LocalTransport(Applet(VirtualCard.load(card_dir))), Credential.from_can(secrets["can"]),
-                        rng=lambda n: bytes(range(n)))
-    store = TrustStore()
-    store.add_path(card_dir / "csca.pem")
-    return doc, store
+    return read_with_trust(tmp_path_factory.mktemp("cache"), "cccd-2024", 5)
 
 
 def _check(report: Report, name: str) -> Verdict:
