@@ -12,6 +12,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,13 +83,18 @@ def test_one_dump_verify_imports_only_the_verifier(dump, tmp_path):
     assert _offenders(modules) == []
 
 
+def _three_copies(dump: Path, folder: Path) -> Path:
+    """A folder of three copies of ``dump`` (d0.json .. d2.json)."""
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"d{i}.json").write_bytes(dump.read_bytes())
+    return folder
+
+
 def test_one_worker_needs_no_process_pool(dump, tmp_path):
     """`cccd verify DIR --workers 1` verifies in its own process: no pool machinery (multiprocessing) loaded."""
     card, path = dump
-    folder = tmp_path / "dumps"
-    folder.mkdir()
-    for i in range(3):
-        (folder / f"d{i}.json").write_bytes(path.read_bytes())
+    folder = _three_copies(path, tmp_path / "dumps")
     r, modules, _ = _loaded(tmp_path, "verify", folder, "--csca", card / "csca.pem", "--workers", 1)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count(": successful") == 3
@@ -99,10 +105,7 @@ def test_one_worker_needs_no_process_pool(dump, tmp_path):
 def test_the_probe_sees_what_a_command_needs(dump, tmp_path):
     """Positive twins: the same probe finds the archive engine, the pool and the reader where they are used."""
     card, path = dump
-    folder = tmp_path / "dumps"
-    folder.mkdir()
-    for i in range(3):
-        (folder / f"d{i}.json").write_bytes(path.read_bytes())
+    folder = _three_copies(path, tmp_path / "dumps")
     r, modules, _ = _loaded(tmp_path, "verify", folder, "--csca", card / "csca.pem", "--workers", 2)
     assert r.returncode == 0, r.stderr
     assert "concurrent.futures.process" in _offenders(modules)

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_apdus", ROOT / "benchmarks" / "bench_apdus.py")
-    mod = importlib.util.module_from_spec(spec)
-    import sys
-
-    sys.modules.setdefault("bench_apdus", mod)
-    spec.loader.exec_module(mod)
-    return mod
+from testsupport.bench import load_benchmark
 
 
 def test_cccd_2021_counts_within_10_percent(tmp_path):
     from cccd_chip.emulator.personalize import personalize
 
-    bench = _bench()
+    bench = load_benchmark("bench_apdus")
     rows = {r.strategy: r for r in bench.measure(Path(personalize("cccd-2021", 1, tmp_path / "card")))}
     short, ext, legacy = rows["cccd short"], rows["cccd extended"], rows["SELECT + 0xDF"]
     assert short.ratio <= 1.10 and ext.ratio <= 1.10

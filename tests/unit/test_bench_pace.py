@@ -6,23 +6,11 @@ this keeps it running with the driver it measures.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_pace", ROOT / "benchmarks" / "bench_pace.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_pace", mod)
-    spec.loader.exec_module(mod)
-    return mod
+from testsupport.bench import load_benchmark
 
 
 def test_goal_rows_and_both_floors_run():
-    bench = _bench()
+    bench = load_benchmark("bench_pace")
     for mapping_kind, pid in (("GM", 12), ("IM", 13), ("CAM", 12), ("IM", 2)):
         card, info = bench._card(mapping_kind, pid)
         floors = [bench._floor_fn(mapping_kind, pid), bench._floor_fn(mapping_kind, pid, True)]

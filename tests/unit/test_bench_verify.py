@@ -7,13 +7,11 @@ EF.CardSecurity, RSA AA), its floor steps run once, one paired round measured.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from testsupport.bench import load_benchmark
 
 from cccd_chip.document import Document
 from cccd_chip.evidence import PaceCamEvidence
@@ -23,20 +21,9 @@ from cccd_chip.emulator.personalize import personalize
 from cccd_chip.reader import Credential, read_document
 from cccd_chip.transport.local import LocalTransport
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_verify", ROOT / "benchmarks" / "bench_verify.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_verify", mod)
-    spec.loader.exec_module(mod)
-    return mod
-
 
 def test_floor_and_one_paired_round(tmp_path: Path) -> None:
-    bench = _bench()
+    bench = load_benchmark("bench_verify")
     card_dir = Path(personalize("cccd-2024", 3, tmp_path / "card"))
     secrets = json.loads((card_dir / "card.json").read_text())["secrets"]
     doc = read_document(LocalTransport(Applet(VirtualCard.load(card_dir))), Credential.from_can(secrets["can"]))
