@@ -17,13 +17,14 @@ import hmac
 import json
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ._version import TOOL_NAME
 from .errors import DumpFormatError, UsageError
 from .evidence import Evidence as Evidence  # re-exported: the dump's evidence records live in evidence.py
+from .frozen import frozen_dataclass
 from .json_input import load_json
 from .safe_files import is_real_dir, read_regular_file
 
@@ -50,7 +51,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _DIGEST_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class AccessInfo:
     """How the chip was opened (ICAO 9303-11 §4)."""
 
@@ -175,7 +176,7 @@ def canonical_file_name(name: object) -> str:
     raise DumpFormatError(f"unknown file name {shown!s} in the dump")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Document:
     """Raw files (name -> bytes) + why others are absent + access + evidence.
 

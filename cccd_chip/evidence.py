@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional, Union
 
 from .errors import DumpFormatError
+from .frozen import frozen_dataclass
 
 # Reason codes a Chip Authentication record may carry (a subset of verify.report.Reason;
 # tests/architecture checks that every one is a Reason).
@@ -46,7 +47,7 @@ def outcome_word(proved: Optional[bool]) -> str:
     return "successful" if proved is True else "failed" if proved is False else "undetermined"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class RecordedCheck:
     """A live step's outcome as written in the dump (the shape of a report's check)."""
 
@@ -103,7 +104,7 @@ def _small_int(v: object) -> bool:
     return v is None or (type(v) is int and 0 <= v < _MAX_U32)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ChipAuthEvidence:
     """Chip Authentication v1 as performed by the reader (ICAO 9303-11 §6.2).
 
@@ -215,7 +216,7 @@ class ChipAuthEvidence:
                    session_lost=ca.get("session_lost"), check=check)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PaceCamEvidence:
     """PACE-CAM chip authentication data (ICAO 9303-11 §4.4.3.5.2).
 
@@ -292,7 +293,7 @@ def _cam_problem(d: Mapping[str, object]) -> Optional[str]:
     return None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class UnreadableEvidence:
     """An evidence object of a dump that is not of the form the reader writes.
 
@@ -340,7 +341,7 @@ def check_ta_record(ta: object) -> Mapping[str, Any]:
     return ta
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Evidence:
     """Proofs gathered on the card that can be re-checked offline.
 

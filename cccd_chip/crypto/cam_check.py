@@ -12,10 +12,10 @@ CA_IC = SK_map,IC * SK_IC^-1 mod n, never one of these (issue 10, defect 6).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from ..errors import CccdError, UnsupportedError
+from ..frozen import frozen_dataclass
 from . import ec
 from .domain_params import AnyDomain, EcDomain, Element
 
@@ -28,7 +28,7 @@ DEGENERATE = "degenerate PACE-CAM data (CA_IC 0, 1 or n-1, or PK_map,IC = +/-PK_
 MISMATCH = "PK_map,IC != CA_IC * PK_IC: the chip does not hold the key of EF.CardSecurity"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CamKeyCheck:
     """``consistent``: True (the data match the key), False (they do not, or are degenerate /
     unusable), None (the key's domain is not usable here). ``reason`` is a reason code

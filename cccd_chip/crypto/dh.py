@@ -10,10 +10,11 @@ Powers go through OpenSSL's constant-time Montgomery exponentiation
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable
 
 from ..errors import InvalidPublicKeyError
+from ..frozen import frozen_dataclass
 from .ec import random_scalar
 from .libcrypto import pow_mod
 
@@ -24,7 +25,7 @@ R_SUBGROUP = "DH_VALUE_NOT_IN_SUBGROUP"
 MAX_DH_BITS = 8192
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class DhGroup:
     """(p, g, q) with the byte size of p."""
 

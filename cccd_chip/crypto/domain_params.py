@@ -24,13 +24,13 @@ no small embedding degree; DH: sizes, prime q, g of order q).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import Any, Callable, Generic, Optional, TypeVar, Union
 
 from asn1crypto import core as _core
 from asn1crypto import keys as _keys
 
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError
+from ..frozen import frozen_dataclass
 from . import dh, ec
 
 Element = Union[ec.Point, int]
@@ -60,7 +60,7 @@ R_DH_WEAK = "DH_DOMAIN_WEAK"
 MAX_EMBEDDING_DEGREE_CHECKED = 100  # MOV/Frey-Rueck: p^k = 1 mod n for a small k is refused
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class DomainPolicy:
     """Which domain parameters a chip may impose on PACE / Chip Authentication.
 

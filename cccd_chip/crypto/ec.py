@@ -25,13 +25,14 @@ ephemeral session keys of the host and the virtual chip.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property, lru_cache
 from typing import Callable, Iterator, Optional
 
 from cryptography.hazmat.primitives.asymmetric import ec as _ossl_ec
 
 from ..errors import InvalidPublicKeyError, UnsupportedError
+from ..frozen import frozen_dataclass
 from . import libcrypto
 from .primes import probably_prime
 
@@ -46,7 +47,7 @@ R_SUBGROUP = "EC_POINT_NOT_IN_SUBGROUP"
 MAX_FIELD_BITS = 1024  # explicit parameters beyond this are refused
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Point:
     """An affine point; the identity (point at infinity) is ``None`` in this API."""
 
@@ -58,7 +59,7 @@ class Point:
         yield self.y
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Curve:
     """Domain parameters of a prime-field curve (BSI TR-03111 §2.3.1)."""
 

@@ -17,15 +17,15 @@ number changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 
 MAX_KEY_INTEGER_LEN = 2049  # 16384-bit modulus + a leading 00
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class KeyInteger:
     """A key integer's value and whether its DER encoding was negative (first bit set)."""
 

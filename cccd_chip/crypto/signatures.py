@@ -26,7 +26,7 @@ given, after the domain has been validated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import Any, Callable, Optional, cast
 
@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa, utils
 
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
+from ..frozen import frozen_dataclass
 from . import ec as _ec
 from . import ecdsa as _ecdsa
 from .key_integers import read_key_integer, read_key_integer_element, read_rsa_public_key
@@ -118,7 +119,7 @@ def hash_name_from_oid(oid: str) -> str:
         raise UnsupportedError(f"digest algorithm {oid} not supported", reason="ALGORITHM_UNSUPPORTED") from None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SignatureAlgorithm:
     """A resolved signature algorithm (scheme + hash + PSS parameters)."""
 
@@ -205,7 +206,7 @@ def _resolve_pss(oid: str, params: Any) -> SignatureAlgorithm:
 # --- public keys ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PublicKey:
     """A verification key parsed from a SubjectPublicKeyInfo.
 

@@ -13,17 +13,18 @@ All failures raise :class:`cccd_chip.errors.ParseError` with the byte offset.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Iterator, Optional
 
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 
 MAX_TAG_BYTES = 3
 MAX_LENGTH_BYTES = 4
 MAX_DEPTH = 32
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Header:
     """A decoded TLV header: tag, value length, header size, constructed bit."""
 
@@ -37,7 +38,7 @@ class Header:
         return self.header_len + self.length
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Tlv:
     """One TLV element; ``children`` is filled for constructed tags by ``decode_tree``."""
 

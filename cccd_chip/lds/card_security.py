@@ -7,10 +7,10 @@ it is verified like the SOD.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 from . import cms, oids
 from . import security_infos as si
 from .cms import SignedData
@@ -19,7 +19,7 @@ from .security_infos import SecurityInfos
 FILE = "CardSecurity"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CardSecurity:
     signed_data: SignedData
     security_infos: SecurityInfos

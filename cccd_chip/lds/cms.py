@@ -11,7 +11,6 @@ RSASSA-PSS or ECDSA.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Optional, Sequence
 
@@ -21,6 +20,7 @@ from asn1crypto import x509 as a_x509
 
 from ..content_cache import ContentCache
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 from ..iso7816.tlv import read_header
 from . import ber, oids
 from ._der import (
@@ -45,7 +45,7 @@ from ._der import (
 MAX_CMS_SIZE = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class AlgorithmIdentifier:
     """RFC 5280 §4.1.1.2: OID and the DER of its parameters (None when absent)."""
 
@@ -60,7 +60,7 @@ class AlgorithmIdentifier:
         return der_seq(der_oid(self.oid), self.parameters or b"")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Attribute:
     """RFC 5652 §5.3 Attribute: type OID and the DER of each value."""
 
@@ -68,7 +68,7 @@ class Attribute:
     values: tuple[bytes, ...]
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SignerInfo:
     """RFC 5652 §5.3. ``signed_attrs`` is the SET OF (tag 0x31) as received."""
 
@@ -141,7 +141,7 @@ class SignerInfo:
         return v[s:e] if t == tag else None
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SignedData:
     """RFC 5652 §5.1 SignedData inside its ContentInfo (``raw`` is the ContentInfo)."""
 
@@ -475,7 +475,7 @@ def rsassa_pss_params(hash_alg: str = "sha256", salt_length: int = 32) -> bytes:
     return out
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PSSParams:
     hash_oid: str
     mgf_oid: str

@@ -8,10 +8,10 @@ Unknown elements are kept (``extra``) and unknown tags in the list too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from . import registry
 
@@ -24,7 +24,7 @@ _DIGITS4 = re.compile(r"^[0-9]{4}$")
 _DIGITS6 = re.compile(r"^[0-9]{6}$")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Com:
     lds_version: Optional[str]  # "0107" = LDS 1.7
     unicode_version: Optional[str]  # "040000" = Unicode 4.0.0

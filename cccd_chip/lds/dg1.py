@@ -11,10 +11,11 @@ digit, expiry ``991231`` for cards without expiry (cccd-chip-facts §2.4).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Optional
 
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from . import mrz
 from .mrz import FILLER, CheckResult, check_digit_or_none
@@ -26,7 +27,7 @@ NO_EXPIRY = "991231"
 _CCCD_OPT = re.compile(r"^([0-9]{12})(?:<<(.))?$")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class DG1:
     """DG1 value; text fields are as on the document minus trailing fillers.
 

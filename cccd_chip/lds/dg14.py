@@ -6,10 +6,10 @@ hashing has broken Passive Authentication elsewhere (JMRTD DG14 SET reorder).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..content_cache import ContentCache
+from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from . import security_infos as si
 from .security_infos import SecurityInfos
@@ -18,7 +18,7 @@ TAG = 0x6E
 FILE = "DG14"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class DG14:
     security_infos: SecurityInfos
     raw: bytes

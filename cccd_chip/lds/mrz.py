@@ -7,8 +7,9 @@ MRZ text (lines concatenated); every field is fixed width, filler ``<``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+from ..frozen import frozen_dataclass
 
 FILLER = "<"
 _WEIGHTS = (7, 3, 1)
@@ -94,7 +95,7 @@ def join_fields(fmt: str, values: dict[str, str]) -> str:
     return "".join(parts)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CheckResult:
     """One MRZ check digit: what the document holds and what it should be."""
 

@@ -7,14 +7,14 @@ that parses and builds it. Modules are imported lazily to keep imports light.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Optional
 
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class FileInfo:
     name: str  # "COM", "SOD", "DG1".."DG16", "CardAccess", "CardSecurity"
     fid: int

@@ -15,12 +15,13 @@ agreement, cipher and key length (:func:`pace_algorithm`, :func:`ca_algorithm`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import TYPE_CHECKING, Iterable, Optional, TypeVar, Union
 
 from ..content_cache import ContentCache
 from ..errors import CccdError, ParseError, UnsupportedError
+from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 
 if TYPE_CHECKING:  # crypto is imported lazily at run time
@@ -63,7 +64,7 @@ MAX_INFOS = 64
 MAX_OID_BYTES = 40
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PaceAlgorithm:
     """What a PACE protocol OID stands for (ICAO 9303-11 Tables 2 and 3)."""
 
@@ -78,7 +79,7 @@ class PaceAlgorithm:
         return f"id-PACE-{self.key_agreement}-{self.mapping}-{_CIPHER_NAMES[self.cipher]}"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CaAlgorithm:
     """What a Chip Authentication protocol OID stands for (ICAO 9303-11 Tables 5 and 6)."""
 
@@ -188,7 +189,7 @@ class _Default(Enum):
 _STRICT = _Default.STRICT  # "the default DomainPolicy" (crypto.domain_params.STRICT, imported lazily)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PaceInfo:
     """PACEInfo (ICAO 9303-11 §9.2.1)."""
 
@@ -210,7 +211,7 @@ class PaceInfo:
         return tlv.encode(0x30, body)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PaceDomainParameterInfo:
     """PACEDomainParameterInfo (§9.2.2); ``domain_parameter`` is the raw AlgorithmIdentifier."""
 
@@ -236,7 +237,7 @@ class PaceDomainParameterInfo:
         return tlv.encode(0x30, body)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ChipAuthenticationInfo:
     """ChipAuthenticationInfo (§9.2.5)."""
 
@@ -258,7 +259,7 @@ class ChipAuthenticationInfo:
         return tlv.encode(0x30, body)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ChipAuthenticationPublicKeyInfo:
     """ChipAuthenticationPublicKeyInfo (§9.2.6); ``public_key`` is the raw SubjectPublicKeyInfo."""
 
@@ -283,7 +284,7 @@ class ChipAuthenticationPublicKeyInfo:
         return tlv.encode(0x30, body)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class TerminalAuthenticationInfo:
     """TerminalAuthenticationInfo (§9.2.8); an optional efCVCA (TR-03110 v1) is kept raw."""
 
@@ -296,7 +297,7 @@ class TerminalAuthenticationInfo:
         return tlv.encode(0x30, tlv.encode(0x06, oid_to_bytes(self.protocol)) + _der_int(self.version) + self.extra)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class ActiveAuthenticationInfo:
     """ActiveAuthenticationInfo (§9.2.4): the ECDSA signature algorithm of AA."""
 
@@ -314,7 +315,7 @@ class ActiveAuthenticationInfo:
         return tlv.encode(0x30, body)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class UnknownSecurityInfo:
     """Any other SecurityInfo, kept as read and otherwise ignored."""
 
@@ -339,7 +340,7 @@ SecurityInfo = Union[
 _I = TypeVar("_I")
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SecurityInfos:
     """All infos in SET order, with the exact bytes they were parsed from."""
 

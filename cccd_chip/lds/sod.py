@@ -9,10 +9,10 @@ group hashes in file order (duplicates are kept so a verifier can see them).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from ..errors import ParseError
+from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from . import cms, oids
 from ._der import children, der, der_int, der_seq, int_at, octets, single
@@ -22,13 +22,13 @@ TAG = 0x77
 FILE = "SOD"
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class DataGroupHash:
     number: int
     value: bytes
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class LDSSecurityObject:
     """ICAO 9303-10 §4.6.2.2 LDSSecurityObject."""
 
@@ -52,7 +52,7 @@ class LDSSecurityObject:
         return oids.name(self.hash_algorithm.oid)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SOD:
     """EF.SOD: the CMS SignedData and its decoded LDSSecurityObject."""
 

@@ -9,13 +9,14 @@ Signatures are checked over the tbsCertificate bytes exactly as received.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Optional, TypedDict
 
 from asn1crypto import x509 as _x509
 
+from ..frozen import frozen_dataclass
 from ..lds.names import name_text
 from ..crypto.signatures import PublicKey, load_public_key, signature_algorithm, verify_signature
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
@@ -36,7 +37,7 @@ _KNOWN_CRITICAL = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Certificate:
     """One certificate; ``raw`` is the exact DER, ``tbs`` the signed bytes."""
 

@@ -8,7 +8,6 @@ CRLs are not part of the eMRTD PKI and are refused.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Optional
@@ -17,12 +16,13 @@ from asn1crypto import crl as _crl
 
 from ..crypto.signatures import PublicKey, signature_algorithm, verify_signature
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
+from ..frozen import frozen_dataclass
 from .certificate import _country, _name_key, _name_text
 
 MAX_CRL_SIZE = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class CRL:
     raw: bytes
     tbs: bytes

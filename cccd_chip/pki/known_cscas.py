@@ -17,15 +17,15 @@ two uses (docs/verification.md §8):
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
 from ..errors import CccdError, TrustStoreError
+from ..frozen import frozen_dataclass
 from .certificate import Certificate, load_certificate
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class KnownCsca:
     """One pinned public CSCA: file, fingerprint, what it is and why it is not authenticated."""
 

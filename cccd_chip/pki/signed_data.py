@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
 from ..crypto.signatures import (
@@ -25,6 +24,7 @@ from ..crypto.signatures import (
     verify_signature,
 )
 from ..errors import CccdError, ParseError, VerificationError
+from ..frozen import frozen_dataclass
 from ..lds.cms import AlgorithmIdentifier, SignedData, SignerInfo
 from .certificate import Certificate, load_certificate
 
@@ -69,7 +69,7 @@ def find_signer(si: SignerInfo, candidates: Iterable[bytes | Certificate]) -> Op
 MAX_SIGNER_CANDIDATES = 8  # embedded certificates whose key is tried when the sid designates none
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SignerIdentification:
     """Which certificate signed a SignerInfo, and how it was found (RFC 5652 §5.3, §5.6).
 

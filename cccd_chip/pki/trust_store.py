@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence, Union
 
 from ..errors import CccdError, ParseError, TrustStoreError
+from ..frozen import frozen_dataclass
 from ..lds.oids import ID_ICAO_CSCA_MASTER_LIST_SIGNING_KEY
 from ..safe_files import is_regular_file, read_regular_file
 from .certificate import Certificate, ca_profile_problem, check_issued_by, load_certificate
@@ -35,7 +35,7 @@ MAX_SOURCE_FILE = 64 * 1024 * 1024
 _CERT_EXT = {".cer", ".crt", ".der", ".pem"}
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Rejected:
     """A source or entry that was not loaded, and why (no secret in it)."""
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from typing import Any, Callable, Optional, cast
 
 from cryptography.hazmat.primitives.asymmetric import utils as _utils
@@ -34,6 +33,7 @@ from ..crypto.signatures import (
     verify_ecdsa_rs,
 )
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
+from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from .report import CheckResult, Reason, Verdict
 
@@ -44,7 +44,7 @@ _TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384",
 _HASH_LEN = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class AAResult:
     """A verified AA signature: which scheme and hash it used."""
 

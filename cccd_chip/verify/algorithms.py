@@ -20,12 +20,12 @@ and key algorithm.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional
 
 from ..crypto.signatures import HASH_OIDS
 from ..errors import CccdError
+from ..frozen import frozen_dataclass
 from ..lds import cms
 from ..lds.cms import AlgorithmIdentifier, SignedData, SignerInfo
 from ..pki.certificate import Certificate
@@ -65,7 +65,7 @@ OK, DEPRECATED, FORBIDDEN, UNKNOWN = "ok", "deprecated", "forbidden", "unknown"
 _ORDER = {OK: 0, DEPRECATED: 1, UNKNOWN: 2, FORBIDDEN: 3}
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class AlgorithmUse:
     """One algorithm found in one place (``where``: e.g. ``SignerInfo.digestAlgorithm``)."""
 

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from ..crypto.signatures import hash_name_from_oid
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, UsageError, VerificationError
+from ..frozen import frozen_dataclass
 from ..lds import oids
 from ..lds import sod as sod_mod
 from ..lds.cms import SignedData
@@ -58,7 +59,7 @@ _HASH_CONSTRUCTORS = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": 
                       "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Policy:
     """Verification policy (documented in docs/verification.md)."""
 
@@ -87,7 +88,7 @@ class Policy:
         return self.at or datetime.now(timezone.utc)
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class SignerOutcome:
     """What step 2-3 established about a signed object (SOD, CardSecurity)."""
 
@@ -101,7 +102,7 @@ class SignerOutcome:
         return self.signature_ok and self.chain_ok is True
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class PassiveResult:
     checks: tuple[CheckResult, ...]
     sod: Optional[sod_mod.SOD]

@@ -11,9 +11,11 @@ successful check. A :class:`Report` always carries ``overall(checks)``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Any, Iterable, Optional
+
+from ..frozen import frozen_dataclass
 
 
 SCHEMA_VERIFY = "cccd-verify/1"
@@ -107,7 +109,7 @@ _RANK = {
 }
 
 
-@dataclass(frozen=True, init=False)
+@frozen_dataclass
 class CheckResult:
     """Outcome of one check (e.g. ``passive.dg_hash`` for ``DG2``)."""
 
@@ -149,7 +151,7 @@ def overall(checks: "tuple[CheckResult, ...] | list[CheckResult]") -> Verdict:
     return Verdict.UNDETERMINED if worst is None else worst
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class Report:
     checks: tuple[CheckResult, ...]
     trust_store_version: Optional[str] = None
