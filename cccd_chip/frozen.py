@@ -52,7 +52,7 @@ class _Reference:
     value: tuple[int, ...] = dataclasses.field(default_factory=tuple)
 
 
-_PARAMS = _Reference.__dataclass_params__  # type: ignore[attr-defined]
+_PARAMS = getattr(_Reference, "__dataclass_params__")
 _FACTORY: object = (_Reference.__init__.__defaults__ or ())[0]  # dataclasses' "<factory>" marker
 
 # names the compiled __init__ uses besides its parameters (a field may not take them)
@@ -68,6 +68,7 @@ def frozen_dataclass(cls: _C) -> _C:
             or any(hasattr(b, "__dataclass_fields__") for b in cls.__mro__[1:])
             or any(_maybe_initvar_or_kw_only(t) for t in annotations.values())
             or any(isinstance(v, Field) and v.kw_only is True for v in own.values())):
+        # typeshed types dataclass(...)(cls) as type[Any], not as the class it returns
         return dataclasses.dataclass(frozen=True)(cls)  # type: ignore[return-value]
     no_doc = not getattr(cls, "__doc__")
     class_hash = own.get("__hash__", MISSING)
@@ -152,12 +153,12 @@ def _frozen(cls: type, names: frozenset[str]) -> tuple[Callable[..., None], Call
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in names:
             raise FrozenInstanceError(f"cannot assign to field {name!r}")
-        super(cls, self).__setattr__(name, value)  # type: ignore[arg-type]
+        super(cls, self).__setattr__(name, value)  # type: ignore[arg-type]  # mypy: cls is a type
 
     def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in names:
             raise FrozenInstanceError(f"cannot delete field {name!r}")
-        super(cls, self).__delattr__(name)  # type: ignore[arg-type]
+        super(cls, self).__delattr__(name)  # type: ignore[arg-type]  # mypy: cls is a type
     return __setattr__, __delattr__
 
 
@@ -195,7 +196,7 @@ def _init(cls: type, fields: tuple[Field[Any], ...]) -> Callable[..., None]:
     template = _TEMPLATES.get(shape)
     if template is None:
         template = _TEMPLATES[shape] = _compile_template(shape)
-    self_name = "__dataclass_self__" if "self" in cls.__dataclass_fields__ else "self"  # type: ignore[attr-defined]
+    self_name = "__dataclass_self__" if "self" in getattr(cls, "__dataclass_fields__") else "self"
     param_names = tuple(f.name for f in params)
     if {_SETATTR, _MARKER}.intersection(param_names) or any(n.startswith("__frozen_default_") for n in param_names):
         raise TypeError(f"frozen_dataclass: {cls.__name__}: a field name is reserved")
@@ -217,7 +218,7 @@ def _init(cls: type, fields: tuple[Field[Any], ...]) -> Callable[..., None]:
 
 
 def _compile_template(shape: tuple[tuple[str, ...], bool]) -> types.CodeType:
-    """Compile the ``__init__`` of a shape, with placeholder names (``p0``..) and field-name constants (``"\\0" + i``)."""
+    """Compile the ``__init__`` of a shape: parameters ``p0``.., field names as the constants ``"\\0" + str(i)``."""
     kinds, post_init = shape
     params, body = ["self"], []
     n = 0
