@@ -3,16 +3,20 @@
 ``verify_many(items, trust_store, policy=..., workers=N)`` verifies Documents,
 dump paths (folder or ``.json``) or :class:`InlineDump` values (one single-file
 dump as bytes, e.g. a line of a stream) and yields :class:`BatchResult` in input
-order. With ``workers > 1`` a process pool is used; each worker receives the
-trust store once (pool initializer) and keeps the per-process caches that
-make repeated work cheap across documents:
+order. With ``workers > 1`` a process pool is used: on POSIX the fork pool of
+:mod:`.forkpool` (forked workers, two pipes each, no threads; a worker killed
+mid-run is replaced and its dumps verified again, a dump that kills its worker
+twice is an error result ``WORKER_LOST``), elsewhere (no ``fork``, or other
+threads running) ``concurrent.futures``. Either way each worker has the trust
+store once (inherited when forked, else the pool initializer's argument) and
+keeps the per-process caches that make repeated work cheap across documents:
 
 - parsed certificates by their bytes (``pki.certificate.load_certificate``),
 - parsed public keys by SPKI (``crypto.signatures.load_public_key``),
 - resolved signature algorithms (``crypto.signatures.signature_algorithm``),
 - DSC -> CSCA verdicts per trust-store version (``verify.passive._chain``).
 
-Work is submitted in a bounded window, so a stream of any length runs in
+Work is handed out in a bounded window, so a stream of any length runs in
 constant memory. ``render`` (a module-level function, BatchResult -> value) runs
 where the item was verified, in the worker: what comes back to the parent is its
 value (e.g. the output line), not the Report, so the parent -- which shares the
@@ -75,6 +79,8 @@ _WORKER: dict[str, Any] = {}  # this worker process's trust store ("ts"), policy
 
 T = TypeVar("T")
 
+WORKER_LOST = "WORKER_LOST"  # the reason of an item whose worker process died twice (forkpool)
+
 
 def _init_worker(trust_store: TrustStore, policy: Policy, render: Optional[Callable[[BatchResult], Any]]) -> None:
     gc.freeze()  # what the worker inherited (or imported) is never walked by its collector (module doc)
@@ -131,8 +137,9 @@ def verify_many(
 ) -> Iterator[Any]:
     """Verify every item, in order: its BatchResult, or ``render(result)`` computed where it was verified.
 
-    ``workers=None`` uses every core. ``render`` must be a module-level function (a pool
-    worker finds it by name); its values are what crosses back from the workers.
+    ``workers=None`` uses every core. ``render`` must be a module-level function (a
+    ``concurrent.futures`` worker finds it by name); its values are what crosses back from
+    the workers. Closing the iterator early (or an exception) ends and reaps every worker.
     """
     n = workers or os.cpu_count() or 1
     if n <= 1:
@@ -140,6 +147,28 @@ def verify_many(
             r = verify_one(item, trust_store, policy)
             yield r if render is None else render(r)
         return
+    from . import forkpool
+
+    if forkpool.available():
+        def work(chunk: list[Item]) -> list[Any]:  # runs in a forked worker: trust store and policy inherited
+            if render is None:
+                return [verify_one(item, trust_store, policy) for item in chunk]
+            return [render(verify_one(item, trust_store, policy)) for item in chunk]
+
+        def lost(item: Item, how: str) -> Any:  # the item's worker died twice (forkpool's module doc)
+            r = BatchResult(_label(item), None, {"error": "WorkerLost", "reason": WORKER_LOST,
+                                                 "message": f"the worker process verifying this dump ended "
+                                                            f"({how}), also when it was verified alone"})
+            return r if render is None else render(r)
+
+        yield from forkpool.imap_ordered(items, work, workers=n, chunk_size=chunk_size, lost=lost)
+        return
+    yield from _executor_pool(items, trust_store, policy, n, chunk_size, render)
+
+
+def _executor_pool(items: Iterable[Item], trust_store: TrustStore, policy: Policy, n: int, chunk_size: int,
+                   render: Optional[Callable[[BatchResult], Any]]) -> Iterator[Any]:
+    """Where no worker can be forked (no ``fork``, or other threads running): ``concurrent.futures``."""
     from concurrent.futures import ProcessPoolExecutor
 
     window = n * 4

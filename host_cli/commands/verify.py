@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -110,21 +111,29 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
 
     if workers != 1:
         with frozen_imports():  # the process pool's modules, as the verifier's (host_cli/imports.py)
-            import concurrent.futures.process  # noqa: F401
+            from cccd_chip.verify import forkpool
+
+            if not forkpool.available():
+                import concurrent.futures.process  # noqa: F401
     counts = {"successful": 0, "failed": 0, "undetermined": 0, "error": 0}
     results = []
     entry: Callable[[Any], tuple[str, Any]] = _jsonl_entry if as_jsonl else _json_entry if as_json else _line_entry
-    # each result is rendered where it was verified (a pool worker): only (key, text) comes back
-    for key, out in verify_many(_batch_items(dumps, stream), store or TrustStore(), policy=policy, workers=workers,
-                                render=entry):
-        counts[key] = counts.get(key, 0) + 1
-        if as_jsonl:
-            sys.stdout.write(out)
-            sys.stdout.flush()
-        elif as_json:
-            results.append(out)
-        else:
-            click.echo(out)
+    # each result is rendered where it was verified (a pool worker): only (key, text) comes back.
+    # SIGTERM ends the batch as Ctrl-C does: "aborted", exit 4, no summary (never a partial success)
+    previous = _on_sigterm(_interrupt)
+    try:
+        for key, out in verify_many(_batch_items(dumps, stream), store or TrustStore(), policy=policy,
+                                    workers=workers, render=entry):
+            counts[key] = counts.get(key, 0) + 1
+            if as_jsonl:
+                sys.stdout.write(out)
+                sys.stdout.flush()
+            elif as_json:
+                results.append(out)
+            else:
+                click.echo(out)
+    finally:
+        _on_sigterm(previous)
     total = sum(counts.values())
     if total == 0:  # e.g. an empty stream: "0 dumps" is never a success (issue 10, defect 4)
         if as_json:
@@ -142,11 +151,26 @@ def _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store) -> in
     return exit_code_for(counts)  # internal (a bug on some input) 70, failed 1, error 6, undetermined 3
 
 
+def _on_sigterm(handler):
+    """Install ``handler`` for SIGTERM; the one it replaces (None where this is no main thread: unchanged)."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (the command run inside another program)
+        return None
+
+
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt  # host_cli/main.py: "cccd: aborted (interrupted)", exit 4
+
+
 def _count_key(r) -> str:
-    """The summary count a result goes to: its overall verdict, else error (or internal: a bug)."""
+    """The summary count a result goes to: its overall verdict, else error (or internal: a bug, or a dump
+    whose worker process died twice, WORKER_LOST: not known to be malformed, never a success)."""
     if r.report is not None:
         return r.report.overall.value
-    return "internal" if (r.error or {}).get("reason") == "INTERNAL" else "error"
+    return "internal" if (r.error or {}).get("reason") in ("INTERNAL", "WORKER_LOST") else "error"
 
 
 def _line_entry(r) -> tuple[str, str]:

@@ -103,15 +103,18 @@ def test_one_worker_needs_no_process_pool(dump, tmp_path):
 
 
 def test_the_probe_sees_what_a_command_needs(dump, tmp_path):
-    """Positive twins: the same probe finds the archive engine, the pool and the reader where they are used."""
+    """Positive twins: the same probe finds the archive engine, the pool and the reader where they are used.
+    The pool of `cccd verify DIR` is the fork pool (verify/forkpool.py): no concurrent.futures, no
+    multiprocessing; the archive engine's pool is concurrent.futures'."""
     card, path = dump
     folder = _three_copies(path, tmp_path / "dumps")
     r, modules, _ = _loaded(tmp_path, "verify", folder, "--csca", card / "csca.pem", "--workers", 2)
     assert r.returncode == 0, r.stderr
-    assert "concurrent.futures.process" in _offenders(modules)
+    assert "cccd_chip.verify.forkpool" in modules and "multiprocessing" not in modules
+    assert _offenders(modules) == []
     r, modules, _ = _loaded(tmp_path, "verify", path, "--csca", card / "csca.pem", "--engine", "process")
     assert r.returncode == 0, r.stderr
-    assert "cccd_chip.archive.run" in _offenders(modules)
+    assert {"cccd_chip.archive.run", "concurrent.futures.process"} <= set(_offenders(modules))
     can = json.loads((card / "card.json").read_text())["secrets"]["can"]
     r, modules, _ = _loaded(tmp_path, "read", "--virtual", card, "--can", can, "--csca", card / "csca.pem")
     assert r.returncode == 0, r.stderr

@@ -1,0 +1,121 @@
+"""`cccd verify DIR --workers 2` as a real process under faults (verify/forkpool.py): Ctrl-C or SIGTERM to the
+command ends it as ``aborted`` (exit 4, no summary: never a partial success) with its workers gone, and a
+worker killed from outside by its PID changes nothing in the output (its dumps are verified again)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from cccd_chip.emulator.applet import Applet
+from cccd_chip.emulator.card import VirtualCard
+from cccd_chip.emulator.personalize import personalize
+from cccd_chip.reader import Credential, read_document
+from cccd_chip.transport.local import LocalTransport
+from testsupport.cli import cccd_argv, run_cccd_process
+
+AT = "2026-06-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """400 dumps of one card (a batch that runs for a while with 2 workers), one of them tampered."""
+    root = tmp_path_factory.mktemp("pool")
+    card_dir = personalize("cccd-2021", 7, root / "card")
+    card = VirtualCard.load(card_dir)
+    doc = read_document(LocalTransport(Applet(card)), Credential.from_cccd_id(card.secrets["id"]))
+    doc.save(root / "one.json")
+    raw = (root / "one.json").read_bytes()
+    dumps = root / "dumps"
+    dumps.mkdir()
+    for i in range(400):
+        (dumps / f"d{i:03d}.json").write_bytes(raw)
+    bad = json.loads(raw)
+    dg1 = bytearray.fromhex(bad["files"]["DG1"])
+    dg1[12] ^= 1
+    bad["files"]["DG1"] = dg1.hex()
+    (dumps / "d200.json").write_text(json.dumps(bad))
+    return dumps, ["--csca", str(card_dir / "csca.pem"), "--crl", str(card_dir / "csca.crl"), "--at", AT]
+
+
+def children(pid: int) -> set[int]:
+    out = set()
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.add(int(name))
+            except OSError:
+                continue
+    return out
+
+
+def start(folder, trust, *args) -> subprocess.Popen:
+    return subprocess.Popen(cccd_argv("verify", folder, *trust, *args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+
+
+def workers_of(proc: subprocess.Popen, n: int) -> set[int]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        found = children(proc.pid)
+        if len(found) >= n or proc.poll() is not None:
+            return found
+        time.sleep(0.005)
+    raise AssertionError("no worker started")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("workers", [2, 1])
+def test_an_interrupted_batch_ends_as_aborted(folder, sig, workers):
+    dumps, trust = folder
+    proc = start(dumps, trust, "--jsonl", "--workers", workers)
+    try:
+        first = proc.stdout.readline()  # the batch is running: its first result is out
+        assert json.loads(first)["report"]["overall"] == "successful"
+        pool = children(proc.pid)
+        assert len(pool) == (2 if workers == 2 else 0)
+        proc.send_signal(sig)  # to the command's PID only
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 4, err
+    assert "cccd: aborted" in err and "Traceback" not in err
+    assert "dumps:" not in err  # no summary: an interrupted batch is never reported as done
+    assert len(out.splitlines()) < 399
+    assert all(not os.path.exists(f"/proc/{pid}") for pid in pool)  # killed and reaped by the command
+
+
+def test_a_worker_killed_from_outside_changes_nothing(folder):
+    dumps, trust = folder
+    reference = run_cccd_process("verify", dumps, *trust, "--workers", 1)
+    assert reference.returncode == 1 and "400 dumps: 399 successful, 1 failed" in reference.stderr
+    proc = start(dumps, trust, "--workers", 2)
+    try:
+        pool = workers_of(proc, 2)
+        assert len(pool) == 2
+        os.kill(min(pool), signal.SIGKILL)  # by its PID, while its first chunk is being verified
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (proc.returncode, out, err) == (reference.returncode, reference.stdout, reference.stderr)
+
+
+def test_a_dump_whose_worker_died_twice_counts_as_internal():
+    """WORKER_LOST (verify/batch.py): not known to be malformed (6), never a success: internal, exit 70."""
+    from cccd_chip.verify.batch import WORKER_LOST, BatchResult
+    from host_cli.commands.verify import _count_key
+    from host_cli.exit_codes import exit_code_for
+
+    r = BatchResult("d.json", None, {"error": "WorkerLost", "reason": WORKER_LOST, "message": "..."})
+    assert _count_key(r) == "internal" and exit_code_for({"successful": 3, "internal": 1}) == 70
