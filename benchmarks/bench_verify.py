@@ -380,7 +380,9 @@ def batch_scaling(raws: list[bytes], trust: list[str], work: Path, copies: int,
     """`cccd verify DIR --workers 1|2`, paired rounds: (wall 1, wall 2, CPU 1, CPU 2) in seconds.
 
     CPU is user + system time of the whole process tree (the command and its pool
-    workers, reaped before it exits), from ``getrusage(RUSAGE_CHILDREN)``.
+    workers, reaped before it exits), from ``getrusage(RUSAGE_CHILDREN)``. The order
+    within a pair alternates (1 then 2, 2 then 1, ...), so a load that rises or falls
+    during the run weighs on both sides alike.
     """
     import resource
 
@@ -398,16 +400,16 @@ def batch_scaling(raws: list[bytes], trust: list[str], work: Path, copies: int,
         subprocess.run(CLI + ["verify", str(warm), "--workers", str(w), *trust], cwd=ROOT, capture_output=True,
                        timeout=600, env=cli_env(work))
     out = []
-    for _ in range(rounds):
-        walls, cpus = [], []
-        for w in (1, 2):
+    for k in range(rounds):
+        walls, cpus = [0.0, 0.0], [0.0, 0.0]
+        for w in ((1, 2) if k % 2 == 0 else (2, 1)):
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             r = subprocess.run(CLI + ["verify", str(folder), "--workers", str(w), *trust], cwd=ROOT,
                                capture_output=True, text=True, timeout=600, env=cli_env(work))
-            walls.append(time.perf_counter() - t0)
+            walls[w - 1] = time.perf_counter() - t0
             r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpus.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+            cpus[w - 1] = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
             if r.returncode != 0:
                 raise SystemExit(f"cccd verify DIR --workers {w}: exit {r.returncode}: {r.stderr[-300:]}")
         out.append((walls[0], walls[1], cpus[0], cpus[1]))
