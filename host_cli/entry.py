@@ -11,6 +11,7 @@ import importlib.util
 import sys
 from typing import Optional
 
+from . import fast_path
 from .exit_codes import ExitCode  # no click: importable without the cli extra
 from .imports import frozen_imports, own_process
 
@@ -30,9 +31,12 @@ def main(argv: Optional[list[str]] = None) -> None:
             "install the extra: pip install 'cccd-chip[cli]'\n")
         sys.exit(int(ExitCode.USAGE))
     own_process()
-    with frozen_imports():  # click and the group (host_cli/imports.py)
-        from .main import main as cli_main
-
+    with frozen_imports():  # the command's modules: click and the group, or not (host_cli/imports.py)
+        fast = fast_path.parse(sys.argv[1:] if argv is None else argv)
+        if fast is None:
+            from .main import main as cli_main
+    if fast is not None:  # a plain one-dump `cccd verify`: the same command, without click (fast_path.py)
+        fast_path.run(fast)
     cli_main(argv)
 
 

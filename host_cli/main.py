@@ -9,20 +9,16 @@ reads); 5 access denied or chip protocol error; 6 malformed data; 7 output error
 
 from __future__ import annotations
 
-import errno
 import importlib
-import os
-import sys
 from typing import Any, Optional
 
 import click
 
 from cccd_chip import TOOL_NAME
-from cccd_chip.errors import CccdError
 from cccd_chip.safe_text import visible
 
 from .exit_codes import ExitCode
-from .failure import OUTPUT_ERRNOS, output_lost, report_error
+from .failure import run_command
 from .imports import frozen_imports
 from .options import CccdGroup
 from .trust import make_policy
@@ -88,47 +84,23 @@ cli.commands = LazyCommands(COMMANDS)
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    """Entry point: run the click group and map every error to its exit code."""
+    """Entry point: run the click group and map every error to its exit code (failure.run_command)."""
+    run_command(lambda: _click_main(argv))
+
+
+def _click_main(argv: Optional[list[str]]) -> int:
+    """The group on ``argv``: its return value, or the exit code of click's own exits and errors."""
     try:
         rv = cli.main(args=argv, prog_name="cccd", standalone_mode=False)
-        code = rv if isinstance(rv, int) else 0
+        return rv if isinstance(rv, int) else 0
     except click.exceptions.Exit as e:
-        code = e.exit_code
+        return e.exit_code
     except click.ClickException as e:
         click.echo(f"cccd: usage: {visible(e.format_message())}", err=True)
-        code = ExitCode.USAGE
+        return ExitCode.USAGE
     except click.exceptions.Abort:
         click.echo("cccd: aborted", err=True)
-        code = ExitCode.TRANSPORT
-    except CccdError as e:
-        code = report_error(e)
-    except SystemExit as e:
-        if type(sys.stdout).__name__ != "_PacifyFlushWrapper":
-            raise
-        # click turned a closed stdout pipe (EPIPE) into exit 1 -- "document failed" to us: it is an output error
-        code = output_lost(BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE)))
-        del e
-    except OSError as e:
-        if e.errno not in OUTPUT_ERRNOS:
-            if os.environ.get("CCCD_DEBUG"):
-                raise
-            click.echo(f"cccd: internal error ({type(e).__name__}); set CCCD_DEBUG=1 for details", err=True)
-            code = ExitCode.INTERNAL
-        else:  # stdout is a full disk, /dev/full, a closed pipe ...
-            code = output_lost(e)
-    except KeyboardInterrupt:
-        click.echo("cccd: aborted (interrupted)", err=True)
-        code = ExitCode.TRANSPORT
-    except Exception as e:  # a bug: one line, no traceback unless asked
-        if os.environ.get("CCCD_DEBUG"):
-            raise
-        click.echo(f"cccd: internal error ({type(e).__name__}); set CCCD_DEBUG=1 for details", err=True)
-        code = ExitCode.INTERNAL
-    try:
-        sys.stdout.flush()  # buffered output not yet written: its failure is an output error, not a crash
-    except OSError as e:
-        code = output_lost(e)
-    sys.exit(int(code))
+        return ExitCode.TRANSPORT
 
 
 if __name__ == "__main__":  # pragma: no cover

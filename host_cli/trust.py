@@ -14,10 +14,9 @@ from typing import Any, Optional
 
 import click
 
-from cccd_chip.errors import UsageError
-
+from . import verification
 from .options import Decorator, option_group
-from .paths import require_path
+from .verification import describe_known, parse_at  # noqa: F401 - the commands import them from here
 
 _trust_options: Decorator = option_group(
     "Trust material",
@@ -64,7 +63,7 @@ def _trust_known_cb(ctx, param, value):
     return value
 
 
-def _trust_known() -> tuple:
+def trust_known() -> tuple:
     ctx = click.get_current_context(silent=True)
     return tuple(ctx.meta.get(TRUST_KNOWN_META, ())) if ctx is not None else ()
 
@@ -120,107 +119,22 @@ def policy_options(f: Any) -> Any:
 
 def make_policy(at=None, options: Optional[dict] = None):
     """The verification Policy from ``--at`` and the policy options of the current command."""
-    from cccd_chip.verify.passive import Policy
-
     if options is None:
-        ctx = click.get_current_context(silent=True)
-        options = dict(ctx.meta.get(POLICY_META, {})) if ctx is not None else {}
-    kw: dict = {}
-    if at is not None:
-        kw["at"] = at
-    revocation = options.get("revocation")
-    if options.get("require_crl"):
-        if revocation not in (None, "require"):
-            raise UsageError(f"--require-crl contradicts --revocation {revocation}")
-        revocation = "require"
-    if revocation:
-        kw["revocation"] = revocation.replace("-", "_")
-    if options.get("time_reference"):
-        kw["time_reference"] = options["time_reference"].replace("-", "_")
-    if options.get("require_key_usage"):
-        kw["require_key_usage"] = True
-    oids = tuple(options.get("legacy_content_types") or ())
-    for oid in oids:
-        if not all(part.isdigit() for part in oid.split(".")) or oid.count(".") < 2:
-            raise UsageError("--legacy-content-type needs a dotted OID such as 1.3.27.1.1.1")
-    if oids:
-        kw["legacy_content_types"] = frozenset(oids)
-    aliases = []
-    for item in options.get("country_aliases") or ():
-        code, sep, country = item.partition("=")
-        code, country = code.strip().upper(), country.strip().upper()
-        if not sep or not (1 <= len(code) <= 3 and code.isalpha()) or not (len(country) == 2 and country.isalpha()):
-            raise UsageError("--country-alias needs MRZ=C, e.g. RKS=KS (a 1-3 letter MRZ code, a 2-letter country)")
-        aliases.append((code, country))
-    if aliases:
-        kw["country_aliases"] = frozenset(aliases)
-    if options.get("binding_key"):
-        from cccd_chip.document import load_binding_key
+        options = policy_options_given()
+    return verification.make_policy(at, options)
 
-        kw["binding_key"] = load_binding_key(options["binding_key"])
-    return Policy(**kw)
+
+def policy_options_given() -> dict:
+    """The policy options given to the current command (its context's meta; none outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return dict(ctx.meta.get(POLICY_META, {})) if ctx is not None else {}
 
 
 def build_trust_store(csca=(), masterlist=(), masterlist_root=(), crl=(), ldif=()):
-    """The trust store from the trust options (docs/verification.md §1: the trust model)."""
-    if masterlist and not masterlist_root:
-        raise UsageError("--masterlist needs --masterlist-root: a master list is trusted only when its signer "
-                         "chains to a root you name")
-    known = _trust_known()
-    if not (csca or masterlist or crl or ldif or known):
-        return None
-    for flag, paths in (("--csca", csca), ("--masterlist", masterlist), ("--masterlist-root", masterlist_root),
-                        ("--crl", crl), ("--ldif", ldif)):
-        for path in paths:
-            require_path(path, f"{flag} file")
-    from cccd_chip.pki import trust_store as ts
-
-    store = ts.TrustStore.from_sources(csca=csca, masterlists=masterlist, masterlist_roots=masterlist_root,
-                                       crls=crl, ldif=ldif)
-    if known:  # an explicit opt-in, said out loud (docs/verification.md §8)
-        from cccd_chip.pki import known_cscas
-
-        for name in dict.fromkeys(known):
-            click.echo(describe_known(name), err=True)
-            for k in known_cscas.bundle(name):
-                store.add_csca(known_cscas.certificate(k), source=f"known:{name}")
-    return store
-
-
-def describe_known(name: str) -> str:
-    """What ``--trust-known NAME`` trusts and why it is not authenticated (printed on stderr)."""
-    from cccd_chip.pki import known_cscas
-
-    bundle = known_cscas.bundle(name)
-    lines = [f"--trust-known {name}: trusting, by explicit opt-in, {len(bundle)} public CSCA certificate(s):"]
-    for k in bundle:
-        lines.append(f"  {k.title}")
-        lines.append(f"  SHA-256 {k.sha256}; found {k.provenance}")
-        lines.append(f"  NOT authenticated: {k.not_authenticated}.")
-    return "\n".join(lines)
-
-
-def parse_at(at: Optional[str]):
-    """``--at``: verify as of this UTC time (ISO 8601, e.g. 2026-01-31T12:00:00Z)."""
-    if not at:
-        return None
-    import datetime as _dt
-
-    try:
-        t = _dt.datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
-        t = t if t.tzinfo else t.replace(tzinfo=_dt.timezone.utc)
-        # normalised to UTC here: an extreme offset (0001-01-01T00:00:00+23:59) leaves the
-        # datetime range and is a usage error, not an OverflowError later (issue 10, defect 9)
-        return t.astimezone(_dt.timezone.utc)
-    except (ValueError, OverflowError):
-        raise UsageError("--at needs an ISO 8601 time such as 2026-01-31T12:00:00Z (in years 1..9999 UTC)") from None
+    """The trust store from the trust options of the current command (docs/verification.md §1)."""
+    return verification.build_trust_store(csca, masterlist, masterlist_root, crl, ldif, known=trust_known())
 
 
 def verify(doc: Any, store: Any, at: Any = None, policy: Any = None) -> Any:
     """Verify ``doc`` against ``store`` (an empty store when None) under the command's policy: a Report."""
-    from cccd_chip.pki.trust_store import TrustStore
-    from cccd_chip.verify.document_check import verify_document
-
-    if store is None:
-        store = TrustStore()
-    return verify_document(doc, store, policy=policy if policy is not None else make_policy(at))
+    return verification.verify(doc, store, policy if policy is not None else make_policy(at))

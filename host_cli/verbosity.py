@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-
-import click
+from typing import TYPE_CHECKING
 
 from cccd_chip.safe_text import visible
 
-from .options import grouped
+if TYPE_CHECKING:  # click is imported where the options are installed: set_verbosity runs without it
+    import click
 
 VERBOSE_HELP = "Log protocol steps to stderr (never secrets); -vv for more."
 
@@ -56,6 +56,10 @@ def install_verbose_options(group: click.Group) -> None:
 
 def install_verbose_option(cmd: click.Command) -> None:
     """``-v`` on one command (and on the commands of a group)."""
+    import click
+
+    from .options import grouped
+
     if isinstance(cmd, click.Group):
         install_verbose_options(cmd)
     if not any("--verbose" in getattr(p, "opts", ()) for p in cmd.params):

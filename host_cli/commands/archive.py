@@ -44,14 +44,6 @@ def archive_options(f):
     return f
 
 
-def wanted(dumps, engine, scheduler, batch_size, out, resume, changed_since) -> bool:
-    """Whether `cccd verify` runs the archive engine (an option of it, or an archive argument)."""
-    from cccd_chip.archive import is_archive
-
-    return any(x is not None for x in (engine, scheduler, batch_size, out, resume, changed_since)) or any(
-        is_archive(d) for d in dumps)
-
-
 def run(dumps, store, policy, *, workers: Optional[int], stream: bool, engine, scheduler, batch_size, out,
         resume, changed_since, as_json: bool = False) -> int:
     from cccd_chip.archive import ArchiveRun, RunOptions

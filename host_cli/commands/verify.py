@@ -9,17 +9,16 @@ from typing import Any, Callable
 
 import click
 
-from cccd_chip.errors import UsageError
 from cccd_chip.safe_text import visible
 
 from .. import render
 from ..exit_codes import ExitCode, exit_code_for
-from ..failure import errors_as_json
 from ..imports import frozen_imports
 from ..options import GroupedCommand
-from ..paths import named, require_path
-from ..trust import build_trust_store, make_policy, parse_at, trust_options, verify
+from ..paths import named
+from ..trust import policy_options_given, trust_known, trust_options
 from . import archive as archive_cmd
+from .verify_run import is_dump_folder_of_dumps
 
 MAX_STREAM_LINE = 32 * 1024 * 1024  # one single-file dump per stdin line; no dump is larger (document.py)
 
@@ -43,37 +42,13 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
     1 if any failed, else 6 if any dump is malformed, else 3 if any is undetermined.
     Archives (folder trees, .jsonl, .zip, .tar) with --engine process|dask: see docs/archive.md.
     """
-    from cccd_chip.document import Document
+    from .verify_run import run
 
-    with frozen_imports():  # the verifier's modules, imported with the collector paused (host_cli/imports.py)
-        import cccd_chip.verify.document_check  # noqa: F401
-    errors_as_json(as_json)
-    policy = make_policy(parse_at(at))
-    if archive_cmd.wanted(dumps, **archive_args):
-        return archive_cmd.run(dumps, build_trust_store(csca, masterlist, masterlist_root, crl, ldif), policy,
-                               workers=workers, stream=stream, as_json=as_json, **archive_args)
-    if not dumps and not stream:
-        raise UsageError("give one or more dumps (folders or .json files), or --stream")
-    store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif)  # option errors first
-    for d in dumps:  # a path where nothing exists is a usage error; a folder without a dump is exit 6
-        p = require_path(d, "dump")
-        if p.name == "dump.json" and any(p.parent.glob("*.bin")):
-            raise UsageError(f"{p.absolute()} is the manifest of a folder dump: pass the folder "
-                             f"{p.parent.absolute()}")
-    if len(dumps) == 1 and not stream and not _is_dump_folder_of_dumps(dumps[0]) and not as_jsonl:
-        document = Document.load(named(dumps[0]))
-        report = verify(document, store, policy=policy)
-        if as_json:
-            render.print_json(render.verify_json(report, str(dumps[0])))
-        else:
-            render.human_report(report)
-        return exit_code_for(report)
-    return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store)
+    return run(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, workers, as_json, as_jsonl, at,
+               archive_args, policy_options=policy_options_given(), known=trust_known())
 
 
-def _is_dump_folder_of_dumps(path: str) -> bool:
-    p = Path(path)
-    return p.is_dir() and not (p / "dump.json").exists()
+_is_dump_folder_of_dumps = is_dump_folder_of_dumps
 
 
 def _batch_items(dumps, stream):

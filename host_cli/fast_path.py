@@ -1,0 +1,112 @@
+"""``cccd verify DUMP`` without click: the common one-dump form, parsed here (issue 13).
+
+A one-dump ``cccd verify`` process spends ~15 ms of its ~120 ms importing click and building
+the command group. For the plain form
+
+    cccd verify DUMP [--csca F]... [--crl F]... [--masterlist F]... [--masterlist-root F]...
+                     [--ldif F]... [--at TIME] [--json]
+
+(long options with their value as the next argument, one dump that is neither an archive
+nor a folder of dumps) :func:`parse` returns the arguments click would hand to the
+command, and the command runs the same body (``commands/verify_run.run``) under the same
+error mapping (``failure.run_command``). Everything else -- another command, any other
+option or form (``--csca=F``, ``-v``, ``--help``, ``--``), a value or path starting with
+``-``, an empty argument, a path click would refuse as unreadable, shell completion --
+returns None, and click parses the command line as always. ``tests/cli/test_fast_path.py``
+checks both give the same arguments, output, errors and exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, NoReturn, Optional
+
+# option -> the command's parameter; every one is repeatable, a path (click.Path()), default ()
+PATH_OPTIONS = {"--csca": "csca", "--masterlist": "masterlist", "--masterlist-root": "masterlist_root",
+                "--crl": "crl", "--ldif": "ldif"}
+COMPLETE_VAR = "_CCCD_COMPLETE"  # click's shell completion for prog_name "cccd"
+
+
+def parse(argv: list[str]) -> Optional[dict[str, Any]]:
+    """The keyword arguments of ``commands.verify_run.run`` for a plain one-dump ``verify``, else None."""
+    if not argv or argv[0] != "verify" or COMPLETE_VAR in os.environ:
+        return None
+    paths: dict[str, list[str]] = {name: [] for name in PATH_OPTIONS.values()}
+    dumps: list[str] = []
+    at: Optional[str] = None
+    as_json = False
+    i = 1
+    while i < len(argv):
+        token = argv[i]
+        if token in PATH_OPTIONS or token == "--at":
+            if i + 1 == len(argv) or not _plain(argv[i + 1]):
+                return None
+            if token == "--at":
+                at = argv[i + 1]  # given twice: the last one, as click keeps it
+            else:
+                paths[PATH_OPTIONS[token]].append(argv[i + 1])
+            i += 2
+        elif token == "--json":
+            as_json = True
+            i += 1
+        elif _plain(token):
+            dumps.append(token)
+            i += 1
+        else:
+            return None
+    if len(dumps) != 1 or not all(_click_path_ok(p) for p in dumps + [p for v in paths.values() for p in v]):
+        return None
+    from .commands.verify_run import ARCHIVE_OPTIONS, archive_wanted, is_dump_folder_of_dumps
+
+    archive_args = dict.fromkeys(ARCHIVE_OPTIONS)
+    if archive_wanted(tuple(dumps), **archive_args) or is_dump_folder_of_dumps(dumps[0]):
+        return None  # the archive engine, the batch: through click
+    from . import failure, verbosity  # noqa: F401 - imported with the command's modules (entry.py: frozen)
+    return {"dumps": tuple(dumps), **{name: tuple(v) for name, v in paths.items()}, "stream": False,
+            "workers": None, "as_json": as_json, "as_jsonl": False, "at": at, "archive_args": archive_args,
+            "policy_options": {}, "known": ()}
+
+
+def _plain(arg: str) -> bool:
+    """An argument no parser reads as an option: not empty, not starting with ``-``."""
+    return bool(arg) and not arg.startswith("-")
+
+
+def _click_path_ok(path: str) -> bool:
+    """What ``click.Path()`` accepts without a message: a path that does not exist, or a readable one."""
+    try:
+        os.stat(path)
+    except (OSError, ValueError):
+        return True
+    return os.access(path, os.R_OK)
+
+
+def run(args: dict[str, Any]) -> NoReturn:
+    """Run the group and the command as click runs them for ``args`` (from :func:`parse`), then exit."""
+    from .failure import run_command
+
+    run_command(lambda: _verify(args))
+
+
+def _verify(args: dict[str, Any]) -> int:
+    """The group's callback (verbosity), then the command's body.
+
+    Interrupted (Ctrl-C, end of input) it ends as under click: a blank line closing the terminal's
+    ``^C``, then ``cccd: aborted``, exit 4. A closed stdout (EPIPE) reaches failure.run_command
+    as the OSError it is (under click: an exit that run_command maps to the same exit 7).
+    """
+    from .commands.verify_run import run as verify_run
+    from .verbosity import set_verbosity
+
+    try:
+        set_verbosity(0)
+        return verify_run(**args)
+    except (EOFError, KeyboardInterrupt):
+        import click
+
+        from .exit_codes import ExitCode
+
+        click.echo(file=sys.stderr)
+        click.echo("cccd: aborted", err=True)
+        return int(ExitCode.TRANSPORT)

@@ -1,0 +1,241 @@
+"""A plain one-dump ``cccd verify`` runs without click (host_cli/fast_path.py) and does what click does.
+
+Three levels: the arguments (for every form the fast path takes, the keyword arguments click's own
+parsing hands to ``commands.verify_run.run`` are the same; every other form goes to click), the
+endings an in-process run can provoke (an interrupt, a bug, a CccdError), and real processes
+(``python -m host_cli.entry``: the fast path; ``python -m host_cli.main``: always click) compared
+byte for byte on stdout, stderr and the exit status, from a successful dump to a closed stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import host_cli.commands.verify_run as verify_run
+from cccd_chip.emulator.applet import Applet
+from cccd_chip.emulator.card import VirtualCard
+from cccd_chip.emulator.personalize import personalize
+from cccd_chip.errors import DumpFormatError
+from cccd_chip.reader import Credential, read_document
+from cccd_chip.transport.local import LocalTransport
+from host_cli import fast_path
+from testsupport.cli import exit_code
+
+AT = "2026-06-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("fast")
+    card_dir = personalize("cccd-2021", 7, root / "card")
+    card = VirtualCard.load(card_dir)
+    doc = read_document(LocalTransport(Applet(card)), Credential.from_cccd_id(card.secrets["id"]))
+    doc.save(root / "dump.json")
+    return card_dir, root / "dump.json"
+
+
+def click_run_arguments(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The keyword arguments the click command hands to ``verify_run.run`` for ``cccd ARGV``."""
+    from host_cli.main import main
+
+    seen: dict[str, Any] = {}
+
+    def capture(*args: Any, **kwargs: Any) -> int:
+        names = ["dumps", "csca", "masterlist", "masterlist_root", "crl", "ldif", "stream", "workers", "as_json",
+                 "as_jsonl", "at", "archive_args"]
+        seen.update(dict(zip(names, args)), **kwargs)
+        return 0
+
+    monkeypatch.setattr(verify_run, "run", capture)
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert exit_code(e.value) == 0
+    return seen
+
+
+def forms(card: Path, dump: Path) -> list[list[str]]:
+    csca, crl = str(card / "csca.pem"), str(card / "csca.crl")
+    d = str(dump)
+    return [
+        ["verify", d], ["verify", d, "--csca", csca], ["verify", "--csca", csca, d, "--crl", crl],
+        ["verify", d, "--csca", csca, "--csca", csca, "--crl", crl, "--json"], ["verify", d, "--json", "--json"],
+        ["verify", d, "--at", AT], ["verify", d, "--at", "2020-01-01", "--at", AT],
+        ["verify", d, "--masterlist", csca, "--masterlist-root", csca, "--ldif", crl],
+        ["verify", str(dump.parent / "no-such.json"), "--csca", "no-such.pem"],  # not there: run() says so
+        ["verify", "relative/dump.json"],
+    ]
+
+
+def test_the_fast_path_hands_run_what_click_hands_it(dump, monkeypatch):
+    card, path = dump
+    for argv in forms(card, path):
+        fast = fast_path.parse(argv)
+        assert fast is not None, argv
+        assert fast == click_run_arguments(argv, monkeypatch), argv
+
+
+def test_every_other_form_goes_to_click(dump, tmp_path, monkeypatch):
+    card, path = dump
+    d, csca = str(path), str(card / "csca.pem")
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    (folder / "a.json").write_bytes(path.read_bytes())
+    unreadable = tmp_path / "locked.json"
+    unreadable.write_bytes(b"{}")
+    others = [
+        [], ["read"], ["-v", "verify", d], ["verify"], ["verify", d, d], ["verify", d, "-v"], ["verify", d, "-h"],
+        ["verify", d, "--help"], ["verify", d, "--csca=" + csca], ["verify", d, "--csca"], ["verify", d, "--at"],
+        ["verify", d, "--csca", "-x"], ["verify", "-", "--csca", csca], ["verify", ""], ["verify", d, "--"],
+        ["verify", d, "--jsonl"], ["verify", d, "--stream"], ["verify", d, "--workers", "1"],
+        ["verify", d, "--trust-known", "vn-cccd"], ["verify", d, "--revocation", "off"], ["verify", d, "--out", "x"],
+        ["verify", d, "--engine", "process"], ["verify", str(folder)], ["verify", str(tmp_path / "a.jsonl")],
+        ["verify", str(tmp_path / "a.zip")], ["verify", d, "--unknown"], ["verify", d, "--JSON"],
+    ]
+    for argv in others:
+        assert fast_path.parse(argv) is None, argv
+    monkeypatch.setattr(os, "access", lambda p, mode: str(p) != str(unreadable))  # what root cannot see
+    assert fast_path.parse(["verify", str(unreadable)]) is None  # click.Path() refuses it, with its message
+    assert fast_path.parse(["verify", d, "--crl", str(unreadable)]) is None
+    monkeypatch.setenv("_CCCD_COMPLETE", "bash_complete")  # shell completion is click's
+    assert fast_path.parse(["verify", d]) is None
+
+
+def test_the_fast_path_hands_run_every_argument_run_takes(dump):
+    """A new parameter of run() (a new option of `cccd verify`) must be given by the fast path too."""
+    import inspect
+
+    card, path = dump
+    fast = fast_path.parse(["verify", str(path)])
+    assert fast is not None and set(fast) == set(inspect.signature(verify_run.run).parameters)
+
+
+# --- endings provoked in this process: both paths, the same stderr and exit code -----------------------
+
+
+def ending(monkeypatch, capsys, argv: list[str], fast: bool, raise_: BaseException) -> tuple[int, str, str]:
+    def boom(*args: Any, **kwargs: Any) -> int:
+        raise raise_
+
+    monkeypatch.setattr(verify_run, "run", boom)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        if fast:
+            args = fast_path.parse(argv)
+            assert args is not None
+            fast_path.run(args)
+        else:
+            from host_cli.main import main
+
+            main(argv)
+    cap = capsys.readouterr()
+    return exit_code(e.value), cap.out, cap.err
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), EOFError(), DumpFormatError("bad dump \x1b[2J"),
+                                   RuntimeError("a bug"), OSError(28, "No space left on device"),
+                                   OSError(13, "Permission denied")],
+                         ids=["interrupt", "eof", "cccd-error", "bug", "enospc", "other-oserror"])
+def test_the_same_ending_as_click(dump, monkeypatch, capsys, error):
+    card, path = dump
+    argv = ["verify", str(path), "--csca", str(card / "csca.pem")]
+    monkeypatch.delenv("CCCD_DEBUG", raising=False)
+    fast = ending(monkeypatch, capsys, argv, True, error)
+    slow = ending(monkeypatch, capsys, argv, False, error)
+    assert fast == slow
+    assert fast[0] in (4, 6, 7, 70)
+
+
+# --- real processes: python -m host_cli.entry (fast path) and python -m host_cli.main (click) --------------
+
+PROBE = """
+import atexit, sys
+out = sys.argv[1]
+atexit.register(lambda: open(out, "w").write("click" if "click" in sys.modules else "no click"))
+sys.argv = ["cccd", *sys.argv[2:]]
+from host_cli.entry import main
+main()
+"""
+
+
+def processes(tmp_path: Path, argv: list[str], **run: Any) -> tuple[tuple[int, bytes, bytes], tuple[int, bytes, bytes],
+                                                                      str]:
+    """(exit, stdout, stderr) of the fast path (the `cccd` entry point) and of click, and whether the
+    first imported click."""
+    mark = tmp_path / "click.txt"
+    fast = subprocess.run([sys.executable, "-c", PROBE, str(mark), *argv], capture_output=True, timeout=120,
+                          stdin=subprocess.DEVNULL, **run)
+    slow = subprocess.run([sys.executable, "-m", "host_cli.main", *argv], capture_output=True, timeout=120,
+                          stdin=subprocess.DEVNULL, **run)
+    return (fast.returncode, fast.stdout, fast.stderr), (slow.returncode, slow.stdout, slow.stderr), mark.read_text()
+
+
+def cases(card: Path, dump: Path, tmp: Path) -> dict[str, tuple[list[str], int]]:
+    csca, crl = str(card / "csca.pem"), str(card / "csca.crl")
+    raw = json.loads(dump.read_text())
+    tampered = dict(raw, files=dict(raw["files"]))
+    dg1 = bytearray.fromhex(tampered["files"]["DG1"])
+    dg1[12] ^= 1
+    tampered["files"]["DG1"] = dg1.hex()
+    (tmp / "tampered.json").write_text(json.dumps(tampered))
+    (tmp / "broken.json").write_text("{not json")
+    (tmp / "odd \u202e name.json").write_text(json.dumps({"x": 1}))
+    (tmp / "garbage.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    d = str(dump)
+    return {
+        "successful": (["verify", d, "--csca", csca, "--crl", crl, "--at", AT], 0),
+        "json": (["verify", d, "--csca", csca, "--crl", crl, "--json", "--at", AT], 0),
+        "no trust": (["verify", d, "--at", AT], 3),
+        "failed": (["verify", str(tmp / "tampered.json"), "--csca", csca, "--at", AT], 1),
+        "failed json": (["verify", str(tmp / "tampered.json"), "--csca", csca, "--json", "--at", AT], 1),
+        "malformed": (["verify", str(tmp / "broken.json"), "--csca", csca], 6),
+        "malformed json": (["verify", str(tmp / "broken.json"), "--json"], 6),
+        "odd name": (["verify", str(tmp / "odd \u202e name.json")], 6),
+        "no dump": (["verify", str(tmp / "missing.json"), "--csca", csca], 2),
+        "no csca": (["verify", d, "--csca", str(tmp / "missing.pem")], 2),
+        "bad csca": (["verify", d, "--csca", str(tmp / "garbage.pem")], 6),
+        "bad at": (["verify", d, "--at", "yesterday"], 2),
+        "masterlist without root": (["verify", d, "--masterlist", csca], 2),
+        "a folder dump's manifest": (["verify", str(tmp / "folder" / "dump.json")], 2),
+    }
+
+
+def test_processes_print_what_click_prints(dump, tmp_path):
+    card, path = dump
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "dump.json").write_text("{}")
+    (folder / "DG1.bin").write_bytes(b"\x61")
+    for name, (argv, code) in cases(card, path, tmp_path).items():
+        fast, slow, imported = processes(tmp_path, argv)
+        assert fast == slow, name
+        assert fast[0] == code, (name, fast)
+        assert imported == ("no click" if code in (0, 1, 3) else "click"), name  # errors are told by click.echo
+        assert b"Traceback" not in fast[2], name
+
+
+def test_a_closed_or_full_stdout_ends_as_under_click(dump, tmp_path):
+    card, path = dump
+    argv = ["verify", str(path), "--csca", str(card / "csca.pem"), "--json", "--at", AT]
+    with open(os.devnull, "rb") as null_in, open("/dev/full", "wb") as full:
+        runs = [subprocess.run(cmd, stdout=full, stderr=subprocess.PIPE, stdin=null_in, timeout=120)
+                for cmd in ([sys.executable, "-m", "host_cli.entry", *argv],
+                            [sys.executable, "-m", "host_cli.main", *argv])]
+    assert runs[0].returncode == runs[1].returncode == 7
+    assert runs[0].stderr == runs[1].stderr and b"output error" in runs[0].stderr
+    results = []
+    for cmd in ([sys.executable, "-m", "host_cli.entry", *argv], [sys.executable, "-m", "host_cli.main", *argv]):
+        r, w = os.pipe()
+        os.close(r)  # nobody reads: the first write is EPIPE
+        try:
+            p = subprocess.run(cmd, stdout=w, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=120)
+        finally:
+            os.close(w)
+        results.append((p.returncode, p.stderr))
+    assert results[0] == results[1] and results[0][0] == 7, results
