@@ -468,13 +468,24 @@ def _native_mul(curve: Curve, k: int, P: Point) -> tuple[bool, Optional[Point]]:
         return False, None
     oid, params = target
     try:
-        if (P.x, P.y) == (params[3], params[4]):
+        if P.x == params[3] and P.y == params[4]:
             r = libcrypto.ec_mul_gen(oid, params, k)
         else:
             r = libcrypto.ec_mul(oid, params, k, (P.x, P.y))
     except libcrypto.NativeError:
         return False, None
     return True, None if r is None else Point(r[0], r[1])
+
+
+def _native_x(curve: Curve, k: int, P: Point) -> tuple[bool, Optional[bytes]]:
+    """(done, x(k*P) padded to the field size) through libcrypto for 0 < k < n (None: the identity)."""
+    target = _native_group(curve) if libcrypto.AVAILABLE and 0 < k < curve.n else None
+    if target is None:
+        return False, None
+    try:
+        return True, libcrypto.ec_mul_x(target[0], target[1], k, (P.x, P.y))
+    except libcrypto.NativeError:
+        return False, None
 
 
 # --- public arithmetic ----------------------------------------------------------
@@ -722,11 +733,11 @@ def ecdh_x(curve: Curve, sk: int, peer: Point) -> bytes:
     identity for valid inputs. With a cofactor h > 1 the product is (sk*h)*peer.
     """
     k = sk * curve.h % curve.n if curve.h != 1 else sk
-    done, S = (False, None) if curve.name in _PYCA_FASTER else _native_mul(curve, k, peer)
+    done, x = (False, None) if curve.name in _PYCA_FASTER else _native_x(curve, k, peer)
     if done:
-        if S is None:
+        if x is None:
             raise InvalidPublicKeyError("ECDH result is the identity", reason=R_IDENTITY)
-        return S.x.to_bytes(curve.size, "big")
+        return x
     oc = ossl_curve(curve)
     if oc is not None:
         priv = _ossl_ec.derive_private_key(sk, oc)

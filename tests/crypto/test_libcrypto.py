@@ -302,3 +302,118 @@ def test_im_point_encoding_where_h2_is_zero():
         alpha = (-t * t) % c.p
         if c.a * (alpha + alpha * alpha) % c.p:
             assert mapping.point_encoding(c, t) == mapping._point_encoding_appendix_b(c, t)
+
+
+# --- AES through one re-keyed EVP context per thread (PACE nonce, IM PRF) --------------------
+
+
+def _pyca_ecb(key: bytes, data: bytes, decrypt: bool = False) -> bytes:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    c = Cipher(algorithms.AES(key), modes.ECB())
+    ctx = c.decryptor() if decrypt else c.encryptor()
+    return ctx.update(data) + ctx.finalize()
+
+
+@pytest.mark.parametrize("klen", [16, 24, 32])
+def test_aes_ecb_equals_pyca_for_every_key_length_and_size(klen):
+    rng = Drbg(f"aes{klen}")
+    for blocks in range(1, 9):
+        for _ in range(3):
+            key, data = rng(klen), rng(16 * blocks)
+            enc = libcrypto.aes_ecb(key, data)
+            assert enc == _pyca_ecb(key, data)
+            assert libcrypto.aes_ecb(key, enc, decrypt=True) == data == _pyca_ecb(key, enc, decrypt=True)
+    # a context re-keyed with another key length and direction in between keeps giving the right blocks
+    key16, key32, block = rng(16), rng(32), rng(16)
+    assert libcrypto.aes_ecb(key16, block) == _pyca_ecb(key16, block)
+    assert libcrypto.aes_ecb(key32, block, decrypt=True) == _pyca_ecb(key32, block, decrypt=True)
+    assert libcrypto.aes_ecb(key16, block) == _pyca_ecb(key16, block)
+
+
+@pytest.mark.parametrize("key,data", [(bytes(15), bytes(16)), (bytes(16), b""), (bytes(16), bytes(17)),
+                                      (bytes(16), bytes(16 * 9))])
+def test_aes_ecb_refuses_what_it_does_not_define(key, data):
+    with pytest.raises(ValueError):
+        libcrypto.aes_ecb(key, data)
+
+
+def test_aes_key_chain_equals_the_prf_step_by_step():
+    """ICAO 9303-11 Figure 2 for 16-byte blocks: k_0 = E(t, s), x_i || k_(i+1) = E(k_i, c1 || c0)."""
+    from cccd_chip.access.pace import mapping
+
+    rng = Drbg("chain")
+    both = mapping.C1_128 + mapping.C0_128
+    for rounds in (1, 2, 3, 5, 9):
+        t, s = rng(16), rng(16)
+        key = _pyca_ecb(t, s)
+        expected = b""
+        for _ in range(rounds):
+            xk = _pyca_ecb(key, both)
+            expected += xk[:16]
+            key = xk[16:]
+        assert libcrypto.aes_key_chain(t, s, both, rounds) == expected
+    with pytest.raises(ValueError):
+        libcrypto.aes_key_chain(bytes(16), bytes(16), bytes(16), 3)  # the chained input is two blocks
+
+
+def test_aes_contexts_are_left_with_an_all_zero_key():
+    """After a call the thread's contexts hold no key of the caller: encrypting without re-keying
+    gives the all-zero key's blocks, and the output buffer is zeroed."""
+    import ctypes
+
+    rng = Drbg("aes-wipe")
+    libcrypto.aes_ecb(rng(16), rng(32))
+    libcrypto.aes_key_chain(rng(16), rng(16), rng(32), 3)
+    libcrypto.aes_ecb(rng(16), rng(16), decrypt=True)
+    s = libcrypto._LOCAL.scratch
+    assert _scratch_is_clean(s)
+    api = libcrypto._API
+    block = rng(16)
+    out = ctypes.create_string_buffer(16)
+    outl = ctypes.c_int()
+    for (klen, enc), ctx in s.aes.items():
+        assert api.EVP_CipherUpdate(ctx, out, ctypes.byref(outl), block, 16) and outl.value == 16
+        assert out.raw == _pyca_ecb(bytes(klen), block, decrypt=not enc)
+    assert {(16, 1), (16, 0)} <= set(s.aes)
+
+
+def test_pace_aes_without_libcrypto_gives_the_same_blocks(monkeypatch):
+    from cccd_chip.access.pace import mapping, protocol, symmetric
+
+    rng = Drbg("aes-fallback")
+    s, t, k, k32, z2 = rng(16), rng(16), rng(16), rng(32), rng(32)
+    p = ec.CURVES["secp256r1"].p
+
+    def run() -> tuple[bytes, ...]:
+        return (mapping.prf("AES-128", s, t, p), protocol.decrypt_nonce("AES-128", k, s),
+                symmetric.decrypt("AES-256", k32, z2), symmetric.aes_ecb(k32, z2))
+
+    fast = run()
+    monkeypatch.setattr(libcrypto, "AVAILABLE", False)
+    assert run() == fast
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3, 4])
+def test_nonce_decryption_is_cbc_with_a_zero_iv(blocks):
+    from cccd_chip.access.pace import symmetric
+    from cccd_chip.crypto import aes
+
+    rng = Drbg(f"cbc{blocks}")
+    for klen in (16, 24, 32):
+        key, z = rng(klen), rng(16 * blocks)
+        assert symmetric.decrypt("AES-128", key, z) == aes.decrypt_cbc(key, z)
+        assert symmetric.encrypt("AES-128", key, symmetric.decrypt("AES-128", key, z)) == z
+
+
+@pytest.mark.parametrize("name", ALL_CURVES)
+def test_x_only_products_equal_the_python_arithmetic(name):
+    c = _curve(name)
+    target = ec._native_group(c)
+    assert target is not None
+    rng = Drbg("x" + name)
+    P = _py_mul(c, 11, c.G)
+    for _ in range(3):
+        k = ec.random_scalar(c.n, rng)
+        assert libcrypto.ec_mul_x(*target, k, (P.x, P.y)) == _py_mul(c, k, P).x.to_bytes(c.size, "big")
+    assert libcrypto.ec_mul_x(*target, c.n - 1, (P.x, P.y)) == P.x.to_bytes(c.size, "big")  # -P

@@ -217,6 +217,7 @@ def perform_pace(
 
     # step 2: map nonce
     pk_map_ic: Optional[Element] = None
+    mapped: Optional[Element] = None  # IM: G' (g'); GM and CAM never need it on the host (gm_ephemeral_public)
     if alg.mapping in ("GM", "CAM"):
         sk_map, pk_map = domain.generate(rng)
         r2 = _transmit(channel, protocol.ga_command(0x81, domain.encode(pk_map)), 2)
@@ -225,7 +226,6 @@ def perform_pace(
         if pk_map_ic == pk_map:
             raise InvalidPublicKeyError("PACE: chip's mapping key equals the terminal's", step=protocol.step_label(2),
                                         reason="EPHEMERAL_KEY_REUSED")
-        mapped = None  # G' is never needed on the host: see mapping.gm_ephemeral_public
     else:
         if not mapping.im_nonce_usable(cipher, s):  # the chip chose the length of z
             raise ProtocolError("PACE-IM: the chip's nonce has a length the mapping does not define",
@@ -236,30 +236,29 @@ def perform_pace(
         if resp2.get(0x82):
             raise ProtocolError("PACE-IM: DO'82' must be empty", step=protocol.step_label(2), reason="PACE_MALFORMED")
         try:
-            mapped = mapping.im_map(domain, cipher, s, t)
+            mapped = mapping.im_generator(domain, cipher, s, t)
         except InvalidPublicKeyError as e:
             raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
 
-    # step 3: key agreement on the mapped generator
+    # step 3: key agreement on the mapped generator G'; validation and ECKA/DH do not depend on
+    # the generator, so the host works in ``domain`` and G' is a point (a value) of it
+    sk = random_scalar(domain.order, rng)
     if mapped is None:
         assert pk_map_ic is not None  # GM and CAM (the mappings that leave ``mapped`` None) set it in step 2
-        sk = random_scalar(domain.order, rng)
         try:
             pk = mapping.gm_ephemeral_public(domain, int.from_bytes(s, "big"), sk_map, pk_map_ic, sk)
         except InvalidPublicKeyError as e:
             raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
-        agreement = domain  # validation and ECKA/DH do not depend on the generator
     else:
-        sk, pk = mapped.generate(rng)
-        agreement = mapped
-    pk_bytes = agreement.encode(pk)
+        pk = domain.mul(sk, mapped)  # sk * G' (g'^sk), the key pair Domain.generate draws on G'
+    pk_bytes = domain.encode(pk)
     r3 = _transmit(channel, protocol.ga_command(0x83, pk_bytes), 3)
     pk_ic_bytes = protocol.parse_ga_response(r3.data, 3, required=(0x84,)).required(0x84)
-    pk_ic = _decode_peer(agreement, pk_ic_bytes, 3)
+    pk_ic = _decode_peer(domain, pk_ic_bytes, 3)
     if pk_ic == pk:
         raise InvalidPublicKeyError("PACE: chip's ephemeral key equals the terminal's", step=protocol.step_label(3),
                                     reason="EPHEMERAL_KEY_REUSED")
-    secret = agreement.shared_secret(sk, pk_ic)
+    secret = domain.shared_secret(sk, pk_ic)
     k_enc, k_mac = symmetric.session_keys(secret, cipher)
 
     # step 4: mutual authentication; the chip's token is checked before KSenc is used

@@ -6,10 +6,9 @@ virtual chip use them.
 
 from __future__ import annotations
 
-import math
 from typing import Optional
 
-from ...crypto import ec
+from ...crypto import ec, libcrypto
 from ...crypto.cam_check import cam_relation
 from ...crypto.libcrypto import pow_mod
 from ...crypto.domain_params import AnyDomain, DhDomain, EcDomain, Element
@@ -69,7 +68,8 @@ def gm_map(domain: AnyDomain, s: int, sk_map: int, pk_map_peer: Element) -> AnyD
 
 def im_nonce_usable(cipher: str, s: bytes) -> bool:
     """The PRF of Integrated Mapping is defined for a nonce s of 16 or 32 bytes, at least the key length."""
-    return len(s) in (16, 32) and len(s) >= symmetric.key_length(cipher)
+    n = len(s)
+    return (n == 16 or n == 32) and n >= symmetric.KEY_LENGTHS[cipher]
 
 
 def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
@@ -78,14 +78,14 @@ def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
     k_0 = E(t, s); x_i = E(k_i, c1); k_{i+1} = E(k_i, c0); every key truncated
     to the key size (AES-192: 24 bytes), E in CBC mode with IV 0.
     """
-    klen = symmetric.key_length(cipher)
+    klen = symmetric.KEY_LENGTHS[cipher]
     l_bytes = len(s)
     if len(t) != klen:
         raise ValueError("nonce t must have the key length")
     if not im_nonce_usable(cipher, s):
         raise ValueError("nonce s must be 16 or 32 bytes and at least the key length")
     c0, c1 = (C0_128, C1_128) if l_bytes == 16 else (C0_256, C1_256)
-    n = math.ceil((p.bit_length() + 64) / (8 * l_bytes))
+    n = -(-(p.bit_length() + 64) // (8 * l_bytes))  # ceil
     if cipher == "3DES":
         key = symmetric.encrypt(cipher, t, s)[:klen]
         out = bytearray()
@@ -93,13 +93,29 @@ def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
             out += symmetric.encrypt(cipher, key, c1)
             key = symmetric.encrypt(cipher, key, c0)[:klen]
         return bytes(out)
-    # AES: one key schedule per k_i serves both E(k_i, c1) and E(k_i, c0)
-    key = aes.encrypt_cbc(t, s)[:klen]
+    if l_bytes != 16:  # 32-byte nonce and constants: CBC over two blocks
+        key = aes.encrypt_cbc(t, s)[:klen]
+        out = bytearray()
+        for _ in range(n):
+            x, nxt = aes.encrypt_cbc_pair(key, c1, c0)
+            out += x
+            key = nxt[:klen]
+        return bytes(out)
+    # one block each (AES, 16-byte s): CBC with IV 0 is ECB, and one key schedule per k_i
+    # serves both E(k_i, c1) and E(k_i, c0)
+    both = c1 + c0
+    if libcrypto.AVAILABLE:
+        try:
+            return libcrypto.aes_key_chain(t, s, both, n)
+        except libcrypto.NativeError:
+            pass
+    ecb = symmetric.aes_ecb
+    key = ecb(t, s)[:klen]
     out = bytearray()
     for _ in range(n):
-        x, nxt = aes.encrypt_cbc_pair(key, c1, c0)
-        out += x
-        key = nxt[:klen]
+        xk = ecb(key, both)
+        out += xk[:16]
+        key = xk[16:16 + klen]
     return bytes(out)
 
 
