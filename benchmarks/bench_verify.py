@@ -35,12 +35,13 @@ cards pays; the DSC chain stays cached, as in the floor).
 Then the batch: ``cccd verify DIR --workers 1`` and ``--workers 2`` on a
 folder of copies of the dumps (the rate from each run's wall time, process
 start included, paired rounds; and the CPU time of each process tree), and a
-single-dump ``cccd verify DUMP`` process (wall and CPU time, medians), beside
-``python -c pass``. The processes run with a bytecode cache in a private
+single-dump ``cccd verify DUMP`` process (wall and CPU time, medians), beside the
+same command through the click group (``python -m host_cli.main``; the paired CPU ratio)
+and ``python -c pass``. The processes run with a bytecode cache in a private
 folder (``PYTHONPYCACHEPREFIX``), as an installed package has one.
 
 Usage: ``python benchmarks/bench_verify.py [--quick] [--rounds R] [--cards K] [--only NAME]
-[--no-batch | --process-only] [--batch-rounds N] [--single-runs N]``.
+[--no-batch | --process-only | --single-only] [--batch-rounds N] [--single-runs N]``.
 Goals (issue 13): doc/floor <= 1.5, dump/floor <= 2.0, 2 workers >= 1.8x one,
 a single-dump process <= 150 ms.
 """
@@ -416,31 +417,42 @@ def batch_scaling(raws: list[bytes], trust: list[str], work: Path, copies: int,
     return out
 
 
-def single_process(dump: Path, trust: list[str], work: Path, runs: int) -> dict[str, float]:
-    """Medians of `cccd verify DUMP` and of `python -c pass` (interpreter start), alternating:
-    wall time, and CPU time (user + system of the child, robust to other load)."""
+def single_process(dump: Path, trust: list[str], work: Path, runs: int) -> dict[str, Any]:
+    """Medians of one-dump `cccd verify DUMP` processes and of `python -c pass` (interpreter start): wall
+    time, and CPU time (user + system of the child, robust to other load). ``cli`` is the console script's
+    entry point (``host_cli.entry``: the plain form runs without click, host_cli/fast_path.py); ``click``
+    the same command through the click group (``python -m host_cli.main``), as every form ran before.
+    The three alternate, in a rotating order; ``ratio`` is the paired cli/click CPU ratio, sorted."""
     import resource
 
     env = cli_env(work)
-    subprocess.run(CLI + ["verify", str(dump), *trust], cwd=ROOT, capture_output=True, timeout=60, env=env)  # bytecode
-    out: dict[str, list[float]] = {"cli_wall": [], "cli_cpu": [], "py_wall": [], "py_cpu": []}
-    for _ in range(runs):
-        for key, argv in (("cli", CLI + ["verify", str(dump), *trust]), ("py", [sys.executable, "-c", "pass"])):
+    variants = [("cli", CLI + ["verify", str(dump), *trust]),
+                ("click", [sys.executable, "-m", "host_cli.main", "verify", str(dump), *trust]),
+                ("py", [sys.executable, "-c", "pass"])]
+    for _, argv in variants[:2]:  # bytecode
+        subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=60, env=env)
+    out: dict[str, list[float]] = {f"{k}_{m}": [] for k, _ in variants for m in ("wall", "cpu")}
+    for i in range(runs):
+        for key, argv in variants[i % 3:] + variants[:i % 3]:
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             subprocess.run(argv, cwd=ROOT, capture_output=True, timeout=60, check=True, env=env)
             out[f"{key}_wall"].append(time.perf_counter() - t0)
             r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             out[f"{key}_cpu"].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
-    return {k: statistics.median(v) for k, v in out.items()}
+    res: dict[str, Any] = {k: statistics.median(v) for k, v in out.items()}
+    res["ratio"] = sorted(a / b for a, b in zip(out["cli_cpu"], out["click_cpu"]))
+    return res
 
 
-def process_part(cases: list[Case], work: Path, quick: bool, batch_rounds: int, single_runs: int) -> None:
-    """The `cccd verify` processes: DIR with 1 and 2 workers (cccd-2021, cccd-2024), then one dump."""
+def process_part(cases: list[Case], work: Path, quick: bool, batch_rounds: int, single_runs: int,
+                 dirs: bool = True) -> None:
+    """The `cccd verify` processes: DIR with 1 and 2 workers (cccd-2021, cccd-2024; not with ``dirs`` False),
+    then one dump."""
     c21 = next(c for c in cases if c.name == "cccd-2021")
     c24 = next(c for c in cases if c.name == "cccd-2024")
     n = 200 if quick else 1000
-    for case in (c21, c24):
+    for case in (c21, c24) if dirs else ():
         load0 = os.getloadavg()[0]
         runs = batch_scaling(case.raws, case.trust, work, n, batch_rounds)
         speed = sorted(t1 / t2 for t1, t2, _, _ in runs)
@@ -455,9 +467,10 @@ def process_part(cases: list[Case], work: Path, quick: bool, batch_rounds: int, 
     load0 = os.getloadavg()[0]
     sp = single_process(dump, c21.trust, work, single_runs)
     print(f"single `cccd verify DUMP` process (cccd-2021), median of {single_runs}: wall "
-          f"{sp['cli_wall'] * 1e3:.0f} ms, CPU {sp['cli_cpu'] * 1e3:.0f} ms (python -c pass: wall {sp['py_wall'] * 1e3:.0f} ms, CPU "
-          f"{sp['py_cpu'] * 1e3:.0f} ms; goal <= 150 ms CPU); load {load0:.2f} -> {os.getloadavg()[0]:.2f}",
-          flush=True)
+          f"{sp['cli_wall'] * 1e3:.0f} ms, CPU {sp['cli_cpu'] * 1e3:.0f} ms (goal <= 150 ms CPU); through click "
+          f"(python -m host_cli.main): wall {sp['click_wall'] * 1e3:.0f} ms, CPU {sp['click_cpu'] * 1e3:.0f} ms, "
+          f"paired CPU ratio {_fmt(sp['ratio'])}; python -c pass: wall {sp['py_wall'] * 1e3:.0f} ms, CPU "
+          f"{sp['py_cpu'] * 1e3:.0f} ms; load {load0:.2f} -> {os.getloadavg()[0]:.2f}", flush=True)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -470,7 +483,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--process-only", action="store_true", help="only the `cccd verify` process measurements")
     ap.add_argument("--batch-rounds", type=int, default=None, help="paired `cccd verify DIR` rounds (default 3)")
     ap.add_argument("--single-runs", type=int, default=None, help="one-dump processes (default 21)")
+    ap.add_argument("--single-only", action="store_true", help="only the one-dump `cccd verify` processes")
     a = ap.parse_args(argv)
+    a.process_only = a.process_only or a.single_only
     rounds = a.rounds or (3 if a.quick else 15)
     target = 0.004 if a.quick else 0.02
     cards = min(max(a.cards, 1), 4)
@@ -497,7 +512,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                   f"{os.getloadavg()[0]:.2f}", flush=True)
         if not a.no_batch:
             process_part(cases, work, a.quick, a.batch_rounds or (1 if a.quick else 3),
-                         a.single_runs or (5 if a.quick else 21))
+                         a.single_runs or (5 if a.quick else 21), dirs=not a.single_only)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
