@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from ._version import TOOL_NAME
-from .errors import DumpFormatError, UsageError
+from .errors import CccdError, DumpFormatError, UsageError
 from .evidence import Evidence as Evidence  # re-exported: the dump's evidence records live in evidence.py
 from .frozen import frozen_dataclass
-from .json_input import load_json
+from .json_input import HexValue, load_json, load_json_lifting_hex
 from .safe_files import is_real_dir, read_regular_file
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ FILE_NAMES = (
 CANONICAL_NAMES = frozenset(FILE_NAMES)
 # keys of ``absent``: a file name, or "AA" (INTERNAL AUTHENTICATE refused, reader.py)
 ABSENT_NAMES = CANONICAL_NAMES | {"AA"}
+_BYTES_TYPES = frozenset({bytes, bytearray})
 _NAME_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _DIGEST_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -193,15 +194,19 @@ class Document:
     source: Optional[str] = None
 
     def __post_init__(self) -> None:
-        for name, data in self.files.items():
-            canonical_file_name(name)
-            if not isinstance(data, (bytes, bytearray)):
-                raise DumpFormatError(f"file {name} must be bytes")
-        for name in self.absent:
-            if name not in ABSENT_NAMES:
-                canonical_file_name(name)  # names the alias, or "unknown file name"
-            if name in self.files:
-                raise DumpFormatError(f"{name} is both read and absent in the dump")
+        files, absent = self.files, self.absent
+        # the usual case in set operations; otherwise the loops name the first offender
+        if not (CANONICAL_NAMES.issuperset(files) and _BYTES_TYPES.issuperset(map(type, files.values()))):
+            for name, data in files.items():
+                canonical_file_name(name)
+                if not isinstance(data, (bytes, bytearray)):
+                    raise DumpFormatError(f"file {name} must be bytes")
+        if absent and not (ABSENT_NAMES.issuperset(absent) and files.keys().isdisjoint(absent)):
+            for name in absent:
+                if name not in ABSENT_NAMES:
+                    canonical_file_name(name)  # names the alias, or "unknown file name"
+                if name in files:
+                    raise DumpFormatError(f"{name} is both read and absent in the dump")
 
     def get(self, name: str) -> Optional[bytes]:
         return self.files.get(name)
@@ -303,8 +308,8 @@ class Document:
             elif p.is_dir():
                 raise DumpFormatError(f"{p.name} is a symbolic link to a folder (only real folders are read)")
             else:
-                m = _load_json(p)
-                files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
+                raw = read_regular_file(p, MAX_DUMP_JSON, error=DumpFormatError, what=p.name)
+                return _from_inline(raw, p.name)
         except OSError as e:
             raise DumpFormatError(f"cannot read dump: {e.strerror or e}") from None
         return cls.from_manifest(m, files)
@@ -312,9 +317,7 @@ class Document:
     @classmethod
     def from_json_bytes(cls, raw: bytes) -> "Document":
         """A dump in the single-file form (manifest with every file inline as hex)."""
-        m = loads_manifest(raw)
-        files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
-        return cls.from_manifest(m, files)
+        return _from_inline(raw, "dump")
 
     @classmethod
     def from_manifest(cls, m: dict[str, Any], files: Mapping[str, bytes]) -> "Document":
@@ -344,6 +347,33 @@ class Document:
             raise DumpFormatError(f"invalid dump manifest: {type(e).__name__}") from None
 
 
+def _from_inline(raw: bytes, name: str) -> Document:
+    """A single-file dump: the manifest, each file's hex decoded while parsing.
+
+    json_input.load_json_lifting_hex hands the long hex strings over as bytes (HexValue);
+    the files and the evidence's hex members take them (:func:`_unhex`). Should one sit
+    anywhere else (a member that holds no hex, an array), the Document built from that
+    parse is dropped and the manifest parsed again as text: the result is always the one of
+    the plain parse.
+    """
+    m, lifted = load_json_lifting_hex(raw, what=_not_acceptable(name), max_size=MAX_DUMP_JSON,
+                                      max_depth=MAX_MANIFEST_DEPTH, error=DumpFormatError)
+    if lifted:
+        try:
+            doc: Optional[Document] = _inline_document(m)
+        except CccdError:
+            doc = None
+        if doc is not None and all(h.taken for h in lifted):
+            return doc
+        m = loads_manifest(raw, name=name)
+    return _inline_document(m)
+
+
+def _inline_document(m: Any) -> Document:
+    files = {name: _unhex(v, name) or b"" for name, v in _files_map(m).items()}
+    return Document.from_manifest(m, files)
+
+
 def _files_map(m: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(m, dict) or m.get("format") != DUMP_FORMAT:
         raise DumpFormatError("not a cccd-dump (missing or wrong 'format')")
@@ -352,8 +382,9 @@ def _files_map(m: dict[str, Any]) -> dict[str, Any]:
     files = m.get("files")
     if not isinstance(files, dict):
         raise DumpFormatError("dump 'files' must be an object")
-    for name in files:
-        canonical_file_name(name)
+    if not CANONICAL_NAMES.issuperset(files):
+        for name in files:
+            canonical_file_name(name)
     return files
 
 
@@ -371,14 +402,20 @@ def loads_manifest(raw: "bytes | str", *, name: str = "dump") -> Any:
     Python's json would keep the last of duplicate keys silently while another parser
     keeps the first, so such a dump could mean two documents to two readers.
     """
-    return load_json(raw, what=f"{name} is not an acceptable JSON dump", max_size=MAX_DUMP_JSON,
-                     max_depth=MAX_MANIFEST_DEPTH, error=DumpFormatError)
+    return load_json(raw, what=_not_acceptable(name), max_size=MAX_DUMP_JSON, max_depth=MAX_MANIFEST_DEPTH,
+                     error=DumpFormatError)
+
+
+def _not_acceptable(name: str) -> str:
+    return f"{name} is not an acceptable JSON dump"
 
 
 _a2b_hex = binascii.a2b_hex
 
 
 def _unhex(value: object, what: str) -> Optional[bytes]:
+    if type(value) is HexValue:  # hex decoded by the loader (json_input.load_json_lifting_hex)
+        return value.take()
     if value is None:
         return None
     if not isinstance(value, str):

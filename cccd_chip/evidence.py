@@ -28,6 +28,7 @@ from typing import Any, Mapping, Optional, Union
 
 from .errors import DumpFormatError
 from .frozen import frozen_dataclass
+from .json_input import HexValue
 
 # Reason codes a Chip Authentication record may carry (a subset of verify.report.Reason;
 # tests/architecture checks that every one is a Reason).
@@ -90,6 +91,8 @@ def _hex(b: Optional[bytes]) -> Optional[str]:
 
 
 def _unhex(v: object, what: str) -> Optional[bytes]:
+    if type(v) is HexValue:  # hex decoded by the loader (json_input.load_json_lifting_hex)
+        return v.take()
     if v is None:
         return None
     if not isinstance(v, str):
@@ -207,7 +210,8 @@ class ChipAuthEvidence:
         if not _small_int(ca.get("key_id")):
             raise DumpFormatError("dump evidence ca.key_id must be a small non-negative integer")
         for k in ("oid", "cipher", "pk_ifd", "protocol"):
-            if ca.get(k) is not None and not isinstance(ca[k], str):
+            v = ca.get(k)
+            if v is not None and not isinstance(v, str) and not (k == "pk_ifd" and type(v) is HexValue):
                 raise DumpFormatError(f"dump evidence ca.{k} must be a string")
         if "session_lost" in ca and not isinstance(ca["session_lost"], bool):
             raise DumpFormatError("dump evidence ca.session_lost must be true or false")

@@ -25,12 +25,24 @@ kind                refused input
 Errors are raised as the caller's exception class (``DumpFormatError``,
 ``TraceFormatError``, ``UsageError``, ...; default :class:`JsonInputError`) with
 ``kind`` set; messages never quote the input.
+
+Long hex strings (:func:`load_json_lifting_hex`, the dump loader): a dump is mostly the hex
+text of its files, and Python's ``json`` looks at every character of it, one by one, to build
+a string that is then decoded again. For bytes without a backslash, the long hex string
+values (at least :data:`LIFT_MIN` digits) are taken out before parsing and decoded once with
+``binascii`` (which checks every digit); each comes back as a :class:`HexValue` holding the
+bytes, and the caller must take every one through :meth:`HexValue.take` where it reads hex,
+else parse again with :func:`load_json`. What is accepted or refused, and why, is exactly
+what :func:`load_json` decides (see :func:`_lift_hex`; tests/unit/test_json_input_lift.py
+compares both on mutated dumps).
 """
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
+import threading
 from typing import Any, Callable, NoReturn, Optional, Type
 
 from .errors import CccdError, ParseError
@@ -52,16 +64,57 @@ class _RefusedError(Exception):
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise _RefusedError("duplicate-key", "an object has the same key twice")
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a key given twice collapses into one entry
+        raise _RefusedError("duplicate-key", "an object has the same key twice")
     return out
 
 
 def _constant(name: str) -> NoReturn:
     raise _RefusedError("malformed", f"{name} is not JSON")
+
+
+class HexValue:
+    """A long hex string value lifted out of the text by :func:`load_json_lifting_hex`: its bytes.
+
+    Not a ``str``: a reader that expects hex takes the bytes with :meth:`take`; anything else
+    that meets it sees no string, and the caller, finding it not taken, parses again with
+    :func:`load_json` (where it is the string it was).
+    """
+
+    __slots__ = ("data", "taken")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.taken = False
+
+    def take(self) -> bytes:
+        """The bytes the hex digits spell; marks this value as read where hex was expected."""
+        self.taken = True
+        return self.data
+
+
+#: the shortest hex string value lifted out of the text before parsing (the data groups and
+#: signed objects of a dump; shorter ones cost the parser less than lifting them)
+LIFT_MIN = 1024
+_HEX_START = re.compile(rb'"[0-9A-Fa-f]{64}')  # a quote and 64 digits: maybe a long hex string
+_a2b_hex = binascii.a2b_hex
+# the two parsers, built once (json.loads with hooks builds a decoder and its scanner per call)
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
+_lifted = threading.local()  # the lifted values of the parse running in this thread
+
+
+def _constant_or_lifted(name: str) -> Any:
+    """A ``NaN`` marker of :func:`_lift_hex` is the next lifted value; any other constant, or a
+    ``NaN`` beyond the markers (the text's own), is refused as :func:`_constant` refuses it."""
+    if name == "NaN":
+        value = next(_lifted.values, None)
+        if value is not None:
+            return value
+    _constant(name)
+
+
+_LIFTING_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant_or_lifted)
 
 
 def load_json(
@@ -74,7 +127,29 @@ def load_json(
     file: Optional[str] = None,
 ) -> Any:
     """Parse ``raw`` (UTF-8 bytes or text) under the rules above; ``error(...)`` with ``.kind`` otherwise."""
+    return _load(raw, what, max_size, max_depth, error, file, lift=False)[0]
 
+
+def load_json_lifting_hex(
+    raw: bytes,
+    *,
+    what: str = "JSON input",
+    max_size: int,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    error: Type[CccdError] = JsonInputError,
+    file: Optional[str] = None,
+) -> tuple[Any, list[HexValue]]:
+    """:func:`load_json` with the long hex string values as :class:`HexValue`, and the list of them.
+
+    Refuses exactly what :func:`load_json` refuses, with the same kind and message. The value
+    is :func:`load_json`'s with each listed HexValue where that has its string; when one is
+    not taken (:meth:`HexValue.take`) after reading the value, read ``load_json(raw)`` instead.
+    """
+    return _load(raw, what, max_size, max_depth, error, file, lift=True)
+
+
+def _load(raw: "bytes | str", what: str, max_size: int, max_depth: int, error: Type[CccdError],
+          file: Optional[str], lift: bool) -> tuple[Any, list[HexValue]]:
     def refuse(kind: str, message: str) -> CccdError:
         e = error(f"{what}: {message}", file=file) if file is not None else error(f"{what}: {message}")
         e.kind = kind  # type: ignore[attr-defined]  # the refusal's kind, for callers that branch on it
@@ -86,28 +161,123 @@ def load_json(
         raw = bytes(raw)
         if raw.startswith(b"\xef\xbb\xbf"):
             raise refuse("not-utf8", "starts with a byte-order mark")
+        # a lone surrogate can only come from a \u escape (UTF-8 itself is checked below): no
+        # backslash at all (one memchr) means none; else the escape pattern decides
+        plain = b"\\" not in raw
+        maybe_surrogates = not plain and _SURROGATE_ESCAPE.search(raw) is not None
+        if plain and lift:
+            marked, lifted = _lift_hex(raw)
+            if lifted:
+                value = _parse_marked(marked, lifted)
+                if value is not _REFUSED:
+                    if not _few_brackets(marked, max_depth):
+                        _walk(value, max_depth, False, refuse)
+                    return value, lifted
+                # refused: the plain parse of the original text below says why, in its words
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise refuse("not-utf8", "not UTF-8 text") from None
-        # a lone surrogate can only come from a \u escape (UTF-8 itself was checked above): no
-        # backslash at all (one memchr) means none; else the escape pattern decides
-        maybe_surrogates = b"\\" in raw and _SURROGATE_ESCAPE.search(raw) is not None
     else:
         text = raw
         if text.startswith("\ufeff"):
             raise refuse("not-utf8", "starts with a byte-order mark")
         maybe_surrogates = True
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        value = _DECODER.decode(text)
     except _RefusedError as e:
         raise refuse(e.kind, str(e)) from None
     except RecursionError:
         raise refuse("too-deep", f"nested deeper than {max_depth}") from None
     except ValueError:  # JSONDecodeError, and int() of more than 4300 digits
         raise refuse("malformed", "not valid JSON") from None
-    _walk(value, max_depth, maybe_surrogates, refuse)
-    return value
+    if maybe_surrogates or not _few_brackets(text, max_depth):
+        _walk(value, max_depth, maybe_surrogates, refuse)
+    return value, []
+
+
+def _few_brackets(text: "bytes | str", max_depth: int) -> bool:
+    """No more ``{`` and ``[`` in ``text`` than ``max_depth``: every container of its value opens
+    with one, so the value is nested no deeper (two counts, for a text of a few KB, instead of
+    walking the value)."""
+    if len(text) > _COUNTED:
+        return False
+    if isinstance(text, bytes):
+        return text.count(b"{") + text.count(b"[") <= max_depth
+    return text.count("{") + text.count("[") <= max_depth
+
+
+_REFUSED = object()
+
+
+def _parse_marked(marked: bytes, lifted: list[HexValue]) -> Any:
+    """The value of a text marked by :func:`_lift_hex`, or ``_REFUSED`` whatever the reason."""
+    _lifted.values = iter(lifted)
+    try:
+        return _LIFTING_DECODER.decode(marked.decode("utf-8"))
+    except (_RefusedError, RecursionError, ValueError):  # ValueError: also UnicodeDecodeError
+        return _REFUSED
+    finally:
+        _lifted.values = None
+
+
+#: the longest text whose brackets are counted instead of walking its value for the depth
+_COUNTED = 16384
+
+
+def _lift_hex(raw: bytes) -> tuple[bytes, list[HexValue]]:
+    """``raw`` (UTF-8 JSON bytes **without a backslash**) with each long hex string value
+    replaced by a ``NaN`` marker, and the lifted values (:class:`HexValue`) in text order.
+
+    Without a backslash no string holds a quote, so the quotes of the text pair up in order:
+    a quote with an even number of quotes before it opens a string, the next one closes it
+    (the running count skips what was lifted, which holds none). A string is lifted only when
+    it is such a pair of at least :data:`LIFT_MIN` characters, all hex digits, an even number
+    of them (binascii decodes and checks them: no quote, control character or non-ASCII byte
+    inside). The search starts at the first
+    ``"files"`` (a dump's long hex is its files, written last; the quotes before are counted,
+    not searched): where it starts only decides what is lifted, never what the text means.
+
+    When the marked text parses, each marker stood outside the strings (the quote pairs kept
+    are the original's) where a value may stand (never a member name: an object's member
+    starts with a quote), and no ``NaN`` of the text's own was read
+    (each ``NaN`` read takes the next marker's value, one more is refused): the original
+    parses to the same value, with the hex strings where the markers are. When the marked
+    text is refused, for whatever reason, the caller parses the original as it is
+    (:func:`_load`), so a refusal is always the plain parse's, in its words.
+    """
+    pieces: list[bytes] = []
+    lifted: list[HexValue] = []
+    view = memoryview(raw)
+    copied = counted = 0  # raw[:copied] is in pieces; the quotes of raw[:counted] are counted
+    odd = 0  # the parity of that count
+    search = _HEX_START.search
+    m = search(raw, max(raw.find(b'"files"'), 0))
+    while m is not None:
+        q = m.start()
+        odd ^= raw.count(b'"', counted, q) & 1
+        if odd:  # this quote closes a string: what follows it is outside strings
+            counted = q
+            m = search(raw, q + 1)
+            continue
+        r = raw.find(b'"', m.end())
+        if r < 0:  # an unterminated string: the parser says so
+            break
+        counted = r + 1  # the pair q, r: the parity stays
+        if r - q > LIFT_MIN:
+            try:
+                data = _a2b_hex(view[q + 1:r])
+            except (binascii.Error, ValueError):  # an odd count or not hex: the parser reads it
+                data = None
+            if data is not None:
+                pieces += (raw[copied:q], b"NaN")
+                lifted.append(HexValue(data))
+                copied = r + 1
+        m = search(raw, r + 1)
+    if not lifted:
+        return raw, lifted
+    pieces.append(raw[copied:])
+    return b"".join(pieces), lifted
 
 
 #: Builds the refusal error of :func:`load_json` from a kind and a message.
@@ -153,4 +323,4 @@ def _check_str(s: str, refuse: _Refuse) -> None:
         raise refuse("bad-unicode", "a string holds a lone surrogate (invalid Unicode)") from None
 
 
-__all__ = ["load_json", "JsonInputError", "DEFAULT_MAX_DEPTH"]
+__all__ = ["load_json", "load_json_lifting_hex", "JsonInputError", "DEFAULT_MAX_DEPTH", "HexValue"]
