@@ -304,7 +304,7 @@ def test_im_point_encoding_where_h2_is_zero():
             assert mapping.point_encoding(c, t) == mapping._point_encoding_appendix_b(c, t)
 
 
-# --- AES through one re-keyed EVP context per thread (PACE nonce, IM PRF) --------------------
+# --- the IM PRF's AES key chain through one re-keyed EVP context per thread ------------------
 
 
 def _pyca_ecb(key: bytes, data: bytes, decrypt: bool = False) -> bytes:
@@ -315,36 +315,13 @@ def _pyca_ecb(key: bytes, data: bytes, decrypt: bool = False) -> bytes:
     return ctx.update(data) + ctx.finalize()
 
 
-@pytest.mark.parametrize("klen", [16, 24, 32])
-def test_aes_ecb_equals_pyca_for_every_key_length_and_size(klen):
-    rng = Drbg(f"aes{klen}")
-    for blocks in range(1, 9):
-        for _ in range(3):
-            key, data = rng(klen), rng(16 * blocks)
-            enc = libcrypto.aes_ecb(key, data)
-            assert enc == _pyca_ecb(key, data)
-            assert libcrypto.aes_ecb(key, enc, decrypt=True) == data == _pyca_ecb(key, enc, decrypt=True)
-    # a context re-keyed with another key length and direction in between keeps giving the right blocks
-    key16, key32, block = rng(16), rng(32), rng(16)
-    assert libcrypto.aes_ecb(key16, block) == _pyca_ecb(key16, block)
-    assert libcrypto.aes_ecb(key32, block, decrypt=True) == _pyca_ecb(key32, block, decrypt=True)
-    assert libcrypto.aes_ecb(key16, block) == _pyca_ecb(key16, block)
-
-
-@pytest.mark.parametrize("key,data", [(bytes(15), bytes(16)), (bytes(16), b""), (bytes(16), bytes(17)),
-                                      (bytes(16), bytes(16 * 9))])
-def test_aes_ecb_refuses_what_it_does_not_define(key, data):
-    with pytest.raises(ValueError):
-        libcrypto.aes_ecb(key, data)
-
-
 def test_aes_key_chain_equals_the_prf_step_by_step():
     """ICAO 9303-11 Figure 2 for 16-byte blocks: k_0 = E(t, s), x_i || k_(i+1) = E(k_i, c1 || c0)."""
     from cccd_chip.access.pace import mapping
 
     rng = Drbg("chain")
     both = mapping.C1_128 + mapping.C0_128
-    for rounds in (1, 2, 3, 5, 9):
+    for rounds in (1, 2, 3, 5, 9, 64):
         t, s = rng(16), rng(16)
         key = _pyca_ecb(t, s)
         expected = b""
@@ -353,57 +330,59 @@ def test_aes_key_chain_equals_the_prf_step_by_step():
             expected += xk[:16]
             key = xk[16:]
         assert libcrypto.aes_key_chain(t, s, both, rounds) == expected
+        assert libcrypto.aes_key_chain(t, s, rng(32), rounds) != expected  # other constants, other blocks
+
+
+@pytest.mark.parametrize("key,first,data,rounds", [
+    (bytes(24), bytes(16), bytes(32), 3), (bytes(16), bytes(32), bytes(32), 3),
+    (bytes(16), bytes(16), bytes(16), 3), (bytes(16), bytes(16), bytes(32), 0), (bytes(16), bytes(16), bytes(32), 65),
+])
+def test_aes_key_chain_refuses_what_it_does_not_define(key, first, data, rounds):
     with pytest.raises(ValueError):
-        libcrypto.aes_key_chain(bytes(16), bytes(16), bytes(16), 3)  # the chained input is two blocks
+        libcrypto.aes_key_chain(key, first, data, rounds)
 
 
-def test_aes_contexts_are_left_with_an_all_zero_key():
-    """After a call the thread's contexts hold no key of the caller: encrypting without re-keying
-    gives the all-zero key's blocks, and the output buffer is zeroed."""
+def test_the_aes_context_is_left_with_an_all_zero_key():
+    """After a chain the thread's context holds no key of the caller: encrypting without
+    re-keying gives the all-zero key's block, and the output buffer is zeroed."""
     import ctypes
 
     rng = Drbg("aes-wipe")
-    libcrypto.aes_ecb(rng(16), rng(32))
     libcrypto.aes_key_chain(rng(16), rng(16), rng(32), 3)
-    libcrypto.aes_ecb(rng(16), rng(16), decrypt=True)
     s = libcrypto._LOCAL.scratch
     assert _scratch_is_clean(s)
     api = libcrypto._API
     block = rng(16)
     out = ctypes.create_string_buffer(16)
     outl = ctypes.c_int()
-    for (klen, enc), ctx in s.aes.items():
-        assert api.EVP_CipherUpdate(ctx, out, ctypes.byref(outl), block, 16) and outl.value == 16
-        assert out.raw == _pyca_ecb(bytes(klen), block, decrypt=not enc)
-    assert {(16, 1), (16, 0)} <= set(s.aes)
+    assert set(s.aes) == {16}
+    assert api.EVP_CipherUpdate(s.aes[16], out, ctypes.byref(outl), block, 16) and outl.value == 16
+    assert out.raw == _pyca_ecb(bytes(16), block)
 
 
-def test_pace_aes_without_libcrypto_gives_the_same_blocks(monkeypatch):
-    from cccd_chip.access.pace import mapping, protocol, symmetric
+def test_the_prf_without_libcrypto_gives_the_same_blocks(monkeypatch):
+    from cccd_chip.access.pace import mapping
 
     rng = Drbg("aes-fallback")
-    s, t, k, k32, z2 = rng(16), rng(16), rng(16), rng(32), rng(32)
-    p = ec.CURVES["secp256r1"].p
-
-    def run() -> tuple[bytes, ...]:
-        return (mapping.prf("AES-128", s, t, p), protocol.decrypt_nonce("AES-128", k, s),
-                symmetric.decrypt("AES-256", k32, z2), symmetric.aes_ecb(k32, z2))
-
-    fast = run()
+    cases = [(rng(16), rng(16), p) for p in (ec.CURVES["secp256r1"].p, ec.CURVES["secp521r1"].p,
+                                              dh.GROUPS["rfc5114-1024-160"].p)]
+    fast = [mapping.prf("AES-128", s, t, p) for s, t, p in cases]
     monkeypatch.setattr(libcrypto, "AVAILABLE", False)
-    assert run() == fast
+    assert [mapping.prf("AES-128", s, t, p) for s, t, p in cases] == fast
 
 
-@pytest.mark.parametrize("blocks", [1, 2, 3, 4])
-def test_nonce_decryption_is_cbc_with_a_zero_iv(blocks):
-    from cccd_chip.access.pace import symmetric
-    from cccd_chip.crypto import aes
+def test_a_failing_key_chain_falls_back_to_pyca(monkeypatch):
+    from cccd_chip.access.pace import mapping
 
-    rng = Drbg(f"cbc{blocks}")
-    for klen in (16, 24, 32):
-        key, z = rng(klen), rng(16 * blocks)
-        assert symmetric.decrypt("AES-128", key, z) == aes.decrypt_cbc(key, z)
-        assert symmetric.encrypt("AES-128", key, symmetric.decrypt("AES-128", key, z)) == z
+    rng = Drbg("aes-broken")
+    s, t, p = rng(16), rng(16), ec.CURVES["brainpoolP256r1"].p
+    expected = mapping.prf("AES-128", s, t, p)
+
+    def broken(*_a, **_k):
+        raise libcrypto.NativeError("simulated")
+
+    monkeypatch.setattr(libcrypto, "aes_key_chain", broken)
+    assert mapping.prf("AES-128", s, t, p) == expected
 
 
 @pytest.mark.parametrize("name", ALL_CURVES)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Optional
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 from ...crypto import ec, libcrypto
 from ...crypto.cam_check import cam_relation
 from ...crypto.libcrypto import pow_mod
@@ -72,6 +74,9 @@ def im_nonce_usable(cipher: str, s: bytes) -> bool:
     return (n == 16 or n == 32) and n >= symmetric.KEY_LENGTHS[cipher]
 
 
+_ECB = modes.ECB()
+
+
 def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
     """R(s, t) = x_0 || ... || x_{n-1} with n*l >= log2(p) + 64 (§4.4.3.3.2, Figure 2).
 
@@ -109,13 +114,12 @@ def prf(cipher: str, s: bytes, t: bytes, p: int) -> bytes:
             return libcrypto.aes_key_chain(t, s, both, n)
         except libcrypto.NativeError:
             pass
-    ecb = symmetric.aes_ecb
-    key = ecb(t, s)[:klen]
+    key = Cipher(algorithms.AES(t), _ECB).encryptor().update(s)
     out = bytearray()
     for _ in range(n):
-        xk = ecb(key, both)
+        xk = Cipher(algorithms.AES(key), _ECB).encryptor().update(both)
         out += xk[:16]
-        key = xk[16:16 + klen]
+        key = xk[16:]
     return bytes(out)
 
 

@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-from ...crypto import aes, libcrypto, tdes
+from ...crypto import aes, tdes
 from ...crypto.kdf import kdf
 from ...crypto.padding import pad
 from ...sm.aes import AesCipher
@@ -42,40 +40,9 @@ def encrypt(cipher: str, key: bytes, data: bytes) -> bytes:
 
 
 def decrypt(cipher: str, key: bytes, data: bytes) -> bytes:
-    """D(K, data) in CBC mode with IV 0 (no padding; data is block aligned): the PACE nonce."""
     if cipher == "3DES":
         return tdes.decrypt_cbc(key, data)
-    if 0 < len(data) <= libcrypto.AES_MAX_DATA and not len(data) % 16:
-        # CBC decryption with IV 0: P_1 = D(C_1), P_i = D(C_i) xor C_(i-1)
-        plain = aes_ecb(key, data, decrypt=True)
-        if len(data) == 16:
-            return plain
-        n = len(data)
-        chained = int.from_bytes(plain[16:], "big") ^ int.from_bytes(data[:n - 16], "big")
-        return plain[:16] + chained.to_bytes(n - 16, "big")
     return aes.decrypt_cbc(key, data)
-
-
-_ECB = modes.ECB()
-
-
-def aes_ecb(key: bytes, data: bytes, decrypt: bool = False) -> bytes:
-    """AES on each block of ``data`` (ECB, no padding): libcrypto's re-keyed context
-    (:func:`~cccd_chip.crypto.libcrypto.aes_ecb`, up to 8 blocks), else a pyca cipher object.
-
-    PACE takes a new key every block or two (the nonce, the Integrated Mapping PRF,
-    ICAO 9303-11 §4.4.3.3); a pyca cipher object per key costs about 2.5 times as much.
-    """
-    if libcrypto.AVAILABLE and len(data) <= libcrypto.AES_MAX_DATA:
-        try:
-            return libcrypto.aes_ecb(key, data, decrypt)
-        except libcrypto.NativeError:
-            pass
-    if len(key) not in aes.AES_KEY_LENGTHS:
-        raise ValueError("AES key must be 16, 24 or 32 bytes")
-    c = Cipher(algorithms.AES(key), _ECB)
-    ctx = c.decryptor() if decrypt else c.encryptor()
-    return ctx.update(data) + ctx.finalize()
 
 
 def mac(cipher: str, key: bytes, data: bytes) -> bytes:
