@@ -36,9 +36,9 @@ PID (``SIGKILL``) and reaped. Workers ignore ``SIGINT`` (Ctrl-C reaches the whol
 process group; the parent decides) and die on ``SIGTERM``; a worker whose parent
 is gone ends at the end of its task pipe, or at its result pipe's ``EPIPE``.
 
-Forking is used only where it is safe: ``os.fork`` and ``select.poll`` exist and
-the caller runs no other thread (:func:`available`); elsewhere batch.py keeps the
-``concurrent.futures`` pool.
+Forking is used only where it is safe: ``os.fork`` and ``select.poll`` exist, the
+caller runs no other thread, and the system is not macOS (:func:`available`);
+elsewhere batch.py keeps the ``concurrent.futures`` pool.
 """
 
 from __future__ import annotations
@@ -68,8 +68,9 @@ class WorkerPoolError(CccdError):
 
 
 def available() -> bool:
-    """True where a worker can be forked safely: POSIX ``fork`` and ``poll``, and no other thread running."""
-    if not hasattr(os, "fork") or not hasattr(select, "poll"):
+    """True where a worker can be forked safely: POSIX ``fork`` and ``poll``, no other thread running, and
+    not macOS (its system libraries are not fork-safe; ``multiprocessing`` spawns there too)."""
+    if not hasattr(os, "fork") or not hasattr(select, "poll") or sys.platform == "darwin":
         return False
     threading = sys.modules.get("threading")
     return threading is None or threading.active_count() == 1

@@ -54,8 +54,20 @@ def run(items, work, workers=2, chunk_size=3):
     return list(forkpool.imap_ordered(items, work, workers=workers, chunk_size=chunk_size, lost=lost))
 
 
-def test_the_pool_can_fork_here():
-    assert forkpool.available()  # Linux, a test process without other threads: the fork pool, not the fallback
+@pytest.fixture
+def fork_pool(monkeypatch):
+    """verify_many takes the fork pool even if an earlier test left a thread running in this test process
+    (a `cccd` process runs none: test_a_cccd_process_can_fork)."""
+    monkeypatch.setattr(forkpool, "available", lambda: True)
+
+
+def test_a_cccd_process_can_fork():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", "from cccd_chip.verify import forkpool; print(forkpool.available())"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "True", r.stderr  # Linux, no other thread: the fork pool, not the fallback
 
 
 @pytest.mark.parametrize("workers,chunk_size,n", [(2, 1, 301), (2, 16, 1000), (3, 7, 500), (2, 16, 5), (4, 2, 1)])
@@ -165,7 +177,7 @@ def _line(r: BatchResult) -> tuple[str, str]:
     return r.source, r.report.overall.value
 
 
-def test_many_small_files_in_the_order_of_one_worker(pki, tmp_path, no_worker_left):
+def test_many_small_files_in_the_order_of_one_worker(pki, tmp_path, no_worker_left, fork_pool):
     for i in range(400):
         if i % 50 == 0:
             files = pki.files(seed=i)
@@ -190,7 +202,7 @@ def _kill_on_poison(r: BatchResult) -> tuple[str, str]:
     return _line(r)
 
 
-def test_a_dump_that_kills_its_worker_is_reported_worker_lost(pki, tmp_path, no_worker_left):
+def test_a_dump_that_kills_its_worker_is_reported_worker_lost(pki, tmp_path, no_worker_left, fork_pool):
     for i in range(6):
         Document(files=pki.files(seed=i)).save(tmp_path / f"d{i}.json")
     Document(files=pki.files(seed=9)).save(tmp_path / "poison.json")
