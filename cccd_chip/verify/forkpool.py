@@ -112,6 +112,7 @@ class _Worker:
     result_fd: int  # parent's read end (non-blocking)
     tasks: deque[_Task] = field(default_factory=deque)  # sent, not yet answered (answered in this order)
     out: bytearray = field(default_factory=bytearray)  # frames not yet written to task_fd
+    waiting: bool = False  # task_fd is polled for POLLOUT (``out`` did not fit in the pipe)
     inbuf: bytearray = field(default_factory=bytearray)
 
 
@@ -169,7 +170,7 @@ class _Pool:
     def _bury(self, w: _Worker) -> str:
         """A worker whose result pipe ended: reap it, close its pipes; how it ended."""
         self.poller.unregister(w.result_fd)
-        if w.out:
+        if w.waiting:
             self.poller.unregister(w.task_fd)
         del self.by_result_fd[w.result_fd]
         self.workers.remove(w)
@@ -254,15 +255,13 @@ class _Pool:
     def _send(self, w: _Worker, task: _Task) -> None:
         payload = pickle.dumps(task.items, pickle.HIGHEST_PROTOCOL)
         w.tasks.append(task)
-        pending = bool(w.out)
         w.out += len(payload).to_bytes(_HEAD, "little")
         w.out += payload
-        if not pending:
+        if not w.waiting:  # else the rest goes when the pipe is writable again
             self._flush(w)
 
     def _flush(self, w: _Worker) -> None:
         """Write what the pipe takes now; the rest when it is writable again (never blocks: see module doc)."""
-        had = bool(w.out)
         try:
             while w.out:
                 n = os.write(w.task_fd, w.out)
@@ -271,13 +270,12 @@ class _Pool:
             pass
         except BrokenPipeError:  # the worker is gone; its result pipe's end says so
             w.out.clear()
-        if w.out and not had:
+        if w.out and not w.waiting:
             self.poller.register(w.task_fd, select.POLLOUT)
-        elif had and not w.out:
-            try:
-                self.poller.unregister(w.task_fd)
-            except KeyError:
-                pass
+            w.waiting = True
+        elif w.waiting and not w.out:
+            self.poller.unregister(w.task_fd)
+            w.waiting = False
 
     def _wait(self, chunks: dict[int, _Chunk], again: deque[_Task], lost: Callable[[Any, str], Any]) -> None:
         for fd, ev in self.poller.poll():

@@ -21,6 +21,8 @@ from testsupport.cli import cccd_argv, run_cccd_process
 
 AT = "2026-06-01T00:00:00Z"
 
+pytestmark = pytest.mark.timeout(300)  # a pool that hangs fails, and its workers are killed (forkpool)
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
@@ -119,3 +121,21 @@ def test_a_dump_whose_worker_died_twice_counts_as_internal():
 
     r = BatchResult("d.json", None, {"error": "WorkerLost", "reason": WORKER_LOST, "message": "..."})
     assert _count_key(r) == "internal" and exit_code_for({"successful": 3, "internal": 1}) == 70
+
+
+def test_a_stream_through_the_pool_is_the_stream_of_one_worker(folder):
+    """--stream: each line (a whole dump, ~10-50 KB) crosses to a worker in its chunk's frame, larger than a
+    pipe holds: the parent writes what the pipe takes and the rest when it is writable again (forkpool)."""
+    dumps, trust = folder
+    raw = (dumps / "d000.json").read_text()
+    bad = (dumps / "d200.json").read_text()
+    lines = [raw] * 60 + [bad, "not json", ""] + [raw] * 40
+    text = "\n".join(json.dumps(json.loads(x)) if x.startswith("{") else x for x in lines) + "\n"
+    runs = [run_cccd_process("verify", "--stream", *trust, "--jsonl", "--workers", w, input=text, timeout=120)
+            for w in (1, 2)]
+    assert runs[0].returncode == 1, runs[0].stderr
+    assert (runs[1].returncode, runs[1].stdout, runs[1].stderr) == (runs[0].returncode, runs[0].stdout,
+                                                                     runs[0].stderr)
+    recs = [json.loads(ln) for ln in runs[1].stdout.splitlines()]
+    assert len(recs) == 102 and recs[60]["report"]["overall"] == "failed"
+    assert recs[61]["error"]["reason"] == "DUMP_FORMAT" and recs[62]["source"] == "stdin:64"

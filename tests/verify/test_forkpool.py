@@ -17,6 +17,8 @@ from cccd_chip.verify.batch import WORKER_LOST, BatchResult, dump_paths, verify_
 
 from .conftest import POLICY
 
+pytestmark = pytest.mark.timeout(300)  # a pool that hangs fails, and its workers are killed (forkpool)
+
 
 def children() -> set[int]:
     """PIDs of this process's live children (zombies included: a zombie is a child not reaped)."""
@@ -76,6 +78,18 @@ def test_values_come_back_in_input_order(no_worker_left, workers, chunk_size, n)
     assert [v[:2] for v in out] == [(x, x * x) for x in range(n)]
     pids = {v[2] for v in out}
     assert os.getpid() not in pids and 1 <= len(pids) <= workers
+
+
+def reverse(chunk):
+    return [x[::-1] for x in chunk]
+
+
+def test_large_items_and_values_cross_both_ways_at_once(no_worker_left):
+    """Chunks and answers far larger than a pipe holds, in flight together: the parent never blocks on a
+    write (it writes what a pipe takes and polls for the rest), so neither side waits on the other."""
+    items = [bytes([i % 251]) * (150_000 + i) for i in range(64)]
+    out = run(items, reverse, workers=2, chunk_size=16)
+    assert out == [x[::-1] for x in items]
 
 
 def test_no_input_forks_nothing():
