@@ -396,3 +396,28 @@ def test_x_only_products_equal_the_python_arithmetic(name):
         k = ec.random_scalar(c.n, rng)
         assert libcrypto.ec_mul_x(*target, k, (P.x, P.y)) == _py_mul(c, k, P).x.to_bytes(c.size, "big")
     assert libcrypto.ec_mul_x(*target, c.n - 1, (P.x, P.y)) == P.x.to_bytes(c.size, "big")  # -P
+
+
+@pytest.mark.parametrize("name", ["secp256r1", "secp384r1", "secp521r1", "brainpoolP256r1", "brainpoolP384r1"])
+def test_x_only_key_pair_is_the_key_up_to_its_sign_with_the_same_ecka(monkeypatch, name):
+    """ec.x_only_key_pair (PACE-IM's host key where pyca's OpenSSL is the faster one): the point
+    is sk*G' or -sk*G' and the agreement equals ECKA with sk; elsewhere it declines (None)."""
+    c = ec.CURVES[name]
+    rng = Drbg("xonly" + name)
+    G2 = _py_mul(c, ec.random_scalar(c.n, rng), c.G)  # a mapped generator
+    assert ec.x_only_key_pair(c, 5, G2) is None or name in ec._PYCA_FASTER
+    monkeypatch.setattr(ec, "_PYCA_FASTER", frozenset({name}))
+    signs = set()
+    for _ in range(6):
+        sk = ec.random_scalar(c.n, rng)
+        got = ec.x_only_key_pair(c, sk, G2)
+        assert got is not None
+        pk, agree = got
+        expected = _py_mul(c, sk, G2)
+        assert pk in (expected, ec.neg(c, expected))
+        signs.add(pk == expected)
+        peer = _py_mul(c, ec.random_scalar(c.n, rng), c.G)
+        assert agree(peer) == _py_mul(c, sk, peer).x.to_bytes(c.size, "big") == ec.ecdh_x(c, sk, peer)
+    assert signs == {True, False}  # both signs occur: the caller may not rely on either
+    assert ec.x_only_key_pair(c, 0, G2) is None and ec.x_only_key_pair(c, c.n, G2) is None
+    assert ec.x_only_key_pair(ec.CURVES["secp224r1"], 5, ec.CURVES["secp224r1"].G) is None  # not in the set

@@ -67,6 +67,7 @@ def _valid_map_key(pid: int) -> bytes:
 
 
 BP = ec.curve_by_name("brainpoolP256r1")
+BP_DOMAIN = dp.standard(13)
 L = BP.size
 
 EC_BAD = {
@@ -107,6 +108,20 @@ def test_chip_ephemeral_key_equal_to_ours_rejected(spies):
         return ga(0x84, pk)
 
     err = _run(13, ga(0x82, _valid_map_key(13)), echo)
+    assert err.reason == "EPHEMERAL_KEY_REUSED" and "step 3" in err.step
+    assert spies["K"] == 0
+
+
+@pytest.mark.parametrize("mp", ["GM", "IM"])
+def test_chip_ephemeral_key_the_negative_of_ours_rejected(spies, mp):
+    """-PK_IFD has the x of PK_IFD, so the same ECKA secret: refused like an echo."""
+    def negated(raw: bytes) -> bytes:
+        pk = tlv.decode(tlv.decode_one(raw[5:-1]).value)[0].value
+        P = BP_DOMAIN.decode(pk)
+        return ga(0x84, BP_DOMAIN.encode(ec.neg(BP, P)))
+
+    step2 = ga(0x82, _valid_map_key(13)) if mp == "GM" else ga(0x82, b"")
+    err = _run(13, step2, negated, mp=mp)
     assert err.reason == "EPHEMERAL_KEY_REUSED" and "step 3" in err.step
     assert spies["K"] == 0
 

@@ -225,3 +225,30 @@ def test_pace_and_ca_record_and_replay_exactly(tmp_path, mp, pid):
     assert first[1].pk_ifd == second[1].pk_ifd and first[2] == second[2]
     assert first[0].chip_ephemeral_key == second[0].chip_ephemeral_key
     assert first[0].cam == second[0].cam
+
+
+@pytest.mark.parametrize("pid", [12, 13, 15, 18])
+def test_im_with_the_host_key_known_up_to_its_sign(monkeypatch, pid):
+    """PACE-IM through ec.x_only_key_pair (the P-384 path with an old system libcrypto) on any
+    curve: the chip accepts the key as sent, the tokens verify, the session reads."""
+    from cccd_chip.crypto import ec
+
+    name = dp.STANDARD_EC[pid]
+    monkeypatch.setattr(ec, "_PYCA_FASTER", frozenset({name}))
+    used = []
+    real = ec.x_only_key_pair
+
+    def spy(*a, **k):
+        out = real(*a, **k)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(ec, "x_only_key_pair", spy)
+    for i in range(3):
+        info = pace_card.pace_info("IM", "ECDH", "AES-128", pid)
+        card = make_card([info])
+        ch, app = channel_for(card, seed=b"xonly%d%d" % (pid, i))
+        result = establish_pace(ch, [info], can(), det_rng(b"xonly-host%d%d" % (pid, i))).result
+        assert result.access.mapping == "IM" and app.state.access == "pace"
+        assert _read_com(ch) == card.files["COM"].data
+    assert used == [True] * 3

@@ -26,8 +26,8 @@ from typing import Callable, Optional, Sequence, Union
 from cryptography.hazmat.primitives import constant_time
 
 from ...channel import Channel
-from ...crypto import domain_params
-from ...crypto.domain_params import AnyDomain, DomainPolicy, Element
+from ...crypto import domain_params, ec
+from ...crypto.domain_params import AnyDomain, DomainPolicy, EcDomain, Element
 from ...crypto.ec import random_scalar
 from ...document import AccessInfo
 from ...errors import (
@@ -167,6 +167,14 @@ def _decode_peer(domain: AnyDomain, data: bytes, step: int) -> Element:
                                     step=protocol.step_label(step)) from None
 
 
+def _same_public(a: Element, b: Element) -> bool:
+    """The chip's ephemeral key is ours (step 3 check): equal DH values; for EC the same x, i.e.
+    our point or its negative, which give the same ECKA secret."""
+    if isinstance(a, ec.Point) and isinstance(b, ec.Point):
+        return a.x == b.x
+    return a == b
+
+
 def perform_pace(
     channel: Channel,
     info: Union[PaceInfo, Sequence[PaceInfo], SecurityInfos],
@@ -243,6 +251,7 @@ def perform_pace(
     # step 3: key agreement on the mapped generator G'; validation and ECKA/DH do not depend on
     # the generator, so the host works in ``domain`` and G' is a point (a value) of it
     sk = random_scalar(domain.order, rng)
+    agree: Optional[Callable[[ec.Point], bytes]] = None
     if mapped is None:
         assert pk_map_ic is not None  # GM and CAM (the mappings that leave ``mapped`` None) set it in step 2
         try:
@@ -250,15 +259,26 @@ def perform_pace(
         except InvalidPublicKeyError as e:
             raise InvalidPublicKeyError(e.message, reason=e.reason, step=protocol.step_label(2)) from None
     else:
-        pk = domain.mul(sk, mapped)  # sk * G' (g'^sk), the key pair Domain.generate draws on G'
+        # sk * G' (g'^sk), the key pair Domain.generate draws on G'; on P-384 with an old system
+        # libcrypto the point up to its sign, which ECKA does not see (ec.x_only_key_pair)
+        fast = None
+        if isinstance(domain, EcDomain) and isinstance(mapped, ec.Point):
+            fast = ec.x_only_key_pair(domain.curve, sk, mapped)
+        if fast is not None:
+            pk, agree = fast
+        else:
+            pk = domain.mul(sk, mapped)
     pk_bytes = domain.encode(pk)
     r3 = _transmit(channel, protocol.ga_command(0x83, pk_bytes), 3)
     pk_ic_bytes = protocol.parse_ga_response(r3.data, 3, required=(0x84,)).required(0x84)
     pk_ic = _decode_peer(domain, pk_ic_bytes, 3)
-    if pk_ic == pk:
+    if _same_public(pk_ic, pk):
         raise InvalidPublicKeyError("PACE: chip's ephemeral key equals the terminal's", step=protocol.step_label(3),
                                     reason="EPHEMERAL_KEY_REUSED")
-    secret = domain.shared_secret(sk, pk_ic)
+    if agree is not None and isinstance(pk_ic, ec.Point):
+        secret = agree(pk_ic)
+    else:
+        secret = domain.shared_secret(sk, pk_ic)
     k_enc, k_mac = symmetric.session_keys(secret, cipher)
 
     # step 4: mutual authentication; the chip's token is checked before KSenc is used
