@@ -82,7 +82,7 @@ class AccessInfo:
         """From a dump manifest (untrusted): every field must have its type, else DumpFormatError."""
         if not isinstance(d, dict):
             raise DumpFormatError("dump 'access' must be an object")
-        known: dict[str, Any] = {k: d.get(k) for k in cls.__dataclass_fields__ if k in d}
+        known: dict[str, Any] = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         legacy = d.get("password_digest")  # unkeyed digest of older dumps: checked for form, then dropped
         if legacy is not None and not (isinstance(legacy, str) and _DIGEST_RE.match(legacy)):
             raise DumpFormatError("dump access field 'password_digest' has a wrong type or form")

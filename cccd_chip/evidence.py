@@ -74,9 +74,8 @@ class RecordedCheck:
     def from_dict(cls, d: object, what: str) -> "RecordedCheck":
         if not isinstance(d, dict):
             raise DumpFormatError(f"dump evidence {what}.check must be an object")
-        for k in d:
-            if k not in ("check", "verdict", "reason", "subject", "detail"):
-                raise DumpFormatError(f"dump evidence {what}.check has an unknown member")
+        if not _CHECK_MEMBERS.issuperset(d):
+            raise DumpFormatError(f"dump evidence {what}.check has an unknown member")
         for k in ("check", "verdict", "reason"):
             if not isinstance(d.get(k), str):
                 raise DumpFormatError(f"dump evidence {what}.check.{k} must be a string")
@@ -84,6 +83,9 @@ class RecordedCheck:
         if subject is not None and not isinstance(subject, str) or not isinstance(detail, str):
             raise DumpFormatError(f"dump evidence {what}.check has a member of the wrong type")
         return cls(d["check"], d["verdict"], d["reason"], subject, detail)
+
+
+_CHECK_MEMBERS = frozenset({"check", "verdict", "reason", "subject", "detail"})
 
 
 def _hex(b: Optional[bytes]) -> Optional[str]:
@@ -179,9 +181,8 @@ class ChipAuthEvidence:
         """From a dump (untrusted): wrong types or an inconsistent record are DumpFormatError."""
         if not isinstance(ca, dict):
             raise DumpFormatError("dump evidence 'ca' must be an object")
-        for k in ca:
-            if k not in cls.__dataclass_fields__:
-                raise DumpFormatError("dump evidence 'ca' has an unknown member")
+        if not cls.__dataclass_fields__.keys() >= ca.keys():
+            raise DumpFormatError("dump evidence 'ca' has an unknown member")
         verified = ca.get("verified")
         if verified is not None and not isinstance(verified, bool):
             raise DumpFormatError("dump evidence ca.verified must be true, false or null")
@@ -275,10 +276,12 @@ class PaceCamEvidence:
                    d.get("key_id"), recorded)
 
 
+_CAM_MEMBERS = frozenset({"oid", "parameter_id", "key_id", "ca_ic", "pk_map_ic", "check"})
+
+
 def _cam_problem(d: Mapping[str, object]) -> Optional[str]:
-    for k in d:
-        if k not in ("oid", "parameter_id", "key_id", "ca_ic", "pk_map_ic", "check"):
-            return "unknown member"
+    if not _CAM_MEMBERS.issuperset(d):
+        return "unknown member"
     if not d:
         return "empty"
     if not isinstance(d.get("oid"), str):

@@ -61,3 +61,30 @@ def test_bad_dumps(tmp_path, manifest):
 def test_missing_dump(tmp_path):
     with pytest.raises(DumpFormatError):
         Document.load(tmp_path / "nope.json")
+
+
+_CAM = {"oid": "0.4.0.127.0.7.2.2.4.6.2", "parameter_id": 13, "key_id": None, "ca_ic": "01" * 32,
+        "pk_map_ic": "04" + "02" * 64,
+        "check": {"check": "pace.cam", "verdict": "successful", "reason": "OK", "subject": "CardSecurity"}}
+
+
+@pytest.mark.parametrize("where", ["ca", "ca.check"])
+def test_an_unknown_member_of_the_ca_record_is_refused(where):
+    ca = _doc().evidence.ca.to_dict()
+    (ca if where == "ca" else ca["check"])["extra"] = 1
+    with pytest.raises(DumpFormatError, match=f"dump evidence {where if where == 'ca.check' else repr(where)} has an unknown member"):
+        Evidence.from_json({"ca": ca})
+    ca.pop("extra", None), ca["check"].pop("extra", None)
+    assert Evidence.from_json({"ca": ca}).ca == _doc().evidence.ca  # the control: without it, read
+
+
+@pytest.mark.parametrize("where,problem", [("pace_cam", "unknown member"),
+                                          ("pace_cam.check", "dump evidence pace_cam.check has an unknown member")])
+def test_an_unknown_member_of_the_cam_record_makes_it_unreadable(where, problem):
+    from cccd_chip.evidence import PaceCamEvidence, UnreadableEvidence
+
+    cam = json.loads(json.dumps(_CAM))
+    (cam if where == "pace_cam" else cam["check"])["extra"] = 1
+    record = Evidence.from_json({"pace_cam": cam}).pace_cam
+    assert isinstance(record, UnreadableEvidence) and record.problem == problem
+    assert isinstance(Evidence.from_json({"pace_cam": _CAM}).pace_cam, PaceCamEvidence)  # the control
