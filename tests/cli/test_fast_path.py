@@ -103,6 +103,11 @@ def test_every_other_form_goes_to_click(dump, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "access", lambda p, mode: str(p) != str(unreadable))  # what root cannot see
     assert fast_path.parse(["verify", str(unreadable)]) is None  # click.Path() refuses it, with its message
     assert fast_path.parse(["verify", d, "--crl", str(unreadable)]) is None
+    assert fast_path.parse(["verify", d + "\0"]) is None  # click's os.stat raises ValueError
+    monkeypatch.setattr(os, "name", "nt")  # click expands wildcards in Windows arguments
+    assert fast_path.parse(["verify", d]) is None
+    monkeypatch.undo()
+    assert fast_path.parse(["verify", d]) is not None
     monkeypatch.setenv("_CCCD_COMPLETE", "bash_complete")  # shell completion is click's
     assert fast_path.parse(["verify", d]) is None
 
