@@ -56,10 +56,10 @@ def run(dumps: tuple[str, ...], csca: tuple[str, ...], masterlist: tuple[str, ..
             render.print_json(render.verify_json(report, str(dumps[0])))
         else:
             render.human_report(report)
-        return int(exit_code_for(report))
+        return exit_code_for(report)
     from .verify import _verify_many
 
-    return int(_verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store))
+    return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store)
 
 
 def archive_wanted(dumps: tuple[str, ...], engine: Any, scheduler: Any, batch_size: Any, out: Any, resume: Any,

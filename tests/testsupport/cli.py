@@ -47,8 +47,9 @@ def run_cccd(capsys: pytest.CaptureFixture[str], *args: object) -> CliResult:
 
 
 def cccd_argv(*args: object) -> list[str]:
-    """``cccd ARGS...`` of this checkout as a process argument vector (this interpreter)."""
-    return [sys.executable, "-m", "host_cli.main", *map(str, args)]
+    """``cccd ARGS...`` of this checkout as a process argument vector (this interpreter), through the console
+    script's entry point (``host_cli.entry``: a plain one-dump ``verify`` runs without click, fast_path.py)."""
+    return [sys.executable, "-m", "host_cli.entry", *map(str, args)]
 
 
 def run_cccd_process(*args: object, input: Optional[str] = None, timeout: float = 300.0,
