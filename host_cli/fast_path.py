@@ -63,7 +63,7 @@ def parse(argv: list[str]) -> Optional[dict[str, Any]]:
     archive_args = dict.fromkeys(ARCHIVE_OPTIONS)
     if archive_wanted(tuple(dumps), **archive_args) or is_dump_folder_of_dumps(dumps[0]):
         return None  # the archive engine, the batch: through click
-    from . import failure, verbosity  # noqa: F401 - imported with the command's modules (entry.py: frozen)
+    from . import failure  # noqa: F401 - imported with the command's modules (entry.py: frozen)
     return {"dumps": tuple(dumps), **{name: tuple(v) for name, v in paths.items()}, "stream": False,
             "workers": None, "as_json": as_json, "as_jsonl": False, "at": at, "archive_args": archive_args,
             "policy_options": {}, "known": ()}
@@ -100,10 +100,9 @@ def _verify(args: dict[str, Any]) -> int:
     as the OSError it is (under click: an exit that run_command maps to the same exit 7).
     """
     from .commands.verify_run import run as verify_run
-    from .verbosity import set_verbosity
 
     try:
-        set_verbosity(0)
+        quiet_logging()
         return verify_run(**args)
     except (EOFError, KeyboardInterrupt):
         import click
@@ -113,3 +112,50 @@ def _verify(args: dict[str, Any]) -> int:
         click.echo(file=sys.stderr)
         click.echo("cccd: aborted", err=True)
         return int(ExitCode.TRANSPORT)
+
+
+def quiet_logging() -> None:
+    """The group's ``set_verbosity(0)`` (warnings on stderr, escaped), once ``logging`` is loaded.
+
+    No module of a one-dump verification imports ``logging`` (~3 ms): where it is not loaded yet,
+    a one-shot import hook configures it right after the first module imports it, before that
+    module can log; none may log past the handler the group installs.
+    """
+    if "logging" in sys.modules:
+        from .verbosity import set_verbosity
+
+        set_verbosity(0)
+    elif not any(isinstance(f, _ConfigureLogging) for f in sys.meta_path):
+        sys.meta_path.insert(0, _ConfigureLogging())
+
+
+class _ConfigureLogging:
+    """A meta-path finder for ``logging`` only: the standard spec, whose loader then configures it."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "logging":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec: Any = importlib.util.find_spec(name)  # the standard finders (this one is gone)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ConfiguringLoader(spec.loader)
+        return spec
+
+
+class _ConfiguringLoader:
+    """Runs the standard loader, puts it back on the module, then ``set_verbosity(0)``."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        module.__spec__.loader = module.__loader__ = self._loader
+        self._loader.exec_module(module)
+        from .verbosity import set_verbosity
+
+        set_verbosity(0)

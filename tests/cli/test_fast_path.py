@@ -244,3 +244,35 @@ def test_a_closed_or_full_stdout_ends_as_under_click(dump, tmp_path):
             os.close(w)
         results.append((p.returncode, p.stderr))
     assert results[0] == results[1] and results[0][0] == 7, results
+
+
+# --- logging: configured when a module first imports it ---------------------------------------------------
+
+LOGGING = """
+import sys
+mode = sys.argv[1]
+if mode == "loaded first":
+    import logging
+if mode == "group":
+    from host_cli.verbosity import set_verbosity
+    set_verbosity(0)
+else:
+    from host_cli.fast_path import quiet_logging
+    quiet_logging()
+    sys.stdout.write(f"logging before a module imports it: {'logging' in sys.modules}\\n")
+import logging.handlers
+logging.getLogger("cccd.probe").warning("card said %s", "x\\x1b[2J\\nforged line")
+logging.getLogger("cccd.probe").info("not shown at verbosity 0")
+sys.stdout.write(f"{type(logging.__spec__.loader).__name__} {logging.__loader__ is logging.__spec__.loader}\\n")
+"""
+
+
+def test_logging_is_configured_as_the_group_does_when_first_imported():
+    runs = {mode: subprocess.run([sys.executable, "-c", LOGGING, mode], capture_output=True, text=True, timeout=60)
+            for mode in ("group", "hook", "loaded first")}
+    assert all(r.returncode == 0 for r in runs.values()), {m: r.stderr for m, r in runs.items()}
+    assert runs["group"].stderr == runs["hook"].stderr == runs["loaded first"].stderr
+    assert runs["group"].stderr == "cccd.probe: card said x\\x1b[2J\\x0aforged line\n"  # escaped, one line
+    assert runs["hook"].stdout.splitlines() == ["logging before a module imports it: False",
+                                                "SourceFileLoader True"]
+    assert runs["loaded first"].stdout.splitlines()[0] == "logging before a module imports it: True"

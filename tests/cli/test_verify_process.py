@@ -81,8 +81,9 @@ def test_one_dump_verify_imports_only_the_verifier(dump, tmp_path):
     assert "Verification: SUCCESSFUL" in r.stdout
     assert "cccd_chip.verify.document_check" in modules and "cccd_chip.pki.crl" in modules  # the probe sees
     assert _offenders(modules) == []
-    # the plain one-dump form runs without click (host_cli/fast_path.py); nor does it build the group
-    assert not {"click", "host_cli.main", "host_cli.commands.verify"} & modules
+    # the plain one-dump form runs without click (host_cli/fast_path.py); nor does it build the group, and
+    # logging is configured only when a module imports it (none here does)
+    assert not {"click", "host_cli.main", "host_cli.commands.verify", "logging"} & modules
 
 
 def test_a_one_dump_verify_needs_click_only_for_what_click_does(dump, tmp_path):
@@ -90,6 +91,7 @@ def test_a_one_dump_verify_needs_click_only_for_what_click_does(dump, tmp_path):
     card, path = dump
     r, modules, _ = _loaded(tmp_path, "-v", "verify", path, "--csca", card / "csca.pem")
     assert r.returncode == 0 and "click" in modules and "host_cli.commands.verify" in modules, r.stderr
+    assert "logging" in modules
     r, modules, _ = _loaded(tmp_path, "verify", "--help")
     assert r.returncode == 0 and "click" in modules, r.stderr
     r, modules, _ = _loaded(tmp_path, "verify", path, "--csca", tmp_path / "missing.pem")
