@@ -74,11 +74,10 @@ def frozen_dataclass(cls: _C) -> _C:
     class_hash = own.get("__hash__", MISSING)
     explicit_hash = not (class_hash is MISSING or (class_hash is None and "__eq__" in own))
     dataclasses.dataclass(init=False, repr=False, eq=False)(cls)  # the fields; no method is generated
-    fields = dataclasses.fields(cls)
-    real = {f.name for f in fields}
-    if any(name not in real for name in getattr(cls, "__match_args__", ())) or any(f.kw_only for f in fields):
-        raise TypeError(f"frozen_dataclass: {cls.__name__} has InitVar or keyword-only fields; "
-                        "use dataclasses.dataclass(frozen=True)")  # the pre-check above lets none through
+    fields = dataclasses.fields(cls)  # the real fields: the other entries of __dataclass_fields__ are ClassVars
+    if any(f.kw_only for f in fields):  # (InitVars and keyword-only fields went to dataclass above)
+        raise TypeError(f"frozen_dataclass: {cls.__name__} has keyword-only fields; "
+                        "use dataclasses.dataclass(frozen=True)")
     setattr(cls, "__dataclass_params__", _PARAMS)
     names = tuple(f.name for f in fields)
     if "__init__" not in own:

@@ -224,6 +224,21 @@ def with_initvar(deco: Callable[[type], type]) -> type:
     return WithInitVar
 
 
+def own_match_args(deco: Callable[[type], type]) -> type:
+    @deco
+    class OwnMatchArgs:
+        """Its own __match_args__ (naming no field) is kept."""
+
+        a: int
+        __match_args__ = ("double",)
+
+        @property
+        def double(self) -> int:
+            return 2 * self.a
+
+    return OwnMatchArgs
+
+
 def with_kw_only(deco: Callable[[type], type]) -> type:
     @deco
     class WithKwOnly:
@@ -240,7 +255,8 @@ CASES = [
     (point, (3,), {"note": "n", "tags": ("t",)}), (point, (-1, b"y"), {}), (empty, (), {}),
     (single, (1,), {}), (single, (math.nan,), {}), (single, ([1],), {}), (self_named, (), {"self": 1}),
     (own_methods, (1, 2), {}), (own_hash, (1,), {}), (own_init, (1,), {"b": "x"}), (unhashable, ([1],), {}),
-    (no_doc, (), {}), (with_initvar, (2,), {"scale": 3}), (with_kw_only, (1,), {"b": 5}),
+    (no_doc, (), {}), (own_match_args, (4,), {}), (with_initvar, (2,), {"scale": 3}),
+    (with_kw_only, (1,), {"b": 5}),
 ]
 
 
@@ -265,7 +281,7 @@ def test_nan_field_compares_like_the_generated_tuple():
 
 def test_which_classes_it_builds_itself():
     assert all(made_by_frozen(make(frozen_dataclass)) for make in (point, empty, single, self_named, own_methods,
-                                                                    own_hash, own_init, unhashable))
+                                                                    own_hash, own_init, unhashable, own_match_args))
     assert made_by_frozen(no_doc(frozen_dataclass))
     assert not any(made_by_frozen(make(frozen_dataclass)) for make in (with_initvar, with_kw_only))
 
