@@ -360,6 +360,11 @@ def _worker_main(task_fd: int, result_fd: int, work: Callable[[list[Any]], list[
     """A worker's life: chunks in, values out, until the end of its task pipe. Returns its exit status."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the process group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the caller's handler (it may raise in the caller)
+    null = os.open(os.devnull, os.O_RDWR)  # not the caller's stdin/stdout: a reader of the caller's output sees
+    os.dup2(null, 0)  # its end when the caller ends, and a copy of the caller's unflushed output can never be
+    os.dup2(null, 1)  # written twice
+    if null > 2:
+        os.close(null)
     gc.freeze()  # what it inherited is never walked (nor copied) by its collector (verify/batch.py)
     src = os.fdopen(task_fd, "rb", buffering=1 << 16)
     while True:

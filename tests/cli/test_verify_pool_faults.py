@@ -96,6 +96,42 @@ def test_an_interrupted_batch_ends_as_aborted(folder, sig, workers):
     assert all(not os.path.exists(f"/proc/{pid}") for pid in pool)  # killed and reaped by the command
 
 
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def test_workers_end_when_the_command_is_killed(folder):
+    """SIGKILL to the command (no clean-up runs): a reader of its output sees the end (the workers hold
+    /dev/null, not the command's stdout), and the workers end by themselves at the end of their task pipes
+    or at their result pipe's EPIPE."""
+    dumps, trust = folder
+    proc = start(dumps, trust, "--jsonl", "--workers", 2)
+    try:
+        proc.stdout.readline()
+        pool = children(proc.pid)
+        assert len(pool) == 2
+        proc.kill()  # SIGKILL, by its PID
+        proc.wait(timeout=60)
+        t0 = time.monotonic()
+        proc.stdout.read()  # EOF: no worker holds the command's stdout
+        proc.stderr.read()
+        assert time.monotonic() - t0 < 10
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(_state(p) not in ("gone", "Z") for p in pool):
+            time.sleep(0.01)
+        assert all(_state(p) in ("gone", "Z") for p in pool)  # ended (a zombie until its new parent reaps it)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
 def test_a_worker_killed_from_outside_changes_nothing(folder):
     dumps, trust = folder
     reference = run_cccd_process("verify", dumps, *trust, "--workers", 1)
