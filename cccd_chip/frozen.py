@@ -24,8 +24,8 @@ class, ~27 ms of a ~150 ms process. This decorator makes the same class for less
 
 Rules as for ``dataclass(frozen=True)``; a class this module does not build itself
 (one with a dataclass base, ``InitVar`` or keyword-only fields, its own
-``__setattr__``/``__delattr__``, ``__slots__``) is handed to ``dataclass(frozen=True)``
-unchanged. ``tests/unit/test_frozen.py`` compares both on the same classes.
+``__setattr__``/``__delattr__``, ``__slots__``, a field named ``__frozen_*``) is handed to
+``dataclass(frozen=True)`` unchanged. ``tests/unit/test_frozen.py`` compares both on the same classes.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def frozen_dataclass(cls: _C) -> _C:
     if ("__setattr__" in own or "__delattr__" in own or "__slots__" in own
             or any(hasattr(b, "__dataclass_fields__") for b in cls.__mro__[1:])
             or any(_maybe_initvar_or_kw_only(t) for t in annotations.values())
+            or any(name.startswith("__frozen_") for name in annotations)  # the compiled __init__'s own names
             or any(isinstance(v, Field) and v.kw_only is True for v in own.values())):
         # typeshed types dataclass(...)(cls) as type[Any], not as the class it returns
         return dataclasses.dataclass(frozen=True)(cls)  # type: ignore[return-value]
@@ -196,9 +197,7 @@ def _init(cls: type, fields: tuple[Field[Any], ...]) -> Callable[..., None]:
     if template is None:
         template = _TEMPLATES[shape] = _compile_template(shape)
     self_name = "__dataclass_self__" if "self" in getattr(cls, "__dataclass_fields__") else "self"
-    param_names = tuple(f.name for f in params)
-    if {_SETATTR, _MARKER}.intersection(param_names) or any(n.startswith("__frozen_default_") for n in param_names):
-        raise TypeError(f"frozen_dataclass: {cls.__name__}: a field name is reserved")
+    param_names = tuple(f.name for f in params)  # (none starts with "__frozen_": see frozen_dataclass)
     consts = {f"\0{i}": f.name for i, f in enumerate(assigned)}
     code = template.replace(
         co_varnames=(self_name, *param_names) + template.co_varnames[1 + len(param_names):],

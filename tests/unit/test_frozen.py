@@ -239,6 +239,17 @@ def own_match_args(deco: Callable[[type], type]) -> type:
     return OwnMatchArgs
 
 
+def reserved_name(deco: Callable[[type], type]) -> type:
+    @deco
+    class ReservedName:
+        """A field named like the compiled __init__'s own names: handed to dataclass(frozen=True)."""
+
+        __frozen_setattr__: int
+        b: int = 1
+
+    return ReservedName
+
+
 def with_kw_only(deco: Callable[[type], type]) -> type:
     @deco
     class WithKwOnly:
@@ -256,7 +267,7 @@ CASES = [
     (single, (1,), {}), (single, (math.nan,), {}), (single, ([1],), {}), (self_named, (), {"self": 1}),
     (own_methods, (1, 2), {}), (own_hash, (1,), {}), (own_init, (1,), {"b": "x"}), (unhashable, ([1],), {}),
     (no_doc, (), {}), (own_match_args, (4,), {}), (with_initvar, (2,), {"scale": 3}),
-    (with_kw_only, (1,), {"b": 5}),
+    (with_kw_only, (1,), {"b": 5}), (reserved_name, (3,), {}),
 ]
 
 
@@ -283,7 +294,7 @@ def test_which_classes_it_builds_itself():
     assert all(made_by_frozen(make(frozen_dataclass)) for make in (point, empty, single, self_named, own_methods,
                                                                     own_hash, own_init, unhashable, own_match_args))
     assert made_by_frozen(no_doc(frozen_dataclass))
-    assert not any(made_by_frozen(make(frozen_dataclass)) for make in (with_initvar, with_kw_only))
+    assert not any(made_by_frozen(make(frozen_dataclass)) for make in (with_initvar, with_kw_only, reserved_name))
 
 
 def test_recursive_repr_is_cut():
