@@ -50,7 +50,6 @@ import select
 import signal
 import sys
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ..errors import CccdError
@@ -90,30 +89,43 @@ def how_it_ended(status: int) -> str:
     return f"wait status {status}"
 
 
-@dataclass
 class _Task:
-    chunk: int  # the chunk's number (input order)
-    part: int  # -1: the whole chunk; else the index of the one item it carries (a chunk sent again)
-    items: list[Any]
+    """Items sent to a worker: a whole chunk (``part`` -1), or one item of a chunk sent again (its index)."""
+
+    __slots__ = ("chunk", "part", "items")
+
+    def __init__(self, chunk: int, part: int, items: list[Any]) -> None:
+        self.chunk = chunk  # the chunk's number (input order)
+        self.part = part
+        self.items = items
 
 
-@dataclass
 class _Chunk:
-    items: list[Any]
-    values: Optional[list[Any]] = None  # the values, once complete
-    parts: Optional[list[Any]] = None  # a chunk sent again item by item: one value slot per item
-    missing: int = 0
+    """A chunk in flight: its items, then its values (one slot per item while it is sent again item by item)."""
+
+    __slots__ = ("items", "values", "parts", "missing")
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+        self.values: Optional[list[Any]] = None  # the values, once complete
+        self.parts: Optional[list[Any]] = None
+        self.missing = 0
 
 
-@dataclass(eq=False)
 class _Worker:
-    pid: int
-    task_fd: int  # parent's write end (non-blocking)
-    result_fd: int  # parent's read end (non-blocking)
-    tasks: deque[_Task] = field(default_factory=deque)  # sent, not yet answered (answered in this order)
-    out: bytearray = field(default_factory=bytearray)  # frames not yet written to task_fd
-    waiting: bool = False  # task_fd is polled for POLLOUT (``out`` did not fit in the pipe)
-    inbuf: bytearray = field(default_factory=bytearray)
+    """A forked worker as the parent sees it. (Plain classes here, not dataclasses: this module is imported on
+    the 2-worker start's serial path, and each dataclass compiles its methods at import, ~0.5-1 ms.)"""
+
+    __slots__ = ("pid", "task_fd", "result_fd", "tasks", "out", "waiting", "inbuf")
+
+    def __init__(self, pid: int, task_fd: int, result_fd: int) -> None:
+        self.pid = pid
+        self.task_fd = task_fd  # parent's write end (non-blocking)
+        self.result_fd = result_fd  # parent's read end (non-blocking)
+        self.tasks: deque[_Task] = deque()  # sent, not yet answered (answered in this order)
+        self.out = bytearray()  # frames not yet written to task_fd
+        self.waiting = False  # task_fd is polled for POLLOUT (``out`` did not fit in the pipe)
+        self.inbuf = bytearray()
 
 
 def imap_ordered(items: Iterable[Any], work: Callable[[list[Any]], list[Any]], *, workers: int, chunk_size: int,
