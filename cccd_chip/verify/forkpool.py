@@ -228,6 +228,8 @@ class _Pool:
                     exhausted = True
                 if not ahead:  # nothing to do: no worker
                     return
+                if exhausted:  # a short input: no more workers than items
+                    self.n = min(self.n, len(ahead))
                 for _ in range(self.n):
                     self._spawn()
             done = chunks.get(next_out)

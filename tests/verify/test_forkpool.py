@@ -77,7 +77,7 @@ def test_values_come_back_in_input_order(no_worker_left, workers, chunk_size, n)
     out = run(range(n), square, workers, chunk_size)
     assert [v[:2] for v in out] == [(x, x * x) for x in range(n)]
     pids = {v[2] for v in out}
-    assert os.getpid() not in pids and 1 <= len(pids) <= workers
+    assert os.getpid() not in pids and 1 <= len(pids) <= min(workers, n)  # no more workers than items
 
 
 def reverse(chunk):
@@ -90,6 +90,14 @@ def test_large_items_and_values_cross_both_ways_at_once(no_worker_left):
     items = [bytes([i % 251]) * (150_000 + i) for i in range(64)]
     out = run(items, reverse, workers=2, chunk_size=16)
     assert out == [x[::-1] for x in items]
+
+
+def test_a_short_input_forks_no_more_workers_than_items(no_worker_left):
+    before = children()
+    gen = forkpool.imap_ordered(range(2), square, workers=4, chunk_size=16, lost=lost)
+    assert next(gen)[:2] == (0, 0)
+    assert len(children() - before) == 2  # suspended mid-run: its workers are alive
+    assert [v[:2] for v in gen] == [(1, 1)]
 
 
 def test_no_input_forks_nothing():
