@@ -262,12 +262,59 @@ def with_kw_only(deco: Callable[[type], type]) -> type:
     return WithKwOnly
 
 
+class _Recorded:
+    """A data descriptor: ``object.__setattr__`` calls its ``__set__`` (an instance-dict write would not)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = "_" + name
+
+    def __get__(self, obj: Any, owner: Optional[type] = None) -> Any:
+        return self if obj is None else obj.__dict__.get(self.name, "unset")
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = ("set", value)
+
+
+class _DescriptorBase:
+    """A plain base class holding a data descriptor under the name of a dataclass field."""
+
+    a = _Recorded()
+
+
+def descriptor_field(deco: Callable[[type], type]) -> type:
+    @deco
+    class DescriptorField(_DescriptorBase):
+        """Field ``a`` is a data descriptor of the base: __init__ must go through it (object.__setattr__)."""
+
+        a: Any
+        b: int = 0
+
+    return DescriptorField
+
+
+def own_getattribute(deco: Callable[[type], type]) -> type:
+    @deco
+    class OwnGetattribute:
+        """Its own __getattribute__ (which ``self.__dict__`` would call): __init__ keeps object.__setattr__."""
+
+        a: int
+        b: int = 0
+
+        def __getattribute__(self, name: str) -> Any:
+            if name == "__dict__":
+                return {}
+            return object.__getattribute__(self, name)
+
+    return OwnGetattribute
+
+
 CASES = [
     (point, (3,), {"note": "n", "tags": ("t",)}), (point, (-1, b"y"), {}), (empty, (), {}),
     (single, (1,), {}), (single, (math.nan,), {}), (single, ([1],), {}), (self_named, (), {"self": 1}),
     (own_methods, (1, 2), {}), (own_hash, (1,), {}), (own_init, (1,), {"b": "x"}), (unhashable, ([1],), {}),
     (no_doc, (), {}), (own_match_args, (4,), {}), (with_initvar, (2,), {"scale": 3}),
-    (with_kw_only, (1,), {"b": 5}), (reserved_name, (3,), {}),
+    (with_kw_only, (1,), {"b": 5}), (reserved_name, (3,), {}), (descriptor_field, (1, 2), {}),
+    (own_getattribute, (1,), {"b": 2}),
 ]
 
 
@@ -295,6 +342,16 @@ def test_which_classes_it_builds_itself():
                                                                     own_hash, own_init, unhashable, own_match_args))
     assert made_by_frozen(no_doc(frozen_dataclass))
     assert not any(made_by_frozen(make(frozen_dataclass)) for make in (with_initvar, with_kw_only, reserved_name))
+
+
+def test_init_writes_the_instance_dict_unless_a_descriptor_or_getattribute_is_in_the_way():
+    def writes_dict(cls: type) -> bool:
+        return "__frozen_dict__" in cls.__init__.__code__.co_varnames
+
+    assert writes_dict(point(frozen_dataclass)) and writes_dict(self_named(frozen_dataclass))
+    assert not writes_dict(descriptor_field(frozen_dataclass)) and not writes_dict(own_getattribute(frozen_dataclass))
+    assert descriptor_field(frozen_dataclass)(1, 2).a == ("set", 1) == descriptor_field(REAL)(1, 2).a
+    assert own_getattribute(frozen_dataclass)(1).a == 1
 
 
 def test_recursive_repr_is_cut():
