@@ -20,15 +20,19 @@ dump in a batch of dumps that take ~1.5-3 ms each (docs/performance.md). Here:
 - the parent reads a few chunks ahead of the input; once the input is known to
   end, chunks shrink (guided: the remainder over twice the workers, at least 1),
   so the workers finish together instead of one waiting on the other's last
-  full chunk.
+  full chunk; an input shorter than the workers forks one worker per item;
+- a worker's stdin and stdout are ``/dev/null``: it never writes the caller's
+  output (nor a copy of its unflushed buffer), and a reader of that output sees
+  its end when the caller ends.
 
 Faults. A worker that dies (killed by a signal, out of memory) is seen as the
 end of its result pipe: it is reaped, a new worker is forked in its place, and
 the chunk it was on is sent again one item per chunk (the chunks it had not started
 are sent again as they were); an item whose worker dies again gets the value
 ``lost(item, how)`` (e.g. an error line naming the signal), so a dump that kills
-its worker costs that dump only, and no item is dropped or answered twice. More deaths in a row than :data:`MAX_DEATHS_PER_WORKER`
-per worker, with no chunk answered in between, end the run with
+its worker costs that dump only, and no item is dropped or answered twice. More
+deaths in a row than :data:`MAX_DEATHS_PER_WORKER` per worker, with no chunk
+answered in between, end the run with
 :class:`WorkerPoolError`. An exception the work raises in a worker is sent back and
 raised in the parent. Whatever ends the parent's iteration (the consumer stops,
 an exception, Ctrl-C) closes the pool: every worker still alive is killed by its
@@ -162,7 +166,7 @@ class _Pool:
         if pid == 0:  # the worker: never returns to the caller's frames
             code = 1
             try:
-                for w in self.workers:  # the other workers' parent ends: their pipes must end when the parent closes them
+                for w in self.workers:  # the other workers' parent ends: a pipe ends when the parent closes it
                     os.close(w.task_fd)
                     os.close(w.result_fd)
                 os.close(task_w)

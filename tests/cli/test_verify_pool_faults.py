@@ -175,3 +175,36 @@ def test_a_stream_through_the_pool_is_the_stream_of_one_worker(folder):
     recs = [json.loads(ln) for ln in runs[1].stdout.splitlines()]
     assert len(recs) == 102 and recs[60]["report"]["overall"] == "failed"
     assert recs[61]["error"]["reason"] == "DUMP_FORMAT" and recs[62]["source"] == "stdin:64"
+
+
+@pytest.mark.parametrize("mode", ["--jsonl", "--json", "lines"])
+def test_an_output_that_fails_ends_the_pool_as_an_output_error(folder, mode):
+    """stdout is /dev/full (ENOSPC): exit 7 with its message, no traceback, and the workers killed and reaped."""
+    dumps, trust = folder
+    with open("/dev/full", "wb") as full:
+        argv = cccd_argv("verify", dumps, *trust, "--workers", 2, *([mode] if mode != "lines" else []))
+        proc = subprocess.Popen(argv, stdout=full, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        pool = workers_of(proc, 2)
+        err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 7, err
+    assert "Traceback" not in err and "dumps:" not in err
+    assert all(_state(p) == "gone" for p in pool)
+
+
+def test_a_reader_that_stops_early_ends_the_pool(folder):
+    """`cccd verify DIR --workers 2 --jsonl | head -1`: exit 7 (output error), no traceback, workers reaped."""
+    dumps, trust = folder
+    proc = start(dumps, trust, "--jsonl", "--workers", 2)
+    try:
+        proc.stdout.readline()
+        pool = children(proc.pid)
+        proc.stdout.close()
+        err = proc.stderr.read()
+        proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 7, err
+    assert "Traceback" not in err and "dumps:" not in err
+    assert len(pool) == 2 and all(_state(p) == "gone" for p in pool)
