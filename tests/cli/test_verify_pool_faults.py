@@ -58,8 +58,9 @@ def children(pid: int) -> set[int]:
     return out
 
 
-def start(folder, trust, *args) -> subprocess.Popen:
-    return subprocess.Popen(cccd_argv("verify", folder, *trust, *args), stdout=subprocess.PIPE,
+def start(folder, trust, *args, times: int = 1) -> subprocess.Popen:
+    """`cccd verify FOLDER... TRUST ARGS` (the folder ``times`` over: a batch long enough to be caught running)."""
+    return subprocess.Popen(cccd_argv("verify", *[folder] * times, *trust, *args), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
 
 
@@ -77,9 +78,9 @@ def workers_of(proc: subprocess.Popen, n: int) -> set[int]:
 @pytest.mark.parametrize("workers", [2, 1])
 def test_an_interrupted_batch_ends_as_aborted(folder, sig, workers):
     dumps, trust = folder
-    proc = start(dumps, trust, "--jsonl", "--workers", workers)
+    proc = start(dumps, trust, "--jsonl", "--workers", workers, times=3)
     try:
-        first = proc.stdout.readline()  # the batch is running: its first result is out
+        first = proc.stdout.readline()  # the batch is running: its first result is out, 1199 to go
         assert json.loads(first)["report"]["overall"] == "successful"
         pool = children(proc.pid)
         assert len(pool) == (2 if workers == 2 else 0)
@@ -92,7 +93,7 @@ def test_an_interrupted_batch_ends_as_aborted(folder, sig, workers):
     assert proc.returncode == 4, err
     assert "cccd: aborted" in err and "Traceback" not in err
     assert "dumps:" not in err  # no summary: an interrupted batch is never reported as done
-    assert len(out.splitlines()) < 399
+    assert len(out.splitlines()) < 1199
     assert all(not os.path.exists(f"/proc/{pid}") for pid in pool)  # killed and reaped by the command
 
 
@@ -109,7 +110,7 @@ def test_workers_end_when_the_command_is_killed(folder):
     /dev/null, not the command's stdout), and the workers end by themselves at the end of their task pipes
     or at their result pipe's EPIPE."""
     dumps, trust = folder
-    proc = start(dumps, trust, "--jsonl", "--workers", 2)
+    proc = start(dumps, trust, "--jsonl", "--workers", 2, times=3)
     try:
         proc.stdout.readline()
         pool = children(proc.pid)
@@ -194,7 +195,7 @@ def test_an_output_that_fails_ends_the_pool_as_an_output_error(folder, mode):
 def test_a_reader_that_stops_early_ends_the_pool(folder):
     """`cccd verify DIR --workers 2 --jsonl | head -1`: exit 7 (output error), no traceback, workers reaped."""
     dumps, trust = folder
-    proc = start(dumps, trust, "--jsonl", "--workers", 2)
+    proc = start(dumps, trust, "--jsonl", "--workers", 2, times=3)
     try:
         proc.stdout.readline()
         pool = children(proc.pid)
