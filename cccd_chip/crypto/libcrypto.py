@@ -105,6 +105,7 @@ class _Api:
         self.BN_clear = fn("BN_clear", None, _vp)
         self.BN_set_flags = fn("BN_set_flags", None, _vp, _int)
         self.BN_mod_exp_mont_consttime = fn("BN_mod_exp_mont_consttime", _int, _vp, _vp, _vp, _vp, _vp, _vp)
+        self.BN_mod_exp = fn("BN_mod_exp", _int, _vp, _vp, _vp, _vp, _vp)
         self.OBJ_txt2nid = fn("OBJ_txt2nid", _int, _buf)
         self.EC_GROUP_new_by_curve_name = fn("EC_GROUP_new_by_curve_name", _vp, _int)
         self.EC_GROUP_new_curve_GFp = fn("EC_GROUP_new_curve_GFp", _vp, _vp, _vp, _vp, _vp)
@@ -185,7 +186,7 @@ class _Scratch:
         self.busy = False
         self.ctx = 0
         self.sec: list[int] = []
-        self.pub = self.res = 0
+        self.pub = self.res = self.pub_base = self.pub_exp = 0
         try:
             self.ctx = int(api.BN_CTX_new() or 0)
             if not self.ctx:
@@ -198,7 +199,9 @@ class _Scratch:
                 api.BN_set_flags(bn, _BN_FLG_CONSTTIME)
             self.pub = int(api.BN_new() or 0)
             self.res = int(api.BN_new() or 0)
-            if not self.pub or not self.res:
+            self.pub_base = int(api.BN_new() or 0)  # public operands (no BN_FLG_CONSTTIME): public_mod_exp
+            self.pub_exp = int(api.BN_new() or 0)
+            if not self.pub or not self.res or not self.pub_base or not self.pub_exp:
                 raise _fail(api, "BN_new")
         except NativeError:
             self.free()
@@ -222,10 +225,10 @@ class _Scratch:
 
     def free(self) -> None:
         api = self.api
-        for bn in self.sec + [self.pub, self.res]:
+        for bn in self.sec + [self.pub, self.res, self.pub_base, self.pub_exp]:
             if bn:
                 api.BN_clear_free(bn)
-        self.sec, self.pub, self.res = [], 0, 0
+        self.sec, self.pub, self.res, self.pub_base, self.pub_exp = [], 0, 0, 0, 0
         if self.ctx:
             api.BN_CTX_free(self.ctx)
             self.ctx = 0
@@ -526,6 +529,31 @@ def mod_exp(base: int, exponent: int, modulus: int) -> int:
         if out is not s.buf:
             ctypes.memset(out, 0, size)
         _release(s, min(size, len(s.buf)), 2, True)
+
+
+def public_mod_exp(base: int, exponent: int, modulus: int) -> int:
+    """base^exponent mod modulus for public values only (an RSA public operation, RFC 8017
+    §5.2.2 RSAVP1): OpenSSL's ``BN_mod_exp``, variable-time, none of its operands is secret.
+
+    ``0 <= base < modulus``, ``modulus`` odd and > 1, ``exponent >= 0`` (else ValueError).
+    """
+    if not (modulus > 1 and modulus & 1 and exponent >= 0 and 0 <= base < modulus):
+        raise ValueError("public_mod_exp: operands out of range")
+    api = _api()
+    size = (modulus.bit_length() + 7) // 8
+    s = _acquire(api)
+    out = s.buf if size <= len(s.buf) else ctypes.create_string_buffer(size)
+    try:
+        _set_bn(api, s.pub_base, base)
+        _set_bn(api, s.pub_exp, exponent)
+        _set_bn(api, s.pub, modulus)
+        if not api.BN_mod_exp(s.res, s.pub_base, s.pub_exp, s.pub, s.ctx):
+            raise _fail(api, "BN_mod_exp")
+        if api.BN_bn2binpad(s.res, out, size) != size:
+            raise _fail(api, "BN_bn2binpad")
+        return int.from_bytes(out.raw[:size], "big")
+    finally:
+        _release(s, 0, 0, False)
 
 
 def pow_mod(base: int, exponent: int, modulus: int) -> int:

@@ -131,6 +131,24 @@ def test_dh_powers_equal_python_pow(group):
     assert libcrypto.pow_mod(3, 4, 10) == 81 % 10  # even modulus: Python's pow
 
 
+@pytest.mark.parametrize("bits", [512, 1024, 2048, 3072, 4096])
+def test_public_mod_exp_equals_python_pow(bits):
+    """The RSA public operation (AA): BN_mod_exp equals pow for random odd moduli, exponents 3 / 65537 / large."""
+    rng = Drbg(f"rsa{bits}")
+    for _ in range(5):
+        n = int.from_bytes(rng(bits // 8), "big") | (1 << (bits - 1)) | 1
+        s = int.from_bytes(rng(bits // 8), "big") % n
+        for e in (0, 1, 3, 65537, (1 << 31) + 11, n - 1):
+            assert libcrypto.public_mod_exp(s, e, n) == pow(s, e, n)
+    assert libcrypto.public_mod_exp(0, 65537, 15) == 0 and libcrypto.public_mod_exp(14, 3, 15) == pow(14, 3, 15)
+
+
+@pytest.mark.parametrize(("s", "e", "n"), [(2, 3, 10), (2, 3, 1), (15, 3, 15), (-1, 3, 15), (2, -1, 15)])
+def test_public_mod_exp_refuses_what_it_does_not_define(s, e, n):
+    with pytest.raises(ValueError):
+        libcrypto.public_mod_exp(s, e, n)
+
+
 def test_domain_gm_host_key_equals_the_long_way():
     """mul_gen_add (the host's sk*G' without G') equals sk * (s*G + H) on EC and DH."""
     for pid in (13, 12, 2):

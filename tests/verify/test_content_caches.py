@@ -14,6 +14,7 @@ import pytest
 from testsupport.cards import read_with_trust
 
 from cccd_chip.content_cache import ContentCache, clear_content_caches
+from cccd_chip.crypto import libcrypto
 from cccd_chip.document import Document
 from cccd_chip.evidence import PaceCamEvidence
 from cccd_chip.errors import ParseError
@@ -170,14 +171,21 @@ def test_cold_caches_give_the_same_report(cccd2024: tuple[Document, TrustStore])
 # --- Active Authentication: GMP and Python give the same verdicts ---------------------------
 
 
-@pytest.mark.parametrize("gmp", [True, False], ids=["gmpy2", "python-pow"])
-def test_aa_rsa_public_operation_both_paths(cccd2024: tuple[Document, TrustStore], monkeypatch: pytest.MonkeyPatch,
-                                            gmp: bool) -> None:
+@pytest.mark.parametrize("path", ["libcrypto", "gmpy2", "python-pow"])
+def test_aa_rsa_public_operation_every_path(cccd2024: tuple[Document, TrustStore], monkeypatch: pytest.MonkeyPatch,
+                                            path: str) -> None:
     doc, store = cccd2024
-    if gmp:
+    if path == "libcrypto":
+        assert libcrypto.AVAILABLE  # the project machine's libcrypto 3 (tests/crypto/test_libcrypto.py)
+        used: list[int] = []
+        real = libcrypto.public_mod_exp
+        monkeypatch.setattr(libcrypto, "public_mod_exp", lambda s, e, n: used.append(n) or real(s, e, n))
+    else:
+        monkeypatch.setattr(libcrypto, "AVAILABLE", False)
+    if path == "gmpy2":
         assert active_auth._gmp_powmod() is not None  # the `fast` extra, which `make setup` installs
         monkeypatch.setattr(active_auth, "_calls", active_auth._GMP_AFTER)
-    else:
+    elif path == "python-pow":
         monkeypatch.setattr(active_auth, "_POWMOD", None)
     ev = doc.evidence
     assert ev.aa_challenge is not None and ev.aa_signature is not None
@@ -190,8 +198,10 @@ def test_aa_rsa_public_operation_both_paths(cccd2024: tuple[Document, TrustStore
     other = active_auth.check_active_authentication(_flip(ev.aa_challenge, 0), ev.aa_signature, doc.files["DG15"],
                                                     doc.files["DG14"], dg15_authenticated=True)
     assert other.verdict is Verdict.FAILED
-    n = 0xC5A3  # toy modulus: both paths compute the same integer
+    n = 0xC5A3  # toy modulus: every path computes the same integer
     assert active_auth.rsa_public_operation(1234, 65537, n) == pow(1234, 65537, n)
+    if path == "libcrypto":
+        assert len(used) == 4  # the three AA checks and the toy modulus went through BN_mod_exp
 
 
 # --- issue 13, second step: DG15's key, DG14's parse, AlgorithmIdentifiers ---------------------
