@@ -19,13 +19,9 @@ from typing import Any
 import pytest
 
 import host_cli.commands.verify_run as verify_run
-from cccd_chip.emulator.applet import Applet
-from cccd_chip.emulator.card import VirtualCard
-from cccd_chip.emulator.personalize import personalize
 from cccd_chip.errors import DumpFormatError
-from cccd_chip.reader import Credential, read_document
-from cccd_chip.transport.local import LocalTransport
 from host_cli import fast_path
+from testsupport.cards import saved_dump
 from testsupport.cli import exit_code
 
 AT = "2026-06-01T00:00:00Z"
@@ -33,12 +29,7 @@ AT = "2026-06-01T00:00:00Z"
 
 @pytest.fixture(scope="module")
 def dump(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("fast")
-    card_dir = personalize("cccd-2021", 7, root / "card")
-    card = VirtualCard.load(card_dir)
-    doc = read_document(LocalTransport(Applet(card)), Credential.from_cccd_id(card.secrets["id"]))
-    doc.save(root / "dump.json")
-    return card_dir, root / "dump.json"
+    return saved_dump(tmp_path_factory.mktemp("fast"), "cccd-2021", 7)
 
 
 def click_run_arguments(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:

@@ -12,11 +12,7 @@ import time
 
 import pytest
 
-from cccd_chip.emulator.applet import Applet
-from cccd_chip.emulator.card import VirtualCard
-from cccd_chip.emulator.personalize import personalize
-from cccd_chip.reader import Credential, read_document
-from cccd_chip.transport.local import LocalTransport
+from testsupport.cards import saved_dump
 from testsupport.cli import cccd_argv, run_cccd_process
 
 AT = "2026-06-01T00:00:00Z"
@@ -28,11 +24,8 @@ pytestmark = pytest.mark.timeout(300)  # a pool that hangs fails, and its worker
 def folder(tmp_path_factory):
     """400 dumps of one card (a batch that runs for a while with 2 workers), one of them tampered."""
     root = tmp_path_factory.mktemp("pool")
-    card_dir = personalize("cccd-2021", 7, root / "card")
-    card = VirtualCard.load(card_dir)
-    doc = read_document(LocalTransport(Applet(card)), Credential.from_cccd_id(card.secrets["id"]))
-    doc.save(root / "one.json")
-    raw = (root / "one.json").read_bytes()
+    card_dir, one = saved_dump(root, "cccd-2021", 7, "one.json")
+    raw = one.read_bytes()
     dumps = root / "dumps"
     dumps.mkdir()
     for i in range(400):

@@ -16,11 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cccd_chip.emulator.applet import Applet
-from cccd_chip.emulator.card import VirtualCard
-from cccd_chip.emulator.personalize import personalize
-from cccd_chip.reader import Credential, read_document
-from cccd_chip.transport.local import LocalTransport
+from testsupport.cards import saved_dump
 from testsupport.cli import run_cccd, run_cccd_process
 
 # sys.modules of a `cccd ARGS...` process, written at its exit (after the command's own sys.exit)
@@ -66,12 +62,7 @@ def _offenders(modules: set[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def dump(tmp_path_factory):
-    root = tmp_path_factory.mktemp("one")
-    card_dir = personalize("cccd-2021", 5, root / "card")
-    card = VirtualCard.load(card_dir)
-    doc = read_document(LocalTransport(Applet(card)), Credential.from_cccd_id(card.secrets["id"]))
-    doc.save(root / "dump.json")
-    return card_dir, root / "dump.json"
+    return saved_dump(tmp_path_factory.mktemp("one"), "cccd-2021", 5)
 
 
 def test_one_dump_verify_imports_only_the_verifier(dump, tmp_path):

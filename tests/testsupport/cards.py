@@ -60,3 +60,20 @@ def read_with_trust(tmp: Path, profile: str, seed: int) -> tuple[Any, Any]:
     store = TrustStore()
     store.add_path(card_dir / "csca.pem")
     return doc, store
+
+
+def saved_dump(root: Path, profile: str = "cccd-2021", seed: int = 7, name: str = "dump.json") -> tuple[Path, Path]:
+    """A virtual card of ``profile``/``seed`` personalised in ``root / "card"``, read in-process with
+    its CCCD id (as ``cccd read`` does) and saved as a single-file dump ``root / name``:
+    ``(card folder, dump path)``; the card folder holds its ``csca.pem`` and ``csca.crl``."""
+    from cccd_chip.emulator import personalize as pers
+    from cccd_chip.emulator.applet import Applet
+    from cccd_chip.emulator.card import VirtualCard
+    from cccd_chip.reader import Credential, read_document
+    from cccd_chip.transport.local import LocalTransport
+
+    card_dir = Path(pers.personalize(profile, seed, root / "card"))
+    card = VirtualCard.load(card_dir)
+    doc = read_document(LocalTransport(Applet(card)), Credential.from_cccd_id(card.secrets["id"]))
+    doc.save(root / name)
+    return card_dir, root / name
