@@ -1,25 +1,27 @@
-"""``cccd verify DUMP`` without click: the common one-dump form, parsed here (issue 13).
+"""``cccd verify DUMP...`` without click: the plain forms, parsed here (issue 13).
 
-A one-dump ``cccd verify`` process spent ~15 ms of its ~105 ms importing click and building
-the command group. For the plain form
+A ``cccd verify`` process spent ~15 ms of its ~105 ms importing click and building the
+command group (for a batch: serial time before its workers start). For the plain form
 
-    cccd verify DUMP [--csca F]... [--crl F]... [--masterlist F]... [--masterlist-root F]...
-                     [--ldif F]... [--at TIME] [--json]
+    cccd verify DUMP|FOLDER... [--csca F]... [--crl F]... [--masterlist F]...
+                     [--masterlist-root F]... [--ldif F]... [--at TIME] [--workers N] [--json]
 
-(long options with their value as the next argument, one dump that is neither an archive
-nor a folder of dumps) :func:`parse` returns the arguments click would hand to the
-command, and the command runs the same body (``commands/verify_run.run``) under the same
-error mapping (``failure.run_command``). Everything else -- another command, any other
-option or form (``--csca=F``, ``-v``, ``--help``, ``--``), a value or path starting with
-``-``, an empty argument, a path click would refuse as unreadable, shell completion,
-Windows (click expands wildcards there) -- returns None, and click parses the command
-line as always. ``tests/cli/test_fast_path.py`` checks both give the same arguments,
-output, errors and exit codes.
+(long options with their value as the next argument; dumps or folders of dumps, none an
+archive; ``N`` a plain decimal from 1) :func:`parse` returns the arguments click would
+hand to the command, and the command runs the same body (``commands/verify_run.run``, the
+batch in ``commands/verify_batch.py``) under the same error mapping
+(``failure.run_command``). Everything else -- another command, any other option or form
+(``--csca=F``, ``-v``, ``--help``, ``--``, ``--stream``, ``--jsonl``), a value or path
+starting with ``-``, an empty argument, a path click would refuse as unreadable, shell
+completion, Windows (click expands wildcards there) -- returns None, and click parses the
+command line as always. ``tests/cli/test_fast_path.py`` checks both give the same
+arguments, output, errors and exit codes.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any, NoReturn, Optional
 
@@ -27,26 +29,33 @@ from typing import Any, NoReturn, Optional
 PATH_OPTIONS = {"--csca": "csca", "--masterlist": "masterlist", "--masterlist-root": "masterlist_root",
                 "--crl": "crl", "--ldif": "ldif"}
 COMPLETE_VAR = "_CCCD_COMPLETE"  # click's shell completion for prog_name "cccd"
+_WORKERS = re.compile(r"[1-9][0-9]{0,8}")  # --workers: a number click.IntRange(1) reads as the same int
 
 
 def parse(argv: list[str]) -> Optional[dict[str, Any]]:
-    """The keyword arguments of ``commands.verify_run.run`` for a plain one-dump ``verify``, else None."""
+    """The keyword arguments of ``commands.verify_run.run`` for a plain ``verify``, else None."""
     if not argv or argv[0] != "verify" or COMPLETE_VAR in os.environ or os.name == "nt":
         return None  # (on Windows click expands wildcards in the arguments)
     paths: dict[str, list[str]] = {name: [] for name in PATH_OPTIONS.values()}
     dumps: list[str] = []
     at: Optional[str] = None
+    workers: Optional[int] = None
     as_json = False
     i = 1
     while i < len(argv):
         token = argv[i]
-        if token in PATH_OPTIONS or token == "--at":
+        if token in PATH_OPTIONS or token == "--at" or token == "--workers":
             if i + 1 == len(argv) or not _plain(argv[i + 1]):
                 return None
+            value = argv[i + 1]
             if token == "--at":
-                at = argv[i + 1]  # given twice: the last one, as click keeps it
+                at = value  # given twice: the last one, as click keeps it
+            elif token == "--workers":
+                if not _WORKERS.fullmatch(value):
+                    return None  # 0, a sign, leading zeros, not a number: click's conversion and message
+                workers = int(value)  # given twice: the last one
             else:
-                paths[PATH_OPTIONS[token]].append(argv[i + 1])
+                paths[PATH_OPTIONS[token]].append(value)
             i += 2
         elif token == "--json":
             as_json = True
@@ -56,16 +65,16 @@ def parse(argv: list[str]) -> Optional[dict[str, Any]]:
             i += 1
         else:
             return None
-    if len(dumps) != 1 or not all(_click_path_ok(p) for p in dumps + [p for v in paths.values() for p in v]):
+    if not dumps or not all(_click_path_ok(p) for p in dumps + [p for v in paths.values() for p in v]):
         return None
-    from .commands.verify_run import ARCHIVE_OPTIONS, archive_wanted, is_dump_folder_of_dumps
+    from .commands.verify_run import ARCHIVE_OPTIONS, archive_wanted
 
     archive_args = dict.fromkeys(ARCHIVE_OPTIONS)
-    if archive_wanted(tuple(dumps), **archive_args) or is_dump_folder_of_dumps(dumps[0]):
-        return None  # the archive engine, the batch: through click
+    if archive_wanted(tuple(dumps), **archive_args):
+        return None  # the archive engine: through click
     from . import failure  # noqa: F401 - imported with the command's modules (entry.py: frozen)
     return {"dumps": tuple(dumps), **{name: tuple(v) for name, v in paths.items()}, "stream": False,
-            "workers": None, "as_json": as_json, "as_jsonl": False, "at": at, "archive_args": archive_args,
+            "workers": workers, "as_json": as_json, "as_jsonl": False, "at": at, "archive_args": archive_args,
             "policy_options": {}, "known": ()}
 
 

@@ -1,10 +1,10 @@
 """What ``cccd verify`` does with its parsed arguments, importable without click (issue 13).
 
 The click command (``commands/verify.py``) parses the command line and calls :func:`run`;
-so does ``host_cli/fast_path.py`` for the common one-dump form, which skips importing click
-(~15 ms of a ~120 ms process). One body, so both do the same. The batch (folders of dumps,
-several dumps, a stream; ``commands/verify.py``) and the archive engine
-(``commands/archive.py``) are imported from here when they are asked for.
+so does ``host_cli/fast_path.py`` for the plain forms (one dump, several, folders of dumps),
+which skips importing click (~15 ms of a process). One body, so both do the same. The batch
+(``commands/verify_batch.py``) and the archive engine (``commands/archive.py``) are imported
+from here when they are asked for.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def run(dumps: tuple[str, ...], csca: tuple[str, ...], masterlist: tuple[str, ..
         else:
             render.human_report(report)
         return exit_code_for(report)
-    from .verify import _verify_many
+    from .verify_batch import _verify_many
 
     return _verify_many(dumps, stream, workers, policy, as_json, as_jsonl, store)
 

@@ -46,8 +46,9 @@ def test_every_command_module_is_registered():
     registered = {c.callback.__module__ for c in cli.commands.values() if c.callback is not None}
     registered |= {sub.callback.__module__ for c in cli.commands.values() if isinstance(c, click.Group)
                    for sub in c.commands.values() if sub.callback is not None}
-    # archive: the engine options of `cccd verify`; verify_run: its body, importable without click (fast_path.py)
-    helpers = {"__init__", "archive", "verify_run"}
+    # archive: the engine options of `cccd verify`; verify_run and verify_batch: its body and its batch,
+    # importable without click (fast_path.py)
+    helpers = {"__init__", "archive", "verify_run", "verify_batch"}
     for path in COMMANDS.glob("*.py"):
         if path.stem not in helpers:
             assert f"host_cli.commands.{path.stem}" in registered, path.name

@@ -61,6 +61,9 @@ def forms(card: Path, dump: Path) -> list[list[str]]:
         ["verify", d, "--masterlist", csca, "--masterlist-root", csca, "--ldif", crl],
         ["verify", str(dump.parent / "no-such.json"), "--csca", "no-such.pem"],  # not there: run() says so
         ["verify", "relative/dump.json"],
+        # the batch: several dumps, folders of dumps, --workers
+        ["verify", d, d], ["verify", d, "--workers", "1"], ["verify", str(card), "--workers", "2", "--csca", csca, "--json"],
+        ["verify", d, "--workers", "3", "--workers", "2"], ["verify", d, str(card), "--workers", "123456789"],
     ]
 
 
@@ -81,12 +84,13 @@ def test_every_other_form_goes_to_click(dump, tmp_path, monkeypatch):
     unreadable = tmp_path / "locked.json"
     unreadable.write_bytes(b"{}")
     others = [
-        [], ["read"], ["-v", "verify", d], ["verify"], ["verify", d, d], ["verify", d, "-v"], ["verify", d, "-h"],
+        [], ["read"], ["-v", "verify", d], ["verify"], ["verify", d, "-v"], ["verify", d, "-h"],
         ["verify", d, "--help"], ["verify", d, "--csca=" + csca], ["verify", d, "--csca"], ["verify", d, "--at"],
         ["verify", d, "--csca", "-x"], ["verify", "-", "--csca", csca], ["verify", ""], ["verify", d, "--"],
-        ["verify", d, "--jsonl"], ["verify", d, "--stream"], ["verify", d, "--workers", "1"],
+        ["verify", d, "--jsonl"], ["verify", d, "--stream"], ["verify", d, "--workers"],
+        *(["verify", d, "--workers", n] for n in ("0", "01", "+2", "-1", "x", "1e3", " 2", "2 ", "1234567890", "")),
         ["verify", d, "--trust-known", "vn-cccd"], ["verify", d, "--revocation", "off"], ["verify", d, "--out", "x"],
-        ["verify", d, "--engine", "process"], ["verify", str(folder)], ["verify", str(tmp_path / "a.jsonl")],
+        ["verify", d, "--engine", "process"], ["verify", str(folder), "--jsonl"], ["verify", str(tmp_path / "a.jsonl")],
         ["verify", str(tmp_path / "a.zip")], ["verify", d, "--unknown"], ["verify", d, "--JSON"],
     ]
     for argv in others:
@@ -214,6 +218,37 @@ def test_processes_print_what_click_prints(dump, tmp_path):
         assert fast[0] == code, (name, fast)
         assert imported == ("no click" if code in (0, 1, 3) else "click"), name  # errors are told by click.echo
         assert b"Traceback" not in fast[2], name
+
+
+def test_batch_processes_print_what_click_prints(dump, tmp_path):
+    """Folders of dumps and several dumps, with 1 and 2 workers: the same lines, summary and exit code
+    through the fast path (no click imported) as through click."""
+    card, path = dump
+    cases(card, path, tmp_path)  # writes tampered.json and broken.json
+    mixed, good, empty = (tmp_path / n for n in ("mixed", "good", "empty"))
+    for folder in (mixed, good, empty):
+        folder.mkdir()
+    for name in ("tampered.json", "broken.json"):
+        (mixed / name).write_bytes((tmp_path / name).read_bytes())
+    for name in ("a.json", "b.json"):
+        (mixed / name).write_bytes(path.read_bytes())
+        (good / name).write_bytes(path.read_bytes())
+    trust = ["--csca", str(card / "csca.pem"), "--crl", str(card / "csca.crl"), "--at", AT]
+    runs = {
+        "mixed folder": (["verify", str(mixed), *trust], 1),
+        "mixed folder, 2 workers": (["verify", str(mixed), "--workers", "2", *trust], 1),
+        "mixed folder, json, 2 workers": (["verify", str(mixed), "--json", "--workers", "2", *trust], 1),
+        "good folder and a dump, 1 worker": (["verify", str(good), str(path), "--workers", "1", *trust], 0),
+        "two dumps": (["verify", str(path), str(path), *trust], 0),
+        "no trust": (["verify", str(good), "--workers", "2", "--at", AT], 3),
+        "an empty folder": (["verify", str(empty), *trust], 6),
+    }
+    for name, (argv, code) in runs.items():
+        fast, slow, imported = processes(tmp_path, argv)
+        assert fast == slow, name
+        assert fast[0] == code, (name, fast)
+        assert imported == "no click", name
+        assert b"Traceback" not in fast[2] and b"dumps:" in fast[2], name
 
 
 def test_a_closed_or_full_stdout_ends_as_under_click(dump, tmp_path):

@@ -7,7 +7,7 @@ import io
 import sys
 import tracemalloc
 
-import host_cli.commands.verify as cli_main
+import host_cli.commands.verify_batch as cli_main
 from cccd_chip.verify.batch import verify_one
 from cccd_chip.pki.trust_store import TrustStore
 from cccd_chip.verify.passive import Policy

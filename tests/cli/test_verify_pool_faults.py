@@ -146,7 +146,7 @@ def test_a_worker_killed_from_outside_changes_nothing(folder):
 def test_a_dump_whose_worker_died_twice_counts_as_internal():
     """WORKER_LOST (verify/batch.py): not known to be malformed (6), never a success: internal, exit 70."""
     from cccd_chip.verify.batch import WORKER_LOST, BatchResult
-    from host_cli.commands.verify import _count_key
+    from host_cli.commands.verify_batch import _count_key
     from host_cli.exit_codes import exit_code_for
 
     r = BatchResult("d.json", None, {"error": "WorkerLost", "reason": WORKER_LOST, "message": "..."})
