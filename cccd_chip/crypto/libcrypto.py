@@ -512,23 +512,7 @@ def ec_mul_sum(oid: Optional[str], params: Params, k1: int, k2: int,
 
 def mod_exp(base: int, exponent: int, modulus: int) -> int:
     """base^exponent mod modulus (odd modulus) with OpenSSL's constant-time Montgomery exponentiation."""
-    api = _api()
-    size = (modulus.bit_length() + 7) // 8
-    s = _acquire(api)
-    out = s.buf if size <= len(s.buf) else ctypes.create_string_buffer(size)  # DH moduli above 2048 bits
-    try:
-        _set_bn(api, s.sec[0], base)
-        _set_bn(api, s.sec[1], exponent)
-        _set_bn(api, s.pub, modulus)
-        if not api.BN_mod_exp_mont_consttime(s.res, s.sec[0], s.sec[1], s.pub, s.ctx, None):
-            raise _fail(api, "BN_mod_exp_mont_consttime")
-        if api.BN_bn2binpad(s.res, out, size) != size:
-            raise _fail(api, "BN_bn2binpad")
-        return int.from_bytes(out.raw[:size], "big")
-    finally:
-        if out is not s.buf:
-            ctypes.memset(out, 0, size)
-        _release(s, min(size, len(s.buf)), 2, True)
+    return _mod_exp(base, exponent, modulus, public=False)
 
 
 def public_mod_exp(base: int, exponent: int, modulus: int) -> int:
@@ -539,21 +523,37 @@ def public_mod_exp(base: int, exponent: int, modulus: int) -> int:
     """
     if not (modulus > 1 and modulus & 1 and exponent >= 0 and 0 <= base < modulus):
         raise ValueError("public_mod_exp: operands out of range")
+    return _mod_exp(base, exponent, modulus, public=True)
+
+
+def _mod_exp(base: int, exponent: int, modulus: int, *, public: bool) -> int:
+    """One exponentiation in this thread's BIGNUMs: the constant-time ones (``BN_FLG_CONSTTIME``,
+    ``BN_mod_exp_mont_consttime``, wiped after the call) or, ``public``, plain ones (``BN_mod_exp``)."""
     api = _api()
     size = (modulus.bit_length() + 7) // 8
     s = _acquire(api)
-    out = s.buf if size <= len(s.buf) else ctypes.create_string_buffer(size)
+    out = s.buf if size <= len(s.buf) else ctypes.create_string_buffer(size)  # DH moduli above 2048 bits
+    a, p = (s.pub_base, s.pub_exp) if public else (s.sec[0], s.sec[1])
     try:
-        _set_bn(api, s.pub_base, base)
-        _set_bn(api, s.pub_exp, exponent)
+        _set_bn(api, a, base)
+        _set_bn(api, p, exponent)
         _set_bn(api, s.pub, modulus)
-        if not api.BN_mod_exp(s.res, s.pub_base, s.pub_exp, s.pub, s.ctx):
-            raise _fail(api, "BN_mod_exp")
+        if public:
+            ok = api.BN_mod_exp(s.res, a, p, s.pub, s.ctx)
+        else:
+            ok = api.BN_mod_exp_mont_consttime(s.res, a, p, s.pub, s.ctx, None)
+        if not ok:
+            raise _fail(api, "BN_mod_exp" if public else "BN_mod_exp_mont_consttime")
         if api.BN_bn2binpad(s.res, out, size) != size:
             raise _fail(api, "BN_bn2binpad")
         return int.from_bytes(out.raw[:size], "big")
     finally:
-        _release(s, 0, 0, False)
+        if public:
+            _release(s, 0, 0, False)
+        else:
+            if out is not s.buf:
+                ctypes.memset(out, 0, size)
+            _release(s, min(size, len(s.buf)), 2, True)
 
 
 def pow_mod(base: int, exponent: int, modulus: int) -> int:
