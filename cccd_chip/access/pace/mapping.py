@@ -160,17 +160,10 @@ def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
             t3 = t * t * t % p
             x = -alpha * n_ % p * u_ % p * a1_sq % p
             y = -a1_sq * a1 % p * t3 % p * u_ % p * u_ % p
+        P = ec.Point(x, y)
     else:  # h2 = 0: Appendix B as written
-        x2 = n_ * pow_mod(denom, p - 2, p) % p
-        x3 = alpha * x2 % p
-        h2 = (x2 * x2 * x2 + a * x2 + b) % p
-        A = pow_mod(h2, e, p)
-        if A * A * h2 % p == 1:
-            x, y = x2, A * h2 % p
-        else:
-            x, y = x3, A * (t * t * t * h2) % p
-    P = ec.Point(x, y)
-    if not ec.is_on_curve(curve, x, y):
+        P = _point_encoding_appendix_b(curve, t)
+    if not ec.is_on_curve(curve, P.x, P.y):
         raise InvalidPublicKeyError("IM point encoding left the curve", reason="PACE_MAPPING_IDENTITY")
     if curve.h != 1:
         cleared = ec.mul(curve, curve.h, P)
@@ -181,16 +174,17 @@ def point_encoding(curve: ec.Curve, t: int) -> ec.Point:
 
 
 def _point_encoding_appendix_b(curve: ec.Curve, t: int) -> ec.Point:
-    """Appendix B.2 step by step (an inversion and an exponentiation): the reference the tests
-    compare :func:`point_encoding` with."""
+    """Appendix B.2 step by step (an inversion and an exponentiation, OpenSSL's constant-time ones
+    when libcrypto is loaded), affine: :func:`point_encoding`'s path when h2 = 0, and the reference
+    the tests compare its one-exponentiation path with. ``a * (alpha + alpha^2)`` must not be 0."""
     p, a, b = curve.p, curve.a, curve.b
     alpha = (-t * t) % p
     aa = (alpha + alpha * alpha) % p
-    x2 = (-b * (1 + aa) * pow(a * aa % p, p - 2, p)) % p
+    x2 = (-b * (1 + aa) * pow_mod(a * aa % p, p - 2, p)) % p
     x3 = alpha * x2 % p
     h2 = (x2 * x2 * x2 + a * x2 + b) % p
     u = t * t * t * h2 % p
-    A = pow(h2, p - 1 - (p + 1) // 4, p)
+    A = pow_mod(h2, p - 1 - (p + 1) // 4, p)
     if A * A * h2 % p == 1:
         return ec.Point(x2, A * h2 % p)
     return ec.Point(x3, A * u % p)
