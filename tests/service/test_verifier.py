@@ -12,8 +12,9 @@ import hashlib
 import os
 import signal
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -30,6 +31,20 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+@contextmanager
+def _stopped(pid: int) -> Iterator[None]:
+    """The worker ``pid`` stopped (SIGSTOP) for the block: it holds what it has and answers nothing;
+    continued after (SIGCONT), unless the verifier has ended it meanwhile."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.fixture
@@ -55,15 +70,9 @@ def test_deadline_stops_the_busy_worker_and_replaces_it(verifier: Any, dumps: An
         first = await verifier.submit(state, raw, AT)
         assert first["verdict"] == "successful"
         [old] = [w.pid for w in state.idle]
-        os.kill(old, signal.SIGSTOP)  # a worker that does not answer in time, however fast the machine
-        try:
+        with _stopped(old):  # a worker that does not answer in time, however fast the machine
             with pytest.raises(asyncio.TimeoutError):  # the caller gives up: the task is cancelled
                 await asyncio.wait_for(verifier.submit(state, raw, AT), 0.2)
-        finally:
-            try:
-                os.kill(old, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
         await _until(lambda: not _alive(old) and len(state.idle) == 1)
         assert state.idle[0].pid != old
         again = await verifier.submit(state, raw, AT)
@@ -126,8 +135,7 @@ def test_deadlines_waiting_for_a_worker_and_while_verifying(verifier: Any, dumps
     async def go() -> None:
         state = verifier.current
         [only] = [w.pid for w in state.idle]
-        os.kill(only, signal.SIGSTOP)  # nothing it holds can finish before the deadlines below
-        try:
+        with _stopped(only):  # nothing it holds can finish before the deadlines below
             busy = verifier.submit(state, raw, AT)  # the one it verifies
             await asyncio.sleep(0)
             queued = asyncio.ensure_future(verifier.verify(state, raw, AT, deadline=time.monotonic() + 0.3))
@@ -137,19 +145,11 @@ def test_deadlines_waiting_for_a_worker_and_while_verifying(verifier: Any, dumps
             assert not state.waiters
             with pytest.raises(asyncio.TimeoutError):  # queued behind: timed out, the worker not stopped
                 await queued
-        finally:
-            os.kill(only, signal.SIGCONT)
         assert (await busy)["verdict"] == "successful"
         await _until(lambda: [w.pid for w in state.idle] == [only])  # the dropped answer freed its place
-        os.kill(only, signal.SIGSTOP)  # the verification it runs cannot finish by its deadline
-        try:
+        with _stopped(only):  # the verification it runs cannot finish by its deadline
             with pytest.raises(asyncio.TimeoutError):
                 await verifier.verify(state, raw, AT, deadline=time.monotonic() + 0.5)
-        finally:
-            try:
-                os.kill(only, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
         await _until(lambda: not _alive(only) and len(state.idle) == 1)
         ok = await verifier.verify(state, raw, AT, deadline=time.monotonic() + 60)
         assert ok["verdict"] == "successful" and ok["dump_sha256"] == hashlib.sha256(raw).hexdigest()
