@@ -492,6 +492,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     policy = Policy()  # the system clock, as `cccd verify` without --at
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (os.cpu_count()={os.cpu_count()})",
           flush=True)
+    from cccd_chip import _native
+
+    print(f"verification path: {_native.state()} (cccd_chip/_native.py: compiled by mypyc, or the sources with "
+          f"CCCD_CHIP_PURE=1)", flush=True)
     with tempfile.TemporaryDirectory(prefix="cccd-bench-verify-") as tmp:
         work = Path(tmp)
         t0 = time.perf_counter()

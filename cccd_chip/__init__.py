@@ -22,8 +22,11 @@ import importlib
 import os
 from typing import TYPE_CHECKING, Any
 
+from . import _native
 from ._version import TOOL_NAME as TOOL_NAME
 from ._version import __version__ as __version__
+
+_native.activate()  # before any compiled module is imported: compiled or sources (_native.py)
 
 if TYPE_CHECKING:  # the same names, for type checkers (at run time they come from __getattr__);
     # "X as X" re-exports them explicitly, so `from cccd_chip import X` passes mypy --strict

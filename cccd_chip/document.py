@@ -11,12 +11,13 @@ Dump format ``cccd-dump`` version 1 (see docs/dump-format.md):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import os
 import re
-from dataclasses import field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
@@ -24,9 +25,9 @@ from ._version import TOOL_NAME
 from .errors import CccdError, DumpFormatError, UsageError
 from .evidence import Evidence as Evidence  # re-exported: the dump's evidence records live in evidence.py
 from .evidence import unhex_member as _unhex
-from .frozen import frozen_dataclass
 from .json_input import load_json, load_json_lifting_hex
 from .safe_files import is_real_dir, read_regular_file
+from .values import FrozenValue
 
 if TYPE_CHECKING:
     from .holder import Face, Holder
@@ -52,8 +53,8 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _DIGEST_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-@frozen_dataclass
-class AccessInfo:
+@dataclass(frozen=True)
+class AccessInfo(FrozenValue):
     """How the chip was opened (ICAO 9303-11 §4)."""
 
     protocol: str  # "BAC" | "PACE" | "NONE"
@@ -75,7 +76,8 @@ class AccessInfo:
     password_mac_key: Optional[str] = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if not (k in _OPTIONAL_ACCESS and v is None)}
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: v for k, v in values.items() if not (k in _OPTIONAL_ACCESS and v is None)}
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "AccessInfo":
@@ -122,7 +124,7 @@ _ACCESS_VALUES: dict[str, frozenset[Optional[str]]] = {
 }
 
 
-def _check_key(key: bytes) -> bytes:
+def _check_key(key: object) -> bytes:
     if not isinstance(key, (bytes, bytearray)) or len(key) < MIN_BINDING_KEY:
         raise UsageError(f"the binding key must hold at least {MIN_BINDING_KEY} bytes")
     return bytes(key)
@@ -177,8 +179,8 @@ def canonical_file_name(name: object) -> str:
     raise DumpFormatError(f"unknown file name {shown!s} in the dump")
 
 
-@frozen_dataclass
-class Document:
+@dataclass(frozen=True)
+class Document(FrozenValue):
     """Raw files (name -> bytes) + why others are absent + access + evidence.
 
     File names are canonical (:data:`CANONICAL_NAMES`); any other name, whoever builds
@@ -267,20 +269,15 @@ class Document:
         when it is a dump (holds dump.json) or empty; a symlink named as the target is
         followed to its folder; a file or device is never replaced by a folder.
         """
-        from .output import write_file_in, write_tree
+        from .output import write_tree
 
         p = Path(path)
         if p.suffix.lower() == ".json":
             _atomic_write(p, json.dumps(self.manifest(inline=True), indent=1).encode())
             return p
 
-        def fill(tmp: Path) -> None:
-            for name, data in self.files.items():
-                write_file_in(tmp, f"{name}.bin", data, what=f"dump {p.name}")
-            write_file_in(tmp, "dump.json", json.dumps(self.manifest(inline=False), indent=1).encode(),
-                          what=f"dump {p.name}")
-
-        return write_tree(p, fill, what=f"dump {p.name}", replace_if=_replaceable_dump_folder)
+        return write_tree(p, functools.partial(_fill_dump_folder, self, p.name), what=f"dump {p.name}",
+                          replace_if=_replaceable_dump_folder)
 
     @classmethod
     def load(cls, path: "str | os.PathLike[str]") -> "Document":
@@ -315,9 +312,9 @@ class Document:
         return cls.from_manifest(m, files)
 
     @classmethod
-    def from_json_bytes(cls, raw: bytes) -> "Document":
-        """A dump in the single-file form (manifest with every file inline as hex)."""
-        return _from_inline(raw, "dump")
+    def from_json_bytes(cls, raw: "bytes | bytearray | memoryview") -> "Document":
+        """A dump in the single-file form (manifest with every file inline as hex); any bytes-like object."""
+        return _from_inline(raw if type(raw) is bytes else bytes(raw), "dump")
 
     @classmethod
     def from_manifest(cls, m: dict[str, Any], files: Mapping[str, bytes]) -> "Document":
@@ -374,7 +371,7 @@ def _inline_document(m: Any) -> Document:
     return Document.from_manifest(m, files)
 
 
-def _files_map(m: dict[str, Any]) -> dict[str, Any]:
+def _files_map(m: object) -> dict[str, Any]:
     if not isinstance(m, dict) or m.get("format") != DUMP_FORMAT:
         raise DumpFormatError("not a cccd-dump (missing or wrong 'format')")
     if m.get("version") != DUMP_VERSION:
@@ -420,6 +417,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
     from .output import atomic_write_file
 
     atomic_write_file(path, data)
+
+
+def _fill_dump_folder(doc: "Document", name: str, tmp: Path) -> None:
+    """Write a dump's files and manifest into a fresh folder (Document.save)."""
+    from .output import write_file_in
+
+    for fname, data in doc.files.items():
+        write_file_in(tmp, f"{fname}.bin", data, what=f"dump {name}")
+    write_file_in(tmp, "dump.json", json.dumps(doc.manifest(inline=False), indent=1).encode(), what=f"dump {name}")
 
 
 def _replaceable_dump_folder(p: Path) -> bool:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional, Union
 
 from .errors import DumpFormatError
-from .frozen import frozen_dataclass
 from .json_input import HexValue
+from .values import FrozenValue
 
 # Reason codes a Chip Authentication record may carry (a subset of verify.report.Reason;
 # tests/architecture checks that every one is a Reason).
@@ -49,8 +49,8 @@ def outcome_word(proved: Optional[bool]) -> str:
     return "successful" if proved is True else "failed" if proved is False else "undetermined"
 
 
-@frozen_dataclass
-class RecordedCheck:
+@dataclass(frozen=True)
+class RecordedCheck(FrozenValue):
     """A live step's outcome as written in the dump (the shape of a report's check)."""
 
     check: str
@@ -122,8 +122,8 @@ def _small_int(v: object) -> bool:
     return v is None or (type(v) is int and 0 <= v < _MAX_U32)
 
 
-@frozen_dataclass
-class ChipAuthEvidence:
+@dataclass(frozen=True)
+class ChipAuthEvidence(FrozenValue):
     """Chip Authentication v1 as performed by the reader (ICAO 9303-11 §6.2).
 
     ``verified``: True once a response verified under the new session keys, False when the
@@ -235,8 +235,8 @@ class ChipAuthEvidence:
                    session_lost=ca.get("session_lost"), check=check)
 
 
-@frozen_dataclass
-class PaceCamEvidence:
+@dataclass(frozen=True)
+class PaceCamEvidence(FrozenValue):
     """PACE-CAM chip authentication data (ICAO 9303-11 §4.4.3.5.2).
 
     ``ca_ic`` is CA_IC = SK_map,IC * SK_IC^-1 mod n, decrypted from the chip's A_IC;
@@ -314,8 +314,8 @@ def _cam_problem(d: Mapping[str, object]) -> Optional[str]:
     return None
 
 
-@frozen_dataclass
-class UnreadableEvidence:
+@dataclass(frozen=True)
+class UnreadableEvidence(FrozenValue):
     """An evidence object of a dump that is not of the form the reader writes.
 
     Kept verbatim (the dump is written back unchanged); verification judges it
@@ -362,8 +362,8 @@ def check_ta_record(ta: object) -> Mapping[str, Any]:
     return ta
 
 
-@frozen_dataclass
-class Evidence:
+@dataclass(frozen=True)
+class Evidence(FrozenValue):
     """Proofs gathered on the card that can be re-checked offline.
 
     ``aa_*``: Active Authentication challenge and signature (ICAO 9303-11 §6.1).
@@ -396,7 +396,9 @@ class Evidence:
             out["ta"] = dict(self.ta)
         return out
 
-    to_dict = to_json
+    def to_dict(self) -> dict[str, Any]:
+        """The same as :meth:`to_json`."""
+        return self.to_json()
 
     @classmethod
     def from_json(cls, d: object) -> "Evidence":
@@ -416,4 +418,7 @@ class Evidence:
             ta=None if d.get("ta") is None else check_ta_record(d["ta"]),
         )
 
-    from_dict = from_json
+    @classmethod
+    def from_dict(cls, d: object) -> "Evidence":
+        """The same as :meth:`from_json`."""
+        return cls.from_json(d)

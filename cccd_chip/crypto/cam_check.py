@@ -12,12 +12,13 @@ CA_IC = SK_map,IC * SK_IC^-1 mod n, never one of these (issue 10, defect 6).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from ..errors import CccdError, UnsupportedError
-from ..frozen import frozen_dataclass
 from . import ec
 from .domain_params import AnyDomain, EcDomain, Element
+from ..values import FrozenValue
 
 if TYPE_CHECKING:  # typing only: lds is above crypto
     from ..crypto.domain_params import DomainPolicy
@@ -28,8 +29,8 @@ DEGENERATE = "degenerate PACE-CAM data (CA_IC 0, 1 or n-1, or PK_map,IC = +/-PK_
 MISMATCH = "PK_map,IC != CA_IC * PK_IC: the chip does not hold the key of EF.CardSecurity"
 
 
-@frozen_dataclass
-class CamKeyCheck:
+@dataclass(frozen=True)
+class CamKeyCheck(FrozenValue):
     """``consistent``: True (the data match the key), False (they do not, or are degenerate /
     unusable), None (the key's domain is not usable here). ``reason`` is a reason code
     (OK, CAM_DATA_INVALID, ALGORITHM_UNSUPPORTED), ``detail`` says why."""

@@ -26,7 +26,7 @@ given, after the domain has been validated.
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Optional, cast
 
@@ -39,11 +39,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa, utils
 
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
-from ..frozen import frozen_dataclass
 from . import ec as _ec
 from . import ecdsa as _ecdsa
 from .key_integers import read_key_integer, read_key_integer_element, read_rsa_public_key
 from .primes import probably_prime
+from ..values import FrozenValue
 
 # --- algorithm identifiers ----------------------------------------------------
 
@@ -119,8 +119,8 @@ def hash_name_from_oid(oid: str) -> str:
         raise UnsupportedError(f"digest algorithm {oid} not supported", reason="ALGORITHM_UNSUPPORTED") from None
 
 
-@frozen_dataclass
-class SignatureAlgorithm:
+@dataclass(frozen=True)
+class SignatureAlgorithm(FrozenValue):
     """A resolved signature algorithm (scheme + hash + PSS parameters)."""
 
     scheme: str  # "rsa-pkcs1v15" | "rsa-pss" | "ecdsa" | "ecdsa-plain" | "dsa"
@@ -206,8 +206,8 @@ def _resolve_pss(oid: str, params: Any) -> SignatureAlgorithm:
 # --- public keys ----------------------------------------------------------------
 
 
-@frozen_dataclass
-class PublicKey:
+@dataclass(frozen=True)
+class PublicKey(FrozenValue):
     """A verification key parsed from a SubjectPublicKeyInfo.
 
     ``curve`` is the named curve (``brainpoolP512r1``) when the key names one
@@ -223,7 +223,7 @@ class PublicKey:
     bits: int
     curve: Optional[str] = None
     explicit: bool = False
-    _key: object = field(default=None, repr=False, compare=False)
+    _key: Any = field(default=None, repr=False, compare=False)
     _curve: Optional[_ec.Curve] = field(default=None, repr=False, compare=False)
     _point: Optional[_ec.Point] = field(default=None, repr=False, compare=False)
     subgroup_bits: int = 0

@@ -13,19 +13,19 @@ All failures raise :class:`cccd_chip.errors.ParseError` with the byte offset.
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from ..errors import ParseError
-from ..frozen import frozen_dataclass
+from ..values import FrozenValue
 
 MAX_TAG_BYTES = 3
 MAX_LENGTH_BYTES = 4
 MAX_DEPTH = 32
 
 
-@frozen_dataclass
-class Header:
+@dataclass(frozen=True)
+class Header(FrozenValue):
     """A decoded TLV header: tag, value length, header size, constructed bit."""
 
     tag: int
@@ -38,8 +38,8 @@ class Header:
         return self.header_len + self.length
 
 
-@frozen_dataclass
-class Tlv:
+@dataclass(frozen=True)
+class Tlv(FrozenValue):
     """One TLV element; ``children`` is filled for constructed tags by ``decode_tree``."""
 
     tag: int

@@ -7,20 +7,21 @@ it is verified like the SOD.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
 from ..errors import ParseError
-from ..frozen import frozen_dataclass
 from . import cms, oids
 from . import security_infos as si
 from .cms import SignedData
 from .security_infos import SecurityInfos
+from ..values import FrozenValue
 
 FILE = "CardSecurity"
 
 
-@frozen_dataclass
-class CardSecurity:
+@dataclass(frozen=True)
+class CardSecurity(FrozenValue):
     signed_data: SignedData
     security_infos: SecurityInfos
     raw: bytes

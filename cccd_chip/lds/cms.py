@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timezone
+from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from asn1crypto import algos as a_algos
@@ -20,7 +21,6 @@ from asn1crypto import x509 as a_x509
 
 from ..content_cache import ContentCache
 from ..errors import ParseError
-from ..frozen import frozen_dataclass
 from ..iso7816.tlv import read_header
 from . import ber, oids
 from ._der import (
@@ -41,12 +41,13 @@ from ._der import (
     single,
     sort_der,
 )
+from ..values import FrozenValue
 
 MAX_CMS_SIZE = 16 * 1024 * 1024
 
 
-@frozen_dataclass
-class AlgorithmIdentifier:
+@dataclass(frozen=True)
+class AlgorithmIdentifier(FrozenValue):
     """RFC 5280 §4.1.1.2: OID and the DER of its parameters (None when absent)."""
 
     oid: str
@@ -60,16 +61,16 @@ class AlgorithmIdentifier:
         return der_seq(der_oid(self.oid), self.parameters or b"")
 
 
-@frozen_dataclass
-class Attribute:
+@dataclass(frozen=True)
+class Attribute(FrozenValue):
     """RFC 5652 §5.3 Attribute: type OID and the DER of each value."""
 
     oid: str
     values: tuple[bytes, ...]
 
 
-@frozen_dataclass
-class SignerInfo:
+@dataclass(frozen=True)
+class SignerInfo(FrozenValue):
     """RFC 5652 §5.3. ``signed_attrs`` is the SET OF (tag 0x31) as received."""
 
     version: int
@@ -141,8 +142,8 @@ class SignerInfo:
         return v[s:e] if t == tag else None
 
 
-@frozen_dataclass
-class SignedData:
+@dataclass(frozen=True)
+class SignedData(FrozenValue):
     """RFC 5652 §5.1 SignedData inside its ContentInfo (``raw`` is the ContentInfo)."""
 
     version: int
@@ -475,8 +476,8 @@ def rsassa_pss_params(hash_alg: str = "sha256", salt_length: int = 32) -> bytes:
     return out
 
 
-@frozen_dataclass
-class PSSParams:
+@dataclass(frozen=True)
+class PSSParams(FrozenValue):
     hash_oid: str
     mgf_oid: str
     mgf_hash_oid: str

@@ -11,14 +11,14 @@ digit, expiry ``991231`` for cards without expiry (cccd-chip-facts §2.4).
 from __future__ import annotations
 
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..errors import ParseError
-from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from . import mrz
 from .mrz import FILLER, CheckResult, check_digit_or_none
+from ..values import FrozenValue
 
 TAG = 0x61
 MRZ_TAG = 0x5F1F
@@ -27,8 +27,8 @@ NO_EXPIRY = "991231"
 _CCCD_OPT = re.compile(r"^([0-9]{12})(?:<<(.))?$")
 
 
-@frozen_dataclass
-class DG1:
+@dataclass(frozen=True)
+class DG1(FrozenValue):
     """DG1 value; text fields are as on the document minus trailing fillers.
 
     ``issuing_state``, ``nationality``, dates, sex and check digits are kept

@@ -6,20 +6,21 @@ hashing has broken Passive Authentication elsewhere (JMRTD DG14 SET reorder).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from ..content_cache import ContentCache
-from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from . import security_infos as si
 from .security_infos import SecurityInfos
+from ..values import FrozenValue
 
 TAG = 0x6E
 FILE = "DG14"
 
 
-@frozen_dataclass
-class DG14:
+@dataclass(frozen=True)
+class DG14(FrozenValue):
     security_infos: SecurityInfos
     raw: bytes
 

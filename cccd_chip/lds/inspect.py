@@ -8,6 +8,7 @@ dump with one broken file still shows the others. Binary values are hex.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
@@ -218,7 +219,8 @@ def _infos(infos: si.SecurityInfos) -> list[JsonObj]:
     out: list[JsonObj] = []
     for i in infos.infos:
         d: JsonObj = {"type": type(i).__name__, "protocol": getattr(i, "protocol", None)}
-        for k, val in i.__dict__.items():
+        for f in dataclasses.fields(i):  # no __dict__: compiled, these are native classes (cccd_chip/_native.py)
+            k, val = f.name, getattr(i, f.name)
             if k in ("raw", "protocol"):
                 continue
             d[k] = _hex(val) if isinstance(val, bytes) else val

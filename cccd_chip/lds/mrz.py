@@ -7,9 +7,10 @@ MRZ text (lines concatenated); every field is fixed width, filler ``<``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
+from ..values import FrozenValue
 
-from ..frozen import frozen_dataclass
 
 FILLER = "<"
 _WEIGHTS = (7, 3, 1)
@@ -95,8 +96,8 @@ def join_fields(fmt: str, values: dict[str, str]) -> str:
     return "".join(parts)
 
 
-@frozen_dataclass
-class CheckResult:
+@dataclass(frozen=True)
+class CheckResult(FrozenValue):
     """One MRZ check digit: what the document holds and what it should be."""
 
     field: str

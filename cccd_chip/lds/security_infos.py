@@ -15,14 +15,14 @@ agreement, cipher and key length (:func:`pace_algorithm`, :func:`ca_algorithm`).
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Iterable, Optional, TypeVar, Union
 
 from ..content_cache import ContentCache
 from ..errors import CccdError, ParseError, UnsupportedError
-from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
+from ..values import FrozenValue
 
 if TYPE_CHECKING:  # crypto is imported lazily at run time
     from ..crypto.domain_params import AnyDomain, DomainPolicy, Element
@@ -64,8 +64,8 @@ MAX_INFOS = 64
 MAX_OID_BYTES = 40
 
 
-@frozen_dataclass
-class PaceAlgorithm:
+@dataclass(frozen=True)
+class PaceAlgorithm(FrozenValue):
     """What a PACE protocol OID stands for (ICAO 9303-11 Tables 2 and 3)."""
 
     oid: str
@@ -79,8 +79,8 @@ class PaceAlgorithm:
         return f"id-PACE-{self.key_agreement}-{self.mapping}-{_CIPHER_NAMES[self.cipher]}"
 
 
-@frozen_dataclass
-class CaAlgorithm:
+@dataclass(frozen=True)
+class CaAlgorithm(FrozenValue):
     """What a Chip Authentication protocol OID stands for (ICAO 9303-11 Tables 5 and 6)."""
 
     oid: str
@@ -189,8 +189,8 @@ class _Default(Enum):
 _STRICT = _Default.STRICT  # "the default DomainPolicy" (crypto.domain_params.STRICT, imported lazily)
 
 
-@frozen_dataclass
-class PaceInfo:
+@dataclass(frozen=True)
+class PaceInfo(FrozenValue):
     """PACEInfo (ICAO 9303-11 §9.2.1)."""
 
     protocol: str
@@ -211,8 +211,8 @@ class PaceInfo:
         return tlv.encode(0x30, body)
 
 
-@frozen_dataclass
-class PaceDomainParameterInfo:
+@dataclass(frozen=True)
+class PaceDomainParameterInfo(FrozenValue):
     """PACEDomainParameterInfo (§9.2.2); ``domain_parameter`` is the raw AlgorithmIdentifier."""
 
     protocol: str
@@ -237,8 +237,8 @@ class PaceDomainParameterInfo:
         return tlv.encode(0x30, body)
 
 
-@frozen_dataclass
-class ChipAuthenticationInfo:
+@dataclass(frozen=True)
+class ChipAuthenticationInfo(FrozenValue):
     """ChipAuthenticationInfo (§9.2.5)."""
 
     protocol: str
@@ -259,8 +259,8 @@ class ChipAuthenticationInfo:
         return tlv.encode(0x30, body)
 
 
-@frozen_dataclass
-class ChipAuthenticationPublicKeyInfo:
+@dataclass(frozen=True)
+class ChipAuthenticationPublicKeyInfo(FrozenValue):
     """ChipAuthenticationPublicKeyInfo (§9.2.6); ``public_key`` is the raw SubjectPublicKeyInfo."""
 
     protocol: str  # id-PK-DH | id-PK-ECDH
@@ -284,8 +284,8 @@ class ChipAuthenticationPublicKeyInfo:
         return tlv.encode(0x30, body)
 
 
-@frozen_dataclass
-class TerminalAuthenticationInfo:
+@dataclass(frozen=True)
+class TerminalAuthenticationInfo(FrozenValue):
     """TerminalAuthenticationInfo (§9.2.8); an optional efCVCA (TR-03110 v1) is kept raw."""
 
     protocol: str
@@ -297,8 +297,8 @@ class TerminalAuthenticationInfo:
         return tlv.encode(0x30, tlv.encode(0x06, oid_to_bytes(self.protocol)) + _der_int(self.version) + self.extra)
 
 
-@frozen_dataclass
-class ActiveAuthenticationInfo:
+@dataclass(frozen=True)
+class ActiveAuthenticationInfo(FrozenValue):
     """ActiveAuthenticationInfo (§9.2.4): the ECDSA signature algorithm of AA."""
 
     protocol: str
@@ -315,8 +315,8 @@ class ActiveAuthenticationInfo:
         return tlv.encode(0x30, body)
 
 
-@frozen_dataclass
-class UnknownSecurityInfo:
+@dataclass(frozen=True)
+class UnknownSecurityInfo(FrozenValue):
     """Any other SecurityInfo, kept as read and otherwise ignored."""
 
     protocol: str
@@ -340,8 +340,8 @@ SecurityInfo = Union[
 _I = TypeVar("_I")
 
 
-@frozen_dataclass
-class SecurityInfos:
+@dataclass(frozen=True)
+class SecurityInfos(FrozenValue):
     """All infos in SET order, with the exact bytes they were parsed from."""
 
     infos: tuple[SecurityInfo, ...]

@@ -9,27 +9,28 @@ group hashes in file order (duplicates are kept so a verifier can see them).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 from ..errors import ParseError
-from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from . import cms, oids
 from ._der import children, der, der_int, der_seq, int_at, octets, single
 from .cms import AlgorithmIdentifier, SignedData
+from ..values import FrozenValue
 
 TAG = 0x77
 FILE = "SOD"
 
 
-@frozen_dataclass
-class DataGroupHash:
+@dataclass(frozen=True)
+class DataGroupHash(FrozenValue):
     number: int
     value: bytes
 
 
-@frozen_dataclass
-class LDSSecurityObject:
+@dataclass(frozen=True)
+class LDSSecurityObject(FrozenValue):
     """ICAO 9303-10 §4.6.2.2 LDSSecurityObject."""
 
     version: int
@@ -52,8 +53,8 @@ class LDSSecurityObject:
         return oids.name(self.hash_algorithm.oid)
 
 
-@frozen_dataclass
-class SOD:
+@dataclass(frozen=True)
+class SOD(FrozenValue):
     """EF.SOD: the CMS SignedData and its decoded LDSSecurityObject."""
 
     signed_data: SignedData

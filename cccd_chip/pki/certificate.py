@@ -9,17 +9,17 @@ Signatures are checked over the tbsCertificate bytes exactly as received.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import field
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Optional, TypedDict
 
 from asn1crypto import x509 as _x509
 
-from ..frozen import frozen_dataclass
 from ..lds.names import name_text
 from ..crypto.signatures import PublicKey, load_public_key, signature_algorithm, verify_signature
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
+from ..values import FrozenValue
 
 MAX_CERT_SIZE = 64 * 1024
 _KNOWN_CRITICAL = frozenset(
@@ -37,8 +37,8 @@ _KNOWN_CRITICAL = frozenset(
 )
 
 
-@frozen_dataclass
-class Certificate:
+@dataclass(frozen=True)
+class Certificate(FrozenValue):
     """One certificate; ``raw`` is the exact DER, ``tbs`` the signed bytes."""
 
     raw: bytes

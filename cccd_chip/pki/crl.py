@@ -10,20 +10,21 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from functools import lru_cache
+from dataclasses import dataclass
 from typing import Optional
 
 from asn1crypto import crl as _crl
 
 from ..crypto.signatures import PublicKey, signature_algorithm, verify_signature
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
-from ..frozen import frozen_dataclass
 from .certificate import _country, _name_key, _name_text
+from ..values import FrozenValue
 
 MAX_CRL_SIZE = 16 * 1024 * 1024
 
 
-@frozen_dataclass
-class CRL:
+@dataclass(frozen=True)
+class CRL(FrozenValue):
     raw: bytes
     tbs: bytes
     signature_algorithm: bytes

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence
 
 from ..crypto.signatures import (
@@ -24,9 +25,9 @@ from ..crypto.signatures import (
     verify_signature,
 )
 from ..errors import CccdError, ParseError, VerificationError
-from ..frozen import frozen_dataclass
 from ..lds.cms import AlgorithmIdentifier, SignedData, SignerInfo
 from .certificate import Certificate, load_certificate
+from ..values import FrozenValue
 
 R_NO_SIGNED_ATTRS = "SIGNED_ATTRS_MISSING"
 R_CONTENT_TYPE = "SIGNED_CONTENT_TYPE_MISMATCH"
@@ -69,8 +70,8 @@ def find_signer(si: SignerInfo, candidates: Iterable[bytes | Certificate]) -> Op
 MAX_SIGNER_CANDIDATES = 8  # embedded certificates whose key is tried when the sid designates none
 
 
-@frozen_dataclass
-class SignerIdentification:
+@dataclass(frozen=True)
+class SignerIdentification(FrozenValue):
     """Which certificate signed a SignerInfo, and how it was found (RFC 5652 §5.3, §5.6).
 
     ``by``: ``"sid"`` (issuerAndSerialNumber per RFC 5280 §7.1, or SKI),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, cast
 
 from cryptography.hazmat.primitives.asymmetric import utils as _utils
@@ -34,9 +35,9 @@ from ..crypto.signatures import (
     verify_ecdsa_rs,
 )
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
-from ..frozen import frozen_dataclass
 from ..iso7816 import tlv
 from .report import CheckResult, Reason, Verdict
+from ..values import FrozenValue
 
 DG15_TAG = 0x6F
 DG14_TAG = 0x6E
@@ -45,8 +46,8 @@ _TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384",
 _HASH_LEN = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 
 
-@frozen_dataclass
-class AAResult:
+@dataclass(frozen=True)
+class AAResult(FrozenValue):
     """A verified AA signature: which scheme and hash it used."""
 
     scheme: str  # "iso9796-2" | "ecdsa"
@@ -105,7 +106,7 @@ _RSA_NUMBERS: "ContentCache[tuple[int, int]]" = ContentCache("AA RSA public numb
 
 def _rsa_numbers(key: PublicKey) -> tuple[int, int]:
     """(n, e) of an RSA key (cached by its exact SubjectPublicKeyInfo: OpenSSL converts them anew on every call)."""
-    numbers = key._key.public_numbers()  # type: ignore[attr-defined]  # an RSA PublicKey always holds its OpenSSL key
+    numbers = key._key.public_numbers()  # an RSA PublicKey always holds its OpenSSL key
     return numbers.n, numbers.e
 
 

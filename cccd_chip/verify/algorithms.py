@@ -21,15 +21,16 @@ and key algorithm.
 from __future__ import annotations
 
 from functools import lru_cache
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from ..crypto.signatures import HASH_OIDS
 from ..errors import CccdError
-from ..frozen import frozen_dataclass
 from ..lds import cms
 from ..lds.cms import AlgorithmIdentifier, SignedData, SignerInfo
 from ..pki.certificate import Certificate
 from .report import CheckResult, Reason, Verdict
+from ..values import FrozenValue
 
 FORBIDDEN_DIGESTS: dict[str, str] = {
     "1.2.840.113549.2.2": "md2",
@@ -65,8 +66,8 @@ OK, DEPRECATED, FORBIDDEN, UNKNOWN = "ok", "deprecated", "forbidden", "unknown"
 _ORDER = {OK: 0, DEPRECATED: 1, UNKNOWN: 2, FORBIDDEN: 3}
 
 
-@frozen_dataclass
-class AlgorithmUse:
+@dataclass(frozen=True)
+class AlgorithmUse(FrozenValue):
     """One algorithm found in one place (``where``: e.g. ``SignerInfo.digestAlgorithm``)."""
 
     where: str

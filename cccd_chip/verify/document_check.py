@@ -96,15 +96,11 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
 
 
 def _at(policy: Policy, now: datetime) -> Policy:
-    """``dataclasses.replace(policy, at=now)``; ``now`` is the aware UTC datetime of
-    :meth:`Policy.now`, which is what ``__post_init__`` would make of it, so a plain
-    Policy is copied field for field (a replace() costs a few us per document)."""
+    """``dataclasses.replace(policy, at=now)``: the fields named once (replace() costs a few us per document)."""
     if type(policy) is not Policy:
         return dataclasses.replace(policy, at=now)
-    copy = object.__new__(Policy)
-    copy.__dict__.update(policy.__dict__)
-    copy.__dict__["at"] = now
-    return copy
+    return Policy(now, policy.time_reference, policy.revocation, policy.require_key_usage,
+                  policy.legacy_content_types, policy.country_aliases, policy.binding_key)
 
 
 def check_card_security(

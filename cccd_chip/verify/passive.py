@@ -31,13 +31,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from ..crypto.signatures import hash_name_from_oid
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, UsageError, VerificationError
-from ..frozen import frozen_dataclass
 from ..lds import oids
 from ..lds import sod as sod_mod
 from ..lds.cms import SignedData
@@ -47,6 +46,7 @@ from ..pki.certificate import Certificate, check_issued_by
 from ..pki.trust_store import TrustStore
 from .algorithms import certificate_forbidden, check_algorithms, classify_digest, signer_info_forbidden
 from .report import CheckResult, Reason, Verdict
+from ..values import FrozenValue
 
 EAC_DATA_GROUPS = frozenset({3, 4})
 MANDATORY_DATA_GROUPS = frozenset({1, 2})
@@ -59,8 +59,8 @@ _HASH_CONSTRUCTORS = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": 
                       "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
-@frozen_dataclass
-class Policy:
+@dataclass(frozen=True)
+class Policy(FrozenValue):
     """Verification policy (documented in docs/verification.md)."""
 
     at: Optional[datetime] = None  # "now" for checks; None = the system clock at verification
@@ -88,8 +88,8 @@ class Policy:
         return self.at or datetime.now(timezone.utc)
 
 
-@frozen_dataclass
-class SignerOutcome:
+@dataclass(frozen=True)
+class SignerOutcome(FrozenValue):
     """What step 2-3 established about a signed object (SOD, CardSecurity)."""
 
     signature_ok: bool
@@ -102,8 +102,8 @@ class SignerOutcome:
         return self.signature_ok and self.chain_ok is True
 
 
-@frozen_dataclass
-class PassiveResult:
+@dataclass(frozen=True)
+class PassiveResult(FrozenValue):
     checks: tuple[CheckResult, ...]
     sod: Optional[sod_mod.SOD]
     signer: SignerOutcome
@@ -472,7 +472,7 @@ def _data_group_checks(
         v = c.verdict
         if n not in verdicts or _RANK[v] > _RANK[verdicts[n]]:
             verdicts[n] = v
-    for n in sorted(MANDATORY_DATA_GROUPS - listed.keys() - read.keys()):  # a read one is DG_NOT_IN_SOD already
+    for n in sorted(MANDATORY_DATA_GROUPS.difference(listed, read)):  # a read one is DG_NOT_IN_SOD already
         out.append(_r(name, Verdict.FAILED, Reason.DG_MANDATORY_MISSING, f"DG{n}", "mandatory DG not in the SOD"))
         verdicts[n] = Verdict.FAILED
     return out, verdicts

@@ -11,11 +11,10 @@ successful check. A :class:`Report` always carries ``overall(checks)``
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterable, Optional
-
-from ..frozen import frozen_dataclass
+from ..values import FrozenValue
 
 
 SCHEMA_VERIFY = "cccd-verify/1"
@@ -109,8 +108,8 @@ _RANK = {
 }
 
 
-@frozen_dataclass
-class CheckResult:
+@dataclass(frozen=True)
+class CheckResult(FrozenValue):
     """Outcome of one check (e.g. ``passive.dg_hash`` for ``DG2``)."""
 
     check: str
@@ -118,18 +117,6 @@ class CheckResult:
     reason: Reason
     subject: Optional[str] = None
     detail: str = ""
-
-    def __init__(self, check: str, verdict: Verdict, reason: Reason, subject: Optional[str] = None,
-                 detail: str = "") -> None:
-        # frozen (no __setattr__ after this); the fields are written into the instance dict once,
-        # here: the generated frozen __init__ (object.__setattr__ per field) costs ~2.5x as much,
-        # and a report builds ~25 of these per document (issue 13)
-        d = self.__dict__
-        d["check"] = check
-        d["verdict"] = verdict
-        d["reason"] = reason
-        d["subject"] = subject
-        d["detail"] = detail
 
     def to_json(self) -> dict[str, str]:
         d = {"check": self.check, "verdict": self.verdict.value, "reason": self.reason.value}
@@ -151,8 +138,8 @@ def overall(checks: "tuple[CheckResult, ...] | list[CheckResult]") -> Verdict:
     return Verdict.UNDETERMINED if worst is None else worst
 
 
-@frozen_dataclass
-class Report:
+@dataclass(frozen=True)
+class Report(FrozenValue):
     checks: tuple[CheckResult, ...]
     trust_store_version: Optional[str] = None
     verified_at: Optional[str] = None
@@ -173,17 +160,7 @@ class Report:
     def of(cls, checks: Iterable[CheckResult], trust_store_version: Optional[str] = None,
            verified_at: Optional[str] = None) -> "Report":
         checks = tuple(checks)
-        if cls is not Report:
-            return cls(checks, trust_store_version, verified_at, overall(checks))
-        # the overall verdict is computed here, from these checks, so __post_init__'s second
-        # derivation of it (for Reports constructed with an asserted overall) is skipped
-        report = object.__new__(cls)
-        d = report.__dict__
-        d["checks"] = checks
-        d["trust_store_version"] = trust_store_version
-        d["verified_at"] = verified_at
-        d["overall"] = overall(checks)
-        return report
+        return cls(checks, trust_store_version, verified_at, overall(checks))
 
     def to_json(self) -> dict[str, Any]:
         return {

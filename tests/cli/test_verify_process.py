@@ -79,22 +79,26 @@ def test_one_dump_verify_imports_only_the_verifier(dump, tmp_path):
 
 def test_every_frozen_dataclass_of_a_one_dump_verify_is_made_by_frozen_dataclass(dump, tmp_path):
     """The modules a real one-dump verify loads create their frozen dataclasses with cccd_chip/frozen.py (one
-    made by dataclass(frozen=True) costs ~0.5 ms of every such process); twin: the probe finds them."""
+    made by dataclass(frozen=True) costs ~0.5 ms of every such process); twin: the probe finds them. The
+    modules mypyc compiles are left out: their classes are mypyc's (tests/unit/test_frozen.py)."""
     import importlib
 
     import cccd_chip.frozen
+    from testsupport.native import native_modules
 
     card, path = dump
     r, modules, _ = _loaded(tmp_path, "verify", path, "--csca", card / "csca.pem", "--crl", card / "csca.crl")
     assert r.returncode == 0, r.stderr
     ours, other = [], []
-    for name in sorted(m for m in modules if m.startswith("cccd_chip") and m != "cccd_chip.frozen"):  # its model
+    native = set(native_modules())
+    for name in sorted(m for m in modules if m.startswith("cccd_chip") and m != "cccd_chip.frozen"  # its model
+                       and m not in native):
         for cls in vars(importlib.import_module(name)).values():
             if (isinstance(cls, type) and cls.__module__ == name and "__dataclass_fields__" in cls.__dict__
                     and cls.__dataclass_params__.frozen):
                 made_here = cls.__setattr__.__code__.co_filename == cccd_chip.frozen.__file__
                 (ours if made_here else other).append(f"{name}.{cls.__qualname__}")
-    assert len(ours) >= 50 and "cccd_chip.verify.report.CheckResult" in ours
+    assert len(ours) >= 5 and "cccd_chip.pki.trust_store.Rejected" in ours, ours
     assert other == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pytest
@@ -73,7 +74,7 @@ def test_security_object_round_trip(version, alg, numbers, params, data):
     )
     raw = sod.build_security_object(value)
     parsed = sod.parse_security_object(raw)
-    assert parsed == sod.LDSSecurityObject(**{**value.__dict__, "raw": raw})
+    assert parsed == dataclasses.replace(value, raw=raw)
     assert sod.build_security_object(parsed) == raw
 
 

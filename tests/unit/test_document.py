@@ -88,3 +88,14 @@ def test_an_unknown_member_of_the_cam_record_makes_it_unreadable(where, problem)
     record = Evidence.from_json({"pace_cam": cam}).pace_cam
     assert isinstance(record, UnreadableEvidence) and record.problem == problem
     assert isinstance(Evidence.from_json({"pace_cam": _CAM}).pace_cam, PaceCamEvidence)  # the control
+
+
+@pytest.mark.parametrize("kind", [bytearray, memoryview])
+def test_a_single_file_dump_loads_from_any_bytes_like_object(tmp_path, kind):
+    """Compiled (cccd_chip/_native.py), a `bytes` parameter refuses other types: the entry takes them."""
+    p = tmp_path / "d.json"
+    _doc().save(p)
+    raw = p.read_bytes()
+    assert Document.from_json_bytes(kind(raw)) == Document.from_json_bytes(raw)
+    with pytest.raises(DumpFormatError):
+        Document.from_json_bytes(kind(raw[:-2]))  # its tampered twin: still refused as a dump

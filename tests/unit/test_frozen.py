@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cccd_chip.frozen as frozen_mod
+from testsupport.native import native_modules
 from cccd_chip.frozen import frozen_dataclass
 
 REAL = dataclass(frozen=True)
@@ -486,9 +487,13 @@ VERIFY_PATH = [
 ]
 
 
-def project_classes() -> list[type]:
+def project_classes(compiled: bool = False) -> list[type]:
+    """The frozen dataclasses of VERIFY_PATH: those of the modules mypyc compiles, or the others."""
     out = []
+    native = set(native_modules())
     for name in VERIFY_PATH:
+        if (name in native) != compiled:
+            continue
         module = importlib.import_module(name)
         out += [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == name
                 and "__dataclass_fields__" in c.__dict__ and c.__dataclass_params__.frozen]
@@ -496,11 +501,24 @@ def project_classes() -> list[type]:
 
 
 def test_the_verify_path_uses_frozen_dataclass():
-    """Every frozen dataclass of the modules a one-dump `cccd verify` imports is made by frozen_dataclass
-    (a new one written with @dataclass(frozen=True) would cost ~0.5 ms of every process's start)."""
+    """Every frozen dataclass of the modules a one-dump `cccd verify` imports and mypyc does not
+    compile is made by frozen_dataclass (a new one written with @dataclass(frozen=True) would
+    cost ~0.5 ms of every process's start)."""
     classes = project_classes()
-    assert len(classes) >= 50
+    assert len(classes) >= 5
     assert [c.__qualname__ for c in classes if not made_by_frozen(c)] == []
+
+
+def test_the_compiled_modules_use_dataclass_with_a_frozen_value_base():
+    """In the modules mypyc compiles, each frozen dataclass is a plain ``dataclass(frozen=True)``
+    (mypyc knows its ``__init__``, ``__eq__`` and ``__hash__``; it makes no sense of
+    frozen_dataclass's) based on FrozenValue, so it pickles and unpickles (cccd_chip/values.py)."""
+    from cccd_chip.values import FrozenValue
+
+    classes = project_classes(compiled=True)
+    assert len(classes) >= 40
+    assert [c.__qualname__ for c in classes if made_by_frozen(c)] == []
+    assert [c.__qualname__ for c in classes if not issubclass(c, FrozenValue)] == []
 
 
 def twin(cls: type) -> type:
