@@ -53,7 +53,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _DIGEST_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AccessInfo(FrozenValue):
     """How the chip was opened (ICAO 9303-11 §4)."""
 
@@ -74,6 +74,33 @@ class AccessInfo(FrozenValue):
     password_binding: Optional[str] = None
     password_mac: Optional[str] = None
     password_mac_key: Optional[str] = None
+
+    def __init__(
+            self,
+            protocol: str,
+            password: Optional[str] = None,
+            oid: Optional[str] = None,
+            mapping: Optional[str] = None,
+            cipher: Optional[str] = None,
+            parameter_id: Optional[int] = None,
+            fallback: bool = False,
+            fallback_reason: Optional[str] = None,
+            password_binding: Optional[str] = None,
+            password_mac: Optional[str] = None,
+            password_mac_key: Optional[str] = None,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "protocol", protocol)
+        object.__setattr__(self, "password", password)
+        object.__setattr__(self, "oid", oid)
+        object.__setattr__(self, "mapping", mapping)
+        object.__setattr__(self, "cipher", cipher)
+        object.__setattr__(self, "parameter_id", parameter_id)
+        object.__setattr__(self, "fallback", fallback)
+        object.__setattr__(self, "fallback_reason", fallback_reason)
+        object.__setattr__(self, "password_binding", password_binding)
+        object.__setattr__(self, "password_mac", password_mac)
+        object.__setattr__(self, "password_mac_key", password_mac_key)
 
     def to_json(self) -> dict[str, Any]:
         values = {f.name: getattr(self, f.name) for f in fields(self)}

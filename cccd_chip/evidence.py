@@ -49,7 +49,7 @@ def outcome_word(proved: Optional[bool]) -> str:
     return "successful" if proved is True else "failed" if proved is False else "undetermined"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RecordedCheck(FrozenValue):
     """A live step's outcome as written in the dump (the shape of a report's check)."""
 
@@ -58,6 +58,21 @@ class RecordedCheck(FrozenValue):
     reason: str
     subject: Optional[str] = None
     detail: str = ""
+
+    def __init__(
+            self,
+            check: str,
+            verdict: str,
+            reason: str,
+            subject: Optional[str] = None,
+            detail: str = "",
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "verdict", verdict)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "subject", subject)
+        object.__setattr__(self, "detail", detail)
 
     @classmethod
     def of(cls, check: str, subject: str, proved: Optional[bool], reason: str, detail: str) -> "RecordedCheck":
@@ -122,7 +137,7 @@ def _small_int(v: object) -> bool:
     return v is None or (type(v) is int and 0 <= v < _MAX_U32)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ChipAuthEvidence(FrozenValue):
     """Chip Authentication v1 as performed by the reader (ICAO 9303-11 §6.2).
 
@@ -143,6 +158,31 @@ class ChipAuthEvidence(FrozenValue):
     reason: Optional[str] = None
     session_lost: Optional[bool] = None
     check: Optional[RecordedCheck] = None
+
+    def __init__(
+            self,
+            protocol: Optional[str] = None,
+            oid: Optional[str] = None,
+            key_id: Optional[int] = None,
+            cipher: Optional[str] = None,
+            pk_ifd: Optional[bytes] = None,
+            verified: Optional[bool] = None,
+            result: Optional[str] = None,
+            reason: Optional[str] = None,
+            session_lost: Optional[bool] = None,
+            check: Optional[RecordedCheck] = None,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "protocol", protocol)
+        object.__setattr__(self, "oid", oid)
+        object.__setattr__(self, "key_id", key_id)
+        object.__setattr__(self, "cipher", cipher)
+        object.__setattr__(self, "pk_ifd", pk_ifd)
+        object.__setattr__(self, "verified", verified)
+        object.__setattr__(self, "result", result)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "session_lost", session_lost)
+        object.__setattr__(self, "check", check)
 
     @property
     def attempted(self) -> bool:
@@ -362,7 +402,7 @@ def check_ta_record(ta: object) -> Mapping[str, Any]:
     return ta
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Evidence(FrozenValue):
     """Proofs gathered on the card that can be re-checked offline.
 
@@ -380,6 +420,21 @@ class Evidence(FrozenValue):
     ca: Optional[ChipAuthEvidence] = None
     pace_cam: Optional[CamRecord] = None
     ta: Optional[Mapping[str, Any]] = None
+
+    def __init__(
+            self,
+            aa_challenge: Optional[bytes] = None,
+            aa_signature: Optional[bytes] = None,
+            ca: Optional[ChipAuthEvidence] = None,
+            pace_cam: Optional[CamRecord] = None,
+            ta: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "aa_challenge", aa_challenge)
+        object.__setattr__(self, "aa_signature", aa_signature)
+        object.__setattr__(self, "ca", ca)
+        object.__setattr__(self, "pace_cam", pace_cam)
+        object.__setattr__(self, "ta", ta)
 
     def to_json(self) -> dict[str, Any]:
         """The dump's ``evidence`` object (cccd-dump v1)."""

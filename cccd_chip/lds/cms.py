@@ -46,12 +46,17 @@ from ..values import FrozenValue
 MAX_CMS_SIZE = 16 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AlgorithmIdentifier(FrozenValue):
     """RFC 5280 §4.1.1.2: OID and the DER of its parameters (None when absent)."""
 
     oid: str
     parameters: Optional[bytes] = None
+
+    def __init__(self, oid: str, parameters: Optional[bytes] = None) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "oid", oid)
+        object.__setattr__(self, "parameters", parameters)
 
     @property
     def name(self) -> str:
@@ -61,15 +66,20 @@ class AlgorithmIdentifier(FrozenValue):
         return der_seq(der_oid(self.oid), self.parameters or b"")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Attribute(FrozenValue):
     """RFC 5652 §5.3 Attribute: type OID and the DER of each value."""
 
     oid: str
     values: tuple[bytes, ...]
 
+    def __init__(self, oid: str, values: tuple[bytes, ...]) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "oid", oid)
+        object.__setattr__(self, "values", values)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class SignerInfo(FrozenValue):
     """RFC 5652 §5.3. ``signed_attrs`` is the SET OF (tag 0x31) as received."""
 
@@ -84,6 +94,33 @@ class SignerInfo(FrozenValue):
     signature: bytes
     unsigned_attrs: Optional[bytes]  # [1] element as received
     raw: bytes
+
+    def __init__(
+            self,
+            version: int,
+            sid_issuer: Optional[bytes],
+            sid_serial: Optional[int],
+            sid_ski: Optional[bytes],
+            digest_algorithm: AlgorithmIdentifier,
+            signed_attrs: Optional[bytes],
+            signed_attributes: tuple[Attribute, ...],
+            signature_algorithm: AlgorithmIdentifier,
+            signature: bytes,
+            unsigned_attrs: Optional[bytes],
+            raw: bytes,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "sid_issuer", sid_issuer)
+        object.__setattr__(self, "sid_serial", sid_serial)
+        object.__setattr__(self, "sid_ski", sid_ski)
+        object.__setattr__(self, "digest_algorithm", digest_algorithm)
+        object.__setattr__(self, "signed_attrs", signed_attrs)
+        object.__setattr__(self, "signed_attributes", signed_attributes)
+        object.__setattr__(self, "signature_algorithm", signature_algorithm)
+        object.__setattr__(self, "signature", signature)
+        object.__setattr__(self, "unsigned_attrs", unsigned_attrs)
+        object.__setattr__(self, "raw", raw)
 
     @property
     def content_type(self) -> Optional[str]:
@@ -142,7 +179,7 @@ class SignerInfo(FrozenValue):
         return v[s:e] if t == tag else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SignedData(FrozenValue):
     """RFC 5652 §5.1 SignedData inside its ContentInfo (``raw`` is the ContentInfo)."""
 
@@ -154,6 +191,27 @@ class SignedData(FrozenValue):
     crls: tuple[bytes, ...]
     signer_infos: tuple[SignerInfo, ...]
     raw: bytes
+
+    def __init__(
+            self,
+            version: int,
+            digest_algorithms: tuple[AlgorithmIdentifier, ...],
+            econtent_type: str,
+            econtent: Optional[bytes],
+            certificates: tuple[bytes, ...],
+            crls: tuple[bytes, ...],
+            signer_infos: tuple[SignerInfo, ...],
+            raw: bytes,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "digest_algorithms", digest_algorithms)
+        object.__setattr__(self, "econtent_type", econtent_type)
+        object.__setattr__(self, "econtent", econtent)
+        object.__setattr__(self, "certificates", certificates)
+        object.__setattr__(self, "crls", crls)
+        object.__setattr__(self, "signer_infos", signer_infos)
+        object.__setattr__(self, "raw", raw)
 
 
 # --- parse ------------------------------------------------------------------

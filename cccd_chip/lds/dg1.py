@@ -27,7 +27,7 @@ NO_EXPIRY = "991231"
 _CCCD_OPT = re.compile(r"^([0-9]{12})(?:<<(.))?$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class DG1(FrozenValue):
     """DG1 value; text fields are as on the document minus trailing fillers.
 
@@ -52,6 +52,45 @@ class DG1(FrozenValue):
     composite_cd: str
     name: str  # the name field, e.g. "TRAN<<VAN<BINH"
     raw: bytes = field(default=b"", compare=True)
+
+    def __init__(
+            self,
+            format: str,
+            document_code: str,
+            issuing_state: str,
+            document_number_field: str,
+            document_number_cd: str,
+            date_of_birth: str,
+            date_of_birth_cd: str,
+            sex: str,
+            date_of_expiry: str,
+            date_of_expiry_cd: str,
+            nationality: str,
+            optional_data_1: str,
+            optional_data_2: str,
+            optional_data_cd: str,
+            composite_cd: str,
+            name: str,
+            raw: bytes = b"",
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "format", format)
+        object.__setattr__(self, "document_code", document_code)
+        object.__setattr__(self, "issuing_state", issuing_state)
+        object.__setattr__(self, "document_number_field", document_number_field)
+        object.__setattr__(self, "document_number_cd", document_number_cd)
+        object.__setattr__(self, "date_of_birth", date_of_birth)
+        object.__setattr__(self, "date_of_birth_cd", date_of_birth_cd)
+        object.__setattr__(self, "sex", sex)
+        object.__setattr__(self, "date_of_expiry", date_of_expiry)
+        object.__setattr__(self, "date_of_expiry_cd", date_of_expiry_cd)
+        object.__setattr__(self, "nationality", nationality)
+        object.__setattr__(self, "optional_data_1", optional_data_1)
+        object.__setattr__(self, "optional_data_2", optional_data_2)
+        object.__setattr__(self, "optional_data_cd", optional_data_cd)
+        object.__setattr__(self, "composite_cd", composite_cd)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "raw", raw)
 
     # --- derived ----------------------------------------------------------
     @property

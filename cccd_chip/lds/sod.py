@@ -23,13 +23,18 @@ TAG = 0x77
 FILE = "SOD"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class DataGroupHash(FrozenValue):
     number: int
     value: bytes
 
+    def __init__(self, number: int, value: bytes) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "value", value)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class LDSSecurityObject(FrozenValue):
     """ICAO 9303-10 §4.6.2.2 LDSSecurityObject."""
 
@@ -39,6 +44,23 @@ class LDSSecurityObject(FrozenValue):
     lds_version: Optional[str] = None
     unicode_version: Optional[str] = None
     raw: bytes = b""
+
+    def __init__(
+            self,
+            version: int,
+            hash_algorithm: AlgorithmIdentifier,
+            data_group_hashes: tuple[DataGroupHash, ...],
+            lds_version: Optional[str] = None,
+            unicode_version: Optional[str] = None,
+            raw: bytes = b"",
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "hash_algorithm", hash_algorithm)
+        object.__setattr__(self, "data_group_hashes", data_group_hashes)
+        object.__setattr__(self, "lds_version", lds_version)
+        object.__setattr__(self, "unicode_version", unicode_version)
+        object.__setattr__(self, "raw", raw)
 
     @property
     def hashes(self) -> dict[int, bytes]:
@@ -53,13 +75,19 @@ class LDSSecurityObject(FrozenValue):
         return oids.name(self.hash_algorithm.oid)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SOD(FrozenValue):
     """EF.SOD: the CMS SignedData and its decoded LDSSecurityObject."""
 
     signed_data: SignedData
     security_object: LDSSecurityObject
     raw: bytes
+
+    def __init__(self, signed_data: SignedData, security_object: LDSSecurityObject, raw: bytes) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "signed_data", signed_data)
+        object.__setattr__(self, "security_object", security_object)
+        object.__setattr__(self, "raw", raw)
 
     @property
     def hashes(self) -> dict[int, bytes]:

@@ -70,7 +70,7 @@ def find_signer(si: SignerInfo, candidates: Iterable[bytes | Certificate]) -> Op
 MAX_SIGNER_CANDIDATES = 8  # embedded certificates whose key is tried when the sid designates none
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SignerIdentification(FrozenValue):
     """Which certificate signed a SignerInfo, and how it was found (RFC 5652 §5.3, §5.6).
 
@@ -83,6 +83,17 @@ class SignerIdentification(FrozenValue):
     certificate: Optional[Certificate]
     by: str
     algorithm: Optional[SignatureAlgorithm] = None
+
+    def __init__(
+            self,
+            certificate: Optional[Certificate],
+            by: str,
+            algorithm: Optional[SignatureAlgorithm] = None,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "certificate", certificate)
+        object.__setattr__(self, "by", by)
+        object.__setattr__(self, "algorithm", algorithm)
 
 
 def identify_signer(

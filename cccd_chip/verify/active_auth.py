@@ -46,13 +46,19 @@ _TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384",
 _HASH_LEN = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AAResult(FrozenValue):
     """A verified AA signature: which scheme and hash it used."""
 
     scheme: str  # "iso9796-2" | "ecdsa"
     hash: str
     detail: str = ""
+
+    def __init__(self, scheme: str, hash: str, detail: str = "") -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "scheme", scheme)
+        object.__setattr__(self, "hash", hash)
+        object.__setattr__(self, "detail", detail)
 
 
 _DG15_KEYS: "ContentCache[PublicKey]" = ContentCache("DG15 public key", 1024)

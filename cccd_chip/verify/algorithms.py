@@ -66,13 +66,19 @@ OK, DEPRECATED, FORBIDDEN, UNKNOWN = "ok", "deprecated", "forbidden", "unknown"
 _ORDER = {OK: 0, DEPRECATED: 1, UNKNOWN: 2, FORBIDDEN: 3}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class AlgorithmUse(FrozenValue):
     """One algorithm found in one place (``where``: e.g. ``SignerInfo.digestAlgorithm``)."""
 
     where: str
     name: str  # "sha256", "md5", "rsassa-pss(sha256)", or the dotted OID when unknown
     status: str  # ok | deprecated | forbidden | unknown
+
+    def __init__(self, where: str, name: str, status: str) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "where", where)
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "status", status)
 
 
 # --- classification ------------------------------------------------------------------

@@ -88,7 +88,7 @@ class Policy(FrozenValue):
         return self.at or datetime.now(timezone.utc)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class SignerOutcome(FrozenValue):
     """What step 2-3 established about a signed object (SOD, CardSecurity)."""
 
@@ -97,17 +97,43 @@ class SignerOutcome(FrozenValue):
     dsc: Optional[Certificate] = None
     csca: Optional[Certificate] = None
 
+    def __init__(
+            self,
+            signature_ok: bool,
+            chain_ok: Optional[bool],
+            dsc: Optional[Certificate] = None,
+            csca: Optional[Certificate] = None,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "signature_ok", signature_ok)
+        object.__setattr__(self, "chain_ok", chain_ok)
+        object.__setattr__(self, "dsc", dsc)
+        object.__setattr__(self, "csca", csca)
+
     @property
     def trusted(self) -> bool:
         return self.signature_ok and self.chain_ok is True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PassiveResult(FrozenValue):
     checks: tuple[CheckResult, ...]
     sod: Optional[sod_mod.SOD]
     signer: SignerOutcome
     dg_verdicts: Mapping[int, Verdict]  # DG number -> verdict of its hash check
+
+    def __init__(
+            self,
+            checks: tuple[CheckResult, ...],
+            sod: Optional[sod_mod.SOD],
+            signer: SignerOutcome,
+            dg_verdicts: Mapping[int, Verdict],
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "checks", checks)
+        object.__setattr__(self, "sod", sod)
+        object.__setattr__(self, "signer", signer)
+        object.__setattr__(self, "dg_verdicts", dg_verdicts)
 
     def dg_authenticated(self, number: int) -> bool:
         """True iff DG ``number`` matched a SOD whose signature and chain verified."""

@@ -108,7 +108,7 @@ _RANK = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class CheckResult(FrozenValue):
     """Outcome of one check (e.g. ``passive.dg_hash`` for ``DG2``)."""
 
@@ -117,6 +117,21 @@ class CheckResult(FrozenValue):
     reason: Reason
     subject: Optional[str] = None
     detail: str = ""
+
+    def __init__(
+            self,
+            check: str,
+            verdict: Verdict,
+            reason: Reason,
+            subject: Optional[str] = None,
+            detail: str = "",
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "check", check)
+        object.__setattr__(self, "verdict", verdict)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "subject", subject)
+        object.__setattr__(self, "detail", detail)
 
     def to_json(self) -> dict[str, str]:
         d = {"check": self.check, "verdict": self.verdict.value, "reason": self.reason.value}

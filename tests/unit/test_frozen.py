@@ -560,3 +560,35 @@ def shape_of(cls: type) -> dict[str, Any]:
 @pytest.mark.parametrize("cls", project_classes(), ids=lambda c: f"{c.__module__}.{c.__qualname__}")
 def test_project_class_matches_its_dataclass_twin(cls):
     assert shape_of(cls) == shape_of(twin(cls))
+
+
+def test_own_inits_of_compiled_classes_match_their_fields():
+    """Classes of the compiled modules written ``@dataclass(frozen=True, init=False)`` carry their own
+    ``__init__`` (mypyc compiles it to stores into the slots; values.py): read from the source, its
+    parameters are the fields in order with their annotations and defaults, and its body stores each
+    one, once, under its own name (a field added without its parameter would stay unset)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    seen = 0
+    for module in native_modules():
+        tree = ast.parse((root / (module.replace(".", "/") + ".py")).read_text())
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            if not any(ast.unparse(d) == "dataclass(frozen=True, init=False)" for d in cls.decorator_list):
+                continue
+            seen += 1
+            fields = [s for s in cls.body if isinstance(s, ast.AnnAssign)]
+            init = next(s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__")
+            params = init.args.args[1:]
+            assert [a.arg for a in params] == [f.target.id for f in fields], cls.name
+            assert [ast.unparse(a.annotation) for a in params] == [ast.unparse(f.annotation) for f in fields], cls.name
+            defaults = [None] * (len(params) - len(init.args.defaults)) + [ast.unparse(d) for d in init.args.defaults]
+            for f, d in zip(fields, defaults):
+                v = f.value
+                if isinstance(v, ast.Call) and ast.unparse(v.func) == "field":
+                    v = next((k.value for k in v.keywords if k.arg == "default"), None)
+                assert (None if v is None else ast.unparse(v)) == d, (cls.name, f.target.id)
+            stores = [ast.unparse(s) for s in init.body if not isinstance(s, ast.Expr) or "__setattr__" in ast.unparse(s)]
+            assert stores == [f"object.__setattr__(self, '{f.target.id}', {f.target.id})" for f in fields], cls.name
+    assert seen >= 15
