@@ -153,12 +153,21 @@ def overall(checks: "tuple[CheckResult, ...] | list[CheckResult]") -> Verdict:
     return Verdict.UNDETERMINED if worst is None else worst
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Report(FrozenValue):
     checks: tuple[CheckResult, ...]
     trust_store_version: Optional[str] = None
     verified_at: Optional[str] = None
     overall: Verdict = field(default=Verdict.UNDETERMINED)
+
+    def __init__(self, checks: tuple[CheckResult, ...], trust_store_version: Optional[str] = None,
+                 verified_at: Optional[str] = None, overall: Verdict = Verdict.UNDETERMINED) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python)
+        object.__setattr__(self, "checks", checks)
+        object.__setattr__(self, "trust_store_version", trust_store_version)
+        object.__setattr__(self, "verified_at", verified_at)
+        object.__setattr__(self, "overall", overall)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         # the overall verdict is derived, never asserted: a Report cannot claim "successful"
