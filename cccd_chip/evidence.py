@@ -49,7 +49,7 @@ def outcome_word(proved: Optional[bool]) -> str:
     return "successful" if proved is True else "failed" if proved is False else "undetermined"
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class RecordedCheck(FrozenValue):
     """A live step's outcome as written in the dump (the shape of a report's check)."""
 
@@ -58,21 +58,6 @@ class RecordedCheck(FrozenValue):
     reason: str
     subject: Optional[str] = None
     detail: str = ""
-
-    def __init__(
-            self,
-            check: str,
-            verdict: str,
-            reason: str,
-            subject: Optional[str] = None,
-            detail: str = "",
-    ) -> None:
-        # stores into the slots (values.py: the generated __init__ is interpreted Python)
-        object.__setattr__(self, "check", check)
-        object.__setattr__(self, "verdict", verdict)
-        object.__setattr__(self, "reason", reason)
-        object.__setattr__(self, "subject", subject)
-        object.__setattr__(self, "detail", detail)
 
     @classmethod
     def of(cls, check: str, subject: str, proved: Optional[bool], reason: str, detail: str) -> "RecordedCheck":

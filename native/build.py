@@ -14,6 +14,7 @@ is the one compiled. ``--if-stale``: do nothing when that is so (``make setup`` 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "cccd_chip"
@@ -93,6 +95,26 @@ def clean() -> None:
     MANIFEST.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def _output_to(log: Path) -> Iterator[None]:
+    """Standard output and error of this process and its children (the C compiler) into ``log``."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log, "wb") as f:
+        os.dup2(f.fileno(), 1)
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
 def build(modules: list[str], jobs: int) -> None:
     import mypy.version
     from mypyc.build import mypycify
@@ -102,16 +124,24 @@ def build(modules: list[str], jobs: int) -> None:
     for p in compiled_files():
         p.unlink()
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
+    BUILD_DIR.mkdir(parents=True)
     os.chdir(ROOT)  # mypy reads the project's settings from pyproject.toml here
-    exts = mypycify([str(source_of(m).relative_to(ROOT)) for m in modules], group_name=GROUP,
-                    target_dir=str(BUILD_DIR / "c"), opt_level="3", debug_level="0")
-    dist = Distribution({"name": "cccd-chip-native", "ext_modules": exts})
-    cmd = dist.get_command_obj("build_ext")
-    cmd.inplace = True
-    cmd.parallel = jobs
-    cmd.build_temp = str(BUILD_DIR / "temp")
-    cmd.build_lib = str(BUILD_DIR / "lib")
-    dist.run_command("build_ext")
+    log = BUILD_DIR / "build.log"
+    try:
+        with _output_to(log):  # mypy's notes and every compiler command: shown only when the build fails
+            exts = mypycify([str(source_of(m).relative_to(ROOT)) for m in modules], group_name=GROUP,
+                            target_dir=str(BUILD_DIR / "c"), opt_level="3", debug_level="0")
+            dist = Distribution({"name": "cccd-chip-native", "ext_modules": exts})
+            cmd = dist.get_command_obj("build_ext")
+            cmd.inplace = True
+            cmd.parallel = jobs
+            cmd.build_temp = str(BUILD_DIR / "temp")
+            cmd.build_lib = str(BUILD_DIR / "lib")
+            dist.run_command("build_ext")
+    except BaseException:
+        tail = log.read_text(errors="replace").splitlines()[-40:] if log.exists() else []
+        sys.stderr.write("\n".join(tail) + f"\nnative/build.py: the build failed (whole output: {log})\n")
+        raise
     _write_manifest(modules, complete=True, mypy_version=mypy.version.__version__)
     _check_import(modules)  # with the manifest complete, as every later process sees it
 
@@ -146,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.monotonic()
     try:
         build(modules, a.jobs)
-    except BaseException:
+    except BaseException as e:
         clean()  # never leave extension modules without a complete manifest
+        if isinstance(e, Exception) and not isinstance(e, SystemExit):
+            raise SystemExit(f"native/build.py: {type(e).__name__}: {e}") from None
         raise
     print(f"native: compiled {len(modules)} modules with mypyc in {time.monotonic() - t0:.0f} s")
     return 0
