@@ -6,8 +6,8 @@ mypyc (``native/build.py``). Each gets an extension module beside its source
 (``lds/sod.cpython-311-x86_64-linux-gnu.so``); their code lives in one shared library,
 ``cccd_chip/_compiled__mypyc*.so``, where they call each other directly. The build writes
 ``cccd_chip/_native.json``: the module names and each source's size and mtime when compiled.
-Same sources, same behaviour: the pure-Python modules stay the reference
-(``tests/unit/test_native.py`` compares both on every adversarial and field-quirk case).
+Same sources, same behaviour: the pure-Python modules stay the reference (``make test``
+runs the suite compiled, then the adversarial, field-quirk, verify and LDS tests on them).
 
 Python imports an extension module before a source of the same name. Once per process
 (``cccd_chip/__init__`` calls :func:`activate` before any other of its modules is imported)
@@ -107,7 +107,7 @@ def decide(environ: "os._Environ[str] | dict[str, str]", manifest: Optional[dict
     """``("compiled" | "pure" | "stale" | "none", modules to load from source)``: the rule above, pure."""
     if manifest is None:
         if _group_library_present(package_dir):
-            return "stale", []  # no manifest to name them: activate() finds them by their files
+            return "stale", _all_modules(package_dir)  # no manifest to name them: found by their files
         return "none", []
     modules = [m for m in manifest.get("modules", []) if isinstance(m, str)]
     if environ.get(PURE_ENV, "") not in ("", "0"):
@@ -124,8 +124,6 @@ def activate() -> str:
         return _state
     manifest = _read_manifest(MANIFEST)
     state, modules = decide(os.environ, manifest)
-    if state == "stale" and not modules:
-        modules = _all_modules(PACKAGE_DIR)
     if modules:
         sys.meta_path.insert(0, _SourceFinder(frozenset(modules), PACKAGE_DIR))
     if state == "stale":

@@ -256,8 +256,7 @@ class ChipAuthEvidence(FrozenValue):
             raise DumpFormatError("dump evidence ca.session_lost must be true or false")
         return cls(protocol=ca.get("protocol"), oid=ca.get("oid"), key_id=ca.get("key_id"), cipher=ca.get("cipher"),
                    pk_ifd=unhex_member(ca.get("pk_ifd"), "dump evidence ca.pk_ifd"), verified=verified, result=result,
-                   reason=reason,
-                   session_lost=ca.get("session_lost"), check=check)
+                   reason=reason, session_lost=ca.get("session_lost"), check=check)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import importlib.util
 import json
 import os
 import shutil
@@ -23,6 +25,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from types import ModuleType
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +44,18 @@ def listed_modules() -> list[str]:
     return list(modules)
 
 
+@functools.lru_cache(maxsize=None)
+def _rules() -> ModuleType:
+    """cccd_chip/_native.py alone (its rules, without importing the package, which would apply them)."""
+    spec = importlib.util.spec_from_file_location("_cccd_native_rules", PACKAGE / "_native.py")
+    assert spec is not None and spec.loader is not None
+    rules = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rules)
+    return rules
+
+
 def source_of(module: str) -> Path:
-    return ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    return Path(_rules().source_path(module, str(PACKAGE)))
 
 
 def compiled_files() -> list[Path]:
@@ -53,20 +66,12 @@ def compiled_files() -> list[Path]:
 
 
 def up_to_date(modules: list[str]) -> bool:
-    """The manifest is complete, lists exactly these modules, and names their current sources."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("_cccd_native_rules", PACKAGE / "_native.py")
-    assert spec is not None and spec.loader is not None
-    _native = importlib.util.module_from_spec(spec)  # the rules alone, without importing the package
-    spec.loader.exec_module(_native)
-    try:
-        manifest = json.loads(MANIFEST.read_text())
-    except (OSError, ValueError):
-        return False
-    return (manifest.get("complete") is True and manifest.get("modules") == modules
-            and manifest.get("ext_suffix") == _ext_suffix()
-            and not _native.stale_sources(manifest, str(PACKAGE))
+    """What a process would use is the compiled build (cccd_chip/_native.py's rule: a complete manifest
+    naming the current sources), of exactly these modules, for this Python, every one of them there."""
+    rules = _rules()
+    manifest = rules._read_manifest(str(MANIFEST))
+    return (manifest is not None and rules.decide({}, manifest, str(PACKAGE)) == ("compiled", [])
+            and manifest.get("modules") == modules and manifest.get("ext_suffix") == _ext_suffix()
             and all(source_of(m).with_name(source_of(m).stem + _ext_suffix()).exists() for m in modules))
 
 

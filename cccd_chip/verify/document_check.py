@@ -95,12 +95,15 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     return Report.of(checks, trust_store.version, now.astimezone(timezone.utc).isoformat(timespec="seconds"))
 
 
+_POLICY_FIELDS = tuple(f.name for f in dataclasses.fields(Policy))  # in the order of Policy's parameters
+
+
 def _at(policy: Policy, now: datetime) -> Policy:
-    """``dataclasses.replace(policy, at=now)``: the fields named once (replace() costs a few us per document)."""
+    """``dataclasses.replace(policy, at=now)`` without replace()'s own work (a few us per document)."""
     if type(policy) is not Policy:
         return dataclasses.replace(policy, at=now)
-    return Policy(now, policy.time_reference, policy.revocation, policy.require_key_usage,
-                  policy.legacy_content_types, policy.country_aliases, policy.binding_key)
+    values: list[Any] = [now if name == "at" else getattr(policy, name) for name in _POLICY_FIELDS]
+    return Policy(*values)
 
 
 def check_card_security(

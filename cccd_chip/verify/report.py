@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterable, Optional
+
 from ..values import FrozenValue
 
 

@@ -135,3 +135,23 @@ def test_tampered_card_security_fails(pki, chip):
     doc = _document(pki, chip, card_security_raw=bytes(cs))
     rep = verify_document(doc, pki.store, policy=POLICY)
     assert _by(rep, "card_security.signature").verdict is Verdict.FAILED and rep.overall is Verdict.FAILED
+
+
+def test_the_verification_instant_is_set_on_a_copy_keeping_every_other_field():
+    """verify_document pins "now" with document_check._at: the same Policy as dataclasses.replace gives,
+    each field of a policy set away from its default carried over (a field added later included)."""
+    import dataclasses as _dc
+    import datetime as _dt
+
+    from cccd_chip.verify import document_check
+    from cccd_chip.verify.passive import Policy as _Policy
+
+    policy = _Policy(time_reference="read_time", revocation="require", require_key_usage=True,
+                     legacy_content_types=frozenset({"1.3.27.1.1.1"}), country_aliases=frozenset({("RKS", "KS")}),
+                     binding_key=b"k" * 32)
+    assert [f.name for f in _dc.fields(_Policy) if getattr(policy, f.name) == f.default
+            or (f.default_factory is not _dc.MISSING and getattr(policy, f.name) == f.default_factory())] == ["at"]
+    now = _dt.datetime(2026, 12, 3, 23, 0, tzinfo=_dt.timezone.utc)
+    copy = document_check._at(policy, now)
+    assert copy == _dc.replace(policy, at=now) and copy.binding_key == policy.binding_key and copy.at == now
+    assert policy.at is None  # the caller's policy is left as it was
