@@ -25,7 +25,14 @@ machine disturb least.
   M1 || challenge; or one ECDSA verification); PACE-CAM as one OpenSSL ECDH
   (CA_IC with the CA key) and a compare of x-coordinates;
 - ``doc``: ``verify_document`` on the loaded Document (warm trust store);
-- ``dump``: ``Document.from_json_bytes`` on the dump's bytes + ``verify_document``.
+- ``dump``: ``Document.from_json_bytes`` on the dump's bytes + ``verify_document``;
+- ``cbor``: the same with the dump's CBOR form (``Document.from_cbor_bytes``; docs/dump-format.md:
+  the files as byte strings, no hex), written by ``Document.save`` as ``cccd read --out X.cbor``
+  writes it.
+
+Before the cases, the process is brought to the state of a long-running verifier
+(:func:`steady_state`: Active Authentication's RSA operation by GMP once a process has done
+``verify.active_auth._GMP_AFTER`` of them); the line above the table says which operation ran.
 
 Caches keyed by content (a parsed SecurityInfos, a loaded public key) hit in
 this loop, where the same few dumps come back; ``cold`` is ``doc`` after
@@ -117,6 +124,7 @@ class Case:
     name: str
     raws: list[bytes]
     trust: list[str]  # --csca/--crl options of the CLI
+    cbor: list[bytes] = field(default_factory=list)  # the same dumps in the CBOR form (docs/dump-format.md)
     ts: TrustStore = field(default_factory=TrustStore)
     docs: list[Document] = field(default_factory=list)
     floor_inputs: list[tuple[Callable[[], None], ...]] = field(default_factory=list)
@@ -326,6 +334,40 @@ def run_dump(raws: list[bytes], ts: TrustStore, policy: Policy, loops: int) -> f
     return _clock() - t0
 
 
+def run_dump_cbor(raws: list[bytes], ts: TrustStore, policy: Policy, loops: int) -> float:
+    t0 = _clock()
+    for _ in range(loops):
+        for raw in raws:
+            verify_document(Document.from_cbor_bytes(raw), ts, policy=policy)
+    return _clock() - t0
+
+
+def steady_state(cases: list[Case], policy: Policy) -> str:
+    """Bring this process to the state of a long-running verifier (a server, a batch worker, an
+    archive re-verification) and say which RSA public operation Active Authentication uses there.
+
+    ``verify.active_auth`` switches from OpenSSL's BN_mod_exp to GMP (the ``fast`` extra) after
+    its ``_GMP_AFTER`` operations, once the import is repaid; a one-dump process never does. Here the
+    first case with an RSA AA key is verified that many times (~0.3 s) before anything is measured,
+    so every case is measured in the same state instead of switching in the middle of one."""
+    from cccd_chip.verify import active_auth
+
+    threshold = int(getattr(active_auth, "_GMP_AFTER", 0))
+    for case in cases:
+        if case.name.startswith("passport-bac"):  # RSA-1024 AA, the cheapest operation
+            prepare(case, policy)
+            for _ in range(threshold + 1):
+                if getattr(active_auth, "_POWMOD", None) is not getattr(active_auth, "_UNSET", None):
+                    break
+                verify_document(case.docs[0], case.ts, policy=policy)
+            case.ts = TrustStore()  # prepared again, like every case, when measured
+            break
+    powmod = getattr(active_auth, "_POWMOD", None)
+    if powmod is not None and powmod is not getattr(active_auth, "_UNSET", None):
+        return f"GMP (gmpy2.powmod), as a long-running verifier after {threshold} RSA operations"
+    return "OpenSSL BN_mod_exp (libcrypto binding; gmpy2 not installed)"
+
+
 def _cache_clearer() -> Optional[Callable[[], None]]:
     """The verifier's hook that empties its content caches (None when it has none)."""
     try:
@@ -336,6 +378,22 @@ def _cache_clearer() -> Optional[Callable[[], None]]:
 
 
 # --- measuring ---------------------------------------------------------------------------------
+
+
+def cbor_twins(raws: list[bytes], work: Path, name: str) -> list[bytes]:
+    """Each JSON dump in the CBOR form, written by ``Document.save`` (what ``cccd read --out X.cbor``
+    writes): the same Document, so the floor is the same."""
+    out = []
+    for i, raw in enumerate(raws):
+        path = work / "cbor" / f"{name.replace('/', '-')}-{i}.cbor"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = Document.from_json_bytes(raw)
+        doc.save(path)
+        data = path.read_bytes()
+        if Document.from_cbor_bytes(data) != doc:
+            raise SystemExit(f"{name}: the CBOR twin of dump {i} is another Document")
+        out.append(data)
+    return out
 
 
 def prepare(case: Case, policy: Policy) -> None:
@@ -356,20 +414,22 @@ def measure(case: Case, policy: Policy, rounds: int, target_s: float) -> dict[st
     run_doc(case.docs, case.ts, policy, 3)
     one = run_floor(steps, 5) / 5
     loops = max(1, int(target_s / max(one, 1e-6)))
-    fl, dc, dp, cold = [], [], [], []
+    fl, dc, dp, cb, cold = [], [], [], [], []
     clear = _cache_clearer()
     for _ in range(rounds):
         f = run_floor(steps, loops)
         d = run_doc(case.docs, case.ts, policy, loops)
         p = run_dump(case.raws, case.ts, policy, loops)
+        b = run_dump_cbor(case.cbor, case.ts, policy, loops) if case.cbor else float("nan")
         c = run_doc(case.docs, case.ts, policy, loops, cold=True) if clear is not None else float("nan")
         fl.append(f)
         dc.append(d / f)
         dp.append(p / f)
+        cb.append(b / f)
         cold.append(c / f)
     n = loops * len(case.docs)
     return {"floor_us": statistics.median(fl) / n * 1e6, "doc": sorted(dc), "dump": sorted(dp),
-            "cold": sorted(cold) if clear is not None else None}
+            "cbor": sorted(cb) if case.cbor else None, "cold": sorted(cold) if clear is not None else None}
 
 
 def _fmt(r: list[float]) -> str:
@@ -502,18 +562,23 @@ def main(argv: Optional[list[str]] = None) -> int:
         cases = read_dumps(work, cards)
         base = next(c for c in cases if c.name == "cccd-2021")
         cases += [resigned(base, work, name, spec, explicit) for name, spec, explicit in RESIGNED]
-        print(f"read {sum(len(c.raws) for c in cases)} dumps with `cccd read --out` ({cards} card(s) per profile) "
-              f"and re-signed 3 families in {time.perf_counter() - t0:.0f} s", flush=True)
+        for case in cases:
+            case.cbor = cbor_twins(case.raws, work, case.name)
+        print(f"read {sum(len(c.raws) for c in cases)} dumps with `cccd read --out` ({cards} card(s) per profile), "
+              f"re-signed 3 families and wrote each dump's CBOR form in {time.perf_counter() - t0:.0f} s", flush=True)
         if not a.process_only:
-            print(f"{'case':26} {'floor us':>9} {'doc/floor':>17} {'dump/floor':>17} {'cold/floor':>17}  load")
+            print(f"AA RSA public operation: {steady_state(cases, policy)}", flush=True)
+            print(f"{'case':26} {'floor us':>9} {'doc/floor':>17} {'dump/floor':>17} {'cbor/floor':>17} "
+                  f"{'cold/floor':>17}  load")
         for case in cases:
             if (a.only and a.only not in case.name) or a.process_only:
                 continue
             prepare(case, policy)
             r = measure(case, policy, rounds, target)
             cold = _fmt(r["cold"]) if r["cold"] else "-"
-            print(f"{case.name:26} {r['floor_us']:9.0f} {_fmt(r['doc']):>17} {_fmt(r['dump']):>17} {cold:>17}  "
-                  f"{os.getloadavg()[0]:.2f}", flush=True)
+            cbor = _fmt(r["cbor"]) if r["cbor"] else "-"
+            print(f"{case.name:26} {r['floor_us']:9.0f} {_fmt(r['doc']):>17} {_fmt(r['dump']):>17} {cbor:>17} "
+                  f"{cold:>17}  {os.getloadavg()[0]:.2f}", flush=True)
         if not a.no_batch:
             process_part(cases, work, a.quick, a.batch_rounds or (1 if a.quick else 3),
                          a.single_runs or (5 if a.quick else 21), dirs=not a.single_only)

@@ -171,8 +171,14 @@ class ChipAuthEvidence(FrozenValue):
 
     @property
     def attempted(self) -> bool:
-        """False for the empty record (no usable key: CA not attempted)."""
-        return self != ChipAuthEvidence()
+        """False for the empty record (no usable key: CA not attempted): every member None.
+
+        Read member by member (a comparison with ``ChipAuthEvidence()`` runs the interpreted
+        ``__eq__`` of the dataclass, ~1 us a document); tests/unit/test_evidence_fields.py holds
+        it to that comparison with each member set in turn."""
+        return not (self.protocol is None and self.oid is None and self.key_id is None and self.cipher is None
+                    and self.pk_ifd is None and self.verified is None and self.result is None
+                    and self.reason is None and self.session_lost is None and self.check is None)
 
     @property
     def proved(self) -> Optional[bool]:

@@ -28,4 +28,5 @@ class FrozenValue:
     """Base of a compiled frozen dataclass: pickled as its class and field values (module docstring)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), tuple(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]  # every subclass is a dataclass
+        # the parameters of __init__: a field with init=False is derived by __post_init__ (Certificate.label)
+        return type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init)  # type: ignore[arg-type]  # every subclass is a dataclass

@@ -187,6 +187,7 @@ class _Scratch:
         self.ctx = 0
         self.sec: list[int] = []
         self.pub = self.res = self.pub_base = self.pub_exp = 0
+        self.pub_exp_value = -1  # the public exponent pub_exp holds (-1: none): RSA's e is 65537 on nearly every key
         try:
             self.ctx = int(api.BN_CTX_new() or 0)
             if not self.ctx:
@@ -229,6 +230,7 @@ class _Scratch:
             if bn:
                 api.BN_clear_free(bn)
         self.sec, self.pub, self.res, self.pub_base, self.pub_exp = [], 0, 0, 0, 0
+        self.pub_exp_value = -1
         if self.ctx:
             api.BN_CTX_free(self.ctx)
             self.ctx = 0
@@ -536,7 +538,12 @@ def _mod_exp(base: int, exponent: int, modulus: int, *, public: bool) -> int:
     a, p = (s.pub_base, s.pub_exp) if public else (s.sec[0], s.sec[1])
     try:
         _set_bn(api, a, base)
-        _set_bn(api, p, exponent)
+        if not public:
+            _set_bn(api, p, exponent)
+        elif exponent != s.pub_exp_value:  # public: loaded again only when it changes
+            s.pub_exp_value = -1
+            _set_bn(api, p, exponent)
+            s.pub_exp_value = exponent
         _set_bn(api, s.pub, modulus)
         if public:
             ok = api.BN_mod_exp(s.res, a, p, s.pub, s.ctx)
@@ -546,7 +553,7 @@ def _mod_exp(base: int, exponent: int, modulus: int, *, public: bool) -> int:
             raise _fail(api, "BN_mod_exp" if public else "BN_mod_exp_mont_consttime")
         if api.BN_bn2binpad(s.res, out, size) != size:
             raise _fail(api, "BN_bn2binpad")
-        return int.from_bytes(out.raw[:size], "big")
+        return int.from_bytes(_string_at(out, size), "big")
     finally:
         if public:
             _release(s, 0, 0, False)

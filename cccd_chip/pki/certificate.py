@@ -66,6 +66,14 @@ class Certificate(FrozenValue):
     unknown_critical: tuple[str, ...] = ()
     private_key_usage_period: Optional[tuple[Optional[datetime], Optional[datetime]]] = None
     fingerprint: bytes = field(default=b"", repr=False)  # SHA-256 of raw
+    # short, non-secret identification for reports ("subject #SERIAL"): derived from subject_text and
+    # serial by __post_init__ (replace() derives it again), once per certificate and not per check
+    label: str = field(default="", init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        serial = self.serial
+        label = f"{self.subject_text} #{serial:X}" if serial >= 0 else f"{self.subject_text} #-{-serial:X}"
+        object.__setattr__(self, "label", label)
 
     @property
     def self_issued(self) -> bool:
@@ -74,11 +82,6 @@ class Certificate(FrozenValue):
     @property
     def public_key(self) -> PublicKey:
         return load_public_key(self.spki)
-
-    @property
-    def label(self) -> str:
-        """Short, non-secret identification for reports."""
-        return f"{self.subject_text} #{self.serial:X}" if self.serial >= 0 else f"{self.subject_text} #-{-self.serial:X}"
 
     def valid_at(self, when: datetime) -> bool:
         return self.not_before <= when <= self.not_after

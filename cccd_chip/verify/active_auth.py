@@ -116,9 +116,17 @@ def _rsa_numbers(key: PublicKey) -> tuple[int, int]:
     return numbers.n, numbers.e
 
 
+_HASH_CTORS: dict[str, Callable[[bytes], Any]] = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
+                                                  "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 _UNSET: Any = object()
 _POWMOD: Any = _UNSET
-_GMP_AFTER = 8  # RSA operations before GMP is imported: a one-dump process is better off without its import
+# RSA operations before a process imports GMP (the ``fast`` extra): without libcrypto after a few
+# (Python's pow is ~7x slower); with it only once the import (~20-30 ms, most of it
+# importlib.metadata, which gmpy2 loads) is repaid: GMP saves ~2 us a 2048-bit and ~4 us a
+# 1024-bit operation over BN_mod_exp and its ctypes calls, so a batch worker, an archive
+# re-verification or a server switches after 10,000 operations, a one-dump process never.
+_GMP_AFTER_PURE = 8
+_GMP_AFTER = 10_000
 _calls = 0
 
 
@@ -137,22 +145,25 @@ def _gmp_powmod() -> Optional[Callable[[int, int, int], Any]]:
 def rsa_public_operation(s: int, e: int, n: int) -> int:
     """``s^e mod n`` (RFC 8017 §5.2.2 RSAVP1), the same integer on every path.
 
-    OpenSSL's ``BN_mod_exp`` through the libcrypto binding the verifier has loaded anyway
-    (~25 us on 2048 bits, nothing to import; every operand is public); without libcrypto,
-    GMP (the ``fast`` extra, ~22 us, but ~17 ms to import: a process switches to it only
-    after its first :data:`_GMP_AFTER` operations), else Python's ``pow`` (~150 us).
+    GMP once the process has switched to it (:data:`_GMP_AFTER`); before, OpenSSL's
+    ``BN_mod_exp`` through the libcrypto binding the verifier has loaded anyway (~21 us on
+    2048 bits, nothing to import; every operand is public); without libcrypto, Python's
+    ``pow`` (~130 us) for the first :data:`_GMP_AFTER_PURE` operations, then GMP.
     """
+    global _calls
+    powmod = _POWMOD
+    if powmod is _UNSET:
+        _calls += 1
+        if _calls > (_GMP_AFTER if libcrypto.AVAILABLE else _GMP_AFTER_PURE):
+            powmod = _gmp_powmod()
+    if powmod is not _UNSET and powmod is not None:
+        return int(powmod(s, e, n))
     if libcrypto.AVAILABLE:
         try:
             return libcrypto.public_mod_exp(s, e, n)
         except (libcrypto.NativeError, ValueError):  # ValueError: an even modulus (a forged key), below
             pass
-    global _calls
-    if _calls < _GMP_AFTER and _POWMOD is _UNSET:
-        _calls += 1
-        return pow(s, e, n)
-    powmod = _gmp_powmod()
-    return int(powmod(s, e, n)) if powmod is not None else pow(s, e, n)
+    return pow(s, e, n)
 
 
 def recover_iso9796_2(f: bytes, challenge: bytes) -> AAResult:
@@ -170,7 +181,8 @@ def recover_iso9796_2(f: bytes, challenge: bytes) -> AAResult:
         raise VerificationError("AA message representative too short", reason="AA_SIGNATURE_INVALID")
     m1 = f[1 : len(f) - t - lh]
     d = f[len(f) - t - lh : len(f) - t]
-    expected = hashlib.new(hash_name, m1 + challenge).digest()
+    ctor = _HASH_CTORS.get(hash_name)
+    expected = (ctor(m1 + challenge) if ctor is not None else hashlib.new(hash_name, m1 + challenge)).digest()
     if not hmac.compare_digest(d, expected):
         raise VerificationError("AA recovered digest does not bind this challenge", reason="AA_CHALLENGE_MISMATCH")
     return AAResult("iso9796-2", hash_name, f"trailer {'BC' if t == 1 else f'{f[-2]:02X}CC'}")

@@ -43,7 +43,7 @@ __all__ = ["Policy", "verify_document", "check_card_security", "check_pace_cam",
 def eac_reasons(ta: Optional[Mapping[str, Any]]) -> dict[str, Reason]:
     """Why DG3 / DG4 stayed unread, from the TA evidence (docs/eac.md). Never a verdict change:
     an EAC file not read is ``not_supported`` whatever the reason."""
-    if not isinstance(ta, Mapping):
+    if ta is None or not isinstance(ta, Mapping):  # None first: isinstance with typing.Mapping costs ~1 us
         return {}
     outcome, reason = ta.get("outcome"), ta.get("reason")
     granted = ta.get("granted") or []
@@ -92,7 +92,8 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
             dg14_authenticated=pa.dg_authenticated(14),
         )
     )
-    return Report.of(checks, trust_store.version, now.astimezone(timezone.utc).isoformat(timespec="seconds"))
+    utc = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)  # Policy keeps UTC already
+    return Report.of(checks, trust_store.version, utc.isoformat(timespec="seconds"))
 
 
 _POLICY_FIELDS = tuple(f.name for f in dataclasses.fields(Policy))  # in the order of Policy's parameters

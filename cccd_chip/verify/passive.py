@@ -59,7 +59,7 @@ _HASH_CONSTRUCTORS = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": 
                       "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Policy(FrozenValue):
     """Verification policy (documented in docs/verification.md)."""
 
@@ -67,12 +67,33 @@ class Policy(FrozenValue):
     time_reference: str = "now"  # "now" | "signing_time" | "read_time"
     revocation: str = "if_available"  # "if_available" | "require" | "off"
     require_key_usage: bool = False  # strict profile: DSC without keyUsage fails
-    legacy_content_types: frozenset[str] = field(default_factory=frozenset)  # e.g. 1.3.27.1.1.1
+    legacy_content_types: frozenset[str] = frozenset()  # e.g. 1.3.27.1.1.1
     # extra (MRZ state code, certificate C=) pairs binding.country accepts besides the
     # ICAO 9303-3 / ISO 3166-1 table, e.g. ("RKS", "KS") for Kosovo's CSCA
-    country_aliases: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    country_aliases: frozenset[tuple[str, str]] = frozenset()
     # the installation's binding key (issue 10): proves AccessInfo.password_mac against DG1
     binding_key: Optional[bytes] = field(default=None, repr=False)
+
+    def __init__(
+            self,
+            at: Optional[datetime] = None,
+            time_reference: str = "now",
+            revocation: str = "if_available",
+            require_key_usage: bool = False,
+            legacy_content_types: frozenset[str] = frozenset(),
+            country_aliases: frozenset[tuple[str, str]] = frozenset(),
+            binding_key: Optional[bytes] = None,
+    ) -> None:
+        # stores into the slots (values.py: the generated __init__ is interpreted Python); one per
+        # document (document_check._at)
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "time_reference", time_reference)
+        object.__setattr__(self, "revocation", revocation)
+        object.__setattr__(self, "require_key_usage", require_key_usage)
+        object.__setattr__(self, "legacy_content_types", legacy_content_types)
+        object.__setattr__(self, "country_aliases", country_aliases)
+        object.__setattr__(self, "binding_key", binding_key)
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if self.at is not None:

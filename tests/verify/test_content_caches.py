@@ -175,20 +175,21 @@ def test_cold_caches_give_the_same_report(cccd2024: tuple[Document, TrustStore])
 def test_aa_rsa_public_operation_every_path(cccd2024: tuple[Document, TrustStore], monkeypatch: pytest.MonkeyPatch,
                                             path: str) -> None:
     doc, store = cccd2024
-    if path == "libcrypto":
-        assert libcrypto.AVAILABLE  # the project machine's libcrypto 3 (tests/crypto/test_libcrypto.py)
-        used: list[int] = []
-        # counted at the C function: compiled (cccd_chip/_native.py) active_auth calls public_mod_exp
-        # directly, past any module attribute; the binding's function table is read at each call
-        api = libcrypto._api()
-        real = api.BN_mod_exp
-        monkeypatch.setattr(api, "BN_mod_exp", lambda *args: used.append(1) or real(*args))
-    else:
-        monkeypatch.setattr(libcrypto, "AVAILABLE", False)
-    if path == "gmpy2":
+    assert libcrypto.AVAILABLE  # the project machine's libcrypto 3 (tests/crypto/test_libcrypto.py)
+    used: list[int] = []
+    # counted at the C function: compiled (cccd_chip/_native.py) active_auth calls public_mod_exp
+    # directly, past any module attribute; the binding's function table is read at each call
+    api = libcrypto._api()
+    real = api.BN_mod_exp
+    monkeypatch.setattr(api, "BN_mod_exp", lambda *args: used.append(1) or real(*args))
+    if path == "libcrypto":  # a process before its switch to GMP
+        monkeypatch.setattr(active_auth, "_POWMOD", active_auth._UNSET)
+        monkeypatch.setattr(active_auth, "_calls", 0)
+    elif path == "gmpy2":  # a process past _GMP_AFTER operations: GMP, not BN_mod_exp
         assert active_auth._gmp_powmod() is not None  # the `fast` extra, which `make setup` installs
         monkeypatch.setattr(active_auth, "_calls", active_auth._GMP_AFTER)
-    elif path == "python-pow":
+    else:
+        monkeypatch.setattr(libcrypto, "AVAILABLE", False)
         monkeypatch.setattr(active_auth, "_POWMOD", None)
     ev = doc.evidence
     assert ev.aa_challenge is not None and ev.aa_signature is not None
@@ -203,8 +204,21 @@ def test_aa_rsa_public_operation_every_path(cccd2024: tuple[Document, TrustStore
     assert other.verdict is Verdict.FAILED
     n = 0xC5A3  # toy modulus: every path computes the same integer
     assert active_auth.rsa_public_operation(1234, 65537, n) == pow(1234, 65537, n)
-    if path == "libcrypto":
-        assert len(used) == 4  # the three AA checks and the toy modulus went through BN_mod_exp
+    assert len(used) == (4 if path == "libcrypto" else 0)  # the three AA checks and the toy modulus
+
+
+def test_aa_switches_to_gmp_after_its_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BN_mod_exp until the process has done _GMP_AFTER operations, GMP from the next one on; without
+    libcrypto, GMP after _GMP_AFTER_PURE (Python's pow before)."""
+    n = (1 << 1023) + 0x1234567  # odd
+    for available, threshold in ((True, active_auth._GMP_AFTER), (False, active_auth._GMP_AFTER_PURE)):
+        monkeypatch.setattr(libcrypto, "AVAILABLE", available)
+        monkeypatch.setattr(active_auth, "_POWMOD", active_auth._UNSET)
+        monkeypatch.setattr(active_auth, "_calls", threshold - 1)
+        assert active_auth.rsa_public_operation(77, 65537, n) == pow(77, 65537, n)
+        assert active_auth._POWMOD is active_auth._UNSET  # the threshold-th operation: not yet
+        assert active_auth.rsa_public_operation(78, 65537, n) == pow(78, 65537, n)
+        assert active_auth._POWMOD is not active_auth._UNSET and active_auth._POWMOD is not None
 
 
 # --- issue 13, second step: DG15's key, DG14's parse, AlgorithmIdentifiers ---------------------
