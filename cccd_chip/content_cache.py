@@ -22,11 +22,11 @@ tests).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Hashable, TypeVar
+from typing import Any, Callable, Final, Generic, Hashable, TypeVar
 
 V = TypeVar("V")
 
-_ALL: "list[ContentCache[Any]]" = []
+_ALL: Final["list[ContentCache[Any]]"] = []
 
 
 class ContentCache(Generic[V]):

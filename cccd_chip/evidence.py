@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import binascii
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Final, Mapping, Optional, Union
 
 from .errors import DumpFormatError
 from .json_input import HexValue
@@ -33,15 +33,15 @@ from .values import FrozenValue
 
 # Reason codes a Chip Authentication record may carry (a subset of verify.report.Reason;
 # tests/architecture checks that every one is a Reason).
-CA_REASONS = frozenset({"OK", "CA_KEY_MISMATCH", "CA_PROTOCOL_ERROR", "CA_NOT_AVAILABLE", "DG_MALFORMED",
+CA_REASONS: Final = frozenset({"OK", "CA_KEY_MISMATCH", "CA_PROTOCOL_ERROR", "CA_NOT_AVAILABLE", "DG_MALFORMED",
                         "KEY_PARAMS_INVALID", "ALGORITHM_UNSUPPORTED"})
 # ... and the outcome of the live PACE-CAM check
-CAM_REASONS = frozenset({"OK", "CAM_DATA_INVALID", "CARD_SECURITY_NOT_VERIFIED", "ALGORITHM_UNSUPPORTED"})
+CAM_REASONS: Final = frozenset({"OK", "CAM_DATA_INVALID", "CARD_SECURITY_NOT_VERIFIED", "ALGORITHM_UNSUPPORTED"})
 # ... of which these mean "DG14's key cannot be used": CA could not be run (verified null)
-CA_KEY_UNUSABLE = frozenset({"DG_MALFORMED", "KEY_PARAMS_INVALID"})
-CHECK_CA = "chip_auth"
-CHECK_CAM = "pace.cam"
-_MAX_U32 = 1 << 32
+CA_KEY_UNUSABLE: Final = frozenset({"DG_MALFORMED", "KEY_PARAMS_INVALID"})
+CHECK_CA: Final = "chip_auth"
+CHECK_CAM: Final = "pace.cam"
+_MAX_U32: Final = 1 << 32
 
 
 def outcome_word(proved: Optional[bool]) -> str:
@@ -86,7 +86,7 @@ class RecordedCheck(FrozenValue):
         return cls(d["check"], d["verdict"], d["reason"], subject, detail)
 
 
-_CHECK_MEMBERS = frozenset({"check", "verdict", "reason", "subject", "detail"})
+_CHECK_MEMBERS: Final = frozenset({"check", "verdict", "reason", "subject", "detail"})
 
 
 def _hex(b: Optional[bytes]) -> Optional[str]:
@@ -320,7 +320,7 @@ class PaceCamEvidence(FrozenValue):
                    d.get("key_id"), recorded)
 
 
-_CAM_MEMBERS = frozenset({"oid", "parameter_id", "key_id", "ca_ic", "pk_map_ic", "check"})
+_CAM_MEMBERS: Final = frozenset({"oid", "parameter_id", "key_id", "ca_ic", "pk_map_ic", "check"})
 
 
 def _cam_problem(d: Mapping[str, object]) -> Optional[str]:
@@ -365,10 +365,10 @@ class UnreadableEvidence(FrozenValue):
 
 CamRecord = Union[PaceCamEvidence, UnreadableEvidence]
 
-_TA_STRINGS = ("protocol", "outcome", "reason", "detail", "terminal", "effective_rights", "offline_chain", "proof",
+_TA_STRINGS: Final = ("protocol", "outcome", "reason", "detail", "terminal", "effective_rights", "offline_chain", "proof",
                "step", "sw")
-_TA_LISTS = ("chip_cars", "sent", "granted", "eac_files_read", "read_without_ta")
-TA_OUTCOMES = frozenset({"successful", "refused", "not_attempted"})
+_TA_LISTS: Final = ("chip_cars", "sent", "granted", "eac_files_read", "read_without_ta")
+TA_OUTCOMES: Final = frozenset({"successful", "refused", "not_attempted"})
 
 
 def check_ta_record(ta: object) -> Mapping[str, Any]:

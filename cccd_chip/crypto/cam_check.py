@@ -13,7 +13,7 @@ CA_IC = SK_map,IC * SK_IC^-1 mod n, never one of these (issue 10, defect 6).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import Final, Optional, TYPE_CHECKING
 
 from ..errors import CccdError, UnsupportedError
 from . import ec
@@ -24,9 +24,9 @@ if TYPE_CHECKING:  # typing only: lds is above crypto
     from ..crypto.domain_params import DomainPolicy
     from ..lds.security_infos import ChipAuthenticationPublicKeyInfo
 
-NO_KEY = "EF.CardSecurity has no ECDH Chip Authentication key with keyId = parameterId"
-DEGENERATE = "degenerate PACE-CAM data (CA_IC 0, 1 or n-1, or PK_map,IC = +/-PK_IC): made from public data"
-MISMATCH = "PK_map,IC != CA_IC * PK_IC: the chip does not hold the key of EF.CardSecurity"
+NO_KEY: Final = "EF.CardSecurity has no ECDH Chip Authentication key with keyId = parameterId"
+DEGENERATE: Final = "degenerate PACE-CAM data (CA_IC 0, 1 or n-1, or PK_map,IC = +/-PK_IC): made from public data"
+MISMATCH: Final = "PK_map,IC != CA_IC * PK_IC: the chip does not hold the key of EF.CardSecurity"
 
 
 @dataclass(frozen=True)

@@ -38,16 +38,16 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from typing import Any, Callable, Optional, TypeVar, cast
+from typing import Any, Callable, cast, Final, Optional, TypeVar
 
 T = TypeVar("T")
 
 __all__ = ["AVAILABLE", "NativeError", "ec_mul", "ec_mul_gen", "ec_mul_sum", "ec_mul_x", "mod_exp",
            "pow_mod", "aes_key_chain", "version"]
 
-_POINT_CONVERSION_UNCOMPRESSED = 4
-_BN_FLG_CONSTTIME = 0x04
-_MAX_GROUPS = 64
+_POINT_CONVERSION_UNCOMPRESSED: Final = 4
+_BN_FLG_CONSTTIME: Final = 0x04
+_MAX_GROUPS: Final = 64
 
 _vp = ctypes.c_void_p
 _int = ctypes.c_int
@@ -173,7 +173,7 @@ def _set_bn(api: _Api, bn: int, v: int) -> None:
         raise _fail(api, "BN_bin2bn")
 
 
-_MAX_ELEMENT = 1 + 2 * 128  # an uncompressed point of the largest field admitted (ec.MAX_FIELD_BITS = 1024)
+_MAX_ELEMENT: Final = 1 + 2 * 128  # an uncompressed point of the largest field admitted (ec.MAX_FIELD_BITS = 1024)
 
 
 class _Scratch:
@@ -245,7 +245,7 @@ class _Scratch:
             pass
 
 
-_LOCAL = threading.local()
+_LOCAL: Final = threading.local()
 
 
 def _acquire(api: _Api) -> _Scratch:
@@ -271,8 +271,8 @@ def _release(s: _Scratch, used: int, bns: int = 3, result: bool = True) -> None:
 Params = tuple[int, int, int, int, int, int, int]  # p, a, b, gx, gy, n, h
 
 # (p, a, b, n, h) -> (EC_GROUP*, its generator); the generator does not matter to variable-point products.
-_GROUPS: dict[tuple[int, int, int, int, int], tuple[int, tuple[int, int]]] = {}
-_GROUPS_LOCK = threading.Lock()
+_GROUPS: Final[dict[tuple[int, int, int, int, int], tuple[int, tuple[int, int]]]] = {}
+_GROUPS_LOCK: Final = threading.Lock()
 
 
 def _new_group(api: _Api, oid: Optional[str], params: Params) -> int:
@@ -311,7 +311,7 @@ def _new_group(api: _Api, oid: Optional[str], params: Params) -> int:
 
 
 # params -> (EC_GROUP*, its generator is params' generator): the look-up of every call
-_BY_PARAMS: dict[Params, tuple[int, bool]] = {}
+_BY_PARAMS: Final[dict[Params, tuple[int, bool]]] = {}
 
 
 def _group(api: _Api, oid: Optional[str], params: Params) -> tuple[int, bool, bool]:
@@ -575,9 +575,9 @@ def pow_mod(base: int, exponent: int, modulus: int) -> int:
 
 # --- AES key chain (Integrated Mapping PRF) --------------------------------------------
 
-_AES_NAMES = {16: b"AES-128-ECB", 24: b"AES-192-ECB", 32: b"AES-256-ECB"}
-_AES_CIPHERS: dict[int, int] = {}  # key length -> fetched EVP_CIPHER* (kept for the process)
-_ZERO_KEYS = {n: bytes(n) for n in _AES_NAMES}
+_AES_NAMES: Final = {16: b"AES-128-ECB", 24: b"AES-192-ECB", 32: b"AES-256-ECB"}
+_AES_CIPHERS: Final[dict[int, int]] = {}  # key length -> fetched EVP_CIPHER* (kept for the process)
+_ZERO_KEYS: Final = {n: bytes(n) for n in _AES_NAMES}
 
 
 def _aes_ctx(api: _Api, s: _Scratch, klen: int) -> int:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Optional, cast
+from typing import Any, Callable, cast, Final, Optional
 
 from asn1crypto import algos as _algos
 from asn1crypto import core as _core
@@ -47,22 +47,22 @@ from ..values import FrozenValue
 
 # --- algorithm identifiers ----------------------------------------------------
 
-HASH_OIDS: dict[str, str] = {
+HASH_OIDS: Final[dict[str, str]] = {
     "1.3.14.3.2.26": "sha1",
     "2.16.840.1.101.3.4.2.4": "sha224",
     "2.16.840.1.101.3.4.2.1": "sha256",
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
 }
-HASH_SIZES = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
+HASH_SIZES: Final = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 
-OID_RSA = "1.2.840.113549.1.1.1"
-OID_RSASSA_PSS = "1.2.840.113549.1.1.10"
-OID_EC_PUBLIC_KEY = "1.2.840.10045.2.1"
-OID_MGF1 = "1.2.840.113549.1.1.8"
-OID_DSA = "1.2.840.10040.4.1"  # id-dsa (RFC 3279 §2.3.2)
+OID_RSA: Final = "1.2.840.113549.1.1.1"
+OID_RSASSA_PSS: Final = "1.2.840.113549.1.1.10"
+OID_EC_PUBLIC_KEY: Final = "1.2.840.10045.2.1"
+OID_MGF1: Final = "1.2.840.113549.1.1.8"
+OID_DSA: Final = "1.2.840.10040.4.1"  # id-dsa (RFC 3279 §2.3.2)
 
-_SIG_OIDS: dict[str, tuple[str, Optional[str]]] = {
+_SIG_OIDS: Final[dict[str, tuple[str, Optional[str]]]] = {
     "1.2.840.113549.1.1.5": ("rsa-pkcs1v15", "sha1"),
     "1.3.14.3.2.29": ("rsa-pkcs1v15", "sha1"),
     "1.2.840.113549.1.1.14": ("rsa-pkcs1v15", "sha224"),
@@ -92,9 +92,9 @@ _SIG_OIDS: dict[str, tuple[str, Optional[str]]] = {
     OID_DSA: ("dsa", None),  # bare id-dsa in a SignerInfo: hash from its digestAlgorithm
 }
 # FIPS 186-4 §4.2: the (L, N) = (bits of p, bits of q) pairs
-DSA_SIZES = frozenset({(1024, 160), (2048, 224), (2048, 256), (3072, 256)})
+DSA_SIZES: Final = frozenset({(1024, 160), (2048, 224), (2048, 256), (3072, 256)})
 
-_HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
+_HASH_CLASSES: Final[dict[str, type[hashes.HashAlgorithm]]] = {
     "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
     "sha256": hashes.SHA256,
@@ -410,8 +410,8 @@ def _verify_rsa(key: PublicKey, alg: SignatureAlgorithm, message: bytes, signatu
 
 
 _RsaPadding = tuple[padding.AsymmetricPadding, hashes.HashAlgorithm]
-_RSA_PADDINGS: dict[tuple[str, str, Optional[str], Optional[int]], _RsaPadding] = {}
-_RSA_PADDINGS_MAX = 64  # the salt length comes from the signer: the cache stays bounded
+_RSA_PADDINGS: Final[dict[tuple[str, str, Optional[str], Optional[int]], _RsaPadding]] = {}
+_RSA_PADDINGS_MAX: Final = 64  # the salt length comes from the signer: the cache stays bounded
 
 
 def _rsa_padding(alg: SignatureAlgorithm) -> _RsaPadding:

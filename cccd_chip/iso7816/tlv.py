@@ -14,14 +14,14 @@ All failures raise :class:`cccd_chip.errors.ParseError` with the byte offset.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Optional
+from typing import Final, Iterator, Optional
 
 from ..errors import ParseError
 from ..values import FrozenValue
 
-MAX_TAG_BYTES = 3
-MAX_LENGTH_BYTES = 4
-MAX_DEPTH = 32
+MAX_TAG_BYTES: Final = 3
+MAX_LENGTH_BYTES: Final = 4
+MAX_DEPTH: Final = 32
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator, Optional
+from typing import Final, Iterator, Optional
 
 from ..errors import CccdError, ParseError
 from ..iso7816.tlv import read_length, read_tag
 
-MAX_DER_DEPTH = 48
-MAX_DER_NODES = 2_000_000
-MAX_CHILDREN = 100_000  # elements of one constructed value read by the single-pass parsers
+MAX_DER_DEPTH: Final = 48
+MAX_DER_NODES: Final = 2_000_000
+MAX_CHILDREN: Final = 100_000  # elements of one constructed value read by the single-pass parsers
 
 
 def check_structure(

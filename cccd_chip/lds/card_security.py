@@ -8,7 +8,7 @@ it is verified like the SOD.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Final, Optional, Sequence
 
 from ..errors import ParseError
 from . import cms, oids
@@ -17,7 +17,7 @@ from .cms import SignedData
 from .security_infos import SecurityInfos
 from ..values import FrozenValue
 
-FILE = "CardSecurity"
+FILE: Final = "CardSecurity"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, Final, Optional, Sequence
 
 from asn1crypto import algos as a_algos
 from asn1crypto import cms as a_cms
@@ -43,7 +43,7 @@ from ._der import (
 )
 from ..values import FrozenValue
 
-MAX_CMS_SIZE = 16 * 1024 * 1024
+MAX_CMS_SIZE: Final = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, init=False)
@@ -226,9 +226,9 @@ class SignedData(FrozenValue):
 # validated by their own parser when used (``pki.certificate.load_certificate``
 # wraps every failure, caches by content).
 
-_CERTIFICATE_CHOICES = frozenset({0x30, 0xA0, 0xA1, 0xA2, 0xA3})  # RFC 5652 §10.2.2 CertificateChoices
-_CRL_CHOICES = frozenset({0x30, 0xA1})  # RFC 5652 §10.2.1 RevocationInfoChoice
-_MAX_SERIAL_LEN = 128
+_CERTIFICATE_CHOICES: Final = frozenset({0x30, 0xA0, 0xA1, 0xA2, 0xA3})  # RFC 5652 §10.2.2 CertificateChoices
+_CRL_CHOICES: Final = frozenset({0x30, 0xA1})  # RFC 5652 §10.2.1 RevocationInfoChoice
+_MAX_SERIAL_LEN: Final = 128
 
 
 def _hdr_len(tlv: bytes) -> int:
@@ -243,8 +243,8 @@ def _expect(span: Optional[Span], tag: int, what: str, file: Optional[str], base
     return span
 
 
-_ALGORITHM_IDENTIFIERS: "ContentCache[AlgorithmIdentifier]" = ContentCache("AlgorithmIdentifier", 512)
-_MAX_CACHED_ALGORITHM_IDENTIFIER = 256
+_ALGORITHM_IDENTIFIERS: Final["ContentCache[AlgorithmIdentifier]"] = ContentCache("AlgorithmIdentifier", 512)
+_MAX_CACHED_ALGORITHM_IDENTIFIER: Final = 256
 
 
 def read_algorithm_identifier(data: bytes, span: Span, *, file: Optional[str] = None, base: int = 0) -> AlgorithmIdentifier:

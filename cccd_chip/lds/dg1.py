@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Final, Optional
 
 from ..errors import ParseError
 from ..iso7816 import tlv
@@ -20,11 +20,11 @@ from . import mrz
 from .mrz import FILLER, CheckResult, check_digit_or_none
 from ..values import FrozenValue
 
-TAG = 0x61
-MRZ_TAG = 0x5F1F
-FILE = "DG1"
-NO_EXPIRY = "991231"
-_CCCD_OPT = re.compile(r"^([0-9]{12})(?:<<(.))?$")
+TAG: Final = 0x61
+MRZ_TAG: Final = 0x5F1F
+FILE: Final = "DG1"
+NO_EXPIRY: Final = "991231"
+_CCCD_OPT: Final = re.compile(r"^([0-9]{12})(?:<<(.))?$")
 
 
 @dataclass(frozen=True, init=False)
@@ -247,7 +247,7 @@ def _composite_input(fmt: str, text: str) -> str:
     return l2[0:10] + l2[13:20] + l2[21:43]
 
 
-_FIELDS = (
+_FIELDS: Final = (
     "document_code issuing_state document_number_cd date_of_birth date_of_birth_cd sex date_of_expiry "
     "date_of_expiry_cd nationality optional_data_1 composite_cd name"
 ).split()

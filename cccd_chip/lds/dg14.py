@@ -7,7 +7,7 @@ hashing has broken Passive Authentication elsewhere (JMRTD DG14 SET reorder).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Final, Optional, Sequence
 
 from ..content_cache import ContentCache
 from ..iso7816 import tlv
@@ -15,8 +15,8 @@ from . import security_infos as si
 from .security_infos import SecurityInfos
 from ..values import FrozenValue
 
-TAG = 0x6E
-FILE = "DG14"
+TAG: Final = 0x6E
+FILE: Final = "DG14"
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class DG14(FrozenValue):
     raw: bytes
 
 
-_PARSED: "ContentCache[DG14]" = ContentCache("DG14", 1024)
+_PARSED: Final["ContentCache[DG14]"] = ContentCache("DG14", 1024)
 
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG14:
@@ -54,7 +54,7 @@ def make(infos: Sequence[si.SecurityInfo], *, der_sort: bool = True) -> DG14:
 
 CaKeyChoice = tuple[Optional[si.ChipAuthenticationInfo], Optional[si.ChipAuthenticationPublicKeyInfo],
                     Optional[str], Optional[str]]
-DEFAULT_CA_CIPHER = "3DES"  # DG14 without ChipAuthenticationInfo: TR-03110 v1 default
+DEFAULT_CA_CIPHER: Final = "3DES"  # DG14 without ChipAuthenticationInfo: TR-03110 v1 default
 
 
 def ca_key_choice(infos: SecurityInfos) -> CaKeyChoice:

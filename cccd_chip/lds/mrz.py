@@ -8,16 +8,16 @@ MRZ text (lines concatenated); every field is fixed width, filler ``<``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Final, Optional
 from ..values import FrozenValue
 
 
 FILLER = "<"
-_WEIGHTS = (7, 3, 1)
+_WEIGHTS: Final = (7, 3, 1)
 _VALUES = {ch: i for i, ch in enumerate("0123456789")}
 _VALUES.update({ch: 10 + i for i, ch in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")})
 _VALUES[FILLER] = 0
-MRZ_CHARSET = frozenset(_VALUES)
+MRZ_CHARSET: Final = frozenset(_VALUES)
 
 
 def check_digit(text: str) -> str:
@@ -45,7 +45,7 @@ def check_digit_or_none(text: str) -> Optional[str]:
 
 # The fixed layouts as data: (field, width, strip trailing fillers on parse).
 # ICAO 9303-5 §4.2.2: TD1, three lines of 30.
-TD1_FIELDS = (
+TD1_FIELDS: Final = (
     ("document_code", 2, True), ("issuing_state", 3, False), ("document_number", 9, True),
     ("document_number_cd", 1, False), ("optional_data_1", 15, True), ("date_of_birth", 6, False),
     ("date_of_birth_cd", 1, False), ("sex", 1, False), ("date_of_expiry", 6, False),
@@ -53,23 +53,23 @@ TD1_FIELDS = (
     ("composite_cd", 1, False), ("name", 30, True),
 )
 # ICAO 9303-6 §4.2.2: TD2, two lines of 36.
-TD2_FIELDS = (
+TD2_FIELDS: Final = (
     ("document_code", 2, True), ("issuing_state", 3, False), ("name", 31, True), ("document_number", 9, True),
     ("document_number_cd", 1, False), ("nationality", 3, False), ("date_of_birth", 6, False),
     ("date_of_birth_cd", 1, False), ("sex", 1, False), ("date_of_expiry", 6, False),
     ("date_of_expiry_cd", 1, False), ("optional_data_1", 7, True), ("composite_cd", 1, False),
 )
 # ICAO 9303-4 §4.2.2: TD3, two lines of 44.
-TD3_FIELDS = (
+TD3_FIELDS: Final = (
     ("document_code", 2, True), ("issuing_state", 3, False), ("name", 39, True), ("document_number", 9, True),
     ("document_number_cd", 1, False), ("nationality", 3, False), ("date_of_birth", 6, False),
     ("date_of_birth_cd", 1, False), ("sex", 1, False), ("date_of_expiry", 6, False),
     ("date_of_expiry_cd", 1, False), ("optional_data_1", 14, True), ("optional_data_cd", 1, False),
     ("composite_cd", 1, False),
 )
-FIELDS = {"TD1": TD1_FIELDS, "TD2": TD2_FIELDS, "TD3": TD3_FIELDS}
-SHAPES = {"TD1": (30, 3), "TD2": (36, 2), "TD3": (44, 2)}  # (line width, lines)
-FORMAT_BY_LENGTH = {30 * 3: "TD1", 36 * 2: "TD2", 44 * 2: "TD3"}
+FIELDS: Final = {"TD1": TD1_FIELDS, "TD2": TD2_FIELDS, "TD3": TD3_FIELDS}
+SHAPES: Final = {"TD1": (30, 3), "TD2": (36, 2), "TD3": (44, 2)}  # (line width, lines)
+FORMAT_BY_LENGTH: Final = {30 * 3: "TD1", 36 * 2: "TD2", 44 * 2: "TD3"}
 
 
 def split_fields(fmt: str, text: str) -> dict[str, str]:

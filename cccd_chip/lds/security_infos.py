@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Iterable, Optional, TypeVar, Union
+from typing import Final, Iterable, Optional, TYPE_CHECKING, TypeVar, Union
 
 from ..content_cache import ContentCache
 from ..errors import CccdError, ParseError, UnsupportedError
@@ -29,39 +29,39 @@ if TYPE_CHECKING:  # crypto is imported lazily at run time
 
 # --- object identifiers (ICAO 9303-11 §9.2.3, §9.2.7, §9.2.9; 9303-10) -------
 
-BSI_DE = "0.4.0.127.0.7"
-ID_PK = BSI_DE + ".2.2.1"
-ID_PK_DH = ID_PK + ".1"
-ID_PK_ECDH = ID_PK + ".2"
-ID_TA = BSI_DE + ".2.2.2"
-ID_CA = BSI_DE + ".2.2.3"
-ID_CA_DH = ID_CA + ".1"
-ID_CA_ECDH = ID_CA + ".2"
-ID_PACE = BSI_DE + ".2.2.4"
-ID_PACE_DH_GM = ID_PACE + ".1"
-ID_PACE_ECDH_GM = ID_PACE + ".2"
-ID_PACE_DH_IM = ID_PACE + ".3"
-ID_PACE_ECDH_IM = ID_PACE + ".4"
-ID_PACE_ECDH_CAM = ID_PACE + ".6"
-ID_STANDARDIZED_DOMAIN_PARAMETERS = BSI_DE + ".1.2"
-ID_ICAO_MRTD_SECURITY = "2.23.136.1.1"
-ID_AA = ID_ICAO_MRTD_SECURITY + ".5"
-ID_EFDIR = ID_ICAO_MRTD_SECURITY + ".13"
+BSI_DE: Final = "0.4.0.127.0.7"
+ID_PK: Final = BSI_DE + ".2.2.1"
+ID_PK_DH: Final = ID_PK + ".1"
+ID_PK_ECDH: Final = ID_PK + ".2"
+ID_TA: Final = BSI_DE + ".2.2.2"
+ID_CA: Final = BSI_DE + ".2.2.3"
+ID_CA_DH: Final = ID_CA + ".1"
+ID_CA_ECDH: Final = ID_CA + ".2"
+ID_PACE: Final = BSI_DE + ".2.2.4"
+ID_PACE_DH_GM: Final = ID_PACE + ".1"
+ID_PACE_ECDH_GM: Final = ID_PACE + ".2"
+ID_PACE_DH_IM: Final = ID_PACE + ".3"
+ID_PACE_ECDH_IM: Final = ID_PACE + ".4"
+ID_PACE_ECDH_CAM: Final = ID_PACE + ".6"
+ID_STANDARDIZED_DOMAIN_PARAMETERS: Final = BSI_DE + ".1.2"
+ID_ICAO_MRTD_SECURITY: Final = "2.23.136.1.1"
+ID_AA: Final = ID_ICAO_MRTD_SECURITY + ".5"
+ID_EFDIR: Final = ID_ICAO_MRTD_SECURITY + ".13"
 
-CIPHER_SUFFIX = {1: ("3DES", 16), 2: ("AES-128", 16), 3: ("AES-192", 24), 4: ("AES-256", 32)}
-_PACE_FAMILIES = {
+CIPHER_SUFFIX: Final = {1: ("3DES", 16), 2: ("AES-128", 16), 3: ("AES-192", 24), 4: ("AES-256", 32)}
+_PACE_FAMILIES: Final = {
     ID_PACE_DH_GM: ("GM", "DH"),
     ID_PACE_ECDH_GM: ("GM", "ECDH"),
     ID_PACE_DH_IM: ("IM", "DH"),
     ID_PACE_ECDH_IM: ("IM", "ECDH"),
     ID_PACE_ECDH_CAM: ("CAM", "ECDH"),
 }
-_CA_FAMILIES = {ID_CA_DH: "DH", ID_CA_ECDH: "ECDH"}
-_CIPHER_NAMES = {"3DES": "3DES-CBC-CBC", "AES-128": "AES-CBC-CMAC-128", "AES-192": "AES-CBC-CMAC-192",
+_CA_FAMILIES: Final = {ID_CA_DH: "DH", ID_CA_ECDH: "ECDH"}
+_CIPHER_NAMES: Final = {"3DES": "3DES-CBC-CBC", "AES-128": "AES-CBC-CMAC-128", "AES-192": "AES-CBC-CMAC-192",
                  "AES-256": "AES-CBC-CMAC-256"}
 
-MAX_INFOS = 64
-MAX_OID_BYTES = 40
+MAX_INFOS: Final = 64
+MAX_OID_BYTES: Final = 40
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ class _Default(Enum):
     STRICT = "strict"
 
 
-_STRICT = _Default.STRICT  # "the default DomainPolicy" (crypto.domain_params.STRICT, imported lazily)
+_STRICT: Final = _Default.STRICT  # "the default DomainPolicy" (crypto.domain_params.STRICT, imported lazily)
 
 
 @dataclass(frozen=True)
@@ -401,8 +401,8 @@ class SecurityInfos(FrozenValue):
 # --- parsing --------------------------------------------------------------------
 
 
-_PARSED: ContentCache[SecurityInfos] = ContentCache("SecurityInfos", 4096)
-_PUBLIC_KEYS: "ContentCache[tuple[AnyDomain, Element]]" = ContentCache("ChipAuthenticationPublicKey", 4096)
+_PARSED: Final[ContentCache[SecurityInfos]] = ContentCache("SecurityInfos", 4096)
+_PUBLIC_KEYS: Final["ContentCache[tuple[AnyDomain, Element]]"] = ContentCache("ChipAuthenticationPublicKey", 4096)
 
 
 def parse(data: bytes, *, file: str = "SecurityInfos", base: int = 0) -> SecurityInfos:

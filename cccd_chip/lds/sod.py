@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Final, Mapping, Optional, Sequence, Union
 
 from ..errors import ParseError
 from ..iso7816 import tlv
@@ -19,8 +19,8 @@ from ._der import children, der, der_int, der_seq, int_at, octets, single
 from .cms import AlgorithmIdentifier, SignedData
 from ..values import FrozenValue
 
-TAG = 0x77
-FILE = "SOD"
+TAG: Final = 0x77
+FILE: Final = "SOD"
 
 
 @dataclass(frozen=True, init=False)

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Optional, TypedDict
+from typing import Any, Final, Optional, TypedDict
 
 from asn1crypto import x509 as _x509
 
@@ -21,8 +21,8 @@ from ..crypto.signatures import PublicKey, load_public_key, signature_algorithm,
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
 from ..values import FrozenValue
 
-MAX_CERT_SIZE = 64 * 1024
-_KNOWN_CRITICAL = frozenset(
+MAX_CERT_SIZE: Final = 64 * 1024
+_KNOWN_CRITICAL: Final = frozenset(
     {
         "2.5.29.15",  # keyUsage
         "2.5.29.19",  # basicConstraints

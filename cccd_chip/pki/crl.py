@@ -11,7 +11,7 @@ import hashlib
 from datetime import datetime
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Optional
+from typing import Final, Optional
 
 from asn1crypto import crl as _crl
 
@@ -20,7 +20,7 @@ from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
 from .certificate import _country, _name_key, _name_text
 from ..values import FrozenValue
 
-MAX_CRL_SIZE = 16 * 1024 * 1024
+MAX_CRL_SIZE: Final = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Final, Iterable, Optional, Sequence
 
 from ..crypto.signatures import (
     PublicKey,
@@ -29,14 +29,14 @@ from ..lds.cms import AlgorithmIdentifier, SignedData, SignerInfo
 from .certificate import Certificate, load_certificate
 from ..values import FrozenValue
 
-R_NO_SIGNED_ATTRS = "SIGNED_ATTRS_MISSING"
-R_CONTENT_TYPE = "SIGNED_CONTENT_TYPE_MISMATCH"
-R_MESSAGE_DIGEST = "SIGNED_MESSAGE_DIGEST_MISMATCH"
-R_SIGNATURE = "SIGNED_SIGNATURE_INVALID"
-R_DIGEST_ALG = "SIGNED_DIGEST_ALGORITHM"
-R_PROFILE = "SIGNED_DATA_PROFILE"
+R_NO_SIGNED_ATTRS: Final = "SIGNED_ATTRS_MISSING"
+R_CONTENT_TYPE: Final = "SIGNED_CONTENT_TYPE_MISMATCH"
+R_MESSAGE_DIGEST: Final = "SIGNED_MESSAGE_DIGEST_MISMATCH"
+R_SIGNATURE: Final = "SIGNED_SIGNATURE_INVALID"
+R_DIGEST_ALG: Final = "SIGNED_DIGEST_ALGORITHM"
+R_PROFILE: Final = "SIGNED_DATA_PROFILE"
 
-_FORBIDDEN_DIGESTS = {"1.2.840.113549.2.5", "1.2.840.113549.2.2"}  # MD5, MD2
+_FORBIDDEN_DIGESTS: Final = {"1.2.840.113549.2.5", "1.2.840.113549.2.2"}  # MD5, MD2
 
 
 def single_signer(sd: SignedData) -> SignerInfo:
@@ -67,7 +67,7 @@ def find_signer(si: SignerInfo, candidates: Iterable[bytes | Certificate]) -> Op
     return None
 
 
-MAX_SIGNER_CANDIDATES = 8  # embedded certificates whose key is tried when the sid designates none
+MAX_SIGNER_CANDIDATES: Final = 8  # embedded certificates whose key is tried when the sid designates none
 
 
 @dataclass(frozen=True, init=False)
@@ -200,7 +200,7 @@ def check_signed_attributes(sd: SignedData, si: SignerInfo) -> str:
     return name
 
 
-_HASH_CONSTRUCTORS = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
+_HASH_CONSTRUCTORS: Final = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
                       "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, cast
+from typing import Any, Callable, cast, Final, Optional
 
 from cryptography.hazmat.primitives.asymmetric import utils as _utils
 
@@ -36,14 +36,16 @@ from ..crypto.signatures import (
 )
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
 from ..iso7816 import tlv
+from ..lds import dg14 as dg14_mod
+from ..lds.security_infos import oid_to_bytes
 from .report import CheckResult, Reason, Verdict
 from ..values import FrozenValue
 
-DG15_TAG = 0x6F
-DG14_TAG = 0x6E
-ID_AA = "2.23.136.1.1.5"
-_TRAILER_HASHES = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
-_HASH_LEN = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
+DG15_TAG: Final = 0x6F
+DG14_TAG: Final = 0x6E
+ID_AA: Final = "2.23.136.1.1.5"
+_TRAILER_HASHES: Final = {0x33: "sha1", 0x34: "sha256", 0x35: "sha512", 0x36: "sha384", 0x38: "sha224"}
+_HASH_LEN: Final = {"sha1": 20, "sha224": 28, "sha256": 32, "sha384": 48, "sha512": 64}
 
 
 @dataclass(frozen=True, init=False)
@@ -61,7 +63,7 @@ class AAResult(FrozenValue):
         object.__setattr__(self, "detail", detail)
 
 
-_DG15_KEYS: "ContentCache[PublicKey]" = ContentCache("DG15 public key", 1024)
+_DG15_KEYS: Final["ContentCache[PublicKey]"] = ContentCache("DG15 public key", 1024)
 
 
 def aa_public_key(dg15: bytes) -> PublicKey:
@@ -75,8 +77,6 @@ def aa_signature_algorithm(dg14: Optional[bytes]) -> Optional[str]:
     """DG14's ActiveAuthenticationInfo signatureAlgorithm OID, or None."""
     if not dg14:
         return None
-    from ..lds import dg14 as dg14_mod
-
     infos = dg14_mod.parse(dg14).security_infos
     aa = infos.active_authentication_infos
     return aa[0].signature_algorithm if aa else None
@@ -107,7 +107,7 @@ def _verify_iso9796_2(challenge: bytes, signature: bytes, key: PublicKey) -> AAR
     return recover_iso9796_2(f, challenge)
 
 
-_RSA_NUMBERS: "ContentCache[tuple[int, int]]" = ContentCache("AA RSA public numbers", 1024)
+_RSA_NUMBERS: Final["ContentCache[tuple[int, int]]"] = ContentCache("AA RSA public numbers", 1024)
 
 
 def _rsa_numbers(key: PublicKey) -> tuple[int, int]:
@@ -116,17 +116,17 @@ def _rsa_numbers(key: PublicKey) -> tuple[int, int]:
     return numbers.n, numbers.e
 
 
-_HASH_CTORS: dict[str, Callable[[bytes], Any]] = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
+_HASH_CTORS: Final[dict[str, Callable[[bytes], Any]]] = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
                                                   "sha384": hashlib.sha384, "sha512": hashlib.sha512}
-_UNSET: Any = object()
+_UNSET: Final[Any] = object()
 _POWMOD: Any = _UNSET
 # RSA operations before a process imports GMP (the ``fast`` extra): without libcrypto after a few
 # (Python's pow is ~7x slower); with it only once the import (~20-30 ms, most of it
 # importlib.metadata, which gmpy2 loads) is repaid: GMP saves ~2 us a 2048-bit and ~4 us a
 # 1024-bit operation over BN_mod_exp and its ctypes calls, so a batch worker, an archive
 # re-verification or a server switches after 10,000 operations, a one-dump process never.
-_GMP_AFTER_PURE = 8
-_GMP_AFTER = 10_000
+_GMP_AFTER_PURE: Final = 8
+_GMP_AFTER: Final = 10_000
 _calls = 0
 
 
@@ -218,8 +218,6 @@ def _verify_ecdsa(challenge: bytes, signature: bytes, key: PublicKey, alg_oid: O
 
 
 def _alg_id(oid: str) -> bytes:
-    from ..lds.security_infos import oid_to_bytes
-
     return tlv.encode(0x30, tlv.encode(0x06, oid_to_bytes(oid)))
 
 

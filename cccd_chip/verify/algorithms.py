@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Final, Iterable, Optional
 
 from ..crypto.signatures import HASH_OIDS
 from ..errors import CccdError
@@ -32,23 +32,23 @@ from ..pki.certificate import Certificate
 from .report import CheckResult, Reason, Verdict
 from ..values import FrozenValue
 
-FORBIDDEN_DIGESTS: dict[str, str] = {
+FORBIDDEN_DIGESTS: Final[dict[str, str]] = {
     "1.2.840.113549.2.2": "md2",
     "1.2.840.113549.2.4": "md4",
     "1.2.840.113549.2.5": "md5",
 }
-FORBIDDEN_SIGNATURES: dict[str, str] = {
+FORBIDDEN_SIGNATURES: Final[dict[str, str]] = {
     "1.2.840.113549.1.1.2": "md2WithRSAEncryption",
     "1.2.840.113549.1.1.3": "md4WithRSAEncryption",
     "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
 }
-DEPRECATED_HASHES = frozenset({"sha1"})
+DEPRECATED_HASHES: Final = frozenset({"sha1"})
 
 _RSA, _PSS, _EC = "1.2.840.113549.1.1.1", "1.2.840.113549.1.1.10", "1.2.840.10045.2.1"
-_DSA = "1.2.840.10040.4.1"  # id-dsa (RFC 3279 §2.3.2)
-_MGF1 = "1.2.840.113549.1.1.8"
+_DSA: Final = "1.2.840.10040.4.1"  # id-dsa (RFC 3279 §2.3.2)
+_MGF1: Final = "1.2.840.113549.1.1.8"
 # signature OID -> hash name (None: the hash comes from the SignerInfo's digestAlgorithm)
-_SIGNATURES: dict[str, Optional[str]] = {
+_SIGNATURES: Final[dict[str, Optional[str]]] = {
     "1.2.840.113549.1.1.5": "sha1", "1.3.14.3.2.29": "sha1", "1.2.840.113549.1.1.14": "sha224",
     "1.2.840.113549.1.1.11": "sha256", "1.2.840.113549.1.1.12": "sha384", "1.2.840.113549.1.1.13": "sha512",
     _RSA: None, _EC: None,
@@ -60,10 +60,13 @@ _SIGNATURES: dict[str, Optional[str]] = {
     "1.2.840.10040.4.3": "sha1", "2.16.840.1.101.3.4.3.1": "sha224", "2.16.840.1.101.3.4.3.2": "sha256",
     "2.16.840.1.101.3.4.3.3": "sha384", "2.16.840.1.101.3.4.3.4": "sha512", _DSA: None,
 }
-_KEY_ALGORITHMS = frozenset({_RSA, _PSS, _EC, _DSA})
+_KEY_ALGORITHMS: Final = frozenset({_RSA, _PSS, _EC, _DSA})
 
-OK, DEPRECATED, FORBIDDEN, UNKNOWN = "ok", "deprecated", "forbidden", "unknown"
-_ORDER = {OK: 0, DEPRECATED: 1, UNKNOWN: 2, FORBIDDEN: 3}
+OK: Final = "ok"
+DEPRECATED: Final = "deprecated"
+FORBIDDEN: Final = "forbidden"
+UNKNOWN: Final = "unknown"
+_ORDER: Final = {OK: 0, DEPRECATED: 1, UNKNOWN: 2, FORBIDDEN: 3}
 
 
 @dataclass(frozen=True, init=False)
@@ -138,8 +141,8 @@ def certificate_forbidden(cert: Certificate) -> Optional[str]:
     return None
 
 
-_CERT_CACHE: dict[tuple[bytes, str], tuple[AlgorithmUse, ...]] = {}
-_CERT_CACHE_MAX = 20_000
+_CERT_CACHE: Final[dict[tuple[bytes, str], tuple[AlgorithmUse, ...]]] = {}
+_CERT_CACHE_MAX: Final = 20_000
 
 
 def _certificate_uses(cert: Certificate, label: str) -> tuple[AlgorithmUse, ...]:
@@ -240,7 +243,7 @@ def check_algorithms(
     return hit
 
 
-_CHECK_CACHE: dict[tuple[object, ...], CheckResult] = {}  # key: the identifiers listed above
+_CHECK_CACHE: Final[dict[tuple[object, ...], CheckResult]] = {}  # key: the identifiers listed above
 
 
 def verdict_for(uses: Iterable[AlgorithmUse], check: str, subject: str) -> CheckResult:

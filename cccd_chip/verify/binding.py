@@ -32,7 +32,7 @@ when the data compared passed Passive Authentication, else ``undetermined``
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Iterable, Mapping, Optional
+from typing import Final, Iterable, Mapping, Optional, TYPE_CHECKING
 
 from ..content_cache import ContentCache
 from ..document import AccessInfo, access_password_mac, binding_key_id
@@ -40,6 +40,8 @@ from ..errors import CccdError, ParseError
 from ..iso7816 import tlv
 from ..lds import com as com_mod
 from ..lds import dg1 as dg1_mod
+from ..lds import dg14 as dg14_mod
+from ..lds import security_infos
 from ..lds.access_keys import password_candidates
 from .country_codes import SPECIMEN_CERTIFICATE_COUNTRY, SPECIMEN_STATE, alpha2_for, normalise, why_no_state
 from .passive import PassiveResult
@@ -49,12 +51,12 @@ if TYPE_CHECKING:  # imported where used, to keep `cccd verify` light
     from ..lds.security_infos import SecurityInfos
     from ..pki.certificate import Certificate
 
-CHECK_COUNTRY = "binding.country"
-CHECK_DOCUMENT_TYPE = "binding.document_type"
-CHECK_COM_SOD = "binding.com_sod"
-DOCUMENT_TYPE_LIST_OID = "2.23.136.1.1.6.2"
-CHECK_ACCESS = "binding.access"
-CHECK_CARD_ACCESS = "binding.card_access"
+CHECK_COUNTRY: Final = "binding.country"
+CHECK_DOCUMENT_TYPE: Final = "binding.document_type"
+CHECK_COM_SOD: Final = "binding.com_sod"
+DOCUMENT_TYPE_LIST_OID: Final = "2.23.136.1.1.6.2"
+CHECK_ACCESS: Final = "binding.access"
+CHECK_CARD_ACCESS: Final = "binding.card_access"
 
 __all__ = [
     "CHECK_COUNTRY",
@@ -193,7 +195,7 @@ def check_document_type(code: "str | CccdError | None", pa: PassiveResult) -> Ch
     return _r(CHECK_DOCUMENT_TYPE, Verdict.SUCCESSFUL, Reason.OK, label, f"document code {doc_code!r} in the DocumentTypeList ({listed})")
 
 
-_DOC_TYPES_CACHE: dict[bytes, "tuple[str, ...] | CccdError | None"] = {}
+_DOC_TYPES_CACHE: Final[dict[bytes, "tuple[str, ...] | CccdError | None"]] = {}
 
 
 def document_types(cert: Certificate) -> Optional[tuple[str, ...]]:
@@ -243,7 +245,7 @@ def _parse_document_types(raw_cert: bytes) -> Optional[tuple[str, ...]]:
 
 
 # EF.COM -> (its known DGs, its unknown tags), parsed once per exact content
-_COM_PARSED: "ContentCache[tuple[frozenset[int], tuple[int, ...]]]" = ContentCache("EF.COM", 1024)
+_COM_PARSED: Final["ContentCache[tuple[frozenset[int], tuple[int, ...]]]"] = ContentCache("EF.COM", 1024)
 
 
 def _com_lists(raw: bytes) -> tuple[frozenset[int], tuple[int, ...]]:
@@ -347,7 +349,7 @@ def check_access_binding(dg1: "dg1_mod.DG1 | CccdError | None", pa: PassiveResul
 # --- helpers -----------------------------------------------------------------------------
 
 
-_MRZ_LENGTHS = (90, 72, 88)  # TD1, TD2, TD3 (ICAO 9303-10 §4.7.1)
+_MRZ_LENGTHS: Final = (90, 72, 88)  # TD1, TD2, TD3 (ICAO 9303-10 §4.7.1)
 
 
 def _mrz_head(raw: Optional[bytes]) -> "str | CccdError | None":
@@ -408,7 +410,7 @@ def _describe_offer(offer: PaceOffer) -> str:
     return ", ".join(f"{oid} v{v} p{pid}" for oid, v, pid in sorted(offer, key=lambda t: (t[0], t[2] or -1)))
 
 
-_CARD_ACCESS_CHECKS: "ContentCache[CheckResult]" = ContentCache("binding.card_access against DG14", 1024)
+_CARD_ACCESS_CHECKS: Final["ContentCache[CheckResult]"] = ContentCache("binding.card_access against DG14", 1024)
 
 
 def check_card_access(
@@ -456,9 +458,6 @@ def _check_card_access(
     card_security_trusted: bool,
     access: Optional[AccessInfo],
 ) -> CheckResult:
-    from ..lds import dg14 as dg14_mod
-    from ..lds import security_infos
-
     signed: Optional[PaceOffer] = None
     source = ""
     if dg14 is not None and dg14_authenticated:

@@ -9,7 +9,7 @@ only when DG14 itself passed Passive Authentication.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Final, Optional
 
 from ..crypto import domain_params
 from ..errors import CccdError, InvalidPublicKeyError, ParseError
@@ -17,7 +17,7 @@ from ..evidence import CA_KEY_UNUSABLE, ChipAuthEvidence
 from ..lds import dg14 as dg14_file
 from .report import CheckResult, Reason, Verdict
 
-CHECK = "chip_auth"
+CHECK: Final = "chip_auth"
 
 
 def check_chip_authentication(evidence: Optional[ChipAuthEvidence], dg14: Optional[bytes],

@@ -14,10 +14,10 @@ code not in the table; ``alpha2`` None for a known code without a country
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Final, Optional
 
 # ISO 3166-1 (all 249 officially assigned codes), alpha-3 -> alpha-2.
-ISO_3166_ALPHA3: dict[str, str] = {
+ISO_3166_ALPHA3: Final[dict[str, str]] = {
     "AFG": "AF", "ALA": "AX", "ALB": "AL", "DZA": "DZ", "ASM": "AS", "AND": "AD", "AGO": "AO", "AIA": "AI",
     "ATA": "AQ", "ATG": "AG", "ARG": "AR", "ARM": "AM", "ABW": "AW", "AUS": "AU", "AUT": "AT", "AZE": "AZ",
     "BHS": "BS", "BHR": "BH", "BGD": "BD", "BRB": "BB", "BLR": "BY", "BEL": "BE", "BLZ": "BZ", "BEN": "BJ",
@@ -54,7 +54,7 @@ ISO_3166_ALPHA3: dict[str, str] = {
 
 # ICAO 9303-3 §5 codes that are not ISO 3166-1 alpha-3, with the certificate
 # country that signs such documents (None: no state, the comparison cannot be made).
-ICAO_SPECIAL_CODES: dict[str, Optional[str]] = {
+ICAO_SPECIAL_CODES: Final[dict[str, Optional[str]]] = {
     "D": "DE",  # Germany (ICAO keeps the one-letter code; MRZ "D<<")
     # British nationality codes (9303-3 §5.1): documents issued by the United Kingdom
     "GBD": "GB",  # British Overseas Territories Citizen
@@ -87,7 +87,7 @@ ICAO_SPECIAL_CODES: dict[str, Optional[str]] = {
     "UTO": None,  # Utopia, ICAO's fictional state of the 9303 specimens
 }
 
-_NO_STATE_REASONS = {
+_NO_STATE_REASONS: Final = {
     "UTO": "UTO is ICAO's fictional specimen state",
     "XXA": "a nationality code (stateless), not an issuing state",
     "XXB": "a nationality code (refugee), not an issuing state",
@@ -97,8 +97,8 @@ _NO_STATE_REASONS = {
 
 
 # ICAO's specimen state and the C= its specimen and test PKIs use (not an ISO 3166-1 code).
-SPECIMEN_STATE = "UTO"
-SPECIMEN_CERTIFICATE_COUNTRY = "UT"
+SPECIMEN_STATE: Final = "UTO"
+SPECIMEN_CERTIFICATE_COUNTRY: Final = "UT"
 
 
 def normalise(code: str) -> str:

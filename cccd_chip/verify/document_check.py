@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime, timezone
-from typing import Any, Mapping, Optional
+from typing import Any, Final, Mapping, Optional
 
 from ..document import Document
 from ..errors import CccdError
@@ -96,7 +96,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     return Report.of(checks, trust_store.version, utc.isoformat(timespec="seconds"))
 
 
-_POLICY_FIELDS = tuple(f.name for f in dataclasses.fields(Policy))  # in the order of Policy's parameters
+_POLICY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Policy))  # in the order of Policy's parameters
 
 
 def _at(policy: Policy, now: datetime) -> Policy:

@@ -12,7 +12,7 @@ data grafted onto a dump would verify.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Final, Optional
 
 from ..content_cache import ContentCache
 from ..crypto.cam_check import check_cam_data
@@ -23,13 +23,13 @@ from ..lds.security_infos import ChipAuthenticationPublicKeyInfo, SecurityInfos
 from .passive import SignerOutcome
 from .report import CheckResult, Reason, Verdict
 
-CHECK = "pace.cam"
-SUBJECT = "CardSecurity"
+CHECK: Final = "pace.cam"
+SUBJECT: Final = "CardSecurity"
 
 # What a recorded CA_IC / PK_map,IC can prove after the fact: consistency only. Anyone can pick
 # CA_IC and compute PK_map,IC = CA_IC * PK_IC from the public key in EF.CardSecurity; only the
 # live PACE session (whose keys came from SK_map) shows that the chip held SK_IC.
-OFFLINE_STATEMENT = ("recorded CAM data consistent with the CA key of the verified EF.CardSecurity; from a dump "
+OFFLINE_STATEMENT: Final = ("recorded CAM data consistent with the CA key of the verified EF.CardSecurity; from a dump "
                      "this is the reader's statement (only the live PACE-CAM run proves the chip held the key)")
 
 
@@ -65,7 +65,7 @@ def check_pace_cam(evidence: Optional[CamRecord], infos: Optional[SecurityInfos]
     return result
 
 
-_LISTED: "ContentCache[bool]" = ContentCache("DG14 lists the CardSecurity CA key", 1024)
+_LISTED: Final["ContentCache[bool]"] = ContentCache("DG14 lists the CardSecurity CA key", 1024)
 
 
 def _dg14_lists_key(dg14: bytes, key: Optional[ChipAuthenticationPublicKeyInfo]) -> Optional[bool]:

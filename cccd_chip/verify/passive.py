@@ -33,7 +33,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Optional, TypeVar
+from typing import Any, Callable, Final, Mapping, Optional, TypeVar
 
 from ..crypto.signatures import hash_name_from_oid
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, UsageError, VerificationError
@@ -48,14 +48,14 @@ from .algorithms import certificate_forbidden, check_algorithms, classify_digest
 from .report import CheckResult, Reason, Verdict
 from ..values import FrozenValue
 
-EAC_DATA_GROUPS = frozenset({3, 4})
-MANDATORY_DATA_GROUPS = frozenset({1, 2})
-_CHAIN_CACHE: dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]] = {}
+EAC_DATA_GROUPS: Final = frozenset({3, 4})
+MANDATORY_DATA_GROUPS: Final = frozenset({1, 2})
+_CHAIN_CACHE: Final[dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]]] = {}
 _CHAIN_CACHE_MAX = 50_000
-_DSC_CACHE: dict[tuple[str, bytes, bool, str],
-                 tuple[tuple[CheckResult, Optional[CheckResult], Optional[CheckResult]], Optional[Certificate]]] = {}
+_DSC_CACHE: Final[dict[tuple[str, bytes, bool, str],
+                 tuple[tuple[CheckResult, Optional[CheckResult], Optional[CheckResult]], Optional[Certificate]]]] = {}
 # hashlib's named constructors skip hashlib.new's name lookup (a DG hash per data group per document)
-_HASH_CONSTRUCTORS = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
+_HASH_CONSTRUCTORS: Final = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
                       "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
@@ -525,8 +525,8 @@ def _data_group_checks(
     return out, verdicts
 
 
-_DG_NUMBERS = {f"DG{n}": n for n in range(1, 17)}
-_DG_SUBJECTS = {n: f"DG{n}" for n in range(1, 17)}
+_DG_NUMBERS: Final = {f"DG{n}": n for n in range(1, 17)}
+_DG_SUBJECTS: Final = {n: f"DG{n}" for n in range(1, 17)}
 
 
 def _dg_subject(n: int) -> str:
@@ -544,7 +544,7 @@ def _short(e: CccdError) -> str:
     return str(e)[:200]
 
 
-_RANK = {Verdict.SUCCESSFUL: 0, Verdict.NOT_SUPPORTED: 0, Verdict.UNDETERMINED: 1, Verdict.FAILED: 2, Verdict.ABORTED: 3}
+_RANK: Final = {Verdict.SUCCESSFUL: 0, Verdict.NOT_SUPPORTED: 0, Verdict.UNDETERMINED: 1, Verdict.FAILED: 2, Verdict.ABORTED: 3}
 
 
 def _worst(checks: list[CheckResult]) -> Verdict:

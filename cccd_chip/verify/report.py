@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Optional
+from typing import Any, Final, Iterable, Optional
 
 from ..values import FrozenValue
 
 
-SCHEMA_VERIFY = "cccd-verify/1"
+SCHEMA_VERIFY: Final = "cccd-verify/1"
 
 
 class Verdict(str, Enum):
@@ -100,7 +100,7 @@ class Reason(str, Enum):
     TA_RIGHTS_INSUFFICIENT = "TA_RIGHTS_INSUFFICIENT"  # TA succeeded; the effective rights do not cover the DG
 
 
-_RANK = {
+_RANK: Final = {
     Verdict.SUCCESSFUL: 0,
     Verdict.NOT_SUPPORTED: 0,
     Verdict.UNDETERMINED: 1,
