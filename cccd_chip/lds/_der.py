@@ -16,7 +16,6 @@ Two tools, both linear in the input and bounded by what was received:
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Final, Iterator, Optional
 
 from ..errors import CccdError, ParseError
@@ -181,7 +180,6 @@ def children(data: bytes, start: int, end: int, *, file: Optional[str] = None, b
     amplified in memory.
     """
     out: list[Span] = []
-    append = out.append
     pos = start
     count = 0
     while pos < end:
@@ -203,7 +201,7 @@ def children(data: bytes, start: int, end: int, *, file: Optional[str] = None, b
                 ve = vs + (data[pos + 2] << 8 | data[pos + 3])
         if vs < 0 or ve > end:  # long form, multi-byte tag, truncated or overlong: the checked path
             t, vs, ve = read_element(data, pos, end, file=file, base=base)
-        append((t, pos, vs, ve))
+        out.append((t, pos, vs, ve))  # compiled: PyList_Append (a bound `append` would be a generic call)
         count += 1
         if count > MAX_CHILDREN:
             raise ParseError(f"more than {MAX_CHILDREN} elements in one constructed value", file=file, offset=base + pos)
@@ -262,17 +260,26 @@ def elements(data: bytes, *, file: Optional[str] = None, base: int = 0) -> list[
     return [(t, data[p:e], data[s:e], base + p) for t, p, s, e in children(data, 0, len(data), file=file, base=base)]
 
 
+_OID_TEXTS: Final[dict[bytes, str]] = {}  # contents -> dotted form: a verifier sees the same few OIDs on every document
+_OID_TEXTS_MAX: Final = 1024
+
+
 def decode_oid(value: bytes, *, file: Optional[str] = None, offset: Optional[int] = None) -> str:
-    """Dotted form of OBJECT IDENTIFIER contents (X.690 §8.19)."""
-    try:
-        return _oid_text(bytes(value))
-    except ParseError:
-        raise ParseError("malformed OBJECT IDENTIFIER", file=file, offset=offset) from None
+    """Dotted form of OBJECT IDENTIFIER contents (X.690 §8.19), cached by the exact contents
+    (a malformed one is decoded, and refused, every time)."""
+    key = bytes(value)
+    text = _OID_TEXTS.get(key)
+    if text is None:
+        try:
+            text = _oid_text(key)
+        except ParseError:
+            raise ParseError("malformed OBJECT IDENTIFIER", file=file, offset=offset) from None
+        if len(_OID_TEXTS) < _OID_TEXTS_MAX:
+            _OID_TEXTS[key] = text
+    return text
 
 
-@lru_cache(maxsize=1024)
 def _oid_text(value: bytes) -> str:
-    """Cached: a verifier sees the same few OIDs on every document."""
     if not value or value[-1] & 0x80 or len(value) > 64:
         raise ParseError("malformed OBJECT IDENTIFIER")
     arcs: list[int] = []

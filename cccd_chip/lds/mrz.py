@@ -12,9 +12,9 @@ from typing import Final, Optional
 from ..values import FrozenValue
 
 
-FILLER = "<"
+FILLER: Final = "<"
 _WEIGHTS: Final = (7, 3, 1)
-_VALUES = {ch: i for i, ch in enumerate("0123456789")}
+_VALUES: Final = {ch: i for i, ch in enumerate("0123456789")}
 _VALUES.update({ch: 10 + i for i, ch in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ")})
 _VALUES[FILLER] = 0
 MRZ_CHARSET: Final = frozenset(_VALUES)

@@ -117,16 +117,21 @@ def identify_signer(
     when none of these exists is the signer not found (undetermined): editing
     the unsigned sid never turns a wrong signature into "undetermined".
     """
-    certs = list(_loaded(embedded))
-    matches = [c for c in certs if signer_matches(si, c)]
+    matches: list[Certificate] = []
+    others: list[Certificate] = []  # the embedded certificates the sid does not designate
+    for c in _loaded(embedded):
+        (matches if signer_matches(si, c) else others).append(c)
     designated = matches or list(extra())
-    others = [c for c in certs if not any(c is m for m in matches)]
-    for n, cert in enumerate(designated + others[:MAX_SIGNER_CANDIDATES]):
+    for cert in designated:
         try:
-            alg = verify_signer_signature(si, cert.public_key)
+            return SignerIdentification(cert, "sid", verify_signer_signature(si, cert.public_key))
         except CccdError:
             continue
-        return SignerIdentification(cert, "sid" if n < len(designated) else "key", alg)
+    for cert in others[:MAX_SIGNER_CANDIDATES]:
+        try:
+            return SignerIdentification(cert, "key", verify_signer_signature(si, cert.public_key))
+        except CccdError:
+            continue
     if designated:
         return SignerIdentification(designated[0], "sid")
     loose = [c for c in others if _loosely_designated(si, c)]
@@ -156,12 +161,16 @@ def _rdn_keys(name_der: bytes) -> Optional[tuple[str, ...]]:
         return None
 
 
-def _loaded(candidates: Iterable[bytes | Certificate]) -> Iterable[Certificate]:
+def _loaded(candidates: Iterable[bytes | Certificate]) -> list[Certificate]:
+    """The candidates as certificates, those that do not parse left out (a list: a generator
+    is an object of its own in compiled code)."""
+    out: list[Certificate] = []
     for c in candidates:
         try:
-            yield c if isinstance(c, Certificate) else load_certificate(c)
+            out.append(c if isinstance(c, Certificate) else load_certificate(c))
         except ParseError:
             continue
+    return out
 
 
 def check_profile(sd: SignedData, si: SignerInfo) -> None:

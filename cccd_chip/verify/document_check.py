@@ -35,7 +35,7 @@ from .binding import binding_checks, check_card_access
 from .chip_auth import check_chip_authentication
 from .pace_cam import check_pace_cam
 from .passive import Policy, SignerOutcome, reference_time, verify_passive, verify_signed_object
-from .report import CheckResult, Reason, Report, Verdict
+from .report import CheckResult, Reason, Report, Verdict, iso_seconds
 
 __all__ = ["Policy", "verify_document", "check_card_security", "check_pace_cam", "check_chip_authentication"]
 
@@ -93,7 +93,7 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
         )
     )
     utc = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)  # Policy keeps UTC already
-    return Report.of(checks, trust_store.version, utc.isoformat(timespec="seconds"))
+    return Report.of(checks, trust_store.version, iso_seconds(utc))
 
 
 _POLICY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Policy))  # in the order of Policy's parameters

@@ -45,7 +45,7 @@ from ..pki import signed_data as sdv
 from ..pki.certificate import Certificate, check_issued_by
 from ..pki.trust_store import TrustStore
 from .algorithms import certificate_forbidden, check_algorithms, classify_digest, signer_info_forbidden
-from .report import CheckResult, Reason, Verdict
+from .report import CheckResult, Reason, Verdict, iso_seconds
 from ..values import FrozenValue
 
 EAC_DATA_GROUPS: Final = frozenset({3, 4})
@@ -377,7 +377,7 @@ def _cache_put(cache: dict[_K, _V], key: _K, value: _V) -> None:
 
 def _validity(dsc: Certificate, csca: Certificate, when: datetime, prefix: str, label: str) -> CheckResult:
     name = f"{prefix}.validity"
-    at = when.isoformat(timespec="seconds")
+    at = iso_seconds(when)
     if when < dsc.not_before:
         return _r(name, Verdict.FAILED, Reason.DSC_NOT_YET_VALID, label, f"valid from {dsc.not_before.date()}, checked at {at}")
     if when > dsc.not_after:

@@ -12,6 +12,7 @@ successful check. A :class:`Report` always carries ``overall(checks)``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final, Iterable, Optional
 
@@ -141,6 +142,24 @@ class CheckResult(FrozenValue):
         if self.detail:
             d["detail"] = self.detail
         return d
+
+
+_ISO_LAST: Final["list[tuple[datetime, str]]"] = []  # one entry: (instant, its text)
+
+
+def iso_seconds(when: datetime) -> str:
+    """``when.isoformat(timespec="seconds")`` (~0.8 us), memoised for the last instant: a
+    verification formats its reference time for the validity check of each signed object and
+    again for the report (the same datetime object)."""
+    last = _ISO_LAST[0] if _ISO_LAST else None
+    if last is not None and last[0] is when:
+        return last[1]
+    text = when.isoformat(timespec="seconds")
+    if _ISO_LAST:
+        _ISO_LAST[0] = (when, text)  # one store: another thread sees the old pair or the new one
+    else:
+        _ISO_LAST.append((when, text))
+    return text
 
 
 def overall(checks: "tuple[CheckResult, ...] | list[CheckResult]") -> Verdict:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms as a_cms
 from asn1crypto import core as a_core
+from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,7 @@ from cccd_chip.errors import ParseError
 from cccd_chip.lds import cms, oids
 from cccd_chip.lds._der import der, der_oid, der_seq
 
-from lds_helpers import ec_signer, rsa_signer, sign_ecdsa, sign_pss
+from lds_helpers import _cert, ec_signer, rsa_signer, sign_ecdsa, sign_pss
 
 REPO = Path(__file__).resolve().parents[2]
 MASTER_LIST = REPO / "test_vectors" / "pki" / "DE_ML_2026-05-28.ml"
@@ -193,9 +194,14 @@ def _valid() -> tuple[bytes, cms.SignedData]:
     """A valid RSA-PSS SignedData whose random salt holds none of the planted elements.
 
     The PSS salt is random, so about one signature in 250 contains ``04 00`` by chance;
-    such a signature is drawn again (a property of the fixture, not of the parser).
+    such a signature is drawn again (a property of the fixture, not of the parser). The
+    session's signer certificate is random too (its modulus and signature: about one session
+    in 60 holds a planted element in it); then this test draws a signer of its own.
     """
     key, cert = rsa_signer()
+    while any(p in cert for p in _PLANTED):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cert = _cert(key, ski=False)
     for _ in range(64):
         raw = cms.build_signed_data(
             oids.ID_ICAO_LDS_SECURITY_OBJECT, b"\x30\x00", cert, sign_pss(key), "sha256", oids.RSASSA_PSS,
