@@ -158,7 +158,7 @@ def _cached_alg(alg_id_der: bytes, digest_oid: Optional[str]) -> SignatureAlgori
 
 def signature_algorithm(alg_id_der: bytes, *, digest_oid: Optional[str] = None) -> SignatureAlgorithm:
     """Cached :func:`parse_signature_algorithm` (algorithm ids repeat across documents)."""
-    return _cached_alg(bytes(alg_id_der), digest_oid)
+    return _cached_alg(alg_id_der if type(alg_id_der) is bytes else bytes(alg_id_der), digest_oid)
 
 
 # asn1crypto ships no type stubs: its values (``params``, ``info`` below) are ``Any`` to mypy.
@@ -261,7 +261,7 @@ def _ossl_dsa(key: PublicKey) -> dsa.DSAPublicKey:
 @lru_cache(maxsize=4096)
 def load_public_key(spki_der: bytes) -> PublicKey:
     """Parse a SubjectPublicKeyInfo (RSA, RSASSA-PSS, EC named/explicit, DSA with p, q, g)."""
-    spki_der = bytes(spki_der)
+    spki_der = spki_der if type(spki_der) is bytes else bytes(spki_der)
     try:
         info = _keys.PublicKeyInfo.load(spki_der, strict=True)
         alg_oid = info["algorithm"]["algorithm"].dotted

@@ -267,7 +267,7 @@ _OID_TEXTS_MAX: Final = 1024
 def decode_oid(value: bytes, *, file: Optional[str] = None, offset: Optional[int] = None) -> str:
     """Dotted form of OBJECT IDENTIFIER contents (X.690 §8.19), cached by the exact contents
     (a malformed one is decoded, and refused, every time)."""
-    key = bytes(value)
+    key = value if type(value) is bytes else bytes(value)
     text = _OID_TEXTS.get(key)
     if text is None:
         try:

@@ -28,7 +28,7 @@ class CardSecurity(FrozenValue):
 
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> CardSecurity:
-    raw = bytes(raw)
+    raw = raw if type(raw) is bytes else bytes(raw)
     file = file or FILE
     sd = cms.parse(raw, file=file)
     if sd.econtent is None:

@@ -92,7 +92,7 @@ def load_certificate(data: bytes, *, file: Optional[str] = None) -> Certificate:
     if len(data) > MAX_CERT_SIZE:
         raise ParseError("certificate too large", file=file)
     try:
-        return _load_cached(bytes(data))
+        return _load_cached(data if type(data) is bytes else bytes(data))
     except ParseError as e:
         raise ParseError(e.message, file=file, offset=e.offset) from None
 

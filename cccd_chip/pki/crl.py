@@ -52,7 +52,7 @@ def load_crl(data: bytes, *, file: Optional[str] = None) -> CRL:
     if len(data) > MAX_CRL_SIZE:
         raise ParseError("CRL too large", file=file)
     try:
-        return _load_cached(bytes(data))
+        return _load_cached(data if type(data) is bytes else bytes(data))
     except ParseError as e:
         raise ParseError(e.message, file=file) from None
 

@@ -69,7 +69,7 @@ _DG15_KEYS: Final["ContentCache[PublicKey]"] = ContentCache("DG15 public key", 1
 def aa_public_key(dg15: bytes) -> PublicKey:
     """The SubjectPublicKeyInfo inside DG15 (tag 6F), cached by DG15's exact bytes
     (:mod:`cccd_chip.content_cache`; a PublicKey is frozen, errors are never cached)."""
-    raw = bytes(dg15)
+    raw = dg15 if type(dg15) is bytes else bytes(dg15)
     return _DG15_KEYS.get_or_compute(raw, lambda: load_public_key(tlv.decode_one(raw, expected_tag=DG15_TAG, file="DG15").value))
 
 
@@ -116,6 +116,7 @@ def _rsa_numbers(key: PublicKey) -> tuple[int, int]:
     return numbers.n, numbers.e
 
 
+_compare_digest: Final = hmac.compare_digest  # a C static in compiled code (no module lookups per call)
 _HASH_CTORS: Final[dict[str, Callable[[bytes], Any]]] = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
                                                   "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 _UNSET: Final[Any] = object()
@@ -183,7 +184,7 @@ def recover_iso9796_2(f: bytes, challenge: bytes) -> AAResult:
     d = f[len(f) - t - lh : len(f) - t]
     ctor = _HASH_CTORS.get(hash_name)
     expected = (ctor(m1 + challenge) if ctor is not None else hashlib.new(hash_name, m1 + challenge)).digest()
-    if not hmac.compare_digest(d, expected):
+    if not _compare_digest(d, expected):
         raise VerificationError("AA recovered digest does not bind this challenge", reason="AA_CHALLENGE_MISMATCH")
     return AAResult("iso9796-2", hash_name, f"trailer {'BC' if t == 1 else f'{f[-2]:02X}CC'}")
 

@@ -63,48 +63,50 @@ def verify_document(doc: Document, trust_store: TrustStore, *, policy: Policy = 
     now = policy.now()
     if policy.at is None:
         policy = _at(policy, now)
+    files, evidence = doc.files, doc.evidence
+    dg14, card_security = files.get("DG14"), files.get("CardSecurity")  # each read once (a Mapping: generic calls)
     checks: list[CheckResult] = []
-    pa = verify_passive(doc.files, trust_store, policy, absent=doc.absent, read_at=doc.read_at,
-                        eac_reasons=eac_reasons(doc.evidence.ta))
+    pa = verify_passive(files, trust_store, policy, absent=doc.absent, read_at=doc.read_at,
+                        eac_reasons=eac_reasons(evidence.ta))
     checks.extend(pa.checks)
-    checks.extend(binding_checks(doc.files, pa, doc.access, country_aliases=policy.country_aliases, absent=doc.absent,
+    checks.extend(binding_checks(files, pa, doc.access, country_aliases=policy.country_aliases, absent=doc.absent,
                                  binding_key=policy.binding_key))
 
-    cs_checks, cs_outcome, cs_infos = check_card_security(doc.files.get("CardSecurity"), trust_store, policy, read_at=doc.read_at)
+    cs_checks, cs_outcome, cs_infos = check_card_security(card_security, trust_store, policy, read_at=doc.read_at)
     checks.extend(cs_checks)
-    checks.append(check_card_access(doc.files.get("CardAccess"), doc.files.get("DG14"), pa.dg_authenticated(14),
-                                    cs_infos, cs_outcome.trusted, doc.access,
-                                    card_security_raw=doc.files.get("CardSecurity") if cs_infos is not None else None))
+    dg14_ok = pa.dg_authenticated(14)
+    checks.append(check_card_access(files.get("CardAccess"), dg14, dg14_ok, cs_infos, cs_outcome.trusted, doc.access,
+                                    card_security_raw=card_security if cs_infos is not None else None))
 
     mapping = doc.access.mapping if doc.access else None
-    cam = doc.evidence.pace_cam
+    cam = evidence.pace_cam
     if mapping == "CAM" or (cam is not None and not cam.is_empty):
-        checks.append(check_pace_cam(doc.evidence.pace_cam, cs_infos, cs_outcome, dg14=doc.files.get("DG14")))
+        checks.append(check_pace_cam(cam, cs_infos, cs_outcome, dg14=dg14))
 
-    checks.append(check_chip_authentication(doc.evidence.ca, doc.files.get("DG14"), pa.dg_authenticated(14)))
+    checks.append(check_chip_authentication(evidence.ca, dg14, dg14_ok))
     checks.append(
         check_active_authentication(
-            doc.evidence.aa_challenge,
-            doc.evidence.aa_signature,
-            doc.files.get("DG15"),
-            doc.files.get("DG14"),
+            evidence.aa_challenge,
+            evidence.aa_signature,
+            files.get("DG15"),
+            dg14,
             dg15_authenticated=pa.dg_authenticated(15),
-            dg14_authenticated=pa.dg_authenticated(14),
+            dg14_authenticated=dg14_ok,
         )
     )
     utc = now if now.tzinfo is timezone.utc else now.astimezone(timezone.utc)  # Policy keeps UTC already
     return Report.of(checks, trust_store.version, iso_seconds(utc))
 
 
-_POLICY_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Policy))  # in the order of Policy's parameters
-
-
 def _at(policy: Policy, now: datetime) -> Policy:
-    """``dataclasses.replace(policy, at=now)`` without replace()'s own work (a few us per document)."""
+    """``dataclasses.replace(policy, at=now)`` without replace()'s own work (a few us per document).
+
+    Every field by name: tests/verify/test_document_check.py holds the copy to ``replace`` with
+    each field set away from its default (a field added to Policy and not here fails there)."""
     if type(policy) is not Policy:
         return dataclasses.replace(policy, at=now)
-    values: list[Any] = [now if name == "at" else getattr(policy, name) for name in _POLICY_FIELDS]
-    return Policy(*values)
+    return Policy(now, policy.time_reference, policy.revocation, policy.require_key_usage, policy.legacy_content_types,
+                  policy.country_aliases, policy.binding_key)
 
 
 def check_card_security(

@@ -55,6 +55,7 @@ _CHAIN_CACHE_MAX = 50_000
 _DSC_CACHE: Final[dict[tuple[str, bytes, bool, str],
                  tuple[tuple[CheckResult, Optional[CheckResult], Optional[CheckResult]], Optional[Certificate]]]] = {}
 # hashlib's named constructors skip hashlib.new's name lookup (a DG hash per data group per document)
+_compare_digest: Final = hmac.compare_digest  # a C static in compiled code (no module lookups per call)
 _HASH_CONSTRUCTORS: Final = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
                       "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
@@ -509,7 +510,7 @@ def _data_group_checks(
             else:
                 why = absent.get(subject)
                 c = _r(name, Verdict.UNDETERMINED, Reason.DG_NOT_READ, subject, f"present, not read{f' ({why})' if why else ''}")
-        elif not hmac.compare_digest(digest(read[n]).digest(), listed[n]):
+        elif not _compare_digest(digest(read[n]).digest(), listed[n]):
             c = _r(name, Verdict.FAILED, Reason.DG_HASH_MISMATCH, subject, f"{hash_name} of the raw bytes differs from the SOD")
         elif not trusted_hash:
             c = _r(name, Verdict.UNDETERMINED, Reason.SOD_SIGNATURE_INVALID, subject, "hash matches an unverified SOD")
