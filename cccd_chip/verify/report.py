@@ -144,21 +144,30 @@ class CheckResult(FrozenValue):
         return d
 
 
-_ISO_LAST: Final["list[tuple[datetime, str]]"] = []  # one entry: (instant, its text)
+_IsoKey = tuple[int, int, int, int, int, int, int, object]
+_ISO_LAST: Final[list[tuple[datetime, _IsoKey, str]]] = []  # one entry: (instant, its fields, its text)
 
 
 def iso_seconds(when: datetime) -> str:
-    """``when.isoformat(timespec="seconds")`` (~0.8 us), memoised for the last instant: a
+    """``when.isoformat(timespec="seconds")`` (~0.8 us), memoised for the last second: a
     verification formats its reference time for the validity check of each signed object and
-    again for the report (the same datetime object)."""
+    again for the report, and a batch verifies many documents within one second.
+
+    The text depends on the fields to the second, ``fold`` and the tzinfo (its offset at
+    that local time): the memo is keyed by exactly those, and by the object itself first."""
     last = _ISO_LAST[0] if _ISO_LAST else None
     if last is not None and last[0] is when:
-        return last[1]
-    text = when.isoformat(timespec="seconds")
-    if _ISO_LAST:
-        _ISO_LAST[0] = (when, text)  # one store: another thread sees the old pair or the new one
+        return last[2]
+    key: _IsoKey = (when.second, when.minute, when.hour, when.day, when.month, when.year, when.fold, when.tzinfo)
+    if last is not None and last[1] == key:
+        text = last[2]
     else:
-        _ISO_LAST.append((when, text))
+        text = when.isoformat(timespec="seconds")
+    entry = (when, key, text)
+    if _ISO_LAST:
+        _ISO_LAST[0] = entry  # one store: another thread sees the old entry or the new one
+    else:
+        _ISO_LAST.append(entry)
     return text
 
 

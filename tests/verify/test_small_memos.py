@@ -3,7 +3,7 @@ replaces gives, stays bounded, and never keeps an error."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import pytest
 
@@ -28,6 +28,34 @@ def test_iso_seconds_is_isoformat() -> None:
     # an equal instant in another object is formatted on its own (the memo compares identity)
     c = datetime(2030, 5, 6, 7, 8, 9, tzinfo=timezone(timedelta(hours=-3))) + timedelta(hours=-3)
     assert iso_seconds(c) == c.isoformat(timespec="seconds") != iso_seconds(a)
+
+
+class _FoldZone(tzinfo):
+    """A local time that repeats: the first pass at UTC-4, the second (``fold=1``) at UTC-5."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        return timedelta(hours=-5 if dt is not None and dt.fold else -4)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "FZ"
+
+
+def test_iso_seconds_memo_keys_every_field_of_the_text() -> None:
+    """Within one second the text is reused; anything the text shows changes it (fold too)."""
+    a = datetime(2026, 12, 4, 3, 10, 7, 1, tzinfo=timezone.utc)
+    b = a.replace(microsecond=999_999)  # another object, the same second
+    assert iso_seconds(a) == iso_seconds(b) == b.isoformat(timespec="seconds")
+    for changed in (a.replace(second=8), a.replace(minute=11), a.replace(hour=4), a.replace(day=5), a.replace(month=11),
+                    a.replace(year=2027), a.replace(tzinfo=timezone(timedelta(hours=7))), a.replace(tzinfo=None)):
+        assert iso_seconds(a) == a.isoformat(timespec="seconds")
+        assert iso_seconds(changed) == changed.isoformat(timespec="seconds") != a.isoformat(timespec="seconds")
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=_FoldZone())
+    second = first.replace(fold=1)
+    assert iso_seconds(first) == "2026-11-01T01:30:00-04:00"
+    assert iso_seconds(second) == "2026-11-01T01:30:00-05:00" == second.isoformat(timespec="seconds")
 
 
 def test_decode_oid_cache_is_bounded_and_keeps_no_error() -> None:
