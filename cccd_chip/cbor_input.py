@@ -214,7 +214,10 @@ class _Decoder:
         at = self.pos
         if at >= self.end:
             raise self.refuse("truncated", "the input ends before a map key", at)
-        if self.data[at] >> 5 != 3:
+        ib = self.data[at]
+        if ib == _BREAK:
+            raise self.refuse("malformed", "a break byte where no indefinite-length item ends", at)
+        if ib >> 5 != 3:
             raise self.refuse("key-type", "a map key is not a text string", at)
         key = self.item(depth)
         if key in out:
