@@ -1,4 +1,4 @@
-"""Field quirk: CBOR dumps written by other encoders (docs/field-quirks.md, docs/dump-format.md).
+"""Field quirk: CBOR dumps written by other encoders (docs/dump-format.md, "The single-file CBOR form").
 
 Our writer uses the preferred serialization (RFC 8949 §4.2.1). A streaming encoder on a phone
 writes indefinite lengths (§3.2.2, §3.2.3): maps and arrays closed by a break, byte strings in
