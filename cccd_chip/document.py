@@ -6,7 +6,10 @@ Raw bytes are sacred: hashes and signatures are always checked over
 
 Dump format ``cccd-dump`` version 1 (see docs/dump-format.md):
 - a folder holding ``dump.json`` and one ``<NAME>.bin`` per file read, or
-- a single ``*.json`` file, the same manifest with each file inline as hex.
+- a single ``*.json`` file, the same manifest with each file inline as hex, or
+- a single ``*.cbor`` file, the same manifest in CBOR (RFC 8949) after the self-described
+  tag 55799 (``D9 D9 F7``), each file a byte string. A single-file dump is read as CBOR when
+  it starts with those bytes, else as JSON: the content decides, not the name.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from ._version import TOOL_NAME
 from .errors import CccdError, DumpFormatError, UsageError
 from .evidence import Evidence as Evidence  # re-exported: the dump's evidence records live in evidence.py
 from .evidence import unhex_member as _unhex
+from .cbor_input import MAGIC as CBOR_MAGIC
+from .cbor_input import load_cbor
 from .json_input import load_json, load_json_lifting_hex
 from .safe_files import is_real_dir, read_regular_file
 from .values import FrozenValue
@@ -39,6 +44,9 @@ DUMP_VERSION = 1
 MAX_DUMP_FILE = 4 * 1024 * 1024
 MAX_DUMP_JSON = MAX_DUMP_FILE * 8  # a single-file dump (every file inline as hex) or a manifest
 MAX_MANIFEST_DEPTH = 16
+# the names of single-file dumps in folders of dumps and archives (what Document.load reads is
+# decided by the content: CBOR_MAGIC first, else JSON)
+DUMP_FILE_SUFFIXES = (".json", ".cbor")
 FILE_NAMES = (
     ["CardAccess", "CardSecurity", "ATRINFO", "COM", "SOD"] + [f"DG{i}" for i in range(1, 17)]
 )
@@ -288,8 +296,21 @@ class Document(FrozenValue):
             m["files"] = {k: f"{k}.bin" for k in self.files}
         return m
 
+    def cbor_manifest(self) -> dict[str, Any]:
+        """The manifest of the CBOR form: the single-file JSON one with each file as bytes."""
+        m = self.manifest(inline=False)
+        m["files"] = {k: bytes(v) for k, v in self.files.items()}
+        return m
+
+    def to_cbor_bytes(self) -> bytes:
+        """The CBOR single-file form (cbor_output.dump_cbor: magic, preferred serialization)."""
+        from .cbor_output import dump_cbor
+
+        return dump_cbor(self.cbor_manifest())
+
     def save(self, path: "str | os.PathLike[str]") -> Path:
-        """Write whole or not at all (cccd_chip.output): a ``.json`` file inline, else a folder.
+        """Write whole or not at all (cccd_chip.output): a ``.json`` file inline, a ``.cbor`` file
+        (the CBOR form), else a folder.
 
         Every write is checked and fsynced; on a failure (full disk, read-only target) nothing
         is left behind and OutputError (exit 7) is raised. An existing folder is replaced only
@@ -299,8 +320,12 @@ class Document(FrozenValue):
         from .output import write_tree
 
         p = Path(path)
-        if p.suffix.lower() == ".json":
+        suffix = p.suffix.lower()
+        if suffix == ".json":
             _atomic_write(p, json.dumps(self.manifest(inline=True), indent=1).encode())
+            return p
+        if suffix == ".cbor":
+            _atomic_write(p, self.to_cbor_bytes())
             return p
 
         return write_tree(p, functools.partial(_fill_dump_folder, self, p.name), what=f"dump {p.name}",
@@ -313,8 +338,9 @@ class Document(FrozenValue):
         Only regular files are read, never through a symlink (a FIFO named DG11.bin
         would hang the read, a link to /dev/zero exhaust memory, a link out of the folder
         leak another file), each with its size checked on the open file before reading
-        (safe_files.read_regular_file). The manifest goes through the one JSON loader
-        (json_input.load_json).
+        (safe_files.read_regular_file). A single file starting with the CBOR magic is read as
+        CBOR (:meth:`from_cbor_bytes`), any other as JSON; a manifest goes through the one JSON
+        loader (json_input.load_json).
         """
         p = Path(path)
         try:
@@ -333,6 +359,8 @@ class Document(FrozenValue):
                 raise DumpFormatError(f"{p.name} is a symbolic link to a folder (only real folders are read)")
             else:
                 raw = read_regular_file(p, MAX_DUMP_JSON, error=DumpFormatError, what=p.name)
+                if raw[:3] == CBOR_MAGIC:
+                    return _from_cbor(raw, p.name)
                 return _from_inline(raw, p.name)
         except OSError as e:
             raise DumpFormatError(f"cannot read dump: {e.strerror or e}") from None
@@ -342,6 +370,19 @@ class Document(FrozenValue):
     def from_json_bytes(cls, raw: "bytes | bytearray | memoryview") -> "Document":
         """A dump in the single-file form (manifest with every file inline as hex); any bytes-like object."""
         return _from_inline(raw if type(raw) is bytes else bytes(raw), "dump")
+
+    @classmethod
+    def from_cbor_bytes(cls, raw: "bytes | bytearray | memoryview") -> "Document":
+        """A dump in the CBOR form (starting with the self-described tag 55799); any bytes-like object."""
+        return _from_cbor(raw if type(raw) is bytes else bytes(raw), "dump")
+
+    @classmethod
+    def from_bytes(cls, raw: "bytes | bytearray | memoryview") -> "Document":
+        """A single-file dump in either form: CBOR when it starts with ``D9 D9 F7``, else JSON."""
+        data = raw if type(raw) is bytes else bytes(raw)
+        if data[:3] == CBOR_MAGIC:
+            return _from_cbor(data, "dump")
+        return _from_inline(data, "dump")
 
     @classmethod
     def from_manifest(cls, m: dict[str, Any], files: Mapping[str, bytes]) -> "Document":
@@ -391,6 +432,20 @@ def _from_inline(raw: bytes, name: str) -> Document:
             return doc
         m = loads_manifest(raw, name=name)
     return _inline_document(m)
+
+
+def _from_cbor(raw: bytes, name: str) -> Document:
+    """A CBOR dump: the manifest (cbor_input.load_cbor, the JSON form's bounds), every file a byte string.
+
+    Hex text where a file's bytes belong is refused: one form, one spelling of a file.
+    """
+    m = load_cbor(raw, what=f"{name} is not an acceptable CBOR dump", max_size=MAX_DUMP_JSON,
+                  max_depth=MAX_MANIFEST_DEPTH, error=DumpFormatError)
+    files = _files_map(m)
+    for fname, data in files.items():
+        if type(data) is not bytes:
+            raise DumpFormatError(f"file {fname} must be a byte string in a CBOR dump")
+    return Document.from_manifest(m, files)
 
 
 def _inline_document(m: Any) -> Document:

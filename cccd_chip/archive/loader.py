@@ -74,14 +74,15 @@ def load(ref: DumpRef) -> Loaded:
         return None, e
     digest = hashlib.sha256(raw).hexdigest()
     try:
-        return digest, _from_json_bytes(raw)
+        # a stream line is JSON only; any other single-file dump is CBOR when it starts with the magic
+        return digest, _from_bytes(raw, json_only=ref.kind == "line")
     except CccdError as e:
         return digest, e
 
 
-def _from_json_bytes(raw: bytes) -> Document:
+def _from_bytes(raw: bytes, json_only: bool) -> Document:
     try:
-        return Document.from_json_bytes(raw)
+        return Document.from_json_bytes(raw) if json_only else Document.from_bytes(raw)
     except RecursionError:
         raise DumpFormatError("dump JSON is nested too deeply") from None
 

@@ -4,14 +4,15 @@ The client never holds dump bytes: it turns each archive into a stream of
 small :class:`DumpRef` values, in a deterministic order, and the workers read
 the bytes themselves (:mod:`.loader`). An archive is
 
-- a single-file dump (``*.json``) or a dump folder (holding ``dump.json``);
-- a folder tree: every dump folder and every ``*.json`` file below it, in
-  name order; hidden names (``.x``, e.g. half-written temporary files) are
+- a single-file dump (``*.json``, or ``*.cbor``: the CBOR form, docs/dump-format.md)
+  or a dump folder (holding ``dump.json``);
+- a folder tree: every dump folder and every ``*.json`` / ``*.cbor`` file below it,
+  in name order; hidden names (``.x``, e.g. half-written temporary files) are
   skipped, symbolic links are never followed (each is an error result);
 - a ``.jsonl`` / ``.ndjson`` stream file: one single-file dump per line, id
   ``FILE:LINE``; a line longer than :data:`MAX_DUMP_BYTES` is an error result,
   skipped in bounded pieces;
-- a ``.zip``: every ``*.json`` member is a single-file dump and every
+- a ``.zip``: every ``*.json`` / ``*.cbor`` member is a single-file dump and every
   directory holding ``dump.json`` a folder dump, id ``ARCHIVE!MEMBER``;
 - an uncompressed ``.tar``: the same, members read by offset; a folder dump's
   members must be stored together (as ``tar`` and ``zipfile`` write them).
@@ -30,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from ..document import MAX_DUMP_FILE
+from ..document import DUMP_FILE_SUFFIXES, MAX_DUMP_FILE
 from ..errors import UsageError
 from . import ARCHIVE_SUFFIXES as ARCHIVE_SUFFIXES, STREAM_SUFFIXES, is_archive as is_archive  # re-exported
 
-MAX_DUMP_BYTES = MAX_DUMP_FILE * 8  # a single-file dump (hex inside JSON), as Document.load allows
+MAX_DUMP_BYTES = MAX_DUMP_FILE * 8  # a single-file dump (hex inside JSON; CBOR), as Document.load allows
 MAX_PART_BYTES = MAX_DUMP_FILE  # one NAME.bin of a folder dump
 MAX_MEMBERS = 2_000_000  # zip central directories are held in memory: split larger archives
 MAX_NAME = 1024  # characters of a member name
@@ -84,14 +85,15 @@ def iter_refs(paths: Iterable["str | os.PathLike[str]"]) -> Iterator[DumpRef]:
             yield from _zip(p)
         elif low.endswith(".tar"):
             yield from _tar(p)
-        elif low.endswith(".json"):
+        elif low.endswith(DUMP_FILE_SUFFIXES):
             yield DumpRef(name, "file", name)
         else:
-            raise UsageError(f"{name}: not a dump or archive (.json, dump folder, folder tree, .jsonl, .zip, .tar)")
+            raise UsageError(f"{name}: not a dump or archive (.json, .cbor, dump folder, folder tree, .jsonl, .zip, "
+                             ".tar)")
 
 
 def _walk(folder: Path, depth: int = 0) -> Iterator[DumpRef]:
-    """Dump folders and ``*.json`` files below ``folder`` in name order, without following links."""
+    """Dump folders and ``*.json`` / ``*.cbor`` files below ``folder`` in name order, without following links."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as err:
@@ -102,7 +104,7 @@ def _walk(folder: Path, depth: int = 0) -> Iterator[DumpRef]:
             continue
         path = Path(e.path)
         if e.is_symlink():
-            if e.name.lower().endswith(".json") or e.is_dir():
+            if e.name.lower().endswith(DUMP_FILE_SUFFIXES) or e.is_dir():
                 yield DumpRef(str(path), "file", str(path), problem="symbolic link not followed")
         elif e.is_dir(follow_symlinks=False):
             if (path / "dump.json").is_file():
@@ -111,7 +113,7 @@ def _walk(folder: Path, depth: int = 0) -> Iterator[DumpRef]:
                 yield from _walk(path, depth + 1)
             else:
                 yield DumpRef(str(path), "folder", str(path), problem="folder tree too deep")
-        elif e.name.lower().endswith(".json"):
+        elif e.name.lower().endswith(DUMP_FILE_SUFFIXES):
             if e.is_file(follow_symlinks=False):
                 yield DumpRef(str(path), "file", str(path))
             else:
@@ -174,7 +176,7 @@ def _zip(p: Path) -> Iterator[DumpRef]:
         for info in infos:
             member = info.filename
             base = member.rsplit("/", 1)[-1]
-            if info.is_dir() or not base.lower().endswith(".json") or base.startswith("."):
+            if info.is_dir() or not base.lower().endswith(DUMP_FILE_SUFFIXES) or base.startswith("."):
                 continue
             rid = f"{name}!{member}"
             problem = unsafe_member_name(member)
@@ -226,7 +228,7 @@ def _tar(p: Path) -> Iterator[DumpRef]:
                 group_dir, group, group_problem = folder, {}, ""
             problem = unsafe_member_name(member)
             is_dump_part = base == "dump.json" or base.endswith(".bin")
-            if not base.lower().endswith(".json") and not is_dump_part:
+            if not base.lower().endswith(DUMP_FILE_SUFFIXES) and not is_dump_part:
                 continue
             if problem is None and not info.isreg():
                 problem = "not a regular file (link or device)"

@@ -40,7 +40,7 @@ def inspect(path, face, as_json, fingers=None, iris=None):
     written: dict[int, list[Path]] = {}
     files: Optional[dict[str, bytes]] = None
     face_written: Optional[str] = None
-    if p.is_dir() or p.suffix == ".json":
+    if p.is_dir() or p.suffix in (".json", ".cbor"):  # a dump (the content decides its form)
         from cccd_chip.document import Document
 
         d = Document.load(named(p))

@@ -26,7 +26,7 @@ log = logging.getLogger("cccd")
 @credential_options
 @source_options
 @trust_options
-@click.option("--out", type=click.Path(), help="Write a dump (folder, or a .json file).")
+@click.option("--out", type=click.Path(), help="Write a dump (folder, or a .json or .cbor file).")
 @click.option("--trace", "trace_path", type=click.Path(), help="Record the APDU trace to this file.")
 @click.option("--face", type=click.Path(), help="Save the face image (JPEG, or PNG for JPEG2000).")
 @click.option("--fingers", type=click.Path(), help="Save one PNG per fingerprint of DG3 into this folder (0600).")
@@ -61,7 +61,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     at_time = parse_at(at)
     policy = make_policy(at_time)  # option errors before the card is touched
     if out:
-        prepare_output(out, "dump", folder_ok=Path(out).suffix.lower() != ".json")
+        prepare_output(out, "dump", folder_ok=Path(out).suffix.lower() not in (".json", ".cbor"))
     if trace_path:
         prepare_output(trace_path, "trace")
     if face:

@@ -23,7 +23,7 @@ def verify_cmd(dumps, csca, masterlist, masterlist_root, crl, ldif, stream, work
                **archive_args):
     """Re-verify dumps offline: one dump, several, folders of dumps, or a stream on stdin.
 
-    One dump prints its report. Many dumps are verified on every core (shared
+    One dump (a folder, a .json or a .cbor file) prints its report. Many dumps are verified on every core (shared
     caches per process) and print one line each; the exit code is the worst:
     1 if any failed, else 6 if any dump is malformed, else 3 if any is undetermined.
     Archives (folder trees, .jsonl, .zip, .tar) with --engine process|dask: see docs/archive.md.

@@ -42,7 +42,7 @@ def run(dumps: tuple[str, ...], csca: tuple[str, ...], masterlist: tuple[str, ..
         return archive_cmd.run(dumps, build_trust_store(csca, masterlist, masterlist_root, crl, ldif, known), policy,
                                workers=workers, stream=stream, as_json=as_json, **archive_args)
     if not dumps and not stream:
-        raise UsageError("give one or more dumps (folders or .json files), or --stream")
+        raise UsageError("give one or more dumps (folders, .json or .cbor files), or --stream")
     store = build_trust_store(csca, masterlist, masterlist_root, crl, ldif, known)  # option errors first
     for d in dumps:  # a path where nothing exists is a usage error; a folder without a dump is exit 6
         p = require_path(d, "dump")
