@@ -1,7 +1,7 @@
 """Batch verification for back-ends: many dumps, all cores, shared caches.
 
 ``verify_many(items, trust_store, policy=..., workers=N)`` verifies Documents,
-dump paths (folder or ``.json``) or :class:`InlineDump` values (one single-file
+dump paths (folder, ``.json`` or ``.cbor``) or :class:`InlineDump` values (one single-file
 dump as bytes, e.g. a line of a stream) and yields :class:`BatchResult` in input
 order. With ``workers > 1`` a process pool is used: on POSIX the fork pool of
 :mod:`.forkpool` (forked workers, two pipes each, no threads; a worker killed
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, TypeVar, Union, overload
 
-from ..document import Document
+from ..document import DUMP_FILE_SUFFIXES, Document
 from ..errors import CccdError, DumpFormatError
 from ..pki.trust_store import TrustStore
 from .document_check import verify_document
@@ -183,12 +183,12 @@ def _executor_pool(items: Iterable[Item], trust_store: TrustStore, policy: Polic
 
 
 def dump_paths(folder: Union[str, "os.PathLike[str]"]) -> Iterator[Path]:
-    """Every dump in ``folder``, sorted: sub-folders and ``*.json`` files.
+    """Every dump in ``folder``, sorted: sub-folders, ``*.json`` and ``*.cbor`` files (docs/dump-format.md).
 
     A sub-folder without ``dump.json`` is listed too (it fails to load, exit 6): a dump
     whose manifest went missing is reported, never silently left out of a batch.
     Hidden entries (``.name``, e.g. the temporary folder of an atomic save) and other
-    files are not dumps. A ``*.json`` entry that is a FIFO, a device or a symlink, and a
+    files are not dumps. A ``*.json`` / ``*.cbor`` entry that is a FIFO, a device or a symlink, and a
     symlink to a folder, are listed too: loading refuses them (exit 6, a result line with
     the reason), never hangs on them or follows them out of the folder.
     """
@@ -201,7 +201,7 @@ def dump_paths(folder: Union[str, "os.PathLike[str]"]) -> Iterator[Path]:
     for e in entries:
         if e.name.startswith("."):
             continue
-        if e.is_dir() or e.name.lower().endswith(".json"):  # whatever kind of file: loading judges it
+        if e.is_dir() or e.name.lower().endswith(DUMP_FILE_SUFFIXES):  # whatever kind of file: loading judges it
             yield root / e.name
 
 

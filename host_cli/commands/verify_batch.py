@@ -6,13 +6,11 @@ both reach it through ``commands/verify_run.run``: one body, the same lines, sum
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from cccd_chip.document import DUMP_FILE_SUFFIXES
 from cccd_chip.safe_text import visible
 
 from .. import render
@@ -34,26 +32,8 @@ def echo(text: str, err: bool = False) -> None:
 _is_dump_folder_of_dumps = is_dump_folder_of_dumps
 
 
-def dump_paths(folder) -> Iterator[Path]:
-    """Every dump in ``folder``, sorted: sub-folders, ``*.json`` and ``*.cbor`` files.
-
-    ``cccd_chip.verify.batch.dump_paths`` with the CBOR form's suffix too (docs/dump-format.md):
-    the same order (normcase'd names), the same rules -- hidden entries and other files are not
-    dumps; a sub-folder without ``dump.json``, and a dump entry that is a FIFO, a device or a
-    symlink, are listed, and loading refuses them (exit 6, a result line with the reason).
-    """
-    root = Path(folder)
-    with os.scandir(root) as it:
-        entries = sorted(it, key=lambda e: os.path.normcase(e.name))
-    for e in entries:
-        if e.name.startswith("."):
-            continue
-        if e.is_dir() or e.name.lower().endswith(DUMP_FILE_SUFFIXES):  # whatever kind of file: loading judges it
-            yield root / e.name
-
-
 def _batch_items(dumps, stream):
-    from cccd_chip.verify.batch import InlineDump
+    from cccd_chip.verify.batch import InlineDump, dump_paths
 
     for d in dumps:
         if _is_dump_folder_of_dumps(d):
