@@ -18,8 +18,8 @@ demo: setup
 	$(BIN)/cccd demo
 
 # the suite on what `make setup` built (the compiled modules unless NATIVE=0), then the
-# adversarial, field-quirk, verify and LDS tests again on the pure-Python sources
-PURE_PASS := tests/adversarial tests/quirks tests/verify tests/lds tests/unit/test_native.py
+# adversarial, field-quirk, verify and LDS tests and the two dump loaders' own tests again on the pure-Python sources
+PURE_PASS := tests/adversarial tests/quirks tests/verify tests/lds tests/unit/test_native.py tests/unit/test_cbor_input.py tests/unit/test_json_input_lift.py
 test: setup
 	CCCD_CHIP_EXPECT_NATIVE=$(NATIVE) $(BIN)/python -m pytest
 ifeq ($(NATIVE),1)
