@@ -326,19 +326,13 @@ def run_doc(docs: list[Document], ts: TrustStore, policy: Policy, loops: int, co
     return _clock() - t0
 
 
-def run_dump(raws: list[bytes], ts: TrustStore, policy: Policy, loops: int) -> float:
+def run_dump(raws: list[bytes], ts: TrustStore, policy: Policy, loops: int,
+             load: Callable[[bytes], Document] = Document.from_json_bytes) -> float:
+    """Load each dump (``load``: the JSON form, or ``Document.from_cbor_bytes``) and verify it."""
     t0 = _clock()
     for _ in range(loops):
         for raw in raws:
-            verify_document(Document.from_json_bytes(raw), ts, policy=policy)
-    return _clock() - t0
-
-
-def run_dump_cbor(raws: list[bytes], ts: TrustStore, policy: Policy, loops: int) -> float:
-    t0 = _clock()
-    for _ in range(loops):
-        for raw in raws:
-            verify_document(Document.from_cbor_bytes(raw), ts, policy=policy)
+            verify_document(load(raw), ts, policy=policy)
     return _clock() - t0
 
 
@@ -420,7 +414,7 @@ def measure(case: Case, policy: Policy, rounds: int, target_s: float) -> dict[st
         f = run_floor(steps, loops)
         d = run_doc(case.docs, case.ts, policy, loops)
         p = run_dump(case.raws, case.ts, policy, loops)
-        b = run_dump_cbor(case.cbor, case.ts, policy, loops) if case.cbor else float("nan")
+        b = run_dump(case.cbor, case.ts, policy, loops, Document.from_cbor_bytes) if case.cbor else float("nan")
         c = run_doc(case.docs, case.ts, policy, loops, cold=True) if clear is not None else float("nan")
         fl.append(f)
         dc.append(d / f)
