@@ -48,6 +48,8 @@ from __future__ import annotations
 from typing import Any, Optional, Type
 
 from .errors import CccdError, ParseError
+from .json_input import _RefusedError, refusal
+from .values import exact_bytes
 
 #: the self-described CBOR tag 55799 in its shortest head, the first bytes of a CBOR dump (RFC 8949 §3.4.6)
 MAGIC = b"\xd9\xd9\xf7"
@@ -61,14 +63,6 @@ class CborInputError(ParseError):
     """CBOR input refused by :func:`load_cbor` (exit 6)."""
 
     reason = "CBOR_INPUT"
-
-
-class _RefusedError(Exception):
-    def __init__(self, kind: str, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.offset = offset
 
 
 class _Decoder:
@@ -269,8 +263,8 @@ def load_cbor(
     one 1 (as :func:`cccd_chip.json_input.load_json` counts them).
     """
     if len(raw) > max_size:
-        raise _error(error, what, "too-large", f"larger than {max_size} bytes", None, file)
-    data = raw if type(raw) is bytes else bytes(raw)
+        raise refusal(error, what, "too-large", f"larger than {max_size} bytes", file=file)
+    data = exact_bytes(raw)
     decoder = _Decoder(data, min(max(max_depth, 0), _MAX_DEPTH_ALLOWED))
     try:
         if magic:
@@ -281,15 +275,8 @@ def load_cbor(
         if decoder.pos != decoder.end:
             raise decoder.refuse("trailing-bytes", "bytes after the data item", decoder.pos)
     except _RefusedError as e:
-        raise _error(error, what, e.kind, e.message, e.offset, file) from None
+        raise refusal(error, what, e.kind, e.message, file=file, offset=e.offset) from None
     return value
-
-
-def _error(error: Type[CccdError], what: str, kind: str, message: str, offset: Optional[int],
-           file: Optional[str]) -> CccdError:
-    e = error(f"{what}: {message}", file=file, offset=offset)
-    e.kind = kind  # type: ignore[attr-defined]  # the refusal's kind, for callers that branch on it
-    return e
 
 
 __all__ = ["load_cbor", "CborInputError", "MAGIC", "DEFAULT_MAX_DEPTH"]

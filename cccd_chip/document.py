@@ -32,7 +32,7 @@ from .cbor_input import MAGIC as CBOR_MAGIC
 from .cbor_input import load_cbor
 from .json_input import load_json, load_json_lifting_hex
 from .safe_files import is_real_dir, read_regular_file
-from .values import FrozenValue
+from .values import exact_bytes, FrozenValue
 
 if TYPE_CHECKING:
     from .holder import Face, Holder
@@ -358,10 +358,8 @@ class Document(FrozenValue):
             elif p.is_dir():
                 raise DumpFormatError(f"{p.name} is a symbolic link to a folder (only real folders are read)")
             else:
-                raw = read_regular_file(p, MAX_DUMP_JSON, error=DumpFormatError, what=p.name)
-                if raw[:3] == CBOR_MAGIC:
-                    return _from_cbor(raw, p.name)
-                return _from_inline(raw, p.name)
+                return _from_single_file(read_regular_file(p, MAX_DUMP_JSON, error=DumpFormatError, what=p.name),
+                                         p.name)
         except OSError as e:
             raise DumpFormatError(f"cannot read dump: {e.strerror or e}") from None
         return cls.from_manifest(m, files)
@@ -369,20 +367,17 @@ class Document(FrozenValue):
     @classmethod
     def from_json_bytes(cls, raw: "bytes | bytearray | memoryview") -> "Document":
         """A dump in the single-file form (manifest with every file inline as hex); any bytes-like object."""
-        return _from_inline(raw if type(raw) is bytes else bytes(raw), "dump")
+        return _from_inline(exact_bytes(raw), "dump")
 
     @classmethod
     def from_cbor_bytes(cls, raw: "bytes | bytearray | memoryview") -> "Document":
         """A dump in the CBOR form (starting with the self-described tag 55799); any bytes-like object."""
-        return _from_cbor(raw if type(raw) is bytes else bytes(raw), "dump")
+        return _from_cbor(exact_bytes(raw), "dump")
 
     @classmethod
     def from_bytes(cls, raw: "bytes | bytearray | memoryview") -> "Document":
         """A single-file dump in either form: CBOR when it starts with ``D9 D9 F7``, else JSON."""
-        data = raw if type(raw) is bytes else bytes(raw)
-        if data[:3] == CBOR_MAGIC:
-            return _from_cbor(data, "dump")
-        return _from_inline(data, "dump")
+        return _from_single_file(exact_bytes(raw), "dump")
 
     @classmethod
     def from_manifest(cls, m: dict[str, Any], files: Mapping[str, bytes]) -> "Document":
@@ -432,6 +427,11 @@ def _from_inline(raw: bytes, name: str) -> Document:
             return doc
         m = loads_manifest(raw, name=name)
     return _inline_document(m)
+
+
+def _from_single_file(raw: bytes, name: str) -> Document:
+    """A single-file dump in either form: CBOR when it starts with :data:`CBOR_MAGIC`, else JSON."""
+    return _from_cbor(raw, name) if raw[:3] == CBOR_MAGIC else _from_inline(raw, name)
 
 
 def _from_cbor(raw: bytes, name: str) -> Document:

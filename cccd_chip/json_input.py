@@ -58,9 +58,24 @@ class JsonInputError(ParseError):
 
 
 class _RefusedError(Exception):
-    def __init__(self, kind: str, message: str) -> None:
+    """A refusal inside a loader (this one, :mod:`cccd_chip.cbor_input`): its kind, message and,
+    where known, byte offset; turned into the caller's exception by :func:`refusal`."""
+
+    def __init__(self, kind: str, message: str, offset: Optional[int] = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.message = message
+        self.offset = offset
+
+
+def refusal(error: Type[CccdError], what: str, kind: str, message: str, *, file: Optional[str] = None,
+            offset: Optional[int] = None) -> CccdError:
+    """The caller's exception for refused input: ``what: message`` with ``kind`` set (and ``file``,
+    ``offset`` when known); never the input itself."""
+    text = f"{what}: {message}"
+    e = error(text) if file is None and offset is None else error(text, file=file, offset=offset)
+    e.kind = kind  # type: ignore[attr-defined]  # the refusal's kind, for callers that branch on it
+    return e
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -151,9 +166,7 @@ def load_json_lifting_hex(
 def _load(raw: "bytes | str", what: str, max_size: int, max_depth: int, error: Type[CccdError],
           file: Optional[str], lift: bool) -> tuple[Any, list[HexValue]]:
     def refuse(kind: str, message: str) -> CccdError:
-        e = error(f"{what}: {message}", file=file) if file is not None else error(f"{what}: {message}")
-        e.kind = kind  # type: ignore[attr-defined]  # the refusal's kind, for callers that branch on it
-        return e
+        return refusal(error, what, kind, message, file=file)
 
     if len(raw) > max_size:
         raise refuse("too-large", f"larger than {max_size} bytes")

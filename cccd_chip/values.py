@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-__all__ = ["FrozenValue"]
+__all__ = ["FrozenValue", "exact_bytes"]
 
 
 class FrozenValue:
@@ -30,3 +30,10 @@ class FrozenValue:
     def __reduce__(self) -> tuple[Any, ...]:
         # the parameters of __init__: a field with init=False is derived by __post_init__ (Certificate.label)
         return type(self), tuple(getattr(self, f.name) for f in fields(self) if f.init)  # type: ignore[arg-type]  # every subclass is a dataclass
+
+
+def exact_bytes(data: "bytes | bytearray | memoryview") -> bytes:
+    """``data`` as ``bytes``: itself when it is bytes, else a copy. In compiled code ``bytes(x)``
+    is a generic type call with a method lookup even when ``x`` is bytes already (~0.1 us; a
+    verification made ~20 of them)."""
+    return data if type(data) is bytes else bytes(data)

@@ -26,6 +26,7 @@ given, after the domain has been validated.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, cast, Final, Optional
@@ -39,11 +40,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, padding, rsa, utils
 
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, VerificationError
+from ..iso7816.tlv import encode_length
+from ..lds._der import read_element
 from . import ec as _ec
 from . import ecdsa as _ecdsa
 from .key_integers import read_key_integer, read_key_integer_element, read_rsa_public_key
 from .primes import probably_prime
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 # --- algorithm identifiers ----------------------------------------------------
 
@@ -111,6 +114,21 @@ def hash_algorithm(name: str) -> hashes.HashAlgorithm:
         raise UnsupportedError(f"hash algorithm {name} not supported", reason="ALGORITHM_UNSUPPORTED") from None
 
 
+# hashlib's named constructors: no name lookup per call, as hashlib.new does (a DG hash per data
+# group per document, the eContent, the AA message)
+_HASH_CONSTRUCTORS: Final[dict[str, Callable[[bytes], Any]]] = {
+    "sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256, "sha384": hashlib.sha384,
+    "sha512": hashlib.sha512,
+}
+
+
+def digest_named(name: str, data: bytes) -> bytes:
+    """The ``name`` digest of ``data`` (a hashlib name): its named constructor where there is one,
+    else ``hashlib.new``."""
+    ctor = _HASH_CONSTRUCTORS.get(name)
+    return ctor(data).digest() if ctor is not None else hashlib.new(name, data).digest()
+
+
 def hash_name_from_oid(oid: str) -> str:
     """``sha256`` for ``2.16.840.1.101.3.4.2.1`` etc.; UnsupportedError otherwise."""
     try:
@@ -158,7 +176,7 @@ def _cached_alg(alg_id_der: bytes, digest_oid: Optional[str]) -> SignatureAlgori
 
 def signature_algorithm(alg_id_der: bytes, *, digest_oid: Optional[str] = None) -> SignatureAlgorithm:
     """Cached :func:`parse_signature_algorithm` (algorithm ids repeat across documents)."""
-    return _cached_alg(alg_id_der if type(alg_id_der) is bytes else bytes(alg_id_der), digest_oid)
+    return _cached_alg(exact_bytes(alg_id_der), digest_oid)
 
 
 # asn1crypto ships no type stubs: its values (``params``, ``info`` below) are ``Any`` to mypy.
@@ -261,7 +279,7 @@ def _ossl_dsa(key: PublicKey) -> dsa.DSAPublicKey:
 @lru_cache(maxsize=4096)
 def load_public_key(spki_der: bytes) -> PublicKey:
     """Parse a SubjectPublicKeyInfo (RSA, RSASSA-PSS, EC named/explicit, DSA with p, q, g)."""
-    return _load_spki(spki_der if type(spki_der) is bytes else bytes(spki_der), common_rsa=True)
+    return _load_spki(exact_bytes(spki_der), common_rsa=True)
 
 
 def _load_spki(spki_der: bytes, *, common_rsa: bool) -> PublicKey:
@@ -292,38 +310,23 @@ def _load_spki(spki_der: bytes, *, common_rsa: bool) -> PublicKey:
 _RSA_ENCRYPTION_NULL: Final = bytes.fromhex("300d06092a864886f70d0101010500")
 
 
-def _der_head(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
-    """(tag, value start, value end) of the element at ``pos``: a one-byte tag and a DER length
-    (short, or 81/82 in their minimal use) within ``end``; tag -1 for anything else."""
-    if pos + 2 > end:
-        return -1, 0, 0
-    tag, n = data[pos], data[pos + 1]
-    if n < 0x80:
-        vs = pos + 2
-        ve = vs + n
-    elif n == 0x81 and pos + 3 <= end and data[pos + 2] >= 0x80:
-        vs = pos + 3
-        ve = vs + data[pos + 2]
-    elif n == 0x82 and pos + 4 <= end and data[pos + 2] != 0:
-        vs = pos + 4
-        ve = vs + (data[pos + 2] << 8 | data[pos + 3])
-    else:
-        return -1, 0, 0
-    return (tag, vs, ve) if ve <= end else (-1, 0, 0)
-
-
 def _rsa_spki_common(spki: bytes) -> Optional[bytes]:
     """The RSAPublicKey DER of an RSA SubjectPublicKeyInfo in its common form (RFC 5280 §4.1.2.7:
-    ``30 L { 30 0D 06 09 rsaEncryption 05 00, 03 L' 00 RSAPublicKey }``, DER lengths, nothing after),
-    read without asn1crypto (~3 us instead of ~16, once per card for an AA key); None for any other
-    form, which the general path reads and judges, as it does every key the common form refuses
-    (tests/crypto/test_rsa_spki_fast_path.py: the same key or the same refusal on every input)."""
+    ``30 L { 30 0D 06 09 rsaEncryption 05 00, 03 L' 00 RSAPublicKey }``, minimal DER lengths,
+    nothing after), read with the DER walker instead of asn1crypto (~3 us instead of ~16, once per
+    card for an AA key); None for any other form, which the general path reads and judges, as it
+    does every key the common form refuses (tests/crypto/test_rsa_spki_fast_path.py: the same key
+    or the same refusal on every input)."""
     end = len(spki)
-    tag, vs, ve = _der_head(spki, 0, end)
-    if tag != 0x30 or ve != end or spki[vs:vs + len(_RSA_ENCRYPTION_NULL)] != _RSA_ENCRYPTION_NULL:
+    try:
+        tag, vs, ve = read_element(spki, 0, end)
+        bpos = vs + len(_RSA_ENCRYPTION_NULL)
+        if tag != 0x30 or ve != end or vs != 1 + len(encode_length(ve - vs)) or spki[vs:bpos] != _RSA_ENCRYPTION_NULL:
+            return None
+        tag, bs, be = read_element(spki, bpos, end)
+    except ParseError:
         return None
-    tag, bs, be = _der_head(spki, vs + len(_RSA_ENCRYPTION_NULL), end)
-    if tag != 0x03 or be != end or be - bs < 2 or spki[bs] != 0:
+    if tag != 0x03 or be != end or bs - bpos != 1 + len(encode_length(be - bs)) or be - bs < 2 or spki[bs] != 0:
         return None
     return spki[bs + 1:be]
 

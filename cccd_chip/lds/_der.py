@@ -20,6 +20,7 @@ from typing import Final, Iterator, Optional
 
 from ..errors import CccdError, ParseError
 from ..iso7816.tlv import read_length, read_tag
+from ..values import exact_bytes
 
 MAX_DER_DEPTH: Final = 48
 MAX_DER_NODES: Final = 2_000_000
@@ -267,7 +268,7 @@ _OID_TEXTS_MAX: Final = 1024
 def decode_oid(value: bytes, *, file: Optional[str] = None, offset: Optional[int] = None) -> str:
     """Dotted form of OBJECT IDENTIFIER contents (X.690 §8.19), cached by the exact contents
     (a malformed one is decoded, and refused, every time)."""
-    key = value if type(value) is bytes else bytes(value)
+    key = exact_bytes(value)
     text = _OID_TEXTS.get(key)
     if text is None:
         try:

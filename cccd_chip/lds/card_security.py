@@ -15,7 +15,7 @@ from . import cms, oids
 from . import security_infos as si
 from .cms import SignedData
 from .security_infos import SecurityInfos
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 FILE: Final = "CardSecurity"
 
@@ -28,7 +28,7 @@ class CardSecurity(FrozenValue):
 
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> CardSecurity:
-    raw = raw if type(raw) is bytes else bytes(raw)
+    raw = exact_bytes(raw)
     file = file or FILE
     sd = cms.parse(raw, file=file)
     if sd.econtent is None:

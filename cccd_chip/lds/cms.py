@@ -41,7 +41,7 @@ from ._der import (
     single,
     sort_der,
 )
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 MAX_CMS_SIZE: Final = 16 * 1024 * 1024
 
@@ -447,7 +447,7 @@ def _raw(data: bytes, span: Span, file: Optional[str], base: int) -> bytes:
 
 def parse(raw: bytes, *, file: Optional[str] = "CMS") -> SignedData:
     """Parse a ContentInfo holding SignedData (RFC 5652 §3, §5.1), DER or BER (:func:`definite_form`)."""
-    raw = raw if type(raw) is bytes else bytes(raw)
+    raw = exact_bytes(raw)
     try:
         return parse_at(raw, 0, len(raw), file=file)[0]
     except ParseError as exc:

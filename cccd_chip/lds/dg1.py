@@ -18,7 +18,7 @@ from ..errors import ParseError
 from ..iso7816 import tlv
 from . import mrz
 from .mrz import FILLER, CheckResult, check_digit_or_none
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 TAG: Final = 0x61
 MRZ_TAG: Final = 0x5F1F
@@ -297,7 +297,7 @@ def parse_mrz(text: str, *, raw: bytes = b"", file: Optional[str] = FILE, offset
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG1:
     """Parse DG1 (tag 61 holding 5F1F)."""
-    raw = raw if type(raw) is bytes else bytes(raw)
+    raw = exact_bytes(raw)
     n = len(raw)
     # the one form every chip writes, read inline: 61 L 5F 1F L' <MRZ> with both lengths in
     # short form and filling DG1 exactly; the same value (and the same MRZ offset, 2) as the

@@ -13,7 +13,7 @@ from ..content_cache import ContentCache
 from ..iso7816 import tlv
 from . import security_infos as si
 from .security_infos import SecurityInfos
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 TAG: Final = 0x6E
 FILE: Final = "DG14"
@@ -32,7 +32,7 @@ def parse(raw: bytes, *, file: Optional[str] = FILE) -> DG14:
     """Parse DG14; the result is cached by the exact bytes (and ``file``, which errors name):
     one verification reads it in the EF.CardAccess, PACE-CAM, CA and AA checks
     (:mod:`cccd_chip.content_cache`: errors are never cached, a changed byte is another key)."""
-    raw = raw if type(raw) is bytes else bytes(raw)
+    raw = exact_bytes(raw)
     return _PARSED.get_or_compute((raw, file), lambda: _parse(raw, file))
 
 

@@ -22,7 +22,7 @@ from typing import Final, Iterable, Optional, TYPE_CHECKING, TypeVar, Union
 from ..content_cache import ContentCache
 from ..errors import CccdError, ParseError, UnsupportedError
 from ..iso7816 import tlv
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 if TYPE_CHECKING:  # crypto is imported lazily at run time
     from ..crypto.domain_params import AnyDomain, DomainPolicy, Element
@@ -412,7 +412,7 @@ def parse(data: bytes, *, file: str = "SecurityInfos", base: int = 0) -> Securit
     name): EF.CardAccess is the same on every card of a generation, DG14 is read by
     three checks of one document (:mod:`cccd_chip.content_cache`).
     """
-    data = data if type(data) is bytes else bytes(data)
+    data = exact_bytes(data)
     return _PARSED.get_or_compute((data, file, base), lambda: _parse_checked(data, file, base))
 
 
@@ -515,7 +515,7 @@ def parse_subject_public_key(spki: bytes, key_id: Optional[int] = None, *,
     chosen: Optional[DomainPolicy] = domain_params.STRICT if isinstance(policy, _Default) else policy
     # cached by the exact SubjectPublicKeyInfo, keyId and policy (content_cache): a document's
     # CA key is read by the PACE-CAM check and the DG14 comparison; errors are never cached
-    data = spki if type(spki) is bytes else bytes(spki)
+    data = exact_bytes(spki)
     return _PUBLIC_KEYS.get_or_compute((data, key_id, chosen),
                                        lambda: _parse_subject_public_key(data, key_id, chosen))
 

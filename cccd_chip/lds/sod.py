@@ -17,7 +17,7 @@ from ..iso7816 import tlv
 from . import cms, oids
 from ._der import children, der, der_int, der_seq, int_at, octets, single
 from .cms import AlgorithmIdentifier, SignedData
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 TAG: Final = 0x77
 FILE: Final = "SOD"
@@ -100,7 +100,7 @@ class SOD(FrozenValue):
 
 def parse_security_object(raw: bytes, *, file: Optional[str] = FILE, base: int = 0) -> LDSSecurityObject:
     """Decode the DER LDSSecurityObject (eContent of the SOD), one bounded pass."""
-    raw = raw if type(raw) is bytes else bytes(raw)
+    raw = exact_bytes(raw)
     _, _, vs, ve = single(raw, 0, len(raw), 0x30, "LDSSecurityObject", file=file, base=base)
     parts = children(raw, vs, ve, file=file, base=base)
     if len(parts) not in (3, 4):
@@ -163,7 +163,7 @@ def build_security_object(value: LDSSecurityObject) -> bytes:
 
 def parse(raw: bytes, *, file: Optional[str] = FILE) -> SOD:
     """Parse EF.SOD (tag 77): one bounded pass over the DER (BER made definite first), eContent and signed attributes byte-exact."""
-    raw = raw if type(raw) is bytes else bytes(raw)
+    raw = exact_bytes(raw)
     try:
         return _parse(raw, raw, file)
     except ParseError as exc:

@@ -19,7 +19,7 @@ from asn1crypto import x509 as _x509
 from ..lds.names import name_text
 from ..crypto.signatures import PublicKey, load_public_key, signature_algorithm, verify_signature
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 MAX_CERT_SIZE: Final = 64 * 1024
 _KNOWN_CRITICAL: Final = frozenset(
@@ -92,7 +92,7 @@ def load_certificate(data: bytes, *, file: Optional[str] = None) -> Certificate:
     if len(data) > MAX_CERT_SIZE:
         raise ParseError("certificate too large", file=file)
     try:
-        return _load_cached(data if type(data) is bytes else bytes(data))
+        return _load_cached(exact_bytes(data))
     except ParseError as e:
         raise ParseError(e.message, file=file, offset=e.offset) from None
 

@@ -18,7 +18,7 @@ from asn1crypto import crl as _crl
 from ..crypto.signatures import PublicKey, signature_algorithm, verify_signature
 from ..errors import CccdError, ParseError, UnsupportedError, VerificationError
 from .certificate import _country, _name_key, _name_text
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 MAX_CRL_SIZE: Final = 16 * 1024 * 1024
 
@@ -52,7 +52,7 @@ def load_crl(data: bytes, *, file: Optional[str] = None) -> CRL:
     if len(data) > MAX_CRL_SIZE:
         raise ParseError("CRL too large", file=file)
     try:
-        return _load_cached(data if type(data) is bytes else bytes(data))
+        return _load_cached(exact_bytes(data))
     except ParseError as e:
         raise ParseError(e.message, file=file) from None
 

@@ -20,6 +20,7 @@ from typing import Callable, Final, Iterable, Optional, Sequence
 from ..crypto.signatures import (
     PublicKey,
     SignatureAlgorithm,
+    digest_named,
     hash_name_from_oid,
     signature_algorithm,
     verify_signature,
@@ -204,19 +205,9 @@ def check_signed_attributes(sd: SignedData, si: SignerInfo) -> str:
     if content_type is None or content_type != sd.econtent_type:
         raise VerificationError("contentType attribute differs from eContentType", reason=R_CONTENT_TYPE)
     md = si.message_digest
-    if sd.econtent is None or md is None or _digest(name, sd.econtent) != md:
+    if sd.econtent is None or md is None or digest_named(name, sd.econtent) != md:
         raise VerificationError("messageDigest differs from the eContent hash", reason=R_MESSAGE_DIGEST)
     return name
-
-
-_HASH_CONSTRUCTORS: Final = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
-                      "sha384": hashlib.sha384, "sha512": hashlib.sha512}
-
-
-def _digest(name: str, data: bytes) -> bytes:
-    """hashlib's named constructor where there is one (no name lookup per document), else hashlib.new."""
-    ctor = _HASH_CONSTRUCTORS.get(name)
-    return ctor(data).digest() if ctor is not None else hashlib.new(name, data).digest()
 
 
 def verify_signer_signature(si: SignerInfo, key: PublicKey) -> SignatureAlgorithm:

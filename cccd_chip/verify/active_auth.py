@@ -18,7 +18,6 @@ Authentication: :func:`check_active_authentication` gates the verdict on it.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from typing import Any, Callable, cast, Final, Optional
@@ -29,6 +28,7 @@ from ..content_cache import ContentCache
 from ..crypto import libcrypto
 from ..crypto.signatures import (
     PublicKey,
+    digest_named,
     load_public_key,
     signature_algorithm as _sig_alg,
     split_plain_signature,
@@ -39,7 +39,7 @@ from ..iso7816 import tlv
 from ..lds import dg14 as dg14_mod
 from ..lds.security_infos import oid_to_bytes
 from .report import CheckResult, Reason, Verdict
-from ..values import FrozenValue
+from ..values import exact_bytes, FrozenValue
 
 DG15_TAG: Final = 0x6F
 DG14_TAG: Final = 0x6E
@@ -69,7 +69,7 @@ _DG15_KEYS: Final["ContentCache[PublicKey]"] = ContentCache("DG15 public key", 1
 def aa_public_key(dg15: bytes) -> PublicKey:
     """The SubjectPublicKeyInfo inside DG15 (tag 6F), cached by DG15's exact bytes
     (:mod:`cccd_chip.content_cache`; a PublicKey is frozen, errors are never cached)."""
-    raw = dg15 if type(dg15) is bytes else bytes(dg15)
+    raw = exact_bytes(dg15)
     return _DG15_KEYS.get_or_compute(raw, lambda: load_public_key(tlv.decode_one(raw, expected_tag=DG15_TAG, file="DG15").value))
 
 
@@ -117,8 +117,6 @@ def _rsa_numbers(key: PublicKey) -> tuple[int, int]:
 
 
 _compare_digest: Final = hmac.compare_digest  # a C static in compiled code (no module lookups per call)
-_HASH_CTORS: Final[dict[str, Callable[[bytes], Any]]] = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
-                                                  "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 _UNSET: Final[Any] = object()
 _POWMOD: Any = _UNSET
 # RSA operations before a process imports GMP (the ``fast`` extra): without libcrypto after a few
@@ -182,8 +180,7 @@ def recover_iso9796_2(f: bytes, challenge: bytes) -> AAResult:
         raise VerificationError("AA message representative too short", reason="AA_SIGNATURE_INVALID")
     m1 = f[1 : len(f) - t - lh]
     d = f[len(f) - t - lh : len(f) - t]
-    ctor = _HASH_CTORS.get(hash_name)
-    expected = (ctor(m1 + challenge) if ctor is not None else hashlib.new(hash_name, m1 + challenge)).digest()
+    expected = digest_named(hash_name, m1 + challenge)
     if not _compare_digest(d, expected):
         raise VerificationError("AA recovered digest does not bind this challenge", reason="AA_CHALLENGE_MISMATCH")
     return AAResult("iso9796-2", hash_name, f"trailer {'BC' if t == 1 else f'{f[-2]:02X}CC'}")

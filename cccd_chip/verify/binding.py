@@ -46,6 +46,7 @@ from ..lds.access_keys import password_candidates
 from .country_codes import SPECIMEN_CERTIFICATE_COUNTRY, SPECIMEN_STATE, alpha2_for, normalise, why_no_state
 from .passive import PassiveResult
 from .report import CheckResult, Reason, Verdict
+from ..values import exact_bytes
 
 if TYPE_CHECKING:  # imported where used, to keep `cccd verify` light
     from ..lds.security_infos import SecurityInfos
@@ -265,7 +266,7 @@ def check_com_sod(raw_com: Optional[bytes], pa: PassiveResult, absent: Mapping[s
         return _r(CHECK_COM_SOD, Verdict.NOT_SUPPORTED, Reason.COM_MISSING, "COM", "EF.COM not read")
     try:
         # EF.COM is the same on every card of a generation: parsed once per exact content
-        raw = raw_com if type(raw_com) is bytes else bytes(raw_com)
+        raw = exact_bytes(raw_com)
         com_dgs, unknown_tags = _COM_PARSED.get_or_compute(raw, lambda: _com_lists(raw))
     except CccdError as e:
         return _r(CHECK_COM_SOD, Verdict.FAILED, Reason.COM_MALFORMED, "COM", str(e)[:160])
@@ -439,20 +440,15 @@ def check_card_access(
     """
     protocol = None if access is None else (access.protocol, access.oid, access.parameter_id)
     if card_security_infos is None and dg14 is not None and dg14_authenticated:
-        key: tuple[object, ...] = (None if card_access is None else _exact(card_access), _exact(dg14), protocol)
+        key: tuple[object, ...] = (None if card_access is None else exact_bytes(card_access), exact_bytes(dg14), protocol)
         return _CARD_ACCESS_CHECKS.get_or_compute(key, lambda: _check_card_access(
             card_access, dg14, True, None, card_security_trusted, access))
     if card_security_infos is not None and card_security_raw is not None:
-        key = (None if card_access is None else _exact(card_access), None if dg14 is None else _exact(dg14),
-               dg14_authenticated, _exact(card_security_raw), card_security_trusted, protocol)
+        key = (None if card_access is None else exact_bytes(card_access), None if dg14 is None else exact_bytes(dg14),
+               dg14_authenticated, exact_bytes(card_security_raw), card_security_trusted, protocol)
         return _CARD_ACCESS_CHECKS.get_or_compute(key, lambda: _check_card_access(
             card_access, dg14, dg14_authenticated, card_security_infos, card_security_trusted, access))
     return _check_card_access(card_access, dg14, dg14_authenticated, card_security_infos, card_security_trusted, access)
-
-
-def _exact(data: bytes) -> bytes:
-    """``data`` as bytes: itself when it is (``bytes(data)`` is a generic type call in compiled code)."""
-    return data if type(data) is bytes else bytes(data)
 
 
 def _check_card_access(

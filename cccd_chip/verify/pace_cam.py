@@ -22,6 +22,7 @@ from ..lds import dg14 as dg14_mod
 from ..lds.security_infos import ChipAuthenticationPublicKeyInfo, SecurityInfos
 from .passive import SignerOutcome
 from .report import CheckResult, Reason, Verdict
+from ..values import exact_bytes
 
 CHECK: Final = "pace.cam"
 SUBJECT: Final = "CardSecurity"
@@ -78,7 +79,7 @@ def _dg14_lists_key(dg14: bytes, key: Optional[ChipAuthenticationPublicKeyInfo])
     """
     if key is None:
         return None
-    cache_key = (dg14 if type(dg14) is bytes else bytes(dg14), key.public_key, key.key_id)
+    cache_key = (exact_bytes(dg14), key.public_key, key.key_id)
     try:
         return _LISTED.get_or_compute(cache_key, lambda: _lists_or_raise(dg14, key))
     except _CannotTellError:

@@ -29,13 +29,12 @@ checked at the time of checking (TR-03135 Table 5.34), injectable as
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Final, Mapping, Optional, TypeVar
+from typing import Final, Mapping, Optional, TypeVar
 
-from ..crypto.signatures import hash_name_from_oid
+from ..crypto.signatures import digest_named, hash_name_from_oid
 from ..errors import CccdError, InvalidPublicKeyError, ParseError, UnsupportedError, UsageError, VerificationError
 from ..lds import oids
 from ..lds import sod as sod_mod
@@ -54,10 +53,7 @@ _CHAIN_CACHE: Final[dict[tuple[str, bytes], tuple[Optional[bytes], Reason, str]]
 _CHAIN_CACHE_MAX = 50_000
 _DSC_CACHE: Final[dict[tuple[str, bytes, bool, str],
                  tuple[tuple[CheckResult, Optional[CheckResult], Optional[CheckResult]], Optional[Certificate]]]] = {}
-# hashlib's named constructors skip hashlib.new's name lookup (a DG hash per data group per document)
 _compare_digest: Final = hmac.compare_digest  # a C static in compiled code (no module lookups per call)
-_HASH_CONSTRUCTORS: Final = {"sha1": hashlib.sha1, "sha224": hashlib.sha224, "sha256": hashlib.sha256,
-                      "sha384": hashlib.sha384, "sha512": hashlib.sha512}
 
 
 @dataclass(frozen=True, init=False)
@@ -470,7 +466,6 @@ def _data_group_checks(
         hash_name = hash_name_from_oid(lso.hash_algorithm.oid)
     except UnsupportedError as e:
         return [_r(name, Verdict.UNDETERMINED, Reason.ALGORITHM_UNSUPPORTED, "SOD", e.message)], {}
-    digest: Callable[[bytes], Any] = _HASH_CONSTRUCTORS.get(hash_name) or (lambda data: hashlib.new(hash_name, data))
     listed: dict[int, bytes] = {}
     out: list[CheckResult] = []
     verdicts: dict[int, Verdict] = {}
@@ -510,7 +505,7 @@ def _data_group_checks(
             else:
                 why = absent.get(subject)
                 c = _r(name, Verdict.UNDETERMINED, Reason.DG_NOT_READ, subject, f"present, not read{f' ({why})' if why else ''}")
-        elif not _compare_digest(digest(read[n]).digest(), listed[n]):
+        elif not _compare_digest(digest_named(hash_name, read[n]), listed[n]):
             c = _r(name, Verdict.FAILED, Reason.DG_HASH_MISMATCH, subject, f"{hash_name} of the raw bytes differs from the SOD")
         elif not trusted_hash:
             c = _r(name, Verdict.UNDETERMINED, Reason.SOD_SIGNATURE_INVALID, subject, "hash matches an unverified SOD")

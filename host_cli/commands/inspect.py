@@ -40,9 +40,9 @@ def inspect(path, face, as_json, fingers=None, iris=None):
     written: dict[int, list[Path]] = {}
     files: Optional[dict[str, bytes]] = None
     face_written: Optional[str] = None
-    if p.is_dir() or p.suffix in (".json", ".cbor"):  # a dump (the content decides its form)
-        from cccd_chip.document import Document
+    from cccd_chip.document import DUMP_FILE_SUFFIXES, Document
 
+    if p.is_dir() or p.suffix in DUMP_FILE_SUFFIXES:  # a dump (the content decides its form)
         d = Document.load(named(p))
         files = dict(d.files)
         items = {name: insp.describe(name, data) for name, data in sorted(d.files.items())}

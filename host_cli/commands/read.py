@@ -53,6 +53,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
          at=None, allow_explicit_domain=False, max_apdus=None, max_seconds=DEFAULT_MAX_SECONDS, fingers=None,
          iris=None, terminal_chain=None, terminal_key=None):
     """Read a document from a reader, a virtual card or a recorded trace."""
+    from cccd_chip.document import DUMP_FILE_SUFFIXES
     from cccd_chip.reader import ReadOptions, ReadStats, read_document
 
     errors_as_json(as_json)
@@ -61,7 +62,7 @@ def read(can, id12, mrz, doc, dob, doe, reader, virtual, replay, wait, csca, mas
     at_time = parse_at(at)
     policy = make_policy(at_time)  # option errors before the card is touched
     if out:
-        prepare_output(out, "dump", folder_ok=Path(out).suffix.lower() not in (".json", ".cbor"))
+        prepare_output(out, "dump", folder_ok=Path(out).suffix.lower() not in DUMP_FILE_SUFFIXES)
     if trace_path:
         prepare_output(trace_path, "trace")
     if face:
